@@ -1,0 +1,311 @@
+//! Storage-free sparse containers: triplets, an owned CSC matrix and a borrowed CSC view.
+//!
+//! These are the index/value slices the core speaks; storage crates (sprs, faer) convert to and
+//! from them at the adapter boundary.
+
+use crate::operator::{LinearOperator, scale_output};
+
+/// Coordinate-format entries of an `nrows × ncols` matrix. Duplicates mean "sum".
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Triplets {
+    pub nrows: usize,
+    pub ncols: usize,
+    pub rows: Vec<usize>,
+    pub cols: Vec<usize>,
+    pub vals: Vec<f64>,
+}
+
+impl Triplets {
+    /// An empty `nrows × ncols` triplet set.
+    pub fn new(nrows: usize, ncols: usize) -> Self {
+        Triplets { nrows, ncols, ..Default::default() }
+    }
+    /// Append one entry.
+    #[inline]
+    pub fn push(&mut self, r: usize, c: usize, v: f64) {
+        self.rows.push(r);
+        self.cols.push(c);
+        self.vals.push(v);
+    }
+    /// Number of stored entries (counting duplicates).
+    pub fn len(&self) -> usize {
+        self.vals.len()
+    }
+    /// Whether no entry is stored.
+    pub fn is_empty(&self) -> bool {
+        self.vals.is_empty()
+    }
+    /// Keep the entries whose coordinates satisfy `keep(row, col)`.
+    pub fn retain(&mut self, mut keep: impl FnMut(usize, usize) -> bool) {
+        let mut w = 0;
+        for k in 0..self.vals.len() {
+            if keep(self.rows[k], self.cols[k]) {
+                self.rows[w] = self.rows[k];
+                self.cols[w] = self.cols[k];
+                self.vals[w] = self.vals[k];
+                w += 1;
+            }
+        }
+        self.rows.truncate(w);
+        self.cols.truncate(w);
+        self.vals.truncate(w);
+    }
+    /// Append `other`, shifted by `(row_off, col_off)` and scaled by `scale`.
+    pub fn extend_shifted(&mut self, other: &Triplets, row_off: usize, col_off: usize, scale: f64) {
+        self.rows.extend(other.rows.iter().map(|r| r + row_off));
+        self.cols.extend(other.cols.iter().map(|c| c + col_off));
+        self.vals.extend(other.vals.iter().map(|v| v * scale));
+    }
+    /// Append the transpose of `other`, shifted by `(row_off, col_off)`.
+    pub fn extend_transposed(&mut self, other: &Triplets, row_off: usize, col_off: usize, scale: f64) {
+        self.rows.extend(other.cols.iter().map(|c| c + row_off));
+        self.cols.extend(other.rows.iter().map(|r| r + col_off));
+        self.vals.extend(other.vals.iter().map(|v| v * scale));
+    }
+    /// First coordinate out of range, if any: `(index, row, col)`.
+    pub fn out_of_range(&self) -> Option<(usize, usize, usize)> {
+        (0..self.len())
+            .find(|&k| self.rows[k] >= self.nrows || self.cols[k] >= self.ncols)
+            .map(|k| (k, self.rows[k], self.cols[k]))
+    }
+}
+
+/// How a [`CscMatrix`]'s entries describe the matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CscStorage {
+    /// All entries are stored.
+    General,
+    /// Symmetric; only the lower triangle (`row >= col`) is stored.
+    SymmetricLower,
+}
+
+/// A borrowed compressed-sparse-column view (`col_ptr.len() == ncols + 1`, rows sorted within a
+/// column, no duplicates).
+#[derive(Debug, Clone, Copy)]
+pub struct CscRef<'a> {
+    pub nrows: usize,
+    pub ncols: usize,
+    pub col_ptr: &'a [usize],
+    pub row_idx: &'a [usize],
+    pub values: &'a [f64],
+    pub storage: CscStorage,
+}
+
+/// An owned CSC matrix (sorted rows, duplicates summed).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CscMatrix {
+    pub nrows: usize,
+    pub ncols: usize,
+    pub col_ptr: Vec<usize>,
+    pub row_idx: Vec<usize>,
+    pub values: Vec<f64>,
+    pub storage: CscStorage,
+}
+
+impl CscMatrix {
+    /// Build from triplets, summing duplicates. Returns the matrix and a scatter map: triplet `k`
+    /// lands in `values[map[k]]`, so a later triplet set with the same pattern refills the values
+    /// with [`refill`](Self::refill) without re-sorting.
+    ///
+    /// # Panics
+    /// If a coordinate is out of range (callers validate user input first).
+    pub fn from_triplets_with_map(t: &Triplets, storage: CscStorage) -> (CscMatrix, Vec<usize>) {
+        assert!(t.out_of_range().is_none(), "triplet coordinate out of range");
+        let nnz_in = t.len();
+        // Counting sort by column, then sort rows within each column.
+        let mut order: Vec<usize> = (0..nnz_in).collect();
+        order.sort_unstable_by_key(|&k| (t.cols[k], t.rows[k]));
+        let mut col_ptr = vec![0usize; t.ncols + 1];
+        let mut row_idx = Vec::with_capacity(nnz_in);
+        let mut values = Vec::with_capacity(nnz_in);
+        let mut map = vec![0usize; nnz_in];
+        let mut last: Option<(usize, usize)> = None;
+        for &k in &order {
+            let rc = (t.rows[k], t.cols[k]);
+            if last != Some(rc) {
+                row_idx.push(rc.0);
+                values.push(0.0);
+                col_ptr[rc.1 + 1] += 1;
+                last = Some(rc);
+            }
+            let pos = values.len() - 1;
+            values[pos] += t.vals[k];
+            map[k] = pos;
+        }
+        for j in 0..t.ncols {
+            col_ptr[j + 1] += col_ptr[j];
+        }
+        (CscMatrix { nrows: t.nrows, ncols: t.ncols, col_ptr, row_idx, values, storage }, map)
+    }
+
+    /// Build from triplets, summing duplicates.
+    pub fn from_triplets(t: &Triplets, storage: CscStorage) -> CscMatrix {
+        Self::from_triplets_with_map(t, storage).0
+    }
+
+    /// Overwrite the values from triplet values `vals` through a scatter map from
+    /// [`from_triplets_with_map`](Self::from_triplets_with_map).
+    pub fn refill(&mut self, map: &[usize], vals: &[f64]) {
+        debug_assert_eq!(map.len(), vals.len());
+        self.values.iter_mut().for_each(|v| *v = 0.0);
+        for (&p, &v) in map.iter().zip(vals) {
+            self.values[p] += v;
+        }
+    }
+
+    /// Number of stored entries.
+    pub fn nnz(&self) -> usize {
+        self.values.len()
+    }
+
+    /// Borrowed view.
+    pub fn as_ref(&self) -> CscRef<'_> {
+        CscRef {
+            nrows: self.nrows,
+            ncols: self.ncols,
+            col_ptr: &self.col_ptr,
+            row_idx: &self.row_idx,
+            values: &self.values,
+            storage: self.storage,
+        }
+    }
+}
+
+impl<'a> CscRef<'a> {
+    /// `y ← α A x + β y` (both halves for symmetric-lower storage).
+    pub fn apply(&self, alpha: f64, x: &[f64], beta: f64, y: &mut [f64]) {
+        scale_output(beta, y);
+        for j in 0..self.ncols {
+            let xj = alpha * x[j];
+            for p in self.col_ptr[j]..self.col_ptr[j + 1] {
+                let i = self.row_idx[p];
+                y[i] += self.values[p] * xj;
+            }
+        }
+        if self.storage == CscStorage::SymmetricLower {
+            for j in 0..self.ncols {
+                let mut acc = 0.0;
+                for p in self.col_ptr[j]..self.col_ptr[j + 1] {
+                    let i = self.row_idx[p];
+                    if i != j {
+                        acc += self.values[p] * x[i];
+                    }
+                }
+                y[j] += alpha * acc;
+            }
+        }
+    }
+
+    /// `y ← α Aᵀ x + β y`.
+    pub fn apply_transpose(&self, alpha: f64, x: &[f64], beta: f64, y: &mut [f64]) {
+        if self.storage == CscStorage::SymmetricLower {
+            return self.apply(alpha, x, beta, y);
+        }
+        scale_output(beta, y);
+        for j in 0..self.ncols {
+            let mut acc = 0.0;
+            for p in self.col_ptr[j]..self.col_ptr[j + 1] {
+                acc += self.values[p] * x[self.row_idx[p]];
+            }
+            y[j] += alpha * acc;
+        }
+    }
+
+    /// Full-matrix triplets (both halves for symmetric-lower storage).
+    pub fn to_triplets(&self) -> Triplets {
+        let mut t = Triplets::new(self.nrows, self.ncols);
+        for j in 0..self.ncols {
+            for p in self.col_ptr[j]..self.col_ptr[j + 1] {
+                let i = self.row_idx[p];
+                t.push(i, j, self.values[p]);
+                if self.storage == CscStorage::SymmetricLower && i != j {
+                    t.push(j, i, self.values[p]);
+                }
+            }
+        }
+        t
+    }
+
+    /// The diagonal entries.
+    pub fn diagonal(&self) -> Vec<f64> {
+        let mut d = vec![0.0; self.nrows.min(self.ncols)];
+        for j in 0..d.len() {
+            for p in self.col_ptr[j]..self.col_ptr[j + 1] {
+                if self.row_idx[p] == j {
+                    d[j] += self.values[p];
+                }
+            }
+        }
+        d
+    }
+}
+
+impl LinearOperator for CscMatrix {
+    fn shape(&self) -> (usize, usize) {
+        (self.nrows, self.ncols)
+    }
+    fn apply(&self, alpha: f64, x: &[f64], beta: f64, y: &mut [f64]) {
+        self.as_ref().apply(alpha, x, beta, y)
+    }
+    fn apply_transpose(&self, alpha: f64, x: &[f64], beta: f64, y: &mut [f64]) {
+        self.as_ref().apply_transpose(alpha, x, beta, y)
+    }
+    fn is_symmetric(&self) -> bool {
+        self.storage == CscStorage::SymmetricLower
+    }
+    fn diagonal(&self) -> Option<Vec<f64>> {
+        Some(self.as_ref().diagonal())
+    }
+    fn triplets(&self) -> Option<Triplets> {
+        Some(self.as_ref().to_triplets())
+    }
+    fn lower_triplets(&self) -> Option<Triplets> {
+        let mut t = Triplets::new(self.nrows, self.ncols);
+        for j in 0..self.ncols {
+            for p in self.col_ptr[j]..self.col_ptr[j + 1] {
+                if self.row_idx[p] >= j {
+                    t.push(self.row_idx[p], j, self.values[p]);
+                }
+            }
+        }
+        Some(t)
+    }
+    fn csc(&self) -> Option<CscRef<'_>> {
+        Some(self.as_ref())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::LinearOperatorExt;
+
+    #[test]
+    fn triplets_to_csc_sums_duplicates_and_refills() {
+        let mut t = Triplets::new(3, 2);
+        t.push(2, 1, 1.0);
+        t.push(0, 0, 2.0);
+        t.push(2, 1, 3.0);
+        t.push(1, 0, -1.0);
+        let (mut a, map) = CscMatrix::from_triplets_with_map(&t, CscStorage::General);
+        assert_eq!(a.col_ptr, vec![0, 2, 3]);
+        assert_eq!(a.row_idx, vec![0, 1, 2]);
+        assert_eq!(a.values, vec![2.0, -1.0, 4.0]);
+        a.refill(&map, &[1.0, 1.0, 1.0, 1.0]);
+        assert_eq!(a.values, vec![1.0, 1.0, 2.0]);
+        assert_eq!(a.matvec(&[1.0, 2.0]), vec![1.0, 1.0, 4.0]);
+        assert_eq!(a.rmatvec(&[1.0, 1.0, 1.0]), vec![2.0, 2.0]);
+    }
+
+    #[test]
+    fn symmetric_lower_applies_both_halves() {
+        let mut t = Triplets::new(2, 2);
+        t.push(0, 0, 2.0);
+        t.push(1, 0, 1.0);
+        t.push(1, 1, 3.0);
+        let a = CscMatrix::from_triplets(&t, CscStorage::SymmetricLower);
+        assert_eq!(a.to_dense(), vec![2.0, 1.0, 1.0, 3.0]);
+        assert_eq!(a.triplets().unwrap().len(), 4);
+        assert_eq!(a.lower_triplets().unwrap().len(), 3);
+    }
+}
