@@ -1,1 +1,6 @@
-//! placeholder crate root, filled by its issue
+//! placeholder
+pub mod derivatives;
+pub mod error;
+pub mod scalar;
+pub use error::ProblemError;
+pub use scalar::Scalar;
