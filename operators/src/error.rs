@@ -64,6 +64,10 @@ pub enum OperatorError {
         /// Column of the first asymmetric pair found.
         col: usize,
     },
+    /// Compressed-storage arrays are inconsistent (e.g. a decreasing `col_ptr`, or row indices not
+    /// strictly increasing within a column).
+    #[error("invalid sparse structure: {0}")]
+    InvalidStructure(String),
     /// A scalar parameter is outside its admissible range.
     #[error("invalid parameter {what} = {value}: {reason}")]
     InvalidParameter {

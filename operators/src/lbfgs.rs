@@ -119,7 +119,7 @@ impl Lbfgs {
         if !positive(initial) {
             return bad("sigma", initial, "must be positive and finite");
         }
-        if !(opts.min_norm >= 0.0) {
+        if opts.min_norm.is_nan() || opts.min_norm < 0.0 {
             return bad("min_norm", opts.min_norm, "must be non-negative");
         }
         Ok(Lbfgs { n, opts, pairs: VecDeque::with_capacity(opts.memory), sigma: initial, m: Vec::new() })
@@ -172,16 +172,16 @@ impl Lbfgs {
         let inv = kmat.partial_piv_lu().inverse();
         // Accept the inverse only if it is finite and actually inverts K: a nearly dependent set
         // of pairs would otherwise inject garbage into B.
-        let mut worst: f64 = 0.0;
+        // (`f64::max` would ignore a NaN, hence the explicit test per entry.)
         let prod = &kmat * &inv;
         for j in 0..kk {
             for i in 0..kk {
                 let e = if i == j { 1.0 } else { 0.0 };
-                worst = worst.max((prod[(i, j)] - e).abs());
+                let err = (prod[(i, j)] - e).abs();
+                if err.is_nan() || err > 1e-6 {
+                    return None;
+                }
             }
-        }
-        if !(worst <= 1e-6) {
-            return None;
         }
         let mut m = vec![0.0; kk * kk];
         for j in 0..kk {
@@ -286,7 +286,7 @@ impl HessianApproximation for Lbfgs {
         }
         let sy = vec_ops::dot(s, &y);
         let yy = vec_ops::dot(&y, &y);
-        if !(sy > 0.0) || !sy.is_finite() || !yy.is_finite() {
+        if sy <= 0.0 || !sy.is_finite() || !yy.is_finite() {
             return UpdateOutcome::Skipped;
         }
 
@@ -526,6 +526,25 @@ mod tests {
         assert!(bad(LbfgsOptions { sigma: SigmaStrategy::Scaled { initial: f64::NAN }, ..d }));
         assert!(bad(LbfgsOptions { sigma_min: 2.0, sigma_max: 1.0, ..d }));
         assert!(bad(LbfgsOptions { min_norm: -1.0, ..d }));
+    }
+
+    #[test]
+    fn low_rank_survives_composition() {
+        use crate::{IdentityOperator, OperatorAlgebra};
+        let mut rng = Rng::new(79);
+        let n = 5;
+        let mut l = Lbfgs::new(n);
+        for (s, y) in spd_pairs(&mut rng, n, 3) {
+            l.update(&s, &y);
+        }
+        let b = l.to_dense();
+        // 2B + 0.5 I keeps the `shift·I + W M Wᵀ` form (checked entry by entry by the helper).
+        let op = (&l).scaled(2.0).plus(IdentityOperator::scaled(n, 0.5)).unwrap();
+        let mut want: Vec<f64> = b.iter().map(|v| 2.0 * v).collect();
+        (0..n).for_each(|i| want[i + i * n] += 0.5);
+        assert!(op.is_symmetric());
+        assert_eq!(op.low_rank().unwrap().shift, 2.0 * l.sigma() + 0.5);
+        check_against_dense(&op, &want, &mut rng);
     }
 
     #[test]

@@ -22,6 +22,8 @@
 //! assert_eq!(n.matvec(&[1.0, 0.0, 0.0]), vec![3.0, 4.0, 0.0]);
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod algebra;
 pub mod block;
 pub mod composite;

@@ -104,9 +104,9 @@ impl SparseOperator {
         check_dim("CSC values length", row_idx.len(), values.len())?;
         match CsMat::try_new_csc((nrows, ncols), col_ptr, row_idx, values) {
             Ok(m) => Ok(SparseOperator { mat: normalize(m) }),
-            // sprs only says "unsorted / out of range / size mismatch"; re-run our triplet check to
-            // name the entry when it is a range problem, otherwise report a structure mismatch.
-            Err((ptr, idx, vals, _)) => {
+            // Name the entry when the problem is a row index out of range (the most useful
+            // message); any other defect is reported with sprs's own description.
+            Err((ptr, idx, vals, e)) => {
                 let mut t = Triplets::new(nrows, ncols);
                 for j in 0..ncols {
                     let (a, b) = (ptr[j].min(idx.len()), ptr[j + 1].min(idx.len()));
@@ -115,11 +115,7 @@ impl SparseOperator {
                     }
                 }
                 validate_triplets(&t)?;
-                Err(OperatorError::DimensionMismatch {
-                    what: "CSC structure (col_ptr must be non-decreasing, rows strictly increasing per column)",
-                    expected: idx.len(),
-                    got: ptr.last().copied().unwrap_or(0),
-                })
+                Err(OperatorError::InvalidStructure(e.to_string()))
             }
         }
     }
@@ -306,7 +302,7 @@ mod tests {
         ));
         assert!(matches!(
             SparseOperator::from_csc_parts(2, 1, vec![0, 2], vec![1, 0], vec![3.0, 4.0]),
-            Err(OperatorError::DimensionMismatch { .. })
+            Err(OperatorError::InvalidStructure(_))
         ));
     }
 
