@@ -24,9 +24,11 @@ fn offsets(sizes: &[usize]) -> Result<Vec<usize>, OperatorError> {
     let mut acc = 0usize;
     off.push(0);
     for &s in sizes {
-        acc = acc
-            .checked_add(s)
-            .ok_or(OperatorError::DimensionMismatch { what: "total block size", expected: usize::MAX, got: s })?;
+        acc = acc.checked_add(s).ok_or(OperatorError::DimensionMismatch {
+            what: "total block size",
+            expected: usize::MAX,
+            got: s,
+        })?;
         off.push(acc);
     }
     Ok(off)
@@ -253,7 +255,8 @@ mod tests {
         check_against_dense(&kkt, &want, &mut rng);
         assert!(!kkt.is_symmetric());
         assert_eq!(kkt.lower_triplets().unwrap().len(), 4);
-        let diag = BlockOperator::from_blocks(vec![vec![Some(Box::new(&w)), None], vec![None, Some(Box::new(&w))]]).unwrap();
+        let diag =
+            BlockOperator::from_blocks(vec![vec![Some(Box::new(&w)), None], vec![None, Some(Box::new(&w))]]).unwrap();
         assert!(diag.is_symmetric());
         check_against_dense(&diag, &[3.0, 0., 0., 0., 0., 4., 0., 0., 0., 0., 3., 0., 0., 0., 0., 4.], &mut rng);
     }

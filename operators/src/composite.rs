@@ -355,6 +355,9 @@ mod tests {
             }
         }
         let a = DenseOperator::from_col_major(2, 3, &[0.0; 6]).unwrap();
-        assert!(matches!(ProductOperator::new(&a, &a), Err(OperatorError::DimensionMismatch { expected: 3, got: 2, .. })));
+        assert!(matches!(
+            ProductOperator::new(&a, &a),
+            Err(OperatorError::DimensionMismatch { expected: 3, got: 2, .. })
+        ));
     }
 }

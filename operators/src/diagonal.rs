@@ -65,7 +65,13 @@ impl LinearOperator for DiagonalOperator {
     }
     fn triplets(&self) -> Option<Triplets> {
         let n = self.d.len();
-        Some(Triplets { nrows: n, ncols: n, rows: self.row_idx.clone(), cols: self.row_idx.clone(), vals: self.d.clone() })
+        Some(Triplets {
+            nrows: n,
+            ncols: n,
+            rows: self.row_idx.clone(),
+            cols: self.row_idx.clone(),
+            vals: self.d.clone(),
+        })
     }
     fn lower_triplets(&self) -> Option<Triplets> {
         self.triplets()

@@ -35,7 +35,9 @@ pub enum OperatorError {
         ncols: usize,
     },
     /// Symmetric lower-triangle storage was given an entry above the diagonal.
-    #[error("entry {index} at ({row}, {col}) is above the diagonal; symmetric storage takes the lower triangle (row >= col)")]
+    #[error(
+        "entry {index} at ({row}, {col}) is above the diagonal; symmetric storage takes the lower triangle (row >= col)"
+    )]
     NotLowerTriangular {
         /// Position of the offending entry in the input.
         index: usize,

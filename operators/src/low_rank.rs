@@ -67,9 +67,7 @@ fn block_times_into(b: &[f64], rows: usize, alpha: f64, t: &[f64], beta: f64, y:
 
 /// `C t` (or `Cᵀ t`) for a column-major `k × k` matrix.
 fn small_matvec(c: &[f64], k: usize, t: &[f64], transpose: bool) -> Vec<f64> {
-    (0..k)
-        .map(|i| (0..k).map(|l| if transpose { c[l + i * k] } else { c[i + l * k] } * t[l]).sum())
-        .collect()
+    (0..k).map(|i| (0..k).map(|l| if transpose { c[l + i * k] } else { c[i + l * k] } * t[l]).sum()).collect()
 }
 
 impl LinearOperator for LowRankOperator {

@@ -149,6 +149,9 @@ mod tests {
     #[test]
     fn wrong_diagonal_length_is_typed_error() {
         let op = MatrixFreeOperator::symmetric(3, |x: &[f64], out: &mut [f64]| out.copy_from_slice(x));
-        assert!(matches!(op.with_diagonal(vec![1.0]), Err(OperatorError::DimensionMismatch { expected: 3, got: 1, .. })));
+        assert!(matches!(
+            op.with_diagonal(vec![1.0]),
+            Err(OperatorError::DimensionMismatch { expected: 3, got: 1, .. })
+        ));
     }
 }

@@ -349,6 +349,9 @@ mod tests {
         ));
         let mut oob = Triplets::new(2, 2);
         oob.push(4, 0, 1.0);
-        assert!(matches!(SymmetricSparseOperator::from_lower_triplets(&oob), Err(OperatorError::IndexOutOfRange { .. })));
+        assert!(matches!(
+            SymmetricSparseOperator::from_lower_triplets(&oob),
+            Err(OperatorError::IndexOutOfRange { .. })
+        ));
     }
 }
