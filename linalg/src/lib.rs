@@ -44,5 +44,6 @@ mod test_util;
 pub use dense::{DenseCholesky, DenseLdlt};
 
 pub use refine::{RefineParams, refine, refine_with};
+pub use sparse_ldl::{SparseLdl, SparseLdlMethod, SymbolicKind};
 
 

@@ -166,3 +166,37 @@ pub fn eigen_inertia(op: &dyn LinearOperator) -> Inertia {
     }
     inertia
 }
+
+/// Sparse KKT matrix (symmetric lower CSC): `H` = 5-point Laplacian on a `k × k` grid plus `σ I`,
+/// `J` = one row `x_(r,c) − x_(r,c+1)` per disjoint horizontal pair (full row rank), `−δ I`.
+/// Inertia `(k², m, 0)` with `m = k·⌊k/2⌋`.
+pub fn grid_kkt(k: usize, sigma: f64, delta: f64) -> (CscMatrix, usize, usize) {
+    let n = k * k;
+    let id = |r: usize, c: usize| r * k + c;
+    let mut t = Triplets::new(0, 0);
+    for r in 0..k {
+        for c in 0..k {
+            let i = id(r, c);
+            t.push(i, i, 4.0 + sigma);
+            if c + 1 < k {
+                t.push(id(r, c + 1), i, -1.0);
+            }
+            if r + 1 < k {
+                t.push(id(r + 1, c), i, -1.0);
+            }
+        }
+    }
+    let mut m = 0;
+    for r in 0..k {
+        for c in (0..k.saturating_sub(1)).step_by(2) {
+            let row = n + m;
+            t.push(row, id(r, c), 1.0);
+            t.push(row, id(r, c + 1), -1.0);
+            t.push(row, row, -delta);
+            m += 1;
+        }
+    }
+    t.nrows = n + m;
+    t.ncols = n + m;
+    (CscMatrix::from_triplets(&t, CscStorage::SymmetricLower), n, m)
+}
