@@ -1,6 +1,10 @@
 //! placeholder
 pub mod derivatives;
 pub mod error;
+pub mod function_problem;
+pub mod ops;
 pub mod scalar;
+mod validate;
 pub use error::ProblemError;
+pub use function_problem::{ConstraintsFn, EvalCounts, FunctionProblem, FunctionProblemBuilder, GradientSource, JacobianSource, ObjectiveFn, ScalarOutput, VectorOutput};
 pub use scalar::Scalar;
