@@ -897,3 +897,495 @@ fn probe(
     };
     result.map_err(|source| ProblemError::SparsityProbeFailed { source })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ipax_core::LinearOperatorExt;
+
+    struct Hs071Obj;
+    impl ObjectiveFn for Hs071Obj {
+        fn eval<T: Scalar>(&self, x: &[T]) -> T {
+            x[0] * x[3] * (x[0] + x[1] + x[2]) + x[2]
+        }
+    }
+    struct Hs071Cons;
+    impl ConstraintsFn for Hs071Cons {
+        fn eval<T: Scalar>(&self, x: &[T], c: &mut [T]) {
+            c[0] = x[0] * x[1] * x[2] * x[3];
+            c[1] = x[0] * x[0] + x[1] * x[1] + x[2] * x[2] + x[3] * x[3];
+        }
+    }
+    fn hs071_grad(x: &[f64]) -> Vec<f64> {
+        vec![x[3] * (2.0 * x[0] + x[1] + x[2]), x[0] * x[3], x[0] * x[3] + 1.0, x[0] * (x[0] + x[1] + x[2])]
+    }
+    /// Column-major dense 2 × 4 Jacobian.
+    fn hs071_jac_dense(x: &[f64]) -> Vec<f64> {
+        let r0 = [x[1] * x[2] * x[3], x[0] * x[2] * x[3], x[0] * x[1] * x[3], x[0] * x[1] * x[2]];
+        let r1 = [2.0 * x[0], 2.0 * x[1], 2.0 * x[2], 2.0 * x[3]];
+        (0..4).flat_map(|j| [r0[j], r1[j]]).collect()
+    }
+    fn hs071_builder() -> FunctionProblemBuilder {
+        FunctionProblem::builder()
+            .objective_generic(Hs071Obj)
+            .constraints_generic(Hs071Cons)
+            .initial_point(vec![1.0, 5.0, 5.0, 1.0])
+            .variable_bounds(vec![1.0; 4], vec![5.0; 4])
+            .constraint_bounds(vec![25.0, 40.0], vec![f64::INFINITY, 40.0])
+    }
+    fn max_rel(a: &[f64], b: &[f64]) -> f64 {
+        assert_eq!(a.len(), b.len());
+        a.iter().zip(b).map(|(x, y)| (x - y).abs() / y.abs().max(1.0)).fold(0.0, f64::max)
+    }
+    const X: [f64; 4] = [1.2, 4.7, 3.8, 1.4];
+
+    #[test]
+    fn generic_hs071_gets_exact_complex_step_derivatives() {
+        let p = hs071_builder().build().unwrap();
+        assert_eq!(p.gradient_source(), GradientSource::ComplexStep);
+        assert_eq!(p.jacobian_source(), JacobianSource::ComplexStep);
+        let mut g = vec![0.0; 4];
+        p.gradient(&X, &mut g).unwrap();
+        assert!(max_rel(&g, &hs071_grad(&X)) <= 1e-13);
+        let j = p.jacobian(&X).unwrap();
+        assert_eq!(j.shape(), (2, 4));
+        assert!(j.csc().is_some(), "estimated Jacobians are assembled");
+        assert!(max_rel(&j.to_dense(), &hs071_jac_dense(&X)) <= 1e-13);
+        assert_eq!(p.estimated_jacobian_pattern().unwrap().nnz(), 8);
+    }
+
+    #[test]
+    fn plain_closures_get_finite_difference_derivatives() {
+        let p = FunctionProblem::builder()
+            .objective(|x: &[f64]| Hs071Obj.eval(x))
+            .constraints(|x: &[f64], c: &mut [f64]| Hs071Cons.eval(x, c))
+            .initial_point(vec![1.0, 5.0, 5.0, 1.0])
+            .variable_bounds(vec![1.0; 4], vec![5.0; 4])
+            .constraint_bounds(vec![25.0, 40.0], vec![f64::INFINITY, 40.0])
+            .build()
+            .unwrap();
+        assert_eq!(p.gradient_source(), GradientSource::FiniteDifference);
+        assert_eq!(p.jacobian_source(), JacobianSource::FiniteDifference);
+        let mut g = vec![0.0; 4];
+        p.gradient(&X, &mut g).unwrap();
+        assert!(max_rel(&g, &hs071_grad(&X)) <= 1e-7);
+        let j = p.jacobian(&X).unwrap();
+        assert!(max_rel(&j.to_dense(), &hs071_jac_dense(&X)) <= 1e-7);
+        // At the bounds the stencil is one-sided and stays within [1, 5].
+        let at_bound = [1.0, 5.0, 5.0, 1.0];
+        p.gradient(&at_bound, &mut g).unwrap();
+        assert!(max_rel(&g, &hs071_grad(&at_bound)) <= 1e-6);
+    }
+
+    #[test]
+    fn user_gradient_is_used_when_given() {
+        let p = hs071_builder()
+            .gradient(|x: &[f64], _: &mut [f64]| hs071_grad(x))
+            .build()
+            .unwrap();
+        assert_eq!(p.gradient_source(), GradientSource::User);
+        let mut g = vec![0.0; 4];
+        p.gradient(&X, &mut g).unwrap();
+        assert_eq!(g, hs071_grad(&X));
+    }
+
+    /// c_i = x_{i-1}² + sin x_i + x_i x_{i+1}: tridiagonal.
+    struct Banded;
+    impl ConstraintsFn for Banded {
+        fn eval<T: Scalar>(&self, x: &[T], c: &mut [T]) {
+            let n = x.len();
+            for i in 0..n {
+                c[i] = x[i].sin();
+                if i > 0 {
+                    c[i] += x[i - 1] * x[i - 1];
+                }
+                if i + 1 < n {
+                    c[i] += x[i] * x[i + 1];
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn probed_pattern_of_a_banded_jacobian_is_exact() {
+        let n = 12;
+        let x0: Vec<f64> = (0..n).map(|i| 0.1 * i as f64).collect();
+        let p = FunctionProblem::builder()
+            .objective_generic(Hs071Obj) // any objective; only the constraints matter here
+            .constraints_generic(Banded)
+            .initial_point(x0.clone())
+            .constraint_bounds(vec![0.0; n], vec![0.0; n])
+            .build();
+        // Hs071Obj reads x[0..4]; n = 12 is fine.
+        let p = p.unwrap();
+        let pat = p.estimated_jacobian_pattern().unwrap();
+        assert_eq!(pat.nnz(), 3 * n - 2);
+        for j in 0..n {
+            let expect: Vec<usize> = (j.saturating_sub(1)..(j + 2).min(n)).collect();
+            assert_eq!(pat.column(j), &expect[..], "column {j}");
+        }
+        assert_eq!(p.estimated_jacobian_groups(), Some(3));
+        let x: Vec<f64> = (0..n).map(|i| 0.3 + 0.05 * i as f64).collect();
+        let jd = p.jacobian(&x).unwrap().to_dense();
+        for i in 0..n {
+            for j in 0..n {
+                let exact = if j + 1 == i {
+                    2.0 * x[i - 1]
+                } else if j == i {
+                    x[i].cos() + if i + 1 < n { x[i + 1] } else { 0.0 }
+                } else if j == i + 1 {
+                    x[i]
+                } else {
+                    0.0
+                };
+                assert!((jd[j * n + i] - exact).abs() <= 1e-15, "({i}, {j})");
+            }
+        }
+        // One complex evaluation per group: the constraint function count is not inflated.
+        assert_eq!(p.eval_counts().jac, 1);
+        assert_eq!(p.eval_counts().c, 0);
+    }
+
+    #[test]
+    fn given_jacobian_structure_skips_probing() {
+        let n = 5;
+        let rows: Vec<usize> = (0..n).flat_map(|i| [i, i, i]).collect();
+        let cols: Vec<usize> = (0..n).flat_map(|i| [i.saturating_sub(1), i, (i + 1).min(n - 1)]).collect();
+        let p = FunctionProblem::builder()
+            .objective(|x: &[f64]| x.iter().sum::<f64>())
+            .constraints_generic(Banded)
+            .jacobian_structure(rows, cols)
+            .initial_point(vec![0.5; n])
+            .constraint_bounds(vec![0.0; n], vec![0.0; n])
+            .build()
+            .unwrap();
+        assert_eq!(p.estimated_jacobian_pattern().unwrap().nnz(), 3 * n - 2);
+        assert_eq!(p.jacobian_source(), JacobianSource::ComplexStep);
+    }
+
+    #[test]
+    fn triplet_jacobian_sums_duplicates() {
+        let p = FunctionProblem::builder()
+            .objective(|x: &[f64]| x[0] + x[1])
+            .constraints(|x: &[f64], c: &mut [f64]| {
+                c[0] = 3.0 * x[1];
+                c[1] = 3.0 * x[0];
+            })
+            .jacobian_triplets(vec![0, 0, 1], vec![1, 1, 0], |_: &[f64], v: &mut [f64]| {
+                v.copy_from_slice(&[1.0, 2.0, 3.0]);
+            })
+            .initial_point(vec![0.0, 0.0])
+            .constraint_bounds(vec![0.0, 0.0], vec![1.0, 1.0])
+            .build()
+            .unwrap();
+        assert_eq!(p.jacobian_source(), JacobianSource::Triplets);
+        let j = p.jacobian(&[0.0, 0.0]).unwrap();
+        // Column-major [[0, 3], [3, 0]].
+        assert_eq!(j.to_dense(), vec![0.0, 3.0, 3.0, 0.0]);
+        assert_eq!(j.csc().unwrap().values.len(), 2, "duplicates share one stored entry");
+    }
+
+    #[test]
+    fn dense_jacobian_closure_is_row_major() {
+        let p = hs071_builder()
+            .jacobian_dense(|x: &[f64], out: &mut [f64]| {
+                out[..4].copy_from_slice(&[x[1] * x[2] * x[3], x[0] * x[2] * x[3], x[0] * x[1] * x[3], x[0] * x[1] * x[2]]);
+                for j in 0..4 {
+                    out[4 + j] = 2.0 * x[j];
+                }
+            })
+            .build()
+            .unwrap();
+        assert_eq!(p.jacobian_source(), JacobianSource::Dense);
+        let j = p.jacobian(&X).unwrap();
+        assert!(max_rel(&j.to_dense(), &hs071_jac_dense(&X)) <= 1e-15);
+        assert_eq!(j.triplets().unwrap().len(), 8);
+    }
+
+    #[test]
+    fn matrix_free_jacobian_applies_products_and_has_no_entries() {
+        // c(x) = A x with A = [[1, 2, 0], [0, -1, 4]].
+        let p = FunctionProblem::builder()
+            .objective(|x: &[f64]| x[0] * x[0])
+            .constraints(|x: &[f64], c: &mut [f64]| {
+                c[0] = x[0] + 2.0 * x[1];
+                c[1] = -x[1] + 4.0 * x[2];
+            })
+            .jacobian_matrix_free(
+                |_x: &[f64], v: &[f64], out: &mut [f64]| {
+                    out[0] = v[0] + 2.0 * v[1];
+                    out[1] = -v[1] + 4.0 * v[2];
+                },
+                |_x: &[f64], w: &[f64], out: &mut [f64]| {
+                    out[0] = w[0];
+                    out[1] = 2.0 * w[0] - w[1];
+                    out[2] = 4.0 * w[1];
+                },
+            )
+            .initial_point(vec![0.0; 3])
+            .constraint_bounds(vec![0.0; 2], vec![0.0; 2])
+            .build()
+            .unwrap();
+        assert_eq!(p.jacobian_source(), JacobianSource::MatrixFree);
+        let j = p.jacobian(&[0.0; 3]).unwrap();
+        assert_eq!(j.shape(), (2, 3));
+        assert!(j.triplets().is_none());
+        assert!(j.csc().is_none());
+        assert_eq!(j.matvec(&[1.0, 1.0, 1.0]), vec![3.0, 3.0]);
+        assert_eq!(j.rmatvec(&[1.0, 2.0]), vec![1.0, 0.0, 8.0]);
+        // gemv semantics: y ← 2 J v + 1 y.
+        let mut y = vec![1.0, 1.0];
+        j.apply(2.0, &[1.0, 0.0, 0.0], 1.0, &mut y);
+        assert_eq!(y, vec![3.0, 1.0]);
+    }
+
+    /// Exact HS071 Lagrangian Hessian, column-major dense.
+    fn hs071_hess_dense(x: &[f64], s: f64, l: &[f64]) -> Vec<f64> {
+        let mut h = [[0.0; 4]; 4];
+        let f = [
+            [2.0 * x[3], x[3], x[3], 2.0 * x[0] + x[1] + x[2]],
+            [x[3], 0.0, 0.0, x[0]],
+            [x[3], 0.0, 0.0, x[0]],
+            [2.0 * x[0] + x[1] + x[2], x[0], x[0], 0.0],
+        ];
+        for i in 0..4 {
+            for j in 0..4 {
+                let mut c0 = 1.0;
+                if i == j {
+                    c0 = 0.0;
+                } else {
+                    for k in 0..4 {
+                        if k != i && k != j {
+                            c0 *= x[k];
+                        }
+                    }
+                }
+                h[i][j] = s * f[i][j] + l[0] * c0 + if i == j { 2.0 * l[1] } else { 0.0 };
+            }
+        }
+        (0..4).flat_map(|j| (0..4).map(move |i| h[i][j])).collect()
+    }
+
+    #[test]
+    fn hessian_triplets_and_products_give_the_lagrangian_hessian() {
+        let (rows, cols): (Vec<usize>, Vec<usize>) = (0..4).flat_map(|i| (0..=i).map(move |j| (i, j))).unzip();
+        let p = hs071_builder()
+            .hessian_triplets(rows.clone(), cols.clone(), move |x: &[f64], s: f64, l: &[f64], out: &mut [f64]| {
+                let d = hs071_hess_dense(x, s, l);
+                for k in 0..out.len() {
+                    out[k] = d[cols[k] * 4 + rows[k]];
+                }
+            })
+            .build()
+            .unwrap();
+        assert!(p.has_hessian());
+        let lam = [0.7, -1.3];
+        let h = p.hessian(&X, 2.0, &lam).unwrap().unwrap();
+        assert!(h.is_symmetric());
+        assert!(max_rel(&h.to_dense(), &hs071_hess_dense(&X, 2.0, &lam)) <= 1e-15);
+        assert_eq!(h.lower_triplets().unwrap().len(), 10);
+        assert_eq!(p.eval_counts().hess, 1);
+
+        let q = hs071_builder()
+            .hessian_product(|x: &[f64], s: f64, l: &[f64], v: &[f64], out: &mut [f64]| {
+                let d = hs071_hess_dense(x, s, l);
+                for i in 0..4 {
+                    out[i] = (0..4).map(|j| d[j * 4 + i] * v[j]).sum();
+                }
+            })
+            .build()
+            .unwrap();
+        let h = q.hessian(&X, 2.0, &lam).unwrap().unwrap();
+        assert!(h.is_symmetric() && h.triplets().is_none());
+        assert!(max_rel(&h.to_dense(), &hs071_hess_dense(&X, 2.0, &lam)) <= 1e-15);
+
+        let none = hs071_builder().build().unwrap();
+        assert!(!none.has_hessian());
+        assert!(none.hessian(&X, 1.0, &lam).unwrap().is_none());
+    }
+
+    #[test]
+    fn failures_in_user_closures_become_eval_errors_and_are_counted() {
+        let p = FunctionProblem::builder()
+            .objective(|x: &[f64]| x[0].ln())
+            .gradient(|x: &[f64], _: &mut [f64]| if x[0] > 10.0 { vec![1.0, 2.0] } else { vec![1.0 / x[0]] })
+            .constraints(|x: &[f64], _: &mut [f64]| -> Result<Vec<f64>, EvalError> {
+                if x[0] > 10.0 { Err(EvalError::failed("constraints", "domain")) } else { Ok(vec![x[0].sqrt() - 1.0]) }
+            })
+            .jacobian_triplets(vec![0], vec![0], |x: &[f64], v: &mut [f64]| v[0] = 0.5 / x[0].sqrt())
+            .initial_point(vec![1.0])
+            .constraint_bounds(vec![0.0], vec![0.0])
+            .build()
+            .unwrap();
+        assert_eq!(p.objective(&[-1.0]), Err(EvalError::NonFinite { what: "objective" }));
+        assert_eq!(p.objective(&[1.0]), Ok(0.0));
+        let mut g = [0.0];
+        assert_eq!(p.gradient(&[0.0], &mut g), Err(EvalError::NonFinite { what: "gradient" }));
+        assert_eq!(
+            p.gradient(&[20.0], &mut g),
+            Err(EvalError::WrongLength { what: "gradient", expected: 1, got: 2 })
+        );
+        let mut c = [0.0];
+        assert_eq!(p.constraints(&[-4.0], &mut c), Err(EvalError::NonFinite { what: "constraints" }));
+        assert!(matches!(p.constraints(&[20.0], &mut c), Err(EvalError::Failed { .. })));
+        p.constraints(&[4.0], &mut c).unwrap();
+        assert_eq!(c, [1.0]);
+        assert!(matches!(p.jacobian(&[-1.0]), Err(EvalError::NonFinite { what: "jacobian" })));
+        assert_eq!(p.eval_counts(), EvalCounts { f: 2, grad: 2, c: 3, jac: 1, hess: 0 });
+        p.reset_eval_counts();
+        assert_eq!(p.eval_counts(), EvalCounts::default());
+    }
+
+    #[test]
+    fn nan_in_an_estimated_jacobian_is_an_error_not_a_panic() {
+        // exp overflows at x = 1000: the complex step then yields ∞ (no panic, a typed error).
+        struct Exp;
+        impl ConstraintsFn for Exp {
+            fn eval<T: Scalar>(&self, x: &[T], c: &mut [T]) {
+                c[0] = x[0].exp();
+            }
+        }
+        let p = FunctionProblem::builder()
+            .objective_generic(Hs071Obj)
+            .constraints_generic(Exp)
+            .initial_point(vec![1.0; 4])
+            .constraint_bounds(vec![0.0], vec![0.0])
+            .build()
+            .unwrap();
+        assert!(matches!(p.jacobian(&[1000.0, 1.0, 1.0, 1.0]), Err(EvalError::NonFinite { what: "jacobian" })));
+        let mut c = [0.0];
+        assert!(p.constraints(&[1000.0, 1.0, 1.0, 1.0], &mut c).is_err());
+        let mut g = [0.0; 4];
+        assert!(p.gradient(&[1.0, f64::NAN, 1.0, 1.0], &mut g).is_err());
+    }
+
+    #[test]
+    fn unconstrained_problem_has_an_empty_jacobian() {
+        let p = FunctionProblem::builder().objective_generic(Hs071Obj).initial_point(vec![1.0; 4]).build().unwrap();
+        assert_eq!(p.num_constraints(), 0);
+        assert_eq!(p.jacobian_source(), JacobianSource::NoConstraints);
+        let j = p.jacobian(&X).unwrap();
+        assert_eq!(j.shape(), (0, 4));
+        assert_eq!(j.rmatvec(&[]), vec![0.0; 4]);
+        let (mut l, mut u) = (vec![0.0; 4], vec![0.0; 4]);
+        p.variable_bounds(&mut l, &mut u);
+        assert!(l.iter().all(|v| *v == f64::NEG_INFINITY) && u.iter().all(|v| *v == f64::INFINITY));
+    }
+
+    #[test]
+    fn problem_data_is_reported_back() {
+        let p = hs071_builder()
+            .name("hs071")
+            .variable_names((1..=4).map(|i| format!("x{i}")).collect())
+            .constraint_names(vec!["prod".into(), "sumsq".into()])
+            .scaling(ProblemScaling { objective: 2.0, variables: None, constraints: Some(vec![1.0, 0.5]) })
+            .build()
+            .unwrap();
+        assert_eq!(p.name(), "hs071");
+        assert_eq!(p.variable_names().unwrap()[3], "x4");
+        assert_eq!(p.constraint_names().unwrap()[1], "sumsq");
+        assert_eq!(p.scaling().unwrap().objective, 2.0);
+        let mut x0 = vec![0.0; 4];
+        p.initial_point(&mut x0);
+        assert_eq!(x0, vec![1.0, 5.0, 5.0, 1.0]);
+        let (mut l, mut u) = (vec![0.0; 2], vec![0.0; 2]);
+        p.constraint_bounds(&mut l, &mut u);
+        assert_eq!((l, u), (vec![25.0, 40.0], vec![f64::INFINITY, 40.0]));
+        fn send_sync<T: Send + Sync>(_: &T) {}
+        send_sync(&p);
+        assert!(format!("{p:?}").contains("hs071"));
+    }
+
+    /// Build, expect an error, check that its message mentions every `needle`.
+    fn expect_err(b: FunctionProblemBuilder, needles: &[&str]) -> ProblemError {
+        let e = b.build().unwrap_err();
+        let msg = e.to_string();
+        for n in needles {
+            assert!(msg.contains(n), "message {msg:?} should mention {n:?}");
+        }
+        e
+    }
+
+    #[test]
+    fn every_build_error_is_reported_with_its_location() {
+        let e = expect_err(FunctionProblem::builder().initial_point(vec![1.0]), &["objective"]);
+        assert_eq!(e, ProblemError::MissingObjective);
+        let e = expect_err(FunctionProblem::builder().objective_generic(Hs071Obj), &["initial point"]);
+        assert_eq!(e, ProblemError::MissingInitialPoint);
+        let e = expect_err(
+            FunctionProblem::builder().objective_generic(Hs071Obj).initial_point(vec![1.0; 4]).constraint_bounds(vec![0.0; 3], vec![1.0; 3]),
+            &["3 constraint"],
+        );
+        assert_eq!(e, ProblemError::MissingConstraints { m: 3 });
+        let e = expect_err(
+            FunctionProblem::builder().objective_generic(Hs071Obj).initial_point(vec![1.0; 4]).jacobian_dense(|_: &[f64], _: &mut [f64]| ()),
+            &["constraint function"],
+        );
+        assert_eq!(e, ProblemError::MissingConstraints { m: 0 });
+        let e = expect_err(
+            FunctionProblem::builder().objective_generic(Hs071Obj).constraints_generic(Hs071Cons).initial_point(vec![1.0; 4]),
+            &["constraint bounds"],
+        );
+        assert_eq!(e, ProblemError::MissingConstraintBounds);
+        let e = expect_err(hs071_builder().variable_bounds(vec![1.0; 3], vec![5.0; 4]), &["variable lower bounds", "3", "4"]);
+        assert!(matches!(e, ProblemError::DimensionMismatch { expected: 4, got: 3, .. }));
+        let e = expect_err(hs071_builder().constraint_bounds(vec![0.0; 2], vec![1.0; 1]), &["constraint upper bounds"]);
+        assert!(matches!(e, ProblemError::DimensionMismatch { expected: 2, got: 1, .. }));
+        let e = expect_err(
+            hs071_builder().variable_bounds(vec![1.0, 1.0, 6.0, 1.0], vec![5.0; 4]),
+            &["variable", "index 2", "6", "5"],
+        );
+        assert_eq!(e, ProblemError::InconsistentBounds { what: "variable", index: 2, lower: 6.0, upper: 5.0 });
+        let e = expect_err(hs071_builder().constraint_bounds(vec![0.0, 2.0], vec![1.0, 1.0]), &["constraint", "index 1"]);
+        assert!(matches!(e, ProblemError::InconsistentBounds { index: 1, .. }));
+        let e = expect_err(hs071_builder().initial_point(vec![1.0, f64::NAN, 1.0, 1.0]), &["initial point", "index 1"]);
+        assert!(matches!(e, ProblemError::NonFinite { index: 1, .. }));
+        let e = expect_err(hs071_builder().initial_point(vec![1.0, 1.0, f64::INFINITY, 1.0]), &["index 2"]);
+        assert!(matches!(e, ProblemError::NonFinite { index: 2, .. }));
+        let e = expect_err(
+            hs071_builder().variable_bounds(vec![1.0; 4], vec![5.0, 5.0, 5.0, f64::NAN]),
+            &["variable upper bound", "index 3"],
+        );
+        assert!(matches!(e, ProblemError::NonFinite { index: 3, .. }));
+        let e = expect_err(
+            hs071_builder().constraint_bounds(vec![f64::INFINITY, 0.0], vec![f64::INFINITY, 1.0]),
+            &["constraint lower bound", "index 0"],
+        );
+        assert!(matches!(e, ProblemError::ImpossibleBound { index: 0, .. }));
+        let e = expect_err(
+            hs071_builder().jacobian_triplets(vec![0, 2], vec![0, 1], |_: &[f64], _: &mut [f64]| ()),
+            &["Jacobian", "entry 1", "(2, 1)", "2×4"],
+        );
+        assert!(matches!(e, ProblemError::StructureOutOfRange { entry: 1, row: 2, col: 1, .. }));
+        let e = expect_err(hs071_builder().jacobian_structure(vec![0, 1, 1], vec![0, 4, 1]), &["Jacobian", "entry 1"]);
+        assert!(matches!(e, ProblemError::StructureOutOfRange { entry: 1, .. }));
+        let e = expect_err(hs071_builder().jacobian_structure(vec![0, 1], vec![0]), &["Jacobian structure column list"]);
+        assert!(matches!(e, ProblemError::DimensionMismatch { expected: 2, got: 1, .. }));
+        let hv = |_: &[f64], _: f64, _: &[f64], _: &mut [f64]| ();
+        let e = expect_err(hs071_builder().hessian_triplets(vec![0, 5], vec![0, 0], hv), &["Hessian", "entry 1", "(5, 0)"]);
+        assert!(matches!(e, ProblemError::StructureOutOfRange { what: "Hessian", entry: 1, .. }));
+        let e = expect_err(hs071_builder().hessian_triplets(vec![0, 1, 1], vec![0, 0, 3], hv), &["entry 2", "(1, 3)", "upper"]);
+        assert_eq!(e, ProblemError::UpperTriangleEntry { what: "Hessian", entry: 2, row: 1, col: 3 });
+        let e = expect_err(
+            hs071_builder().scaling(ProblemScaling { objective: 1.0, variables: Some(vec![1.0, 1.0, 0.0, 1.0]), constraints: None }),
+            &["variable", "index 2"],
+        );
+        assert!(matches!(e, ProblemError::InvalidScaling { index: 2, .. }));
+        let e = expect_err(
+            hs071_builder().scaling(ProblemScaling { objective: f64::NAN, variables: None, constraints: None }),
+            &["objective"],
+        );
+        assert!(matches!(e, ProblemError::InvalidScaling { what: "objective", .. }));
+        let e = expect_err(hs071_builder().variable_names(vec!["a".into()]), &["variable names", "1", "4"]);
+        assert!(matches!(e, ProblemError::DimensionMismatch { .. }));
+        let e = expect_err(
+            FunctionProblem::builder()
+                .objective(|x: &[f64]| x[0])
+                .constraints(|_: &[f64], c: &mut [f64]| c[0] = f64::NAN)
+                .initial_point(vec![1.0])
+                .constraint_bounds(vec![0.0], vec![0.0]),
+            &["probing", "non-finite"],
+        );
+        assert!(matches!(e, ProblemError::SparsityProbeFailed { .. }));
+    }
+}
