@@ -1,0 +1,514 @@
+//! The reduced primal-dual KKT system and its two solution routes.
+//!
+//! After eliminating the bound multipliers and the slack steps (for inequality row `i` with slack
+//! weight `Σ_s,i`, `ds_i = (dy_i − r_s,i)/(Σ_s,i + δ_w)`), every Newton step solves
+//! ```text
+//! [ W + Σ_x + δ_w I    Jᵀ ] [dx]   [a]
+//! [ J                 −D  ] [dy] = [b],   D_i = δ_c (equality rows),  1/(Σ_s,i + δ_w) + δ_c (inequality rows)
+//! ```
+//! whose inertia must be `(n, m, 0)` (eliminating `ds` removes exactly the slack block's positive
+//! eigenvalues). The *augmented* route factors this matrix (sparse or dense LDLᵀ, inertia from the
+//! factor). The *condensed* route eliminates `dy` with `D̂ = max(D, δ_cond) > 0`
+//! (Friedlander & Orban 2012 primal–dual regularization) and solves
+//! `N = W + Σ_x + δ_w I + Jᵀ D̂⁻¹ J` by Cholesky or CG, where positive definiteness of `N` is the
+//! inertia test. Both routes refine against the unregularized reduced system.
+
+use std::cell::RefCell;
+
+use ipax_core::{
+    CscMatrix, CscStorage, DynamicRegularization, Inertia, LinSolveError, LinearOperator, LinearSolver, LowRankParts,
+    Regularization, Triplets, operator::scale_output, vec_ops,
+};
+
+use crate::dense_small;
+
+/// Which KKT system is factored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KktRoute {
+    /// Symmetric indefinite reduced system, direct LDLᵀ with inertia.
+    Augmented,
+    /// Positive definite condensed system (Cholesky or CG).
+    Condensed,
+}
+
+/// What the linear-solver factory is asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SolverRequest {
+    pub route: KktRoute,
+    /// Dimension of the matrix to be solved.
+    pub dim: usize,
+    /// Whether the operator can be assembled (triplets available).
+    pub assembled: bool,
+    /// Estimated stored nonzeros (lower triangle) when assembled.
+    pub nnz: usize,
+}
+
+/// Creates linear solvers for the IPM (injected: the IPM never names a concrete solver).
+pub trait LinearSolverFactory {
+    /// A solver suited to the request.
+    fn create(&self, request: &SolverRequest) -> Box<dyn LinearSolver>;
+}
+
+/// The Hessian block `W`.
+pub enum HessianTerm<'a> {
+    /// `W = 0` (least-squares multiplier estimate, linear problems).
+    Zero,
+    /// An exact (user) Hessian operator.
+    Exact(&'a dyn LinearOperator),
+    /// A quasi-Newton operator with its `shift·I + U M Uᵀ` structure.
+    LowRank(&'a dyn LinearOperator, LowRankParts),
+}
+
+impl HessianTerm<'_> {
+    fn apply_add(&self, x: &[f64], y: &mut [f64]) {
+        match self {
+            HessianTerm::Zero => {}
+            HessianTerm::Exact(op) | HessianTerm::LowRank(op, _) => op.apply(1.0, x, 1.0, y),
+        }
+    }
+    fn diagonal(&self, n: usize) -> Option<Vec<f64>> {
+        match self {
+            HessianTerm::Zero => Some(vec![0.0; n]),
+            HessianTerm::Exact(op) => op.diagonal(),
+            HessianTerm::LowRank(op, _) => op.diagonal(),
+        }
+    }
+}
+
+/// The blocks of one reduced KKT system.
+pub struct KktBlocks<'a> {
+    pub hess: HessianTerm<'a>,
+    /// `Σ_x` (length n).
+    pub sigma_x: &'a [f64],
+    /// `Σ_s` per constraint row (only read for inequality rows).
+    pub sigma_s: &'a [f64],
+    /// Whether each row is an inequality (has a slack).
+    pub is_ineq: &'a [bool],
+    /// The m × n Jacobian.
+    pub jac: &'a dyn LinearOperator,
+}
+
+impl KktBlocks<'_> {
+    fn n(&self) -> usize {
+        self.sigma_x.len()
+    }
+    fn m(&self) -> usize {
+        self.is_ineq.len()
+    }
+    /// `D_i` of the reduced system.
+    fn d(&self, delta_w: f64, delta_c: f64, out: &mut [f64]) {
+        for i in 0..self.m() {
+            out[i] = if self.is_ineq[i] { 1.0 / (self.sigma_s[i] + delta_w).max(1e-20) + delta_c } else { delta_c };
+        }
+    }
+}
+
+/// Outcome of one factorization attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FactorStatus {
+    /// Inertia as wanted (or not checkable and the solver succeeded).
+    Ok,
+    /// Too many negative eigenvalues: increase δ_w.
+    WrongInertia,
+    /// Zero eigenvalues: set δ_c (and possibly δ_w).
+    Singular,
+}
+
+/// The reduced system as an operator (for refinement and Krylov methods).
+struct ReducedKktOp<'a, 'b> {
+    blocks: &'b KktBlocks<'a>,
+    diag_x: &'b [f64],
+    d: &'b [f64],
+}
+
+impl LinearOperator for ReducedKktOp<'_, '_> {
+    fn shape(&self) -> (usize, usize) {
+        let s = self.diag_x.len() + self.d.len();
+        (s, s)
+    }
+    fn apply(&self, alpha: f64, v: &[f64], beta: f64, out: &mut [f64]) {
+        let n = self.diag_x.len();
+        let (vx, vy) = v.split_at(n);
+        let mut tx = vec![0.0; n];
+        self.blocks.hess.apply_add(vx, &mut tx);
+        for i in 0..n {
+            tx[i] += self.diag_x[i] * vx[i];
+        }
+        self.blocks.jac.apply_transpose(1.0, vy, 1.0, &mut tx);
+        let mut ty = vec![0.0; self.d.len()];
+        self.blocks.jac.apply(1.0, vx, 0.0, &mut ty);
+        for i in 0..self.d.len() {
+            ty[i] -= self.d[i] * vy[i];
+        }
+        scale_output(beta, out);
+        vec_ops::axpy(alpha, &tx, &mut out[..n]);
+        vec_ops::axpy(alpha, &ty, &mut out[n..]);
+    }
+    fn apply_transpose(&self, alpha: f64, v: &[f64], beta: f64, out: &mut [f64]) {
+        self.apply(alpha, v, beta, out)
+    }
+    fn is_symmetric(&self) -> bool {
+        true
+    }
+}
+
+/// `N = W + diag + Jᵀ D̂⁻¹ J` applied matrix-free.
+struct CondensedOp<'a, 'b> {
+    blocks: &'b KktBlocks<'a>,
+    diag_x: &'b [f64],
+    dinv: &'b [f64],
+    jt_dinv_j_diag: &'b Option<Vec<f64>>,
+    scratch: RefCell<Vec<f64>>,
+}
+
+impl LinearOperator for CondensedOp<'_, '_> {
+    fn shape(&self) -> (usize, usize) {
+        (self.diag_x.len(), self.diag_x.len())
+    }
+    fn apply(&self, alpha: f64, v: &[f64], beta: f64, out: &mut [f64]) {
+        let n = self.diag_x.len();
+        let mut t = vec![0.0; n];
+        self.blocks.hess.apply_add(v, &mut t);
+        for i in 0..n {
+            t[i] += self.diag_x[i] * v[i];
+        }
+        let mut jv = self.scratch.borrow_mut();
+        self.blocks.jac.apply(1.0, v, 0.0, &mut jv);
+        for i in 0..jv.len() {
+            jv[i] *= self.dinv[i];
+        }
+        self.blocks.jac.apply_transpose(1.0, &jv, 1.0, &mut t);
+        scale_output(beta, out);
+        vec_ops::axpy(alpha, &t, out);
+    }
+    fn apply_transpose(&self, alpha: f64, v: &[f64], beta: f64, out: &mut [f64]) {
+        self.apply(alpha, v, beta, out)
+    }
+    fn is_symmetric(&self) -> bool {
+        true
+    }
+    fn diagonal(&self) -> Option<Vec<f64>> {
+        let n = self.diag_x.len();
+        let mut d = self.blocks.hess.diagonal(n).unwrap_or_else(|| vec![0.0; n]);
+        for i in 0..n {
+            d[i] += self.diag_x[i];
+        }
+        if let Some(j) = self.jt_dinv_j_diag {
+            vec_ops::axpy(1.0, j, &mut d);
+        }
+        Some(d)
+    }
+}
+
+/// Cached assembly of the augmented matrix (pattern fixed after the first call).
+struct Assembly {
+    matrix: CscMatrix,
+    map: Vec<usize>,
+    n_hess: usize,
+    n_jac: usize,
+    vals: Vec<f64>,
+}
+
+/// Statistics of one KKT solve.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct SolveStats {
+    pub residual: f64,
+    pub iterations: usize,
+}
+
+/// Solves reduced KKT systems on one route with an injected linear solver.
+pub struct KktSolver {
+    pub route: KktRoute,
+    solver: Box<dyn LinearSolver>,
+    assembly: Option<Assembly>,
+    hess_t: Option<Triplets>,
+    jac_t: Option<Triplets>,
+    jac_t_stale: bool,
+    // Values of the current factorization.
+    diag_x: Vec<f64>,
+    d: Vec<f64>,
+    d_hat: Vec<f64>,
+    jt_dinv_j_diag: Option<Vec<f64>>,
+    smw: Option<Smw>,
+    /// δ_cond used by the condensed route on equality rows.
+    pub condensed_delta: f64,
+    pub max_refinement_steps: usize,
+    pub residual_ratio_max: f64,
+    pub last_inertia: Option<Inertia>,
+}
+
+/// Sherman–Morrison–Woodbury data for `K = K0 + U M Uᵀ`, `U = [W; 0]`:
+/// `K⁻¹ = K0⁻¹ − Z (I + M UᵀZ)⁻¹ M Uᵀ K0⁻¹` with `Z = K0⁻¹U`.
+struct Smw {
+    k: usize,
+    z: Vec<f64>,
+    lu: Vec<f64>,
+    piv: Vec<usize>,
+    parts: LowRankParts,
+}
+
+impl KktSolver {
+    /// A solver for `route` backed by `solver`.
+    pub fn new(route: KktRoute, solver: Box<dyn LinearSolver>) -> Self {
+        KktSolver {
+            route,
+            solver,
+            assembly: None,
+            hess_t: None,
+            jac_t: None,
+            jac_t_stale: true,
+            diag_x: Vec::new(),
+            d: Vec::new(),
+            d_hat: Vec::new(),
+            jt_dinv_j_diag: None,
+            smw: None,
+            condensed_delta: 1e-9,
+            max_refinement_steps: 10,
+            residual_ratio_max: 1e-10,
+            last_inertia: None,
+        }
+    }
+
+    /// Name of the underlying linear solver.
+    pub fn solver_name(&self) -> &'static str {
+        self.solver.name()
+    }
+
+    /// Whether the linear solver reports inertia.
+    pub fn provides_inertia(&self) -> bool {
+        self.solver.capabilities().provides_inertia
+    }
+
+    /// Fetch the (value-dependent) assembled entries once per iteration, before any `factor`.
+    pub fn prepare(&mut self, blocks: &KktBlocks<'_>) {
+        self.hess_t = match (&self.route, &blocks.hess) {
+            (KktRoute::Augmented, HessianTerm::Exact(op)) => op.lower_triplets(),
+            _ => None,
+        };
+        self.jac_t = blocks.jac.triplets();
+        self.jac_t_stale = false;
+    }
+
+    /// Numeric factorization with perturbations `δ_w`, `δ_c`, classified for inertia correction.
+    pub fn factor(&mut self, blocks: &KktBlocks<'_>, delta_w: f64, delta_c: f64) -> Result<FactorStatus, LinSolveError> {
+        let (n, m) = (blocks.n(), blocks.m());
+        self.diag_x.clear();
+        self.diag_x.extend(blocks.sigma_x.iter().map(|s| s + delta_w));
+        self.d.resize(m, 0.0);
+        blocks.d(delta_w, delta_c, &mut self.d);
+        self.smw = None;
+        match self.route {
+            KktRoute::Augmented => self.factor_augmented(blocks, n, m),
+            KktRoute::Condensed => self.factor_condensed(blocks, n, m),
+        }
+    }
+
+    fn factor_augmented(&mut self, blocks: &KktBlocks<'_>, n: usize, m: usize) -> Result<FactorStatus, LinSolveError> {
+        let shift = match &blocks.hess {
+            HessianTerm::LowRank(_, p) => p.shift,
+            _ => 0.0,
+        };
+        if matches!(blocks.hess, HessianTerm::Exact(_)) && self.hess_t.is_none() {
+            return Err(LinSolveError::Unsupported("augmented route needs an assembled Hessian".into()));
+        }
+        let Some(jt) = &self.jac_t else {
+            return Err(LinSolveError::Unsupported("augmented route needs an assembled Jacobian".into()));
+        };
+        let n_hess = self.hess_t.as_ref().map_or(0, |t| t.len());
+        let n_jac = jt.len();
+        let rebuild = self.assembly.as_ref().is_none_or(|a| a.n_hess != n_hess || a.n_jac != n_jac);
+        let mut vals = Vec::with_capacity(n_hess + n + n_jac + m);
+        if let Some(h) = &self.hess_t {
+            vals.extend_from_slice(&h.vals);
+        }
+        vals.extend(self.diag_x.iter().map(|d| d + shift));
+        vals.extend_from_slice(&jt.vals);
+        vals.extend(self.d.iter().map(|d| -d));
+        if rebuild {
+            let mut t = Triplets::new(n + m, n + m);
+            if let Some(h) = &self.hess_t {
+                t.extend_shifted(h, 0, 0, 1.0);
+            }
+            for i in 0..n {
+                t.push(i, i, 0.0);
+            }
+            t.extend_shifted(jt, n, 0, 1.0);
+            for i in 0..m {
+                t.push(n + i, n + i, 0.0);
+            }
+            t.vals.copy_from_slice(&vals);
+            let (matrix, map) = CscMatrix::from_triplets_with_map(&t, CscStorage::SymmetricLower);
+            self.solver.analyze(&matrix)?;
+            self.assembly = Some(Assembly { matrix, map, n_hess, n_jac, vals: Vec::new() });
+        }
+        let asm = self.assembly.as_mut().expect("assembled above");
+        asm.vals = vals;
+        asm.matrix.refill(&asm.map, &asm.vals);
+        if !vec_ops::all_finite(&asm.matrix.values) {
+            return Err(LinSolveError::NonFinite("KKT matrix"));
+        }
+        let mut signs = vec![1i8; n + m];
+        signs[n..].iter_mut().for_each(|s| *s = -1);
+        let reg = Regularization { shift: 0.0, dynamic: Some(DynamicRegularization { signs, delta: 1e-14, epsilon: 1e-14 }) };
+        let info = match self.solver.factor(&asm.matrix, &reg) {
+            Ok(info) => info,
+            Err(LinSolveError::Singular { .. }) => return Ok(FactorStatus::Singular),
+            Err(e) => return Err(e),
+        };
+        self.last_inertia = info.inertia;
+        let status = match info.inertia {
+            Some(i) if i.is(n, m) => FactorStatus::Ok,
+            Some(i) if i.zero > 0 || i.negative < m => FactorStatus::Singular,
+            Some(_) => FactorStatus::WrongInertia,
+            None => FactorStatus::Ok,
+        };
+        if status == FactorStatus::Ok
+            && let HessianTerm::LowRank(_, parts) = &blocks.hess
+        {
+            self.smw = Some(self.build_smw(parts.clone(), n, m)?);
+        }
+        Ok(status)
+    }
+
+    fn build_smw(&mut self, parts: LowRankParts, n: usize, m: usize) -> Result<Smw, LinSolveError> {
+        let k = parts.k;
+        let dim = n + m;
+        let asm = self.assembly.as_ref().expect("factored");
+        let mut z = vec![0.0; dim * k];
+        for j in 0..k {
+            let col = &mut z[j * dim..(j + 1) * dim];
+            col[..n].copy_from_slice(&parts.w[j * n..(j + 1) * n]);
+            self.solver.solve_in_place(&asm.matrix, col)?;
+        }
+        // C = I + M (Uᵀ Z)
+        let mut utz = vec![0.0; k * k];
+        for a in 0..k {
+            for b in 0..k {
+                utz[a + b * k] = vec_ops::dot(&parts.w[a * n..(a + 1) * n], &z[b * dim..b * dim + n]);
+            }
+        }
+        let mut c = vec![0.0; k * k];
+        for a in 0..k {
+            for b in 0..k {
+                let mut s = if a == b { 1.0 } else { 0.0 };
+                for l in 0..k {
+                    s += parts.m[a + l * k] * utz[l + b * k];
+                }
+                c[a + b * k] = s;
+            }
+        }
+        let piv = dense_small::lu_factor(&mut c, k).ok_or(LinSolveError::Singular { pivot: 0 })?;
+        Ok(Smw { k, z, lu: c, piv, parts })
+    }
+
+    fn factor_condensed(&mut self, blocks: &KktBlocks<'_>, n: usize, m: usize) -> Result<FactorStatus, LinSolveError> {
+        self.d_hat.clear();
+        self.d_hat.extend(self.d.iter().map(|&d| 1.0 / d.max(self.condensed_delta)));
+        // Jacobi information for the preconditioner: diag(Jᵀ D̂⁻¹ J) from assembled entries.
+        self.jt_dinv_j_diag = self.jac_t.as_ref().map(|t| {
+            let mut dd = vec![0.0; n];
+            for k in 0..t.len() {
+                dd[t.cols[k]] += t.vals[k] * t.vals[k] * self.d_hat[t.rows[k]];
+            }
+            dd
+        });
+        let op = CondensedOp {
+            blocks,
+            diag_x: &self.diag_x,
+            dinv: &self.d_hat,
+            jt_dinv_j_diag: &self.jt_dinv_j_diag,
+            scratch: RefCell::new(vec![0.0; m]),
+        };
+        if self.assembly.is_none() {
+            self.solver.analyze(&op)?;
+            // Marker so analyze runs once; the condensed route has no assembled pattern.
+            self.assembly = Some(Assembly { matrix: CscMatrix::from_triplets(&Triplets::new(0, 0), CscStorage::General), map: vec![], n_hess: 0, n_jac: 0, vals: vec![] });
+        }
+        match self.solver.factor(&op, &Regularization::none()) {
+            Ok(_) => Ok(FactorStatus::Ok),
+            Err(LinSolveError::NotPositiveDefinite { .. }) => Ok(FactorStatus::WrongInertia),
+            Err(LinSolveError::Singular { .. }) => Ok(FactorStatus::WrongInertia),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// One application of the approximate inverse (factor + SMW / condensation).
+    fn apply_inverse(&mut self, blocks: &KktBlocks<'_>, rhs: &mut [f64]) -> Result<usize, LinSolveError> {
+        let (n, m) = (blocks.n(), blocks.m());
+        match self.route {
+            KktRoute::Augmented => {
+                let asm = self.assembly.as_ref().ok_or(LinSolveError::NotFactored)?;
+                let info = self.solver.solve_in_place(&asm.matrix, rhs)?;
+                if let Some(s) = &self.smw {
+                    let k = s.k;
+                    let dim = n + m;
+                    // t = M Uᵀ x0 ; solve C u = t ; x = x0 − Z u
+                    let mut ut = vec![0.0; k];
+                    for a in 0..k {
+                        ut[a] = vec_ops::dot(&s.parts.w[a * n..(a + 1) * n], &rhs[..n]);
+                    }
+                    let mut t = vec![0.0; k];
+                    for a in 0..k {
+                        for l in 0..k {
+                            t[a] += s.parts.m[a + l * k] * ut[l];
+                        }
+                    }
+                    dense_small::lu_solve(&s.lu, &s.piv, k, &mut t);
+                    for j in 0..k {
+                        vec_ops::axpy(-t[j], &s.z[j * dim..(j + 1) * dim], rhs);
+                    }
+                }
+                Ok(info.iterations)
+            }
+            KktRoute::Condensed => {
+                // N dx = a + Jᵀ D̂⁻¹ b ; dy = D̂⁻¹ (J dx − b)
+                let (a, b) = rhs.split_at_mut(n);
+                let mut w: Vec<f64> = b.iter().zip(&self.d_hat).map(|(bi, di)| bi * di).collect();
+                blocks.jac.apply_transpose(1.0, &w, 1.0, a);
+                let op = CondensedOp {
+                    blocks,
+                    diag_x: &self.diag_x,
+                    dinv: &self.d_hat,
+                    jt_dinv_j_diag: &self.jt_dinv_j_diag,
+                    scratch: RefCell::new(vec![0.0; m]),
+                };
+                let info = self.solver.solve_in_place(&op, a)?;
+                blocks.jac.apply(1.0, a, 0.0, &mut w);
+                for i in 0..m {
+                    b[i] = (w[i] - b[i]) * self.d_hat[i];
+                }
+                Ok(info.iterations)
+            }
+        }
+    }
+
+    /// Solve the factored system for `rhs = [a; b]` (overwritten by `[dx; dy]`), refining against
+    /// the unregularized reduced operator.
+    pub fn solve(&mut self, blocks: &KktBlocks<'_>, rhs: &mut [f64]) -> Result<SolveStats, LinSolveError> {
+        let b = rhs.to_vec();
+        let bnorm = vec_ops::norm_inf(&b).max(1e-300);
+        let mut iters = self.apply_inverse(blocks, rhs)?;
+        let d = self.d.clone();
+        let diag_x = self.diag_x.clone();
+        let op = ReducedKktOp { blocks, diag_x: &diag_x, d: &d };
+        let mut r = vec![0.0; b.len()];
+        let mut residual = f64::INFINITY;
+        for step in 0..=self.max_refinement_steps {
+            r.copy_from_slice(&b);
+            op.apply(-1.0, rhs, 1.0, &mut r);
+            let new_res = vec_ops::norm_inf(&r) / bnorm;
+            if !new_res.is_finite() {
+                return Err(LinSolveError::NonFinite("KKT solution"));
+            }
+            // Stop when accurate, or when refinement stopped helping (keep the better iterate).
+            if new_res <= self.residual_ratio_max || step == self.max_refinement_steps || new_res > 0.9 * residual {
+                residual = residual.min(new_res);
+                break;
+            }
+            residual = new_res;
+            iters += self.apply_inverse(blocks, &mut r)?;
+            vec_ops::axpy(1.0, &r, rhs);
+        }
+        Ok(SolveStats { residual, iterations: iters })
+    }
+}

@@ -1,0 +1,472 @@
+//! The problem as the algorithm sees it: fixed variables removed, bounds relaxed, objective and
+//! constraints scaled, every evaluation counted, timed and checked for NaN/Inf.
+
+use std::cell::Cell;
+use std::time::{Duration, Instant};
+
+use ipax_core::{EvalError, LinearOperator, Problem, Triplets, vec_ops};
+
+use crate::options::{FixedVariableTreatment, Options, ScalingMethod};
+use crate::result::EvalCounts;
+
+/// Invalid problem data, found before the first iteration.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProblemDataError {
+    #[error("variable {index}: lower bound {lower} > upper bound {upper}")]
+    VariableBounds { index: usize, lower: f64, upper: f64 },
+    #[error("constraint {index}: lower bound {lower} > upper bound {upper}")]
+    ConstraintBounds { index: usize, lower: f64, upper: f64 },
+    #[error("{what} contains NaN at index {index}")]
+    NaN { what: &'static str, index: usize },
+    #[error("Jacobian has shape {got:?}, expected {expected:?}")]
+    JacobianShape { expected: (usize, usize), got: (usize, usize) },
+    #[error("Hessian has shape {got:?}, expected {expected:?}")]
+    HessianShape { expected: (usize, usize), got: (usize, usize) },
+}
+
+/// Wraps a user [`Problem`] for the algorithm.
+pub struct Nlp<'p> {
+    problem: &'p dyn Problem,
+    /// Number of variables in the user's problem.
+    pub n_full: usize,
+    /// Free (non-fixed) variable indices; the algorithm works on these.
+    pub free: Vec<usize>,
+    /// Full x template holding the values of fixed variables.
+    x_template: Vec<f64>,
+    pub n: usize,
+    pub m: usize,
+    /// Relaxed bounds of the free variables.
+    pub x_l: Vec<f64>,
+    pub x_u: Vec<f64>,
+    /// Original (unrelaxed) bounds of the free variables.
+    pub x_l_orig: Vec<f64>,
+    pub x_u_orig: Vec<f64>,
+    /// Scaled constraint bounds.
+    pub c_l: Vec<f64>,
+    pub c_u: Vec<f64>,
+    /// Objective scale factor.
+    pub obj_scale: f64,
+    /// Constraint scale factors.
+    pub con_scale: Vec<f64>,
+    counts: Cell<EvalCounts>,
+    eval_time: Cell<Duration>,
+    scratch_full: std::cell::RefCell<Vec<f64>>,
+}
+
+impl<'p> Nlp<'p> {
+    /// Read dimensions and bounds, validate them, remove fixed variables and relax bounds.
+    pub fn new(problem: &'p dyn Problem, opts: &Options) -> Result<Self, ProblemDataError> {
+        let n_full = problem.num_variables();
+        let m = problem.num_constraints();
+        let (mut xl, mut xu) = (vec![0.0; n_full], vec![0.0; n_full]);
+        problem.variable_bounds(&mut xl, &mut xu);
+        let (mut cl, mut cu) = (vec![0.0; m], vec![0.0; m]);
+        problem.constraint_bounds(&mut cl, &mut cu);
+        let mut x0 = vec![0.0; n_full];
+        problem.initial_point(&mut x0);
+        let to_inf = |v: &mut [f64]| {
+            for b in v.iter_mut() {
+                if *b <= opts.nlp_lower_bound_inf {
+                    *b = f64::NEG_INFINITY;
+                } else if *b >= opts.nlp_upper_bound_inf {
+                    *b = f64::INFINITY;
+                }
+            }
+        };
+        to_inf(&mut xl);
+        to_inf(&mut xu);
+        to_inf(&mut cl);
+        to_inf(&mut cu);
+        for (what, v) in [("variable lower bounds", &xl), ("variable upper bounds", &xu), ("constraint lower bounds", &cl), ("constraint upper bounds", &cu), ("initial point", &x0)] {
+            if let Some(index) = v.iter().position(|b| b.is_nan()) {
+                return Err(ProblemDataError::NaN { what, index });
+            }
+        }
+        for i in 0..n_full {
+            if xl[i] > xu[i] {
+                return Err(ProblemDataError::VariableBounds { index: i, lower: xl[i], upper: xu[i] });
+            }
+        }
+        for i in 0..m {
+            if cl[i] > cu[i] {
+                return Err(ProblemDataError::ConstraintBounds { index: i, lower: cl[i], upper: cu[i] });
+            }
+        }
+        let mut x_template = x0.clone();
+        let free: Vec<usize> = match opts.fixed_variable_treatment {
+            FixedVariableTreatment::MakeParameter => (0..n_full).filter(|&i| xl[i] != xu[i]).collect(),
+            FixedVariableTreatment::RelaxBounds => (0..n_full).collect(),
+        };
+        for i in 0..n_full {
+            if xl[i] == xu[i] {
+                x_template[i] = xl[i];
+            }
+        }
+        let n = free.len();
+        let x_l_orig: Vec<f64> = free.iter().map(|&i| xl[i]).collect();
+        let x_u_orig: Vec<f64> = free.iter().map(|&i| xu[i]).collect();
+        // Ipopt relaxes bounds by a tiny relative amount so that degenerate problems keep a
+        // nonempty interior (bound_relax_factor; Wächter & Biegler 2006, §3.5).
+        let relax = |b: f64, sign: f64| {
+            if b.is_finite() { b + sign * opts.bound_relax_factor * b.abs().max(1.0) } else { b }
+        };
+        let x_l: Vec<f64> = x_l_orig.iter().map(|&b| relax(b, -1.0)).collect();
+        let x_u: Vec<f64> = x_u_orig.iter().map(|&b| relax(b, 1.0)).collect();
+        // Inequality constraint bounds are relaxed too; equalities stay exact.
+        for i in 0..m {
+            if cl[i] != cu[i] {
+                cl[i] = relax(cl[i], -1.0);
+                cu[i] = relax(cu[i], 1.0);
+            }
+        }
+        Ok(Nlp {
+            problem,
+            n_full,
+            free,
+            x_template,
+            n,
+            m,
+            x_l,
+            x_u,
+            x_l_orig,
+            x_u_orig,
+            c_l: cl,
+            c_u: cu,
+            obj_scale: 1.0,
+            con_scale: vec![1.0; m],
+            counts: Cell::new(EvalCounts::default()),
+            eval_time: Cell::new(Duration::ZERO),
+            scratch_full: std::cell::RefCell::new(vec![0.0; n_full]),
+        })
+    }
+
+    /// The user's starting point restricted to the free variables.
+    pub fn initial_point(&self) -> Vec<f64> {
+        self.free.iter().map(|&i| self.x_template[i]).collect()
+    }
+
+    /// Expand free variables to the user's full vector.
+    pub fn full_x(&self, x: &[f64]) -> Vec<f64> {
+        let mut full = self.x_template.clone();
+        for (k, &i) in self.free.iter().enumerate() {
+            full[i] = x[k];
+        }
+        full
+    }
+
+    /// Restrict a full vector to the free variables.
+    pub fn restrict(&self, full: &[f64]) -> Vec<f64> {
+        self.free.iter().map(|&i| full[i]).collect()
+    }
+
+    fn with_full<R>(&self, x: &[f64], f: impl FnOnce(&[f64]) -> R) -> R {
+        let mut full = self.scratch_full.borrow_mut();
+        for (k, &i) in self.free.iter().enumerate() {
+            full[i] = x[k];
+        }
+        f(&full)
+    }
+
+    fn timed<R>(&self, f: impl FnOnce() -> R) -> R {
+        let t = Instant::now();
+        let r = f();
+        self.eval_time.set(self.eval_time.get() + t.elapsed());
+        r
+    }
+
+    fn count(&self, f: impl FnOnce(&mut EvalCounts)) {
+        let mut c = self.counts.get();
+        f(&mut c);
+        self.counts.set(c);
+    }
+
+    /// Evaluation counts so far.
+    pub fn counts(&self) -> EvalCounts {
+        self.counts.get()
+    }
+    /// Time spent in user callbacks so far.
+    pub fn eval_time(&self) -> Duration {
+        self.eval_time.get()
+    }
+    /// Whether the user problem has an exact Hessian.
+    pub fn has_hessian(&self) -> bool {
+        self.problem.has_hessian()
+    }
+    /// The wrapped problem.
+    pub fn problem(&self) -> &'p dyn Problem {
+        self.problem
+    }
+
+    /// Unscaled objective.
+    pub fn objective_unscaled(&self, x: &[f64]) -> Result<f64, EvalError> {
+        self.count(|c| c.objective += 1);
+        let f = self.timed(|| self.with_full(x, |xf| self.problem.objective(xf)))?;
+        if !f.is_finite() {
+            return Err(EvalError::NonFinite { what: "objective" });
+        }
+        Ok(f)
+    }
+
+    /// Scaled objective.
+    pub fn objective(&self, x: &[f64]) -> Result<f64, EvalError> {
+        Ok(self.obj_scale * self.objective_unscaled(x)?)
+    }
+
+    /// Scaled gradient (free variables).
+    pub fn gradient(&self, x: &[f64], g: &mut [f64]) -> Result<(), EvalError> {
+        self.count(|c| c.gradient += 1);
+        let mut full = vec![0.0; self.n_full];
+        self.timed(|| self.with_full(x, |xf| self.problem.gradient(xf, &mut full)))?;
+        for (k, &i) in self.free.iter().enumerate() {
+            g[k] = self.obj_scale * full[i];
+        }
+        if !vec_ops::all_finite(g) {
+            return Err(EvalError::NonFinite { what: "gradient" });
+        }
+        Ok(())
+    }
+
+    /// Unscaled gradient of the full problem (for multipliers of fixed variables).
+    pub fn gradient_full_unscaled(&self, x_full: &[f64]) -> Result<Vec<f64>, EvalError> {
+        let mut full = vec![0.0; self.n_full];
+        self.problem.gradient(x_full, &mut full)?;
+        Ok(full)
+    }
+
+    /// Unscaled constraints.
+    pub fn constraints_unscaled(&self, x: &[f64], c: &mut [f64]) -> Result<(), EvalError> {
+        self.count(|cnt| cnt.constraints += 1);
+        if self.m == 0 {
+            return Ok(());
+        }
+        self.timed(|| self.with_full(x, |xf| self.problem.constraints(xf, c)))?;
+        if !vec_ops::all_finite(c) {
+            return Err(EvalError::NonFinite { what: "constraints" });
+        }
+        Ok(())
+    }
+
+    /// Scaled constraints.
+    pub fn constraints(&self, x: &[f64], c: &mut [f64]) -> Result<(), EvalError> {
+        self.constraints_unscaled(x, c)?;
+        for (ci, s) in c.iter_mut().zip(&self.con_scale) {
+            *ci *= s;
+        }
+        Ok(())
+    }
+
+    /// The Jacobian of the scaled constraints w.r.t. the free variables.
+    pub fn jacobian(&self, x: &[f64]) -> Result<Box<dyn LinearOperator + 'p>, EvalError> {
+        self.count(|c| c.jacobian += 1);
+        let inner = self.timed(|| self.with_full(x, |xf| self.problem.jacobian(xf)))?;
+        if inner.shape() != (self.m, self.n_full) {
+            return Err(EvalError::WrongLength { what: "jacobian rows×cols", expected: self.m * self.n_full, got: inner.shape().0 * inner.shape().1 });
+        }
+        Ok(Box::new(Reduced::new(inner, self.con_scale.clone(), 1.0, &self.free, self.n_full, false)))
+    }
+
+    /// The Hessian of the scaled Lagrangian `σ f̃ + λᵀ c̃` w.r.t. the free variables.
+    pub fn hessian(&self, x: &[f64], obj_factor: f64, lambda: &[f64]) -> Result<Option<Box<dyn LinearOperator + 'p>>, EvalError> {
+        if !self.problem.has_hessian() {
+            return Ok(None);
+        }
+        self.count(|c| c.hessian += 1);
+        let lam: Vec<f64> = lambda.iter().zip(&self.con_scale).map(|(l, s)| l * s).collect();
+        let inner = self.timed(|| self.with_full(x, |xf| self.problem.hessian(xf, obj_factor * self.obj_scale, &lam)))?;
+        let Some(inner) = inner else { return Ok(None) };
+        if inner.shape() != (self.n_full, self.n_full) {
+            return Err(EvalError::WrongLength { what: "hessian rows×cols", expected: self.n_full * self.n_full, got: inner.shape().0 * inner.shape().1 });
+        }
+        Ok(Some(Box::new(Reduced::new(inner, Vec::new(), 1.0, &self.free, self.n_full, true))))
+    }
+
+    /// Gradient-based scaling (Ipopt's `nlp_scaling_method = gradient-based`): scale f and each
+    /// cᵢ so that its gradient at x0 has max-norm at most `nlp_scaling_max_gradient`.
+    pub fn compute_scaling(&mut self, x0: &[f64], opts: &Options) -> Result<(), EvalError> {
+        self.obj_scale = opts.obj_scaling_factor;
+        self.con_scale = vec![1.0; self.m];
+        match opts.nlp_scaling_method {
+            ScalingMethod::None => {}
+            ScalingMethod::UserScaling => {
+                if let Some(s) = self.problem.scaling() {
+                    self.obj_scale *= s.objective;
+                    if let Some(cs) = s.constraints.filter(|cs| cs.len() == self.m) {
+                        self.con_scale = cs;
+                    }
+                }
+            }
+            ScalingMethod::GradientBased => {
+                let gmax = opts.nlp_scaling_max_gradient;
+                let mut g = vec![0.0; self.n];
+                let saved = self.obj_scale;
+                self.obj_scale = 1.0;
+                let r = self.gradient(x0, &mut g);
+                self.obj_scale = saved;
+                r?;
+                let gn = vec_ops::norm_inf(&g);
+                if gn > gmax {
+                    self.obj_scale *= (gmax / gn).max(opts.nlp_scaling_min_value);
+                }
+                if self.m > 0 {
+                    let jac = self.jacobian(x0)?;
+                    // Row max-norms need entries; matrix-free Jacobians keep unit scaling.
+                    if let Some(t) = jac.triplets() {
+                        let mut rowmax = vec![0.0f64; self.m];
+                        for k in 0..t.len() {
+                            rowmax[t.rows[k]] = rowmax[t.rows[k]].max(t.vals[k].abs());
+                        }
+                        for i in 0..self.m {
+                            if rowmax[i] > gmax {
+                                self.con_scale[i] = (gmax / rowmax[i]).max(opts.nlp_scaling_min_value);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // Constraint bounds live in scaled space.
+        for i in 0..self.m {
+            self.c_l[i] *= self.con_scale[i];
+            self.c_u[i] *= self.con_scale[i];
+        }
+        Ok(())
+    }
+}
+
+/// A user operator seen through row scaling and a column (and, for Hessians, row) restriction to
+/// the free variables.
+pub struct Reduced<'p> {
+    inner: Box<dyn LinearOperator + 'p>,
+    row_scale: Vec<f64>,
+    scale: f64,
+    /// free index → full index; `None` when no variable is fixed.
+    free: Option<Vec<usize>>,
+    n_full: usize,
+    symmetric_restrict: bool,
+    scratch: std::cell::RefCell<(Vec<f64>, Vec<f64>)>,
+}
+
+impl<'p> Reduced<'p> {
+    fn new(inner: Box<dyn LinearOperator + 'p>, row_scale: Vec<f64>, scale: f64, free: &[usize], n_full: usize, symmetric_restrict: bool) -> Self {
+        let free = if free.len() == n_full { None } else { Some(free.to_vec()) };
+        let (r, c) = inner.shape();
+        Reduced { inner, row_scale, scale, free, n_full, symmetric_restrict, scratch: std::cell::RefCell::new((vec![0.0; c], vec![0.0; r])) }
+    }
+    fn n_free(&self) -> usize {
+        self.free.as_ref().map_or(self.n_full, |f| f.len())
+    }
+    fn out_rows(&self) -> usize {
+        if self.symmetric_restrict { self.n_free() } else { self.inner.shape().0 }
+    }
+}
+
+impl LinearOperator for Reduced<'_> {
+    fn shape(&self) -> (usize, usize) {
+        (self.out_rows(), self.n_free())
+    }
+    fn apply(&self, alpha: f64, x: &[f64], beta: f64, y: &mut [f64]) {
+        let mut guard = self.scratch.borrow_mut();
+        let (xf, yf) = &mut *guard;
+        let xin: &[f64] = match &self.free {
+            None => x,
+            Some(free) => {
+                xf.iter_mut().for_each(|v| *v = 0.0);
+                for (k, &i) in free.iter().enumerate() {
+                    xf[i] = x[k];
+                }
+                xf
+            }
+        };
+        self.inner.apply(1.0, xin, 0.0, yf);
+        ipax_core::operator::scale_output(beta, y);
+        let a = alpha * self.scale;
+        match (&self.free, self.symmetric_restrict) {
+            (Some(free), true) => {
+                for (k, &i) in free.iter().enumerate() {
+                    y[k] += a * yf[i];
+                }
+            }
+            _ => {
+                for i in 0..y.len() {
+                    let s = self.row_scale.get(i).copied().unwrap_or(1.0);
+                    y[i] += a * s * yf[i];
+                }
+            }
+        }
+    }
+    fn apply_transpose(&self, alpha: f64, x: &[f64], beta: f64, y: &mut [f64]) {
+        if self.symmetric_restrict {
+            return self.apply(alpha, x, beta, y);
+        }
+        let mut guard = self.scratch.borrow_mut();
+        let (xf, yf) = &mut *guard;
+        for i in 0..x.len() {
+            yf[i] = x[i] * self.row_scale.get(i).copied().unwrap_or(1.0);
+        }
+        self.inner.apply_transpose(1.0, yf, 0.0, xf);
+        ipax_core::operator::scale_output(beta, y);
+        let a = alpha * self.scale;
+        match &self.free {
+            None => vec_ops::axpy(a, xf, y),
+            Some(free) => {
+                for (k, &i) in free.iter().enumerate() {
+                    y[k] += a * xf[i];
+                }
+            }
+        }
+    }
+    fn is_symmetric(&self) -> bool {
+        self.symmetric_restrict
+    }
+    fn diagonal(&self) -> Option<Vec<f64>> {
+        if !self.symmetric_restrict {
+            return None;
+        }
+        let d = self.inner.diagonal()?;
+        Some(match &self.free {
+            None => d.iter().map(|v| v * self.scale).collect(),
+            Some(free) => free.iter().map(|&i| d[i] * self.scale).collect(),
+        })
+    }
+    fn triplets(&self) -> Option<Triplets> {
+        let t = self.inner.triplets()?;
+        Some(self.map_triplets(t))
+    }
+    fn lower_triplets(&self) -> Option<Triplets> {
+        let t = self.inner.lower_triplets()?;
+        Some(self.map_triplets(t))
+    }
+}
+
+impl Reduced<'_> {
+    fn map_triplets(&self, t: Triplets) -> Triplets {
+        let (nr, nc) = self.shape();
+        let mut out = Triplets::new(nr, nc);
+        let pos: Option<Vec<usize>> = self.free.as_ref().map(|free| {
+            let mut p = vec![usize::MAX; self.n_full];
+            for (k, &i) in free.iter().enumerate() {
+                p[i] = k;
+            }
+            p
+        });
+        for k in 0..t.len() {
+            let (mut r, mut c) = (t.rows[k], t.cols[k]);
+            if let Some(p) = &pos {
+                c = p[c];
+                if c == usize::MAX {
+                    continue;
+                }
+                if self.symmetric_restrict {
+                    r = p[r];
+                    if r == usize::MAX {
+                        continue;
+                    }
+                }
+            }
+            let s = if self.symmetric_restrict { 1.0 } else { self.row_scale.get(r).copied().unwrap_or(1.0) };
+            out.push(r, c, self.scale * s * t.vals[k]);
+        }
+        out
+    }
+}
