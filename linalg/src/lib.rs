@@ -43,6 +43,7 @@ mod test_util;
 
 pub use dense::{DenseCholesky, DenseLdlt};
 
+pub use krylov::{Cg, KrylovParams, Minres, Preconditioner};
 pub use refine::{RefineParams, refine, refine_with};
 pub use sparse_ldl::{SparseLdl, SparseLdlMethod, SymbolicKind};
 
