@@ -1,1 +1,36 @@
+//! # ipax
+//!
+//! A matrix-free interior-point solver for large-scale nonlinear programs
+//!
+//! ```text
+//! minimize f(x)  subject to  c_L <= c(x) <= c_U,   x_L <= x <= x_U
+//! ```
+//!
+//! This facade wires the pure algorithm (`ipax-ipm`) to concrete linear solvers (`ipax-linalg`)
+//! and the L-BFGS operator (`ipax-operators`), picking the KKT route automatically.
+//!
+//! ```
+//! let problem = ipax::testing::get("hs071", None).unwrap();
+//! let mut options = ipax::Options::default();
+//! options.print_level = 0;
+//! let result = ipax::solve(problem.as_ref(), &options);
+//! assert_eq!(result.status, ipax::SolveStatus::Optimal);
+//! assert!((result.objective - 17.0140173).abs() < 1e-6);
+//! ```
 
+mod factory;
+mod solver;
+
+pub use factory::{DefaultSolverFactory, choose_route};
+pub use solver::{Solver, solve};
+
+pub use ipax_core as core;
+pub use ipax_core::{EvalError, LinearOperator, LinearOperatorExt, LinearSolver, Problem};
+pub use ipax_ipm::{
+    Checkpoint, EvalCounts, FinalErrors, IterationLog, IterationView, KktRoute, Observer, ObserverAction, OptionError,
+    Options, SolveResult, SolveStatus, Timings, WarmStart, options,
+};
+pub use ipax_linalg as linalg;
+pub use ipax_operators as operators;
+pub use ipax_problem as problem;
+pub use ipax_testing as testing;

@@ -1,0 +1,77 @@
+//! Concrete linear-solver choice for the IPM's KKT routes.
+
+use ipax_core::{LinearSolver, Problem};
+use ipax_ipm::options::{HessianApproximationKind, KktRouteChoice, LinearSolverChoice, Options};
+use ipax_ipm::{KktRoute, LinearSolverFactory, SolverRequest};
+use ipax_linalg::{Cg, DenseCholesky, DenseLdlt, KrylovParams, Minres, Preconditioner, SparseLdl};
+
+/// Largest KKT dimension factored densely by `linear_solver = auto`.
+const DENSE_MAX_DIM: usize = 300;
+
+/// Creates solvers according to `linear_solver` (and the route/size when `auto`).
+pub struct DefaultSolverFactory {
+    pub choice: LinearSolverChoice,
+    pub krylov_rtol: f64,
+    pub krylov_max_iter: Option<usize>,
+}
+
+impl DefaultSolverFactory {
+    /// A factory configured from the options.
+    pub fn from_options(o: &Options) -> Self {
+        DefaultSolverFactory {
+            choice: o.linear_solver,
+            krylov_rtol: o.krylov_rtol,
+            krylov_max_iter: (o.krylov_max_iter > 0).then_some(o.krylov_max_iter),
+        }
+    }
+    fn krylov(&self) -> KrylovParams {
+        KrylovParams { rtol: self.krylov_rtol, max_iter: self.krylov_max_iter, ..KrylovParams::default() }
+    }
+}
+
+impl LinearSolverFactory for DefaultSolverFactory {
+    fn create(&self, r: &SolverRequest) -> Box<dyn LinearSolver> {
+        use LinearSolverChoice as C;
+        match (r.route, self.choice) {
+            (KktRoute::Augmented, C::Dense) => Box::new(DenseLdlt::new()),
+            (KktRoute::Augmented, C::Minres) | (KktRoute::Augmented, C::Cg) => {
+                Box::new(Minres::new(self.krylov(), Preconditioner::Jacobi))
+            }
+            (KktRoute::Augmented, C::SparseLdl) => Box::new(SparseLdl::new()),
+            (KktRoute::Augmented, C::Auto) => {
+                if r.dim <= DENSE_MAX_DIM { Box::new(DenseLdlt::new()) } else { Box::new(SparseLdl::new()) }
+            }
+            (KktRoute::Condensed, C::Dense) => Box::new(DenseCholesky::new()),
+            (KktRoute::Condensed, C::Minres) => Box::new(Minres::new(self.krylov(), Preconditioner::Jacobi)),
+            (KktRoute::Condensed, C::Cg) | (KktRoute::Condensed, C::SparseLdl) => {
+                Box::new(Cg::new(self.krylov(), Preconditioner::Jacobi))
+            }
+            (KktRoute::Condensed, C::Auto) => {
+                if r.dim <= 2000 { Box::new(DenseCholesky::new()) } else { Box::new(Cg::new(self.krylov(), Preconditioner::Jacobi)) }
+            }
+        }
+    }
+}
+
+/// The KKT route for `kkt_route = auto`: augmented (sparse/dense LDLᵀ with inertia) whenever the
+/// Jacobian and Hessian can be assembled, condensed (Cholesky/CG) when either is matrix-free or
+/// the user asked for a Krylov solver.
+pub fn choose_route(problem: &dyn Problem, o: &Options) -> KktRoute {
+    match o.kkt_route {
+        KktRouteChoice::Augmented => return KktRoute::Augmented,
+        KktRouteChoice::Condensed => return KktRoute::Condensed,
+        KktRouteChoice::Auto => {}
+    }
+    if matches!(o.linear_solver, LinearSolverChoice::Cg) {
+        return KktRoute::Condensed;
+    }
+    let n = problem.num_variables();
+    let m = problem.num_constraints();
+    let mut x0 = vec![0.0; n];
+    problem.initial_point(&mut x0);
+    let jac_assembled = m == 0 || problem.jacobian(&x0).map(|j| j.triplets().is_some()).unwrap_or(true);
+    let hess_assembled = o.hessian_approximation == HessianApproximationKind::LimitedMemory
+        || !problem.has_hessian()
+        || problem.hessian(&x0, 1.0, &vec![0.0; m]).map(|h| h.is_none_or(|h| h.triplets().is_some())).unwrap_or(true);
+    if jac_assembled && hess_assembled { KktRoute::Augmented } else { KktRoute::Condensed }
+}
