@@ -1150,16 +1150,9 @@ mod tests {
         ];
         for i in 0..4 {
             for j in 0..4 {
-                let mut c0 = 1.0;
-                if i == j {
-                    c0 = 0.0;
-                } else {
-                    for k in 0..4 {
-                        if k != i && k != j {
-                            c0 *= x[k];
-                        }
-                    }
-                }
+                // ∂²(x₁x₂x₃x₄)/∂xᵢ∂xⱼ: the product of the other two variables (0 on the diagonal).
+                let c0: f64 =
+                    if i == j { 0.0 } else { (0..4).filter(|&k| k != i && k != j).map(|k| x[k]).product() };
                 h[i][j] = s * f[i][j] + l[0] * c0 + if i == j { 2.0 * l[1] } else { 0.0 };
             }
         }
