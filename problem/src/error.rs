@@ -20,7 +20,10 @@ pub enum ProblemError {
         /// Number of constraints implied by the constraint bounds.
         m: usize,
     },
-    /// A constraint function (or Jacobian) was given without constraint bounds.
+    /// A Jacobian was given but no constraint function.
+    #[error("a Jacobian was given but no constraint function: call `constraints(..)` or `constraints_generic(..)`")]
+    JacobianWithoutConstraints,
+    /// A constraint function was given without constraint bounds.
     #[error("a constraint function was given but no constraint bounds: call `constraint_bounds(cl, cu)` (their length sets m)")]
     MissingConstraintBounds,
     /// A vector has the wrong length.

@@ -787,8 +787,11 @@ impl FunctionProblemBuilder {
         validate::len("constraint upper bounds", m, cu.len())?;
         validate::bounds("constraint", &cl, &cu)?;
         let jacobian_given = !matches!(self.jacobian, JacobianSpec::Auto);
-        if self.constraints.is_none() && (m > 0 || jacobian_given) {
+        if self.constraints.is_none() && m > 0 {
             return Err(ProblemError::MissingConstraints { m });
+        }
+        if self.constraints.is_none() && jacobian_given {
+            return Err(ProblemError::JacobianWithoutConstraints);
         }
         if self.constraints.is_some() && !bounds_given {
             return Err(ProblemError::MissingConstraintBounds);
@@ -803,6 +806,11 @@ impl FunctionProblemBuilder {
             validate::scaling(s, n, m)?;
         }
 
+        // Structures are checked even when m = 0 (then any entry is out of range), so a mistake
+        // never passes silently.
+        if let JacobianSpec::Structure { rows, cols } | JacobianSpec::Triplets { rows, cols, .. } = &self.jacobian {
+            validate::structure("Jacobian", rows, cols, m, n, false)?;
+        }
         let jacobian = if m == 0 {
             Jacobian::None
         } else {
@@ -814,13 +822,11 @@ impl FunctionProblemBuilder {
                     Jacobian::Estimated { pattern, groups }
                 }
                 JacobianSpec::Structure { rows, cols } => {
-                    validate::structure("Jacobian", &rows, &cols, m, n, false)?;
                     let pattern = SparsityPattern::from_entries(m, n, &rows, &cols);
                     let groups = derivatives::color_columns(&pattern);
                     Jacobian::Estimated { pattern, groups }
                 }
                 JacobianSpec::Triplets { rows, cols, vals } => {
-                    validate::structure("Jacobian", &rows, &cols, m, n, false)?;
                     Jacobian::Triplets { pattern: TripletPattern::new(m, n, &rows, &cols, CscStorage::General), vals }
                 }
                 JacobianSpec::Dense(f) => Jacobian::Dense(f),
@@ -1312,9 +1318,19 @@ mod tests {
         assert_eq!(e, ProblemError::MissingConstraints { m: 3 });
         let e = expect_err(
             FunctionProblem::builder().objective_generic(Hs071Obj).initial_point(vec![1.0; 4]).jacobian_dense(|_: &[f64], _: &mut [f64]| ()),
-            &["constraint function"],
+            &["Jacobian", "constraint function"],
         );
-        assert_eq!(e, ProblemError::MissingConstraints { m: 0 });
+        assert_eq!(e, ProblemError::JacobianWithoutConstraints);
+        let e = expect_err(
+            FunctionProblem::builder()
+                .objective_generic(Hs071Obj)
+                .constraints_generic(Hs071Cons)
+                .constraint_bounds(vec![], vec![])
+                .jacobian_structure(vec![0], vec![0])
+                .initial_point(vec![1.0; 4]),
+            &["entry 0", "0×4"],
+        );
+        assert!(matches!(e, ProblemError::StructureOutOfRange { nrows: 0, .. }));
         let e = expect_err(
             FunctionProblem::builder().objective_generic(Hs071Obj).constraints_generic(Hs071Cons).initial_point(vec![1.0; 4]),
             &["constraint bounds"],
