@@ -31,21 +31,17 @@ impl KrylovParams {
 }
 
 /// Which preconditioner a Krylov solver applies.
+#[derive(Default)]
 pub enum Preconditioner {
     /// None (`M = I`).
     None,
     /// Jacobi: `M⁻¹ = diag(A + shift·I)⁻¹` from `op.diagonal()`. CG falls back to no
     /// preconditioner when the diagonal is unavailable or has a non-positive entry; MINRES uses
     /// `|diag|` (it needs an SPD preconditioner) and falls back when an entry is zero.
+    #[default]
     Jacobi,
     /// A user operator that applies `M⁻¹` (must be symmetric positive definite).
     User(Box<dyn LinearOperator>),
-}
-
-impl Default for Preconditioner {
-    fn default() -> Self {
-        Preconditioner::Jacobi
-    }
 }
 
 impl std::fmt::Debug for Preconditioner {

@@ -32,6 +32,10 @@
 //! assert!((rhs[0] - 1.0).abs() < 1e-12 && (rhs[1] - 1.0).abs() < 1e-12);
 //! ```
 
+#![warn(missing_docs)]
+// `!(x > 0.0)` is used on purpose throughout: unlike `x <= 0.0` it is also true for NaN.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
+
 mod common;
 pub mod dense;
 pub mod krylov;
@@ -45,6 +49,7 @@ pub use dense::{DenseCholesky, DenseLdlt};
 
 pub use krylov::{Cg, KrylovParams, Minres, Preconditioner};
 pub use refine::{RefineParams, refine, refine_with};
+pub use select::{SolverChoice, SolverKind, select_kind, select_solver};
 pub use sparse_ldl::{SparseLdl, SparseLdlMethod, SymbolicKind};
 
 

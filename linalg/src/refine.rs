@@ -97,3 +97,55 @@ pub fn refine(
         solver.solve_in_place(op, r).map(|_| ())
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::DenseLdlt;
+    use crate::test_util::*;
+    use ipax_core::{LinearOperatorExt, Regularization};
+
+    #[test]
+    fn refine_recovers_accuracy_from_a_perturbed_factorization() {
+        let a = kkt(8, 3, 1e-6, 5);
+        // Factor A + 1e-4·I without internal refinement, then refine against A itself.
+        let mut solver = DenseLdlt::new().with_refinement(RefineParams { max_steps: 0, tol: 0.0 });
+        solver.factor(&a, &Regularization::shift(1e-4)).unwrap();
+        let b = a.matvec(&ones(11));
+        let mut x = b.clone();
+        solver.solve_in_place(&a, &mut x).unwrap();
+        let before = rel_residual(&a, 0.0, &x, &b);
+        assert!(before > 1e-8, "the perturbation should be visible: {before:e}");
+        // `refine` computes the residual against `a` (shift 0) and corrects with the shifted factor.
+        let info = refine(&a, &mut solver, &b, &mut x, 30, 1e-13).unwrap();
+        let after = rel_residual(&a, 0.0, &x, &b);
+        assert!(after <= 1e-12, "{after:e} after {info:?}");
+        assert!(info.iterations > 0 && (info.residual.unwrap() - after).abs() <= 1e-14);
+    }
+
+    #[test]
+    fn refine_never_makes_the_solution_worse() {
+        let a = random_spd(6, 1);
+        let b = a.matvec(&ones(6));
+        let mut x = ones(6);
+        x[0] += 1e-3;
+        let before = rel_residual(&a, 0.0, &x, &b);
+        // A "solver" that returns garbage corrections.
+        let info = refine_with(&a, 0.0, &b, &mut x, RefineParams::default(), &mut |r: &mut [f64]| {
+            r.iter_mut().for_each(|v| *v = 1e3);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(info.iterations, 1);
+        assert_eq!(info.residual.unwrap(), before);
+        assert_eq!(rel_residual(&a, 0.0, &x, &b), before);
+        // Errors from the correction are propagated, dimension errors are typed.
+        let failing = refine_with(&a, 0.0, &b, &mut x, RefineParams::default(), &mut |_| Err(LinSolveError::NotFactored));
+        assert_eq!(failing, Err(LinSolveError::NotFactored));
+        let mut short = vec![0.0; 5];
+        assert!(matches!(
+            refine_with(&a, 0.0, &b, &mut short, RefineParams::default(), &mut |_| Ok(())),
+            Err(LinSolveError::DimensionMismatch { .. })
+        ));
+    }
+}

@@ -1,4 +1,5 @@
 //! Test operators and matrix generators (test builds only).
+#![allow(clippy::needless_range_loop)]
 
 use faer::{Mat, Side};
 use ipax_core::{CscMatrix, CscStorage, Inertia, LinearOperator, LinearOperatorExt, Triplets, vec_ops};
