@@ -759,6 +759,9 @@ impl FunctionProblemBuilder {
     }
 
     /// Random probe points used, besides `x0`, to detect the Jacobian's sparsity (default 2).
+    /// Probing costs `n` constraint evaluations per point (complex ones for generic constraints,
+    /// `2n` real ones otherwise), once, in [`build`](Self::build); give the structure with
+    /// [`jacobian_structure`](Self::jacobian_structure) to skip it.
     pub fn sparsity_probes(mut self, extra_points: usize) -> Self {
         self.probes = extra_points;
         self
@@ -1050,6 +1053,18 @@ mod tests {
         // One complex evaluation per group: the constraint function count is not inflated.
         assert_eq!(p.eval_counts().jac, 1);
         assert_eq!(p.eval_counts().c, 0);
+    }
+
+    #[test]
+    fn assembled_jacobian_pattern_is_identical_at_every_point() {
+        // Direct solvers analyze the pattern once: it must not depend on x (even where a value
+        // happens to be zero, e.g. ∂c₀/∂x₀ = x₁x₂x₃ at x₁ = 0).
+        let p = hs071_builder().build().unwrap();
+        let j1 = p.jacobian(&X).unwrap();
+        let j2 = p.jacobian(&[1.0, 0.0, 2.0, 3.0]).unwrap();
+        let (a, b) = (j1.csc().unwrap(), j2.csc().unwrap());
+        assert_eq!((a.col_ptr, a.row_idx), (b.col_ptr, b.row_idx));
+        assert_eq!(b.values[0], 0.0);
     }
 
     #[test]
