@@ -203,7 +203,7 @@ mod tests {
 
     #[test]
     fn elementary_functions_have_exact_first_and_second_derivatives() {
-        let x = 0.7;
+        let x: f64 = 0.7;
         let cases: [(fn(HD) -> HD, f64, f64, f64); 8] = [
             (|v| v.exp(), x.exp(), x.exp(), x.exp()),
             (|v| v.ln(), x.ln(), 1.0 / x, -1.0 / (x * x)),
