@@ -50,7 +50,7 @@ impl HD {
         }
         let mut r = HD::cst(1.0);
         for _ in 0..k {
-            r = r * self;
+            r *= self;
         }
         r
     }
@@ -204,7 +204,8 @@ mod tests {
     #[test]
     fn elementary_functions_have_exact_first_and_second_derivatives() {
         let x: f64 = 0.7;
-        let cases: [(fn(HD) -> HD, f64, f64, f64); 8] = [
+        type Case = (fn(HD) -> HD, f64, f64, f64);
+        let cases: [Case; 8] = [
             (|v| v.exp(), x.exp(), x.exp(), x.exp()),
             (|v| v.ln(), x.ln(), 1.0 / x, -1.0 / (x * x)),
             (|v| v.sin(), x.sin(), x.cos(), -x.sin()),

@@ -2,7 +2,7 @@
 //! failing constraint qualifications, infeasible and unbounded problems. They check that a solver
 //! reports honestly instead of claiming success.
 
-use crate::problem_def::{INF, Oracle, Small, TestProblem};
+use crate::problem_def::{NamedBuilder, INF, Oracle, Small, TestProblem};
 
 const SRC: &str = "constructed for ipax (closed-form solutions derived in the doc comments)";
 
@@ -80,7 +80,7 @@ pub fn unbounded_linear() -> TestProblem {
 }
 
 /// All problems of this module, by registry name.
-pub(crate) const ALL: &[(&str, fn() -> TestProblem)] = &[
+pub(crate) const ALL: &[NamedBuilder] = &[
     ("dup_equality", dup_equality),
     ("licq_fail", licq_fail),
     ("weak_complementarity", weak_complementarity),

@@ -20,6 +20,8 @@
 //! assert!((f - o.f_star.unwrap()).abs() < 1e-6 * o.f_star.unwrap());
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod ad;
 pub mod degenerate;
 pub mod families;

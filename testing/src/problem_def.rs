@@ -132,11 +132,24 @@ impl Oracle {
 /// A problem definition that cannot be built (inconsistent lengths or patterns). Only reachable from
 /// a faulty definition, never from evaluation input.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum DefinitionError {
     /// A vector has the wrong length.
-    Length { what: &'static str, expected: usize, got: usize },
+    Length {
+        /// Which vector.
+        what: &'static str,
+        /// Required length.
+        expected: usize,
+        /// Actual length.
+        got: usize,
+    },
     /// A pattern entry is out of range or (for the Hessian) above the diagonal.
-    Pattern { what: &'static str, index: usize },
+    Pattern {
+        /// Which pattern (`"jacobian"` or `"hessian"`).
+        what: &'static str,
+        /// Position of the offending entry in the pattern.
+        index: usize,
+    },
 }
 
 impl fmt::Display for DefinitionError {
@@ -399,6 +412,9 @@ impl Problem for TestProblem {
         self.oracle.name.clone()
     }
 }
+
+/// A registry row for a fixed-size problem: name and constructor.
+pub(crate) type NamedBuilder = (&'static str, fn() -> TestProblem);
 
 /// Objective written over hyper-dual numbers.
 pub type ObjFn = fn(&[HD]) -> HD;

@@ -1,6 +1,9 @@
 //! Property tests over the whole registry: derivatives against finite differences, pattern
 //! stability, and the stated optima (feasibility, objective value, KKT conditions).
 
+// Dense index arithmetic (column-major matrices) reads more clearly with explicit indices.
+#![allow(clippy::needless_range_loop)]
+
 use crate::problem_def::{Expected, TestProblem};
 use crate::registry::{self, Entry};
 use ipax_core::{LinearOperatorExt, Problem};

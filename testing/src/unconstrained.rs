@@ -5,7 +5,7 @@
 //! were refined by Newton's method on `∇f = 0` (values agree with the paper to all printed digits).
 
 use crate::ad::HD;
-use crate::problem_def::{Oracle, Small, TestProblem};
+use crate::problem_def::{NamedBuilder, Oracle, Small, TestProblem};
 use std::f64::consts::PI;
 
 const MGH: &str = "Moré, Garbow & Hillstrom, ACM TOMS 7(1):17-41 (1981)";
@@ -159,7 +159,7 @@ pub fn gaussian() -> TestProblem {
 }
 
 /// All problems of this module, by registry name.
-pub(crate) const ALL: &[(&str, fn() -> TestProblem)] = &[
+pub(crate) const ALL: &[NamedBuilder] = &[
     ("rosenbrock", rosenbrock),
     ("freudenstein_roth", freudenstein_roth),
     ("powell_badly_scaled", powell_badly_scaled),

@@ -11,7 +11,7 @@
 //! the peaks of `y_d`). The optimal value depends on `N` and is not tabulated: `f* = None`.
 
 use super::{for_each_neighbour, node};
-use crate::problem_def::{INF, Model, Oracle, Pattern, Spec, TestProblem};
+use crate::problem_def::{Model, Oracle, Pattern, Spec, TestProblem};
 use std::f64::consts::PI;
 
 const ALPHA: f64 = 0.01;
@@ -48,7 +48,6 @@ pub fn semilinear_control(size: usize) -> TestProblem {
     spec.x_upper[nn..].iter_mut().for_each(|v| *v = U_BOUND);
     spec.c_lower = vec![0.0; nn];
     spec.c_upper = vec![0.0; nn];
-    debug_assert!(spec.x_upper[0] == INF);
     let oracle = Oracle::optimal_unknown("elliptic_control")
         .source("Maurer & Mittelmann, Comput. Optim. Appl. 16 (2000) (problem class); data chosen for ipax")
         .tags(&["scalable", "pde", "equality", "bounds"]);
