@@ -7,6 +7,8 @@ use ipax_linalg::{Cg, DenseCholesky, DenseLdlt, KrylovParams, Minres, Preconditi
 
 /// Largest KKT dimension factored densely by `linear_solver = auto`.
 const DENSE_MAX_DIM: usize = 300;
+/// Largest n for which `kkt_route = auto` picks the condensed route with dense Cholesky.
+const CONDENSED_DENSE_MAX_N: usize = 500;
 
 /// Creates solvers according to `linear_solver` (and the route/size when `auto`).
 pub struct DefaultSolverFactory {
@@ -47,7 +49,7 @@ impl LinearSolverFactory for DefaultSolverFactory {
                 Box::new(Cg::new(self.krylov(), Preconditioner::Jacobi))
             }
             (KktRoute::Condensed, C::Auto) => {
-                if r.dim <= 2000 { Box::new(DenseCholesky::new()) } else { Box::new(Cg::new(self.krylov(), Preconditioner::Jacobi)) }
+                if r.dim <= CONDENSED_DENSE_MAX_N { Box::new(DenseCholesky::new()) } else { Box::new(Cg::new(self.krylov(), Preconditioner::Jacobi)) }
             }
         }
     }
@@ -73,5 +75,11 @@ pub fn choose_route(problem: &dyn Problem, o: &Options) -> KktRoute {
     let hess_assembled = o.hessian_approximation == HessianApproximationKind::LimitedMemory
         || !problem.has_hessian()
         || problem.hessian(&x0, 1.0, &vec![0.0; m]).map(|h| h.is_none_or(|h| h.triplets().is_some())).unwrap_or(true);
+    // Small problems: the condensed system N = W + Σ + JᵀD̂⁻¹J (n × n) by dense Cholesky is the
+    // most robust choice in our oracle runs (it tolerates rank-deficient Jacobians through the
+    // primal-dual regularization). Large assembled problems go to sparse LDLᵀ with inertia.
+    if n <= CONDENSED_DENSE_MAX_N && !matches!(o.linear_solver, LinearSolverChoice::SparseLdl) {
+        return KktRoute::Condensed;
+    }
     if jac_assembled && hess_assembled { KktRoute::Augmented } else { KktRoute::Condensed }
 }

@@ -878,7 +878,9 @@ impl<'a, 'p> Ipm<'a, 'p> {
                 self.la_time += t.elapsed();
                 return Err(SolveStatus::LinearSolverFailure);
             }
-            let status = match kkt.factor(&blocks, delta_w, delta_c) {
+            let status_r = kkt.factor(&blocks, delta_w, delta_c);
+            if std::env::var("IPAX_DEBUG").is_ok() { eprintln!("factor dw={delta_w:e} dc={delta_c:e} -> {status_r:?} inertia={:?}", kkt.last_inertia); }
+            let status = match status_r {
                 Ok(s) => s,
                 Err(LinSolveError::NonFinite(_)) => {
                     self.la_time += t.elapsed();
@@ -886,7 +888,7 @@ impl<'a, 'p> Ipm<'a, 'p> {
                 }
                 Err(_) => FactorStatus::WrongInertia,
             };
-            let mut need_increase = false;
+            let need_increase;
             match status {
                 FactorStatus::Ok => {
                     // Build the right-hand side for this δ_w and solve.
@@ -912,7 +914,13 @@ impl<'a, 'p> Ipm<'a, 'p> {
                     delta_c = o.jacobian_regularization_value * self.mu.powf(o.jacobian_regularization_exponent);
                     continue;
                 }
-                FactorStatus::Singular | FactorStatus::WrongInertia => need_increase = true,
+                FactorStatus::Singular => {
+                    // Still singular with δ_c > 0: the pivots are tiny relative to the matrix
+                    // (huge multipliers, rank-deficient J). Raise δ_c towards √μ-size as well.
+                    delta_c = (delta_c * 100.0).min(self.mu.sqrt().max(1e-4));
+                    need_increase = true;
+                }
+                FactorStatus::WrongInertia => need_increase = true,
             }
             if need_increase {
                 if delta_w == 0.0 {
