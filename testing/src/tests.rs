@@ -530,155 +530,174 @@ fn expected_statuses_are_plausible() {
     }
 }
 
-/// Developer tool, not a check: refine a stated `x*` by Newton's method on the KKT system of its
-/// active set and print the refined point (used to fill in digits the books do not print).
-/// Run with `cargo test -p ipax-testing polish -- --ignored --nocapture`.
-#[test]
-#[ignore]
-fn polish_optima() {
-    let only = std::env::var("POLISH").ok();
-    for (e, p) in small_problems() {
-        if only.as_deref().is_some_and(|s| !s.split(',').any(|n| n == e.name)) {
-            continue;
+/// Refine `x` by Newton's method on the KKT system of its active set (constraints within `row_tol`,
+/// bounds within `bound_tol`, both relative): unknowns `(x, λ_active, z_active)`, equations
+/// `∇f + Σλ∇cᵢ + Σz eⱼ = 0`, `c_active = bound`, `x_active = bound`, solved by dense Gaussian
+/// elimination with partial pivoting. Returns the refined point.
+///
+/// This is how the extra digits of the published optima were obtained; the test below keeps them
+/// honest (a correct `x*` is a fixed point of this iteration).
+fn newton_kkt_refine(p: &TestProblem, x_start: &[f64], row_tol: f64, bound_tol: f64) -> Vec<f64> {
+    let d = dims(p);
+    let mut x = x_start.to_vec();
+    let c = cons(p, &x);
+    let near = |v: f64, b: f64, tol: f64| b.is_finite() && (v - b).abs() <= tol * (1.0 + b.abs());
+    let mut rows: Vec<(usize, f64)> = Vec::new(); // constraint index, target value
+    for i in 0..d.m {
+        if d.cl[i] == d.cu[i] || near(c[i], d.cl[i], row_tol) {
+            rows.push((i, d.cl[i]));
+        } else if near(c[i], d.cu[i], row_tol) {
+            rows.push((i, d.cu[i]));
         }
-        let Some(x0) = p.oracle().x_star.clone() else { continue };
-        if !p.oracle().kkt_holds {
-            continue;
-        }
-        let d = dims(&p);
-        let mut x = x0.clone();
-        // Active set from the published point with a loose tolerance.
-        let c = cons(&p, &x);
-        let tol: f64 = std::env::var("POLISH_TOL").ok().and_then(|t| t.parse().ok()).unwrap_or(1e-4);
-        let loose = |v: f64, b: f64| b.is_finite() && (v - b).abs() <= tol * (1.0 + b.abs());
-        let mut rows: Vec<(usize, f64)> = Vec::new(); // constraint index, target value
-        for i in 0..d.m {
-            let rtol: f64 = std::env::var("POLISH_ROW_TOL").ok().and_then(|t| t.parse().ok()).unwrap_or(tol);
-            let near = |v: f64, b: f64| b.is_finite() && (v - b).abs() <= rtol * (1.0 + b.abs());
-            if d.cl[i] == d.cu[i] || near(c[i], d.cl[i]) {
-                rows.push((i, d.cl[i]));
-            } else if near(c[i], d.cu[i]) {
-                rows.push((i, d.cu[i]));
-            }
-        }
-        let mut fixed: Vec<(usize, f64)> = Vec::new();
-        for j in 0..d.n {
-            if loose(x[j], d.xl[j]) {
-                fixed.push((j, d.xl[j]));
-            } else if loose(x[j], d.xu[j]) {
-                fixed.push((j, d.xu[j]));
-            }
-        }
-        for &(j, b) in &fixed {
-            x[j] = b;
-        }
-        let k = rows.len() + fixed.len();
-        let mut lam = vec![0.0; d.m];
-        let mut zb = vec![0.0; fixed.len()];
-        for it in 0..50 {
-            // Residual F = [∇f + Jᵀλ + Σ z e_j ; c_act − target ; x_fixed − bound]
-            let g = grad(&p, &x);
-            let jd = jac_dense(&p, &x);
-            let c = cons(&p, &x);
-            let dim = d.n + k;
-            let mut fvec = vec![0.0; dim];
-            let mut gl = g.clone();
-            for (r, &(i, _)) in rows.iter().enumerate() {
-                let _ = r;
-                for j in 0..d.n {
-                    gl[j] += lam[i] * jd[j * d.m + i];
-                }
-            }
-            for (q, &(j, _)) in fixed.iter().enumerate() {
-                gl[j] += zb[q];
-            }
-            fvec[..d.n].copy_from_slice(&gl);
-            for (r, &(i, t)) in rows.iter().enumerate() {
-                fvec[d.n + r] = c[i] - t;
-            }
-            for (q, &(j, b)) in fixed.iter().enumerate() {
-                fvec[d.n + rows.len() + q] = x[j] - b;
-            }
-            let nrm = fvec.iter().fold(0.0f64, |a, v| a.max(v.abs()));
-            if nrm < 1e-14 * (1.0 + g.iter().fold(0.0f64, |a, v| a.max(v.abs()))) && it > 0 {
-                break;
-            }
-            let mut lam_full = vec![0.0; d.m];
-            for &(i, _) in &rows {
-                lam_full[i] = lam[i];
-            }
-            let h = p.hessian(&x, 1.0, &lam_full).unwrap().unwrap().to_dense();
-            // KKT matrix, row-major dim × dim.
-            let mut a = vec![0.0; dim * dim];
-            for i in 0..d.n {
-                for j in 0..d.n {
-                    a[i * dim + j] = h[j * d.n + i];
-                }
-            }
-            for (r, &(ci, _)) in rows.iter().enumerate() {
-                for j in 0..d.n {
-                    a[j * dim + d.n + r] = jd[j * d.m + ci];
-                    a[(d.n + r) * dim + j] = jd[j * d.m + ci];
-                }
-            }
-            for (q, &(j, _)) in fixed.iter().enumerate() {
-                let r = d.n + rows.len() + q;
-                a[j * dim + r] = 1.0;
-                a[r * dim + j] = 1.0;
-            }
-            let mut b: Vec<f64> = fvec.iter().map(|v| -v).collect();
-            // Gaussian elimination with partial pivoting.
-            for col in 0..dim {
-                let piv = (col..dim).max_by(|&i, &j| a[i * dim + col].abs().total_cmp(&a[j * dim + col].abs())).unwrap();
-                for j in 0..dim {
-                    a.swap(col * dim + j, piv * dim + j);
-                }
-                b.swap(col, piv);
-                let pv = a[col * dim + col];
-                if pv.abs() < 1e-300 {
-                    continue;
-                }
-                for i in col + 1..dim {
-                    let l = a[i * dim + col] / pv;
-                    if l != 0.0 {
-                        for j in col..dim {
-                            a[i * dim + j] -= l * a[col * dim + j];
-                        }
-                        b[i] -= l * b[col];
-                    }
-                }
-            }
-            let mut s = vec![0.0; dim];
-            for i in (0..dim).rev() {
-                let mut v = b[i];
-                for j in i + 1..dim {
-                    v -= a[i * dim + j] * s[j];
-                }
-                let pv = a[i * dim + i];
-                s[i] = if pv.abs() < 1e-300 { 0.0 } else { v / pv };
-            }
-            for j in 0..d.n {
-                x[j] += s[j];
-            }
-            for (r, &(i, _)) in rows.iter().enumerate() {
-                lam[i] += s[d.n + r];
-            }
-            for q in 0..fixed.len() {
-                zb[q] += s[d.n + rows.len() + q];
-            }
-        }
-        let f = p.objective(&x).unwrap();
-        let cv = cons(&p, &x);
-        let viol = (0..d.m).map(|i| (d.cl[i] - cv[i]).max(cv[i] - d.cu[i])).fold(0.0f64, f64::max);
-        println!(
-            "{}: f = {:.12e} (stated {:?}), violation {viol:e}, active rows {:?}, fixed {:?}\n  x = {:?}\n  lambda = {:?}",
-            e.name,
-            f,
-            p.oracle().f_star,
-            rows.iter().map(|r| r.0).collect::<Vec<_>>(),
-            fixed.iter().map(|r| r.0).collect::<Vec<_>>(),
-            x,
-            lam
-        );
     }
+    let mut fixed: Vec<(usize, f64)> = Vec::new();
+    for j in 0..d.n {
+        if near(x[j], d.xl[j], bound_tol) {
+            fixed.push((j, d.xl[j]));
+        } else if near(x[j], d.xu[j], bound_tol) {
+            fixed.push((j, d.xu[j]));
+        }
+    }
+    for &(j, b) in &fixed {
+        x[j] = b;
+    }
+    let dim = d.n + rows.len() + fixed.len();
+    // Start from least-squares multipliers: with λ = 0 the Hessian of the Lagrangian misses the
+    // constraint curvature, and for LP-like objectives (HS106, HS116) the first step would be wild.
+    let jd0 = jac_dense(p, &x);
+    let mut act: Vec<Active> = rows
+        .iter()
+        .map(|&(i, _)| Active { grad: (0..d.n).map(|j| jd0[j * d.m + i]).collect(), sign: 0, what: String::new() })
+        .collect();
+    act.extend(fixed.iter().map(|&(j, _)| Active {
+        grad: (0..d.n).map(|q| if q == j { 1.0 } else { 0.0 }).collect(),
+        sign: 0,
+        what: String::new(),
+    }));
+    let (mu0, _, _) = ls_multipliers(&grad(p, &x), &act);
+    let mut lam = vec![0.0; d.m];
+    for (r, &(i, _)) in rows.iter().enumerate() {
+        lam[i] = mu0[r];
+    }
+    let mut zb: Vec<f64> = mu0[rows.len()..].to_vec();
+    for _ in 0..30 {
+        let g = grad(p, &x);
+        let jd = jac_dense(p, &x);
+        let c = cons(p, &x);
+        let mut fvec = g.clone();
+        for &(i, _) in &rows {
+            for j in 0..d.n {
+                fvec[j] += lam[i] * jd[j * d.m + i];
+            }
+        }
+        for (q, &(j, _)) in fixed.iter().enumerate() {
+            fvec[j] += zb[q];
+        }
+        fvec.extend(rows.iter().map(|&(i, t)| c[i] - t));
+        fvec.extend(fixed.iter().map(|&(j, b)| x[j] - b));
+        let scale = 1.0 + g.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+        if fvec.iter().all(|v| v.abs() <= 1e-12 * scale) {
+            break;
+        }
+        let h = p.hessian(&x, 1.0, &lam).unwrap().unwrap().to_dense();
+        // KKT matrix, row-major.
+        let mut a = vec![0.0; dim * dim];
+        for i in 0..d.n {
+            for j in 0..d.n {
+                a[i * dim + j] = h[j * d.n + i];
+            }
+        }
+        for (r, &(ci, _)) in rows.iter().enumerate() {
+            for j in 0..d.n {
+                a[j * dim + d.n + r] = jd[j * d.m + ci];
+                a[(d.n + r) * dim + j] = jd[j * d.m + ci];
+            }
+        }
+        for (q, &(j, _)) in fixed.iter().enumerate() {
+            let r = d.n + rows.len() + q;
+            a[j * dim + r] = 1.0;
+            a[r * dim + j] = 1.0;
+        }
+        let mut b: Vec<f64> = fvec.iter().map(|v| -v).collect();
+        for col in 0..dim {
+            let piv = (col..dim).max_by(|&i, &j| a[i * dim + col].abs().total_cmp(&a[j * dim + col].abs())).unwrap();
+            for j in 0..dim {
+                a.swap(col * dim + j, piv * dim + j);
+            }
+            b.swap(col, piv);
+            let pv = a[col * dim + col];
+            if pv == 0.0 {
+                continue;
+            }
+            for i in col + 1..dim {
+                let l = a[i * dim + col] / pv;
+                if l != 0.0 {
+                    for j in col..dim {
+                        a[i * dim + j] -= l * a[col * dim + j];
+                    }
+                    b[i] -= l * b[col];
+                }
+            }
+        }
+        let mut s = vec![0.0; dim];
+        for i in (0..dim).rev() {
+            let v = b[i] - (i + 1..dim).map(|j| a[i * dim + j] * s[j]).sum::<f64>();
+            let pv = a[i * dim + i];
+            s[i] = if pv == 0.0 { 0.0 } else { v / pv };
+        }
+        for j in 0..d.n {
+            x[j] += s[j];
+        }
+        for (r, &(i, _)) in rows.iter().enumerate() {
+            lam[i] += s[d.n + r];
+        }
+        for (q, z) in zb.iter_mut().enumerate() {
+            *z += s[d.n + rows.len() + q];
+        }
+    }
+    x
+}
+
+/// The refined optima carry all their digits: Newton on the KKT system started at `x*` stays put.
+/// (Problems with singular KKT matrices at the solution — HS26, HS56, the rank-deficient set — are
+/// not in the list; their `x*` is exact by construction.)
+#[test]
+fn refined_optima_are_newton_fixed_points() {
+    let cases: &[(&str, f64, f64)] = &[
+        ("hs002", 1e-6, 1e-6),
+        ("hs011", 1e-6, 1e-6),
+        ("hs014", 1e-6, 1e-6),
+        ("hs060", 1e-6, 1e-6),
+        ("hs061", 1e-6, 1e-6),
+        ("hs063", 1e-6, 1e-6),
+        ("hs065", 1e-6, 1e-6),
+        ("hs071", 1e-6, 1e-6),
+        ("hs077", 1e-6, 1e-6),
+        ("hs078", 1e-6, 1e-6),
+        ("hs079", 1e-6, 1e-6),
+        ("hs080", 1e-6, 1e-6),
+        ("hs081", 1e-6, 1e-6),
+        ("hs100", 1e-6, 1e-6),
+        // HS106's constraints are O(1e5): a wider row tolerance finds all six active rows.
+        ("hs106", 1e-3, 1e-6),
+        ("hs108", 1e-6, 1e-6),
+        ("hs111", 1e-6, 1e-6),
+        // HS116 mixes O(1e-3) and O(1e3) quantities: rows with tiny multipliers need a wider net.
+        ("hs116", 3e-5, 3e-5),
+        ("powell_badly_scaled", 1e-6, 1e-6),
+        ("jennrich_sampson", 1e-6, 1e-6),
+        ("bard", 1e-6, 1e-6),
+        ("gaussian", 1e-6, 1e-6),
+        ("brown_dennis", 1e-6, 1e-6),
+    ];
+    let mut failures = Vec::new();
+    for &(name, row_tol, bound_tol) in cases {
+        let p = registry::get_test_problem(name, None).unwrap();
+        let xs = p.oracle().x_star.clone().unwrap();
+        let xr = newton_kkt_refine(&p, &xs, row_tol, bound_tol);
+        if xr.iter().zip(&xs).any(|(a, b)| (a - b).abs() > 1e-8 * (1.0 + b.abs())) {
+            failures.push(format!("{name}: refined x* = {xr:?}, f = {:?}", p.objective(&xr)));
+        }
+    }
+    assert!(failures.is_empty(), "stated optima move under Newton refinement:\n{}", failures.join("\n"));
 }
