@@ -141,3 +141,30 @@ mod tests {
         assert!(rel_residual(&a, 0.0, &x, &ones(6)) <= 1e-12);
     }
 }
+
+#[cfg(test)]
+mod edge_tests {
+    use super::*;
+    use crate::test_util::DenseOp;
+    use ipax_core::{CscMatrix, CscStorage, Regularization, Triplets};
+
+    /// Every solver accepts the empty system without panicking.
+    #[test]
+    fn empty_system() {
+        let dense = DenseOp::new(0, 0, vec![]);
+        let sparse = CscMatrix::from_triplets(&Triplets::new(0, 0), CscStorage::SymmetricLower);
+        for kind in [SolverKind::DenseCholesky, SolverKind::DenseLdlt, SolverKind::SparseLdl, SolverKind::Cg, SolverKind::Minres] {
+            let mut s = kind.build();
+            let info = s.factor(&sparse, &Regularization::none()).unwrap();
+            if let Some(inertia) = info.inertia {
+                assert!(inertia.is(0, 0));
+            }
+            let mut x: Vec<f64> = vec![];
+            s.solve_in_place(&sparse, &mut x).unwrap();
+            if !s.capabilities().needs_assembled_matrix {
+                s.factor(&dense, &Regularization::none()).unwrap();
+                s.solve_in_place(&dense, &mut x).unwrap();
+            }
+        }
+    }
+}
