@@ -669,6 +669,221 @@ pub fn hs118() -> TestProblem {
     )
 }
 
+/// HS16: Rosenbrock with two nonlinear inequalities and box bounds; `x₁ ≤ ½` is active.
+pub fn hs016() -> TestProblem {
+    Small::new(&[-2.0, 1.0], |x| 100.0 * (x[1] - x[0].sq()).sq() + (1.0 - x[0]).sq())
+        .bounds(&[-0.5, -INF], &[0.5, 1.0])
+        .constraints(&[0.0, 0.0], &[INF, INF], |x, c| {
+            c[0] = x[0] + x[1].sq();
+            c[1] = x[0].sq() + x[1];
+        })
+        .build(hs("hs016", 0.25, &["inequality", "bounds"]).x(&[0.5, 0.25]))
+}
+
+/// HS17: Rosenbrock with two nonlinear inequalities both active at the origin.
+pub fn hs017() -> TestProblem {
+    Small::new(&[-2.0, 1.0], |x| 100.0 * (x[1] - x[0].sq()).sq() + (1.0 - x[0]).sq())
+        .bounds(&[-0.5, -INF], &[0.5, 1.0])
+        .constraints(&[0.0, 0.0], &[INF, INF], |x, c| {
+            c[0] = x[1].sq() - x[0];
+            c[1] = x[0].sq() - x[1];
+        })
+        .build(hs("hs017", 1.0, &["inequality", "bounds"]).x(&[0.0, 0.0]))
+}
+
+/// HS18: hyperbola and circle constraints.
+pub fn hs018() -> TestProblem {
+    Small::new(&[2.0, 2.0], |x| 0.01 * x[0].sq() + x[1].sq())
+        .bounds(&[2.0, 0.0], &[50.0, 50.0])
+        .constraints(&[0.0, 0.0], &[INF, INF], |x, c| {
+            c[0] = x[0] * x[1] - 25.0;
+            c[1] = x[0].sq() + x[1].sq() - 25.0;
+        })
+        .build(hs("hs018", 5.0, &["inequality", "bounds"]).x(&[250f64.sqrt(), 2.5f64.sqrt()]))
+}
+
+/// HS19: cubic objective over a thin crescent (bad curvature).
+pub fn hs019() -> TestProblem {
+    Small::new(&[20.1, 5.84], |x| (x[0] - 10.0).powi(3) + (x[1] - 20.0).powi(3))
+        .bounds(&[13.0, 0.0], &[100.0, 100.0])
+        .constraints(&[0.0, 0.0], &[INF, INF], |x, c| {
+            c[0] = (x[0] - 5.0).sq() + (x[1] - 5.0).sq() - 100.0;
+            c[1] = -(x[1] - 5.0).sq() - (x[0] - 6.0).sq() + 82.81;
+        })
+        .build(hs("hs019", -6961.81387558, &["inequality", "bounds"]).x(&[14.095, 0.8429607892154796]))
+}
+
+/// HS22: quadratic objective, linear and parabolic inequality.
+pub fn hs022() -> TestProblem {
+    Small::new(&[2.0, 2.0], |x| (x[0] - 2.0).sq() + (x[1] - 1.0).sq())
+        .constraints(&[0.0, 0.0], &[INF, INF], |x, c| {
+            c[0] = 2.0 - x[0] - x[1];
+            c[1] = x[1] - x[0].sq();
+        })
+        .build(hs("hs022", 1.0, &["inequality"]).x(&[1.0, 1.0]))
+}
+
+/// HS23: five inequalities, two active.
+pub fn hs023() -> TestProblem {
+    Small::new(&[3.0, 1.0], |x| x[0].sq() + x[1].sq())
+        .bounds(&[-50.0, -50.0], &[50.0, 50.0])
+        .constraints(&[0.0; 5], &[INF; 5], |x, c| {
+            c[0] = x[0] + x[1] - 1.0;
+            c[1] = x[0].sq() + x[1].sq() - 1.0;
+            c[2] = 9.0 * x[0].sq() + x[1].sq() - 9.0;
+            c[3] = x[0].sq() - x[1];
+            c[4] = x[1].sq() - x[0];
+        })
+        .build(hs("hs023", 2.0, &["inequality", "bounds"]).x(&[1.0, 1.0]))
+}
+
+/// HS24: cubic objective on a triangle.
+pub fn hs024() -> TestProblem {
+    let s3 = 3f64.sqrt();
+    Small::new(&[1.0, 0.5], |x| {
+        let s3 = 3f64.sqrt();
+        ((x[0] - 3.0).sq() - 9.0) * x[1].powi(3) / (27.0 * s3)
+    })
+    .bounds(&[0.0, 0.0], &[INF, INF])
+    .constraints(&[0.0; 3], &[INF; 3], |x, c| {
+        let s3 = 3f64.sqrt();
+        c[0] = x[0] / s3 - x[1];
+        c[1] = x[0] + s3 * x[1];
+        c[2] = -x[0] - s3 * x[1] + 6.0;
+    })
+    .build(hs("hs024", -1.0, &["inequality", "bounds"]).x(&[3.0, s3]))
+}
+
+/// HS29: product objective in an ellipsoid.
+pub fn hs029() -> TestProblem {
+    Small::new(&[1.0; 3], |x| -(x[0] * x[1] * x[2]))
+        .constraints(&[0.0], &[INF], |x, c| c[0] = -x[0].sq() - 2.0 * x[1].sq() - 4.0 * x[2].sq() + 48.0)
+        .build(hs("hs029", -16.0 * SQRT_2, &["inequality"]).x(&[4.0, 2.0 * SQRT_2, 2.0]))
+}
+
+/// HS30: distance to the origin outside a cylinder, with bounds.
+pub fn hs030() -> TestProblem {
+    Small::new(&[1.0; 3], |x| x[0].sq() + x[1].sq() + x[2].sq())
+        .bounds(&[1.0, -10.0, -10.0], &[10.0, 10.0, 10.0])
+        .constraints(&[0.0], &[INF], |x, c| c[0] = x[0].sq() + x[1].sq() - 1.0)
+        .build(hs("hs030", 1.0, &["inequality", "bounds", "degenerate"]).x(&[1.0, 0.0, 0.0]))
+}
+
+/// HS32: one cubic inequality, one linear equality, `x ≥ 0`.
+pub fn hs032() -> TestProblem {
+    Small::new(&[0.1, 0.7, 0.2], |x| (x[0] + 3.0 * x[1] + x[2]).sq() + 4.0 * (x[0] - x[1]).sq())
+        .bounds(&[0.0; 3], &[INF; 3])
+        .constraints(&[0.0, 0.0], &[INF, 0.0], |x, c| {
+            c[0] = 6.0 * x[1] + 4.0 * x[2] - x[0].powi(3) - 3.0;
+            c[1] = 1.0 - x[0] - x[1] - x[2];
+        })
+        .build(hs("hs032", 1.0, &["inequality", "equality", "bounds"]).x(&[0.0, 0.0, 1.0]))
+}
+
+/// HS34: exponential constraints, linear objective.
+pub fn hs034() -> TestProblem {
+    let l10 = 10f64.ln();
+    Small::new(&[0.0, 1.05, 2.9], |x| -x[0])
+        .bounds(&[0.0; 3], &[100.0, 100.0, 10.0])
+        .constraints(&[0.0, 0.0], &[INF, INF], |x, c| {
+            c[0] = x[1] - x[0].exp();
+            c[1] = x[2] - x[1].exp();
+        })
+        .build(hs("hs034", -l10.ln(), &["inequality", "bounds"]).x(&[l10.ln(), l10, 10.0]))
+}
+
+/// HS36: product objective, one linear inequality, two active upper bounds.
+pub fn hs036() -> TestProblem {
+    Small::new(&[10.0; 3], |x| -(x[0] * x[1] * x[2]))
+        .bounds(&[0.0; 3], &[20.0, 11.0, 42.0])
+        .constraints(&[0.0], &[INF], |x, c| c[0] = 72.0 - x[0] - 2.0 * x[1] - 2.0 * x[2])
+        .build(hs("hs036", -3300.0, &["inequality", "bounds"]).x(&[20.0, 11.0, 15.0]))
+}
+
+/// HS37: product objective, two linear inequalities.
+pub fn hs037() -> TestProblem {
+    Small::new(&[10.0; 3], |x| -(x[0] * x[1] * x[2]))
+        .bounds(&[0.0; 3], &[42.0; 3])
+        .constraints(&[0.0, 0.0], &[INF, INF], |x, c| {
+            c[0] = 72.0 - x[0] - 2.0 * x[1] - 2.0 * x[2];
+            c[1] = x[0] + 2.0 * x[1] + 2.0 * x[2];
+        })
+        .build(hs("hs037", -3456.0, &["inequality", "bounds"]).x(&[24.0, 12.0, 12.0]))
+}
+
+/// HS38: Wood's function with box bounds.
+pub fn hs038() -> TestProblem {
+    Small::new(&[-3.0, -1.0, -3.0, -1.0], |x| {
+        100.0 * (x[1] - x[0].sq()).sq() + (1.0 - x[0]).sq() + 90.0 * (x[3] - x[2].sq()).sq() + (1.0 - x[2]).sq()
+            + 10.1 * ((x[1] - 1.0).sq() + (x[3] - 1.0).sq())
+            + 19.8 * (x[1] - 1.0) * (x[3] - 1.0)
+    })
+    .bounds(&[-10.0; 4], &[10.0; 4])
+    .build(hs("hs038", 0.0, &["bounds"]).x(&[1.0; 4]))
+}
+
+/// HS44: indefinite bilinear objective over a polytope (the solution is a vertex).
+pub fn hs044() -> TestProblem {
+    Small::new(&[0.0; 4], |x| x[0] - x[1] - x[2] - x[0] * x[2] + x[0] * x[3] + x[1] * x[2] - x[1] * x[3])
+        .bounds(&[0.0; 4], &[INF; 4])
+        .constraints(&[0.0; 6], &[INF; 6], |x, c| {
+            c[0] = 8.0 - x[0] - 2.0 * x[1];
+            c[1] = 12.0 - 4.0 * x[0] - x[1];
+            c[2] = 12.0 - 3.0 * x[0] - 4.0 * x[1];
+            c[3] = 8.0 - 2.0 * x[2] - x[3];
+            c[4] = 8.0 - x[2] - 2.0 * x[3];
+            c[5] = 5.0 - x[2] - x[3];
+        })
+        .build(hs("hs044", -15.0, &["inequality", "bounds", "qp"]).x(&[0.0, 3.0, 0.0, 4.0]))
+}
+
+/// HS45: product objective, all upper bounds active.
+pub fn hs045() -> TestProblem {
+    Small::new(&[2.0; 5], |x| 2.0 - x[0] * x[1] * x[2] * x[3] * x[4] / 120.0)
+        .bounds(&[0.0; 5], &[1.0, 2.0, 3.0, 4.0, 5.0])
+        .build(hs("hs045", 1.0, &["bounds"]).x(&[1.0, 2.0, 3.0, 4.0, 5.0]))
+}
+
+/// HS53: HS52's constraints with a different quadratic and box bounds.
+pub fn hs053() -> TestProblem {
+    Small::new(&[2.0; 5], |x| {
+        (x[0] - x[1]).sq() + (x[1] + x[2] - 2.0).sq() + (x[3] - 1.0).sq() + (x[4] - 1.0).sq()
+    })
+    .bounds(&[-10.0; 5], &[10.0; 5])
+    .equalities(3, hs052_constraints)
+    .build(
+        hs("hs053", 176.0 / 43.0, &["equality", "qp", "bounds"])
+            .x(&[-33.0 / 43.0, 11.0 / 43.0, 27.0 / 43.0, -5.0 / 43.0, 11.0 / 43.0]),
+    )
+}
+
+/// HS62: logarithmic objective (a three-stage chemical process), one linear equality.
+pub fn hs062() -> TestProblem {
+    Small::new(&[0.7, 0.2, 0.1], |x| {
+        let b1 = x[0] + x[1] + x[2] + 0.03;
+        let c1 = 0.09 * x[0] + x[1] + x[2] + 0.03;
+        let b2 = x[1] + x[2] + 0.03;
+        let c2 = 0.07 * x[1] + x[2] + 0.03;
+        let b3 = x[2] + 0.03;
+        let c3 = 0.13 * x[2] + 0.03;
+        -32.174 * (255.0 * (b1 / c1).ln() + 280.0 * (b2 / c2).ln() + 290.0 * (b3 / c3).ln())
+    })
+    .bounds(&[0.0; 3], &[1.0; 3])
+    .equalities(1, |x, c| c[0] = x[0] + x[1] + x[2] - 1.0)
+    .build(hs("hs062", -26272.51448, &["equality", "bounds"]).x(&[0.6178126908, 0.328202223, 0.05398508606]))
+}
+
+/// HS66: exponential constraints (cf. HS34), linear objective.
+pub fn hs066() -> TestProblem {
+    Small::new(&[0.0, 1.05, 2.9], |x| 0.2 * x[2] - 0.8 * x[0])
+        .bounds(&[0.0; 3], &[100.0, 100.0, 10.0])
+        .constraints(&[0.0, 0.0], &[INF, INF], |x, c| {
+            c[0] = x[1] - x[0].exp();
+            c[1] = x[2] - x[1].exp();
+        })
+        .build(hs("hs066", 0.5181632741, &["inequality", "bounds"]).x(&[0.1841264879, 1.202167873, 3.327322322]))
+}
+
 /// All Hock–Schittkowski problems of this module, by registry name.
 pub(crate) const ALL: &[NamedBuilder] = &[
     ("hs001", hs001),
@@ -686,15 +901,31 @@ pub(crate) const ALL: &[NamedBuilder] = &[
     ("hs013", hs013),
     ("hs014", hs014),
     ("hs015", hs015),
+    ("hs016", hs016),
+    ("hs017", hs017),
+    ("hs018", hs018),
+    ("hs019", hs019),
     ("hs021", hs021),
+    ("hs022", hs022),
+    ("hs023", hs023),
+    ("hs024", hs024),
     ("hs026", hs026),
     ("hs027", hs027),
     ("hs028", hs028),
+    ("hs029", hs029),
+    ("hs030", hs030),
+    ("hs032", hs032),
+    ("hs034", hs034),
     ("hs035", hs035),
+    ("hs036", hs036),
+    ("hs037", hs037),
+    ("hs038", hs038),
     ("hs039", hs039),
     ("hs040", hs040),
     ("hs042", hs042),
     ("hs043", hs043),
+    ("hs044", hs044),
+    ("hs045", hs045),
     ("hs046", hs046),
     ("hs047", hs047),
     ("hs048", hs048),
@@ -702,11 +933,14 @@ pub(crate) const ALL: &[NamedBuilder] = &[
     ("hs050", hs050),
     ("hs051", hs051),
     ("hs052", hs052),
+    ("hs053", hs053),
     ("hs056", hs056),
     ("hs060", hs060),
     ("hs061", hs061),
+    ("hs062", hs062),
     ("hs063", hs063),
     ("hs065", hs065),
+    ("hs066", hs066),
     ("hs071", hs071),
     ("hs076", hs076),
     ("hs077", hs077),
