@@ -1,0 +1,32 @@
+"""ipax: a matrix-free interior-point solver for nonlinear programs.
+
+A drop-in for cyipopt (``import ipax as cyipopt``) and for ``scipy.optimize.minimize`` users:
+
+* :class:`Problem` — cyipopt's class (callbacks ``objective``, ``gradient``, ``constraints``,
+  ``jacobian``/``jacobianstructure``, ``hessian``/``hessianstructure``, ``intermediate``), plus
+  matrix-free ``jvp``/``vjp``/``hvp``;
+* :func:`minimize` / :func:`minimize_ipopt` — scipy's interface (bounds, ``LinearConstraint``,
+  ``NonlinearConstraint``, constraint dicts, ``jac=True``, ``hess``/``hessp``);
+* :class:`EvaluationError` (alias :class:`CyIpoptEvaluationError`) — raise it in a callback to make
+  the solver back off the step instead of stopping.
+"""
+
+from ._ipax import __version__
+from ._minimize import OptimizeResult, minimize, minimize_ipopt
+from ._problem import INF, CyIpoptEvaluationError, EvaluationError, Problem, option_names
+
+#: cyipopt's historical lower-case class name.
+problem = Problem
+
+__all__ = [
+    "Problem",
+    "problem",
+    "minimize",
+    "minimize_ipopt",
+    "OptimizeResult",
+    "EvaluationError",
+    "CyIpoptEvaluationError",
+    "INF",
+    "option_names",
+    "__version__",
+]
