@@ -78,6 +78,7 @@ pub mod derivatives;
 pub mod error;
 pub mod function_problem;
 pub mod linear;
+pub mod nl;
 pub mod ops;
 pub mod quadratic;
 pub mod scalar;

@@ -1,0 +1,537 @@
+//! AMPL `.nl` models as [`ipax_core::Problem`]s, and `.sol` output.
+//!
+//! [`NlProblem::from_file`] reads a text-format (`g`) `.nl` file — the format AMPL and Pyomo hand
+//! to solver executables — together with the `.col`/`.row` name files next to it. Objective and
+//! constraints become expression DAGs (defined variables from `V` segments are shared), and
+//! derivatives come from automatic differentiation:
+//!
+//! - gradient and Jacobian by reverse mode, combined with the linear parts (`G`/`J` segments);
+//!   the Jacobian pattern is fixed at load time (linear entries ∪ variables of the nonlinear body);
+//! - the Hessian of the Lagrangian `σ∇²f + Σ λᵢ∇²cᵢ` by forward-over-reverse on each *element*
+//!   (term of a top-level sum), dense in the element's own variables, summed into a fixed
+//!   lower-triangular pattern.
+//!
+//! **Maximization** (`O` segment sense 1) is turned into minimization of `−f`: [`Problem::objective`]
+//! and [`Problem::gradient`] report the negated objective, the Hessian uses `−∇²f`. Use
+//! [`NlProblem::user_objective`] to map a value back and [`NlProblem::ampl_duals`] to convert the
+//! IPM's multipliers to AMPL's sign convention before [`write_sol`].
+//!
+//! Supported: all smooth operators AMPL and Pyomo emit (arithmetic, the power family o5/o76/o77/o78,
+//! exp/log/log10/sqrt, trigonometric and hyperbolic functions and their inverses, atan2, abs,
+//! min/max lists, if-then-else with comparisons and logical operators, piecewise-linear terms,
+//! floor/ceil/rounding), `S` suffixes (user `scaling_factor` becomes [`Problem::scaling`]), initial
+//! primal/dual guesses. Rejected with a typed [`NlError`]: the binary `b` format, imported
+//! functions, logical constraints, complementarity, string-valued expressions. Only objective 0
+//! is optimized when several are declared (AMPL's default `objno = 1`).
+//!
+//! ```
+//! use ipax_core::Problem;
+//! use ipax_problem::nl::NlProblem;
+//!
+//! // min (x0 - 1)^2 + exp(x1)  s.t.  x0 + x1 >= 1
+//! let text = "g3 1 1 0\n 2 1 1 0 0\n 0 1\n 0 0\n 0 2 0\n 0 0 0 1\n 0 0 0 0 0\n 2 0\n 0 0\n 0 0 0 0 0\n\
+//!             C0\nn0\nO0 0\no0\no5\no0\nv0\nn-1\nn2\no44\nv1\n\
+//!             r\n2 1\nb\n3\n3\nk1\n1\nJ0 2\n0 1\n1 1\n";
+//! let p = NlProblem::from_str(text)?;
+//! assert_eq!((p.num_variables(), p.num_constraints()), (2, 1));
+//! let mut g = [0.0; 2];
+//! p.gradient(&[3.0, 0.0], &mut g)?;
+//! assert_eq!(g, [4.0, 1.0]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod error;
+mod expr;
+mod parser;
+mod sol;
+mod tape;
+
+#[cfg(test)]
+mod tests;
+
+pub use error::NlError;
+pub use parser::{NlHeader, Suffix, SuffixTarget};
+pub use sol::{SolFile, SolveResult, format_sol, read_sol, write_sol};
+
+use expr::{BinOp, NaryOp, Node, NodeId, UnOp};
+use ipax_core::{CscMatrix, CscStorage, EvalError, LinearOperator, Problem, ProblemScaling, Triplets};
+use parser::NlModel;
+use std::collections::HashMap;
+use std::path::Path;
+use tape::{Arena, Tape};
+
+/// One term of a partially separable function: `weight · e(x)`.
+#[derive(Debug, Clone)]
+struct Element {
+    tape: Tape,
+    weight: f64,
+    /// Local slot → position in the owning function's sparse gradient.
+    grad_pos: Vec<usize>,
+    /// Lower-triangle local pair `(s, t)`, `t ≤ s`, at `s(s+1)/2 + t` → Hessian entry index.
+    hess_pos: Vec<usize>,
+}
+
+/// `constant + Σ c_j x_j + Σ weight_e · e(x)` with a sparse gradient over `vars`.
+#[derive(Debug, Clone, Default)]
+struct Function {
+    constant: f64,
+    /// `(position in vars, coefficient)`.
+    linear: Vec<(usize, f64)>,
+    elements: Vec<Element>,
+    /// Global variable index of each gradient position (sorted).
+    vars: Vec<usize>,
+}
+
+/// Scratch buffers for the sweeps, sized for the longest tape.
+struct Scratch {
+    val: Vec<f64>,
+    dot: Vec<f64>,
+    adj: Vec<f64>,
+    adot: Vec<f64>,
+    h: Vec<f64>,
+    grad: Vec<f64>,
+}
+
+impl Function {
+    fn value(&self, x: &[f64], s: &mut Scratch) -> f64 {
+        let mut f = self.constant;
+        for &(p, c) in &self.linear {
+            f += c * x[self.vars[p]];
+        }
+        for e in &self.elements {
+            f += e.weight * e.tape.forward(x, &mut s.val);
+        }
+        f
+    }
+
+    /// Sparse gradient into `out` (length `vars.len()`, overwritten).
+    fn gradient(&self, x: &[f64], s: &mut Scratch, out: &mut [f64]) {
+        out.iter_mut().for_each(|v| *v = 0.0);
+        for &(p, c) in &self.linear {
+            out[p] += c;
+        }
+        for e in &self.elements {
+            e.tape.forward(x, &mut s.val);
+            let g = &mut s.grad[..e.tape.vars.len()];
+            g.iter_mut().for_each(|v| *v = 0.0);
+            e.tape.gradient(&s.val, &mut s.adj, &mut s.adot, e.weight, g);
+            for (slot, &p) in e.grad_pos.iter().enumerate() {
+                out[p] += g[slot];
+            }
+        }
+    }
+
+    /// Add `scale · ∇²(this)` into the Hessian entry values `hv`.
+    fn add_hessian(&self, x: &[f64], scale: f64, s: &mut Scratch, hv: &mut [f64]) {
+        for e in &self.elements {
+            if !e.tape.nonlinear || e.hess_pos.is_empty() {
+                continue;
+            }
+            let p = e.tape.vars.len();
+            e.tape.forward(x, &mut s.val);
+            e.tape.hessian(&s.val, &mut s.dot, &mut s.adj, &mut s.adot, &mut s.h);
+            let w = scale * e.weight;
+            for a in 0..p {
+                for b in 0..=a {
+                    hv[e.hess_pos[a * (a + 1) / 2 + b]] += w * s.h[a * p + b];
+                }
+            }
+        }
+    }
+}
+
+/// Split `weight · root` into the terms of its top-level sums (through `+`, `−`, unary minus,
+/// sum lists and multiplication by constants). Terms share nothing but defined variables, which
+/// are not expanded here, so the work is linear in the expression size.
+fn split_terms(nodes: &[Node], root: NodeId, weight: f64, constant: &mut f64, out: &mut Vec<(NodeId, f64)>) {
+    let mut stack = vec![(root, weight)];
+    while let Some((id, w)) = stack.pop() {
+        match &nodes[id] {
+            Node::Const(c) => *constant += w * c,
+            Node::Binary(BinOp::Plus, a, b) => stack.extend([(*a, w), (*b, w)]),
+            Node::Binary(BinOp::Minus, a, b) => stack.extend([(*a, w), (*b, -w)]),
+            Node::Unary(UnOp::Neg, a) => stack.push((*a, -w)),
+            Node::Nary(NaryOp::Sum, list) => stack.extend(list.iter().map(|&c| (c, w))),
+            Node::Binary(BinOp::Mult, a, b) => match (&nodes[*a], &nodes[*b]) {
+                (Node::Const(c), _) => stack.push((*b, w * c)),
+                (_, Node::Const(c)) => stack.push((*a, w * c)),
+                _ => out.push((id, w)),
+            },
+            _ => out.push((id, w)),
+        }
+    }
+}
+
+/// An AMPL `.nl` model, ready for the interior-point method.
+#[derive(Debug, Clone)]
+pub struct NlProblem {
+    name: String,
+    header: NlHeader,
+    var_lb: Vec<f64>,
+    var_ub: Vec<f64>,
+    con_lb: Vec<f64>,
+    con_ub: Vec<f64>,
+    x0: Vec<f64>,
+    y0: Vec<Option<f64>>,
+    maximize: bool,
+    objective: Function,
+    constraints: Vec<Function>,
+    /// Start of each constraint's entries in the Jacobian triplet list.
+    jac_offset: Vec<usize>,
+    jac: CscMatrix,
+    jac_map: Vec<usize>,
+    hess: CscMatrix,
+    hess_map: Vec<usize>,
+    hess_len: usize,
+    max_tape: usize,
+    max_slots: usize,
+    suffixes: Vec<Suffix>,
+    var_names: Option<Vec<String>>,
+    con_names: Option<Vec<String>>,
+}
+
+impl NlProblem {
+    /// Read `path` (a text `.nl` file) and, if present, the `.col`/`.row` name files with the
+    /// same stem. The problem name is the file stem.
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Self, NlError> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path).map_err(|source| NlError::Io { path: path.to_path_buf(), source })?;
+        let mut p = Self::from_bytes(&bytes)?;
+        if let Some(stem) = path.file_stem() {
+            p.name = stem.to_string_lossy().into_owned();
+        }
+        let names = |ext: &str, count: usize| -> Result<Option<Vec<String>>, NlError> {
+            let f = path.with_extension(ext);
+            if !f.exists() {
+                return Ok(None);
+            }
+            let text = std::fs::read_to_string(&f).map_err(|source| NlError::Io { path: f.clone(), source })?;
+            let names: Vec<String> = text.lines().take(count).map(|l| l.trim_end_matches('\r').to_string()).collect();
+            Ok((names.len() == count).then_some(names))
+        };
+        p.var_names = names("col", p.header.n_var)?;
+        // `.row` lists constraints first, then objectives.
+        p.con_names = names("row", p.header.n_con)?;
+        Ok(p)
+    }
+
+    /// Parse `.nl` bytes (the binary `b` format is reported as unsupported).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, NlError> {
+        if bytes.first() == Some(&b'b') {
+            return Err(NlError::Unsupported { line: 1, what: "binary .nl format (use the text 'g' format)".into() });
+        }
+        match std::str::from_utf8(bytes) {
+            Ok(text) => Self::from_str(text),
+            Err(e) => {
+                let line = 1 + bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count();
+                Err(NlError::syntax(line, "UTF-8 text", "invalid byte sequence"))
+            }
+        }
+    }
+
+    /// Parse the text of an `.nl` file.
+    #[allow(clippy::should_implement_trait)]
+    pub fn from_str(text: &str) -> Result<Self, NlError> {
+        Ok(Self::from_model(parser::parse(text)?))
+    }
+
+    fn from_model(model: NlModel) -> Self {
+        let NlModel { header, nodes, pls, def_roots, con_body, obj_body, obj_max, con_linear, obj_linear, .. } = &model;
+        let arena = Arena { nodes, pls, def_roots };
+        let n = header.n_var;
+        let maximize = obj_max.first().copied().unwrap_or(false);
+        let sign = if maximize { -1.0 } else { 1.0 };
+
+        let mut hess_index: HashMap<(usize, usize), usize> = HashMap::new();
+        let mut hess_t = Triplets::new(n, n);
+        let mut max_tape = 0;
+        let mut max_slots = 0;
+        let mut build = |body: NodeId, linear: &[(usize, f64)], scale: f64| -> Function {
+            let mut constant = 0.0;
+            let mut terms = Vec::new();
+            split_terms(nodes, body, scale, &mut constant, &mut terms);
+            let tapes: Vec<(Tape, f64)> = terms.into_iter().map(|(id, w)| (arena.build_tape(id), w)).collect();
+            let mut vars: Vec<usize> = linear.iter().map(|&(j, _)| j).chain(tapes.iter().flat_map(|(t, _)| t.vars.iter().copied())).collect();
+            vars.sort_unstable();
+            vars.dedup();
+            let pos = |j: usize| vars.binary_search(&j).unwrap_or(0);
+            let linear = linear.iter().map(|&(j, c)| (pos(j), scale * c)).collect();
+            let elements = tapes
+                .into_iter()
+                .map(|(tape, weight)| {
+                    max_tape = max_tape.max(tape.len());
+                    max_slots = max_slots.max(tape.vars.len());
+                    let grad_pos = tape.vars.iter().map(|&j| pos(j)).collect();
+                    let mut hess_pos = Vec::new();
+                    if tape.nonlinear {
+                        for a in 0..tape.vars.len() {
+                            for b in 0..=a {
+                                let (va, vb) = (tape.vars[a], tape.vars[b]);
+                                let key = (va.max(vb), va.min(vb));
+                                let next = hess_index.len();
+                                let k = *hess_index.entry(key).or_insert_with(|| {
+                                    hess_t.push(key.0, key.1, 0.0);
+                                    next
+                                });
+                                hess_pos.push(k);
+                            }
+                        }
+                    }
+                    Element { tape, weight, grad_pos, hess_pos }
+                })
+                .collect();
+            Function { constant, linear, elements, vars }
+        };
+        let objective = match obj_body.first() {
+            Some(&body) => build(body, &obj_linear[0], sign),
+            None => Function::default(),
+        };
+        let constraints: Vec<Function> = con_body.iter().zip(con_linear).map(|(&b, l)| build(b, l, 1.0)).collect();
+
+        let mut jac_t = Triplets::new(header.n_con, n);
+        let mut jac_offset = Vec::with_capacity(constraints.len());
+        for (i, c) in constraints.iter().enumerate() {
+            jac_offset.push(jac_t.len());
+            for &j in &c.vars {
+                jac_t.push(i, j, 0.0);
+            }
+        }
+        let (jac, jac_map) = CscMatrix::from_triplets_with_map(&jac_t, CscStorage::General);
+        let hess_len = hess_t.len();
+        let (hess, hess_map) = CscMatrix::from_triplets_with_map(&hess_t, CscStorage::SymmetricLower);
+
+        // Starting point: the file's values; unspecified entries 0 clipped into the bounds.
+        let x0 = model
+            .x0
+            .iter()
+            .enumerate()
+            .map(|(j, v)| v.unwrap_or_else(|| 0.0f64.max(model.var_lb[j]).min(model.var_ub[j])))
+            .collect();
+        NlProblem {
+            name: "nl".to_string(),
+            header: header.clone(),
+            var_lb: model.var_lb.clone(),
+            var_ub: model.var_ub.clone(),
+            con_lb: model.con_lb.clone(),
+            con_ub: model.con_ub.clone(),
+            x0,
+            y0: model.y0.clone(),
+            maximize,
+            objective,
+            constraints,
+            jac_offset,
+            jac,
+            jac_map,
+            hess,
+            hess_map,
+            hess_len,
+            max_tape,
+            max_slots,
+            suffixes: model.suffixes.clone(),
+            var_names: None,
+            con_names: None,
+        }
+    }
+
+    fn scratch(&self) -> Scratch {
+        let t = self.max_tape.max(1);
+        Scratch {
+            val: vec![0.0; t],
+            dot: vec![0.0; t],
+            adj: vec![0.0; t],
+            adot: vec![0.0; t],
+            h: vec![0.0; self.max_slots * self.max_slots],
+            grad: vec![0.0; self.max_slots],
+        }
+    }
+
+    /// The header counts (integer variables are relaxed to continuous by this NLP reader; check
+    /// `nbv`/`niv` to warn about it).
+    pub fn header(&self) -> &NlHeader {
+        &self.header
+    }
+
+    /// Whether the file asks to maximize objective 0 (the problem then minimizes `−f`).
+    pub fn is_maximize(&self) -> bool {
+        self.maximize
+    }
+
+    /// The objective in the model's own sense from the internal (minimized) value.
+    pub fn user_objective(&self, internal: f64) -> f64 {
+        if self.maximize { -internal } else { internal }
+    }
+
+    /// Convert IPM multipliers `λ` (Lagrangian `f + λᵀc` of the *minimized* problem) to AMPL duals.
+    ///
+    /// AMPL's dual of a constraint is the sensitivity of the optimal objective to its bound, i.e.
+    /// the multiplier of the Lagrangian `f − yᵀc` in the model's own sense: `y = −λ` when
+    /// minimizing and `y = λ` when maximizing (the IPM minimized `−f`).
+    pub fn ampl_duals(&self, lambda: &[f64]) -> Vec<f64> {
+        let s = if self.maximize { 1.0 } else { -1.0 };
+        lambda.iter().map(|l| s * l).collect()
+    }
+
+    /// Initial dual values from the `d` segment (`None` where not given).
+    pub fn initial_duals(&self) -> &[Option<f64>] {
+        &self.y0
+    }
+
+    /// All suffixes read from `S` segments.
+    pub fn suffixes(&self) -> &[Suffix] {
+        &self.suffixes
+    }
+
+    /// Number of nonzeros in the (fixed) Jacobian pattern.
+    pub fn jacobian_nnz(&self) -> usize {
+        self.jac.nnz()
+    }
+
+    /// Number of nonzeros in the (fixed) lower-triangular Hessian pattern.
+    pub fn hessian_nnz(&self) -> usize {
+        self.hess.nnz()
+    }
+
+    fn check(what: &'static str, v: f64) -> Result<f64, EvalError> {
+        if v.is_finite() { Ok(v) } else { Err(EvalError::NonFinite { what }) }
+    }
+
+    fn check_len(what: &'static str, expected: usize, got: usize) -> Result<(), EvalError> {
+        if expected == got { Ok(()) } else { Err(EvalError::WrongLength { what, expected, got }) }
+    }
+}
+
+impl Problem for NlProblem {
+    fn num_variables(&self) -> usize {
+        self.header.n_var
+    }
+
+    fn num_constraints(&self) -> usize {
+        self.header.n_con
+    }
+
+    fn variable_bounds(&self, lower: &mut [f64], upper: &mut [f64]) {
+        lower.copy_from_slice(&self.var_lb);
+        upper.copy_from_slice(&self.var_ub);
+    }
+
+    fn constraint_bounds(&self, lower: &mut [f64], upper: &mut [f64]) {
+        lower.copy_from_slice(&self.con_lb);
+        upper.copy_from_slice(&self.con_ub);
+    }
+
+    fn initial_point(&self, x0: &mut [f64]) {
+        x0.copy_from_slice(&self.x0);
+    }
+
+    fn objective(&self, x: &[f64]) -> Result<f64, EvalError> {
+        Self::check_len("objective input x", self.header.n_var, x.len())?;
+        Self::check("objective", self.objective.value(x, &mut self.scratch()))
+    }
+
+    fn gradient(&self, x: &[f64], grad: &mut [f64]) -> Result<(), EvalError> {
+        Self::check_len("gradient input x", self.header.n_var, x.len())?;
+        Self::check_len("gradient output", self.header.n_var, grad.len())?;
+        let mut s = self.scratch();
+        let f = &self.objective;
+        let mut sparse = vec![0.0; f.vars.len()];
+        f.gradient(x, &mut s, &mut sparse);
+        grad.iter_mut().for_each(|g| *g = 0.0);
+        for (&j, &v) in f.vars.iter().zip(&sparse) {
+            grad[j] = Self::check("gradient", v)?;
+        }
+        Ok(())
+    }
+
+    fn constraints(&self, x: &[f64], c: &mut [f64]) -> Result<(), EvalError> {
+        Self::check_len("constraints input x", self.header.n_var, x.len())?;
+        Self::check_len("constraints output", self.header.n_con, c.len())?;
+        let mut s = self.scratch();
+        for (ci, f) in c.iter_mut().zip(&self.constraints) {
+            *ci = Self::check("constraints", f.value(x, &mut s))?;
+        }
+        Ok(())
+    }
+
+    fn jacobian(&self, x: &[f64]) -> Result<Box<dyn LinearOperator + '_>, EvalError> {
+        Self::check_len("Jacobian input x", self.header.n_var, x.len())?;
+        let mut s = self.scratch();
+        let mut vals = vec![0.0; self.jac_map.len()];
+        for (f, &off) in self.constraints.iter().zip(&self.jac_offset) {
+            let out = &mut vals[off..off + f.vars.len()];
+            f.gradient(x, &mut s, out);
+        }
+        if vals.iter().any(|v| !v.is_finite()) {
+            return Err(EvalError::NonFinite { what: "Jacobian" });
+        }
+        let mut jac = self.jac.clone();
+        jac.refill(&self.jac_map, &vals);
+        Ok(Box::new(jac))
+    }
+
+    fn has_hessian(&self) -> bool {
+        true
+    }
+
+    fn hessian(&self, x: &[f64], obj_factor: f64, lambda: &[f64]) -> Result<Option<Box<dyn LinearOperator + '_>>, EvalError> {
+        Self::check_len("Hessian input x", self.header.n_var, x.len())?;
+        Self::check_len("Hessian multipliers", self.header.n_con, lambda.len())?;
+        let mut s = self.scratch();
+        let mut hv = vec![0.0; self.hess_len];
+        if obj_factor != 0.0 {
+            self.objective.add_hessian(x, obj_factor, &mut s, &mut hv);
+        }
+        for (f, &l) in self.constraints.iter().zip(lambda) {
+            if l != 0.0 {
+                f.add_hessian(x, l, &mut s, &mut hv);
+            }
+        }
+        if hv.iter().any(|v| !v.is_finite()) {
+            return Err(EvalError::NonFinite { what: "Hessian" });
+        }
+        let mut h = self.hess.clone();
+        h.refill(&self.hess_map, &hv);
+        Ok(Some(Box::new(h)))
+    }
+
+    /// User scaling from `scaling_factor` suffixes (Pyomo's and AMPL's convention), if any.
+    fn scaling(&self) -> Option<ProblemScaling> {
+        let sf: Vec<&Suffix> = self.suffixes.iter().filter(|s| s.name == "scaling_factor").collect();
+        if sf.is_empty() {
+            return None;
+        }
+        let mut sc = ProblemScaling { objective: 1.0, variables: None, constraints: None };
+        for s in sf {
+            match s.target {
+                SuffixTarget::Objective => {
+                    if let Some(&(_, v)) = s.values.iter().find(|(i, _)| *i == 0) {
+                        sc.objective = v;
+                    }
+                }
+                SuffixTarget::Variable => {
+                    let mut v = vec![1.0; self.header.n_var];
+                    s.values.iter().for_each(|&(i, x)| v[i] = x);
+                    sc.variables = Some(v);
+                }
+                SuffixTarget::Constraint => {
+                    let mut v = vec![1.0; self.header.n_con];
+                    s.values.iter().for_each(|&(i, x)| v[i] = x);
+                    sc.constraints = Some(v);
+                }
+                SuffixTarget::Problem => {}
+            }
+        }
+        Some(sc)
+    }
+
+    fn variable_names(&self) -> Option<Vec<String>> {
+        self.var_names.clone()
+    }
+
+    fn constraint_names(&self) -> Option<Vec<String>> {
+        self.con_names.clone()
+    }
+
+    fn name(&self) -> String {
+        self.name.clone()
+    }
+}

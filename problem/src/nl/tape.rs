@@ -1,0 +1,337 @@
+//! Evaluation tapes: one expression (an *element*) linearized in topological order, with
+//! reverse-mode gradients and forward-over-reverse Hessians.
+//!
+//! Reverse mode (Griewank & Walther, *Evaluating Derivatives*, 2nd ed., §3.2) gives the gradient of
+//! an element in one backward sweep. Second order uses forward-over-reverse (ibid. §5.2): a
+//! tangent `ẋ = e_j` is pushed forward, then the adjoint sweep is differentiated along it, which
+//! yields column `j` of the element Hessian. An element's Hessian is treated as dense in the
+//! element's own variables, which is cheap because objectives and constraints are first split
+//! into the terms of their top-level sums (partial separability).
+
+use super::expr::{BinOp, NaryOp, Node, NodeId, PiecewiseLinear, UnOp, binary, is_piecewise_constant_bin, unary};
+use std::collections::HashMap;
+
+/// One tape instruction; operands are indices of earlier instructions.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Instr {
+    Const(f64),
+    /// Variable in local slot `s` (see [`Tape::vars`]).
+    Var(usize),
+    Unary(UnOp, usize),
+    Binary(BinOp, usize, usize),
+    /// List operator over `args[start..start + len]`.
+    Nary(NaryOp, usize, usize),
+    If(usize, usize, usize),
+    /// Piecewise-linear term `pls[p]` applied to an operand.
+    Pl(usize, usize),
+}
+
+/// A linearized expression.
+#[derive(Debug, Clone)]
+pub(crate) struct Tape {
+    pub instrs: Vec<Instr>,
+    pub args: Vec<usize>,
+    pub pls: Vec<PiecewiseLinear>,
+    /// Global variable index of each local slot.
+    pub vars: Vec<usize>,
+    /// Whether the expression may have a nonzero Hessian.
+    pub nonlinear: bool,
+}
+
+/// Product that treats a structural zero as exact: `0 · ∞ = 0`. Without it a NaN partial of an
+/// operand that does not move (e.g. `∂/∂w` of `u^w` at `u < 0`) would poison the sweep.
+#[inline]
+fn mul0(a: f64, b: f64) -> f64 {
+    if a == 0.0 || b == 0.0 { 0.0 } else { a * b }
+}
+
+/// Everything that can own children in the arena, resolved through defined variables.
+pub(crate) struct Arena<'a> {
+    pub nodes: &'a [Node],
+    pub pls: &'a [PiecewiseLinear],
+    /// Root node of each defined variable (all defined variables referenced are resolved).
+    pub def_roots: &'a [NodeId],
+}
+
+impl Arena<'_> {
+    fn children(&self, id: NodeId, out: &mut Vec<NodeId>) {
+        out.clear();
+        match &self.nodes[id] {
+            Node::Const(_) | Node::Var(_) => {}
+            Node::Def(k) => out.push(self.def_roots[*k]),
+            Node::Unary(_, a) | Node::Pl(_, a) => out.push(*a),
+            Node::Binary(_, a, b) => {
+                out.push(*a);
+                out.push(*b);
+            }
+            Node::Nary(_, list) => out.extend_from_slice(list),
+            Node::If(c, a, b) => {
+                out.push(*c);
+                out.push(*a);
+                out.push(*b);
+            }
+        }
+    }
+
+    /// Linearize the DAG below `root` (shared nodes appear once). Iterative, so deeply nested
+    /// expressions cannot overflow the stack; the defined-variable graph is known to be acyclic.
+    pub fn build_tape(&self, root: NodeId) -> Tape {
+        let mut tape = Tape { instrs: Vec::new(), args: Vec::new(), pls: Vec::new(), vars: Vec::new(), nonlinear: false };
+        let mut pos: HashMap<NodeId, usize> = HashMap::new();
+        let mut slot: HashMap<usize, usize> = HashMap::new();
+        let mut pl_slot: HashMap<usize, usize> = HashMap::new();
+        // Degree per instruction: 0 constant, 1 (piecewise) linear, 2 anything else. Only
+        // elements of degree 2 get Hessian entries.
+        let mut deg: Vec<u8> = Vec::new();
+        let mut stack = vec![(root, false)];
+        let mut kids = Vec::new();
+        while let Some((id, expanded)) = stack.pop() {
+            if pos.contains_key(&id) {
+                continue;
+            }
+            if !expanded {
+                stack.push((id, true));
+                self.children(id, &mut kids);
+                for &c in kids.iter().rev() {
+                    if !pos.contains_key(&c) {
+                        stack.push((c, false));
+                    }
+                }
+                continue;
+            }
+            let p = |n: &NodeId| pos[n];
+            let (instr, d) = match &self.nodes[id] {
+                Node::Const(c) => (Instr::Const(*c), 0),
+                Node::Var(j) => {
+                    let n = slot.len();
+                    let s = *slot.entry(*j).or_insert(n);
+                    if s == tape.vars.len() {
+                        tape.vars.push(*j);
+                    }
+                    (Instr::Var(s), 1)
+                }
+                Node::Def(k) => {
+                    // An alias: no instruction of its own.
+                    let at = pos[&self.def_roots[*k]];
+                    pos.insert(id, at);
+                    continue;
+                }
+                Node::Unary(op, a) => {
+                    let da = deg[p(a)];
+                    let d = match op {
+                        UnOp::Neg => da,
+                        UnOp::Floor | UnOp::Ceil | UnOp::Not => 0,
+                        UnOp::Abs => da,
+                        _ if da == 0 => 0,
+                        _ => 2,
+                    };
+                    (Instr::Unary(*op, p(a)), d)
+                }
+                Node::Binary(op, a, b) => {
+                    let (da, db) = (deg[p(a)], deg[p(b)]);
+                    let d = match op {
+                        BinOp::Plus | BinOp::Minus => da.max(db),
+                        BinOp::Mult => (da + db).min(2),
+                        BinOp::Div if db == 0 => da,
+                        BinOp::Less => da.max(db),
+                        op if is_piecewise_constant_bin(*op) => 0,
+                        _ if da == 0 && db == 0 => 0,
+                        _ => 2,
+                    };
+                    (Instr::Binary(*op, p(a), p(b)), d)
+                }
+                Node::Nary(op, list) => {
+                    let start = tape.args.len();
+                    let mut dmax = 0;
+                    for c in list {
+                        tape.args.push(p(c));
+                        dmax = dmax.max(deg[p(c)]);
+                    }
+                    let d = match op {
+                        NaryOp::Sum => dmax,
+                        NaryOp::Min | NaryOp::Max => dmax,
+                        NaryOp::And | NaryOp::Or => 0,
+                    };
+                    (Instr::Nary(*op, start, list.len()), d)
+                }
+                Node::If(c, a, b) => (Instr::If(p(c), p(a), p(b)), deg[p(a)].max(deg[p(b)])),
+                Node::Pl(k, a) => {
+                    let n = pl_slot.len();
+                    let s = *pl_slot.entry(*k).or_insert(n);
+                    if s == tape.pls.len() {
+                        tape.pls.push(self.pls[*k].clone());
+                    }
+                    (Instr::Pl(s, p(a)), deg[p(a)])
+                }
+            };
+            pos.insert(id, tape.instrs.len());
+            tape.instrs.push(instr);
+            deg.push(d);
+        }
+        tape.nonlinear = deg.last().is_some_and(|&d| d >= 2);
+        tape
+    }
+}
+
+impl Tape {
+    /// Number of instructions (scratch length for the sweeps).
+    pub fn len(&self) -> usize {
+        self.instrs.len()
+    }
+
+    fn branch(&self, val: &[f64], c: usize, a: usize, b: usize) -> usize {
+        if val[c] != 0.0 { a } else { b }
+    }
+
+    /// Index of the operand selected by a min/max list (first one on ties).
+    fn selected(&self, val: &[f64], op: NaryOp, start: usize, len: usize) -> usize {
+        let list = &self.args[start..start + len];
+        let mut best = list[0];
+        for &c in &list[1..] {
+            let better = if op == NaryOp::Min { val[c] < val[best] } else { val[c] > val[best] };
+            if better {
+                best = c;
+            }
+        }
+        best
+    }
+
+    /// Forward sweep: `val[i]` = value of instruction `i`. Returns the expression value.
+    pub fn forward(&self, x: &[f64], val: &mut [f64]) -> f64 {
+        for (i, ins) in self.instrs.iter().enumerate() {
+            val[i] = match *ins {
+                Instr::Const(c) => c,
+                Instr::Var(s) => x[self.vars[s]],
+                Instr::Unary(op, a) => unary(op, val[a]).0,
+                Instr::Binary(op, a, b) => binary(op, val[a], val[b]).f,
+                Instr::Nary(op, start, len) => {
+                    let list = &self.args[start..start + len];
+                    match op {
+                        NaryOp::Sum => list.iter().map(|&c| val[c]).sum(),
+                        NaryOp::Min | NaryOp::Max => val[self.selected(val, op, start, len)],
+                        NaryOp::And => f64::from(u8::from(list.iter().all(|&c| val[c] != 0.0))),
+                        NaryOp::Or => f64::from(u8::from(list.iter().any(|&c| val[c] != 0.0))),
+                    }
+                }
+                Instr::If(c, a, b) => val[self.branch(val, c, a, b)],
+                Instr::Pl(p, a) => self.pls[p].value(val[a]),
+            };
+        }
+        match self.instrs.len() {
+            0 => 0.0,
+            n => val[n - 1],
+        }
+    }
+
+    /// Forward tangent sweep along local slot `seed` (`ẋ = e_seed`), after [`forward`](Self::forward).
+    fn tangent(&self, val: &[f64], seed: usize, dot: &mut [f64]) {
+        for (i, ins) in self.instrs.iter().enumerate() {
+            dot[i] = match *ins {
+                Instr::Const(_) => 0.0,
+                Instr::Var(s) => f64::from(u8::from(s == seed)),
+                Instr::Unary(op, a) => mul0(unary(op, val[a]).1, dot[a]),
+                Instr::Binary(op, a, b) => {
+                    let d = binary(op, val[a], val[b]);
+                    mul0(d.fu, dot[a]) + mul0(d.fw, dot[b])
+                }
+                Instr::Nary(op, start, len) => match op {
+                    NaryOp::Sum => self.args[start..start + len].iter().map(|&c| dot[c]).sum(),
+                    NaryOp::Min | NaryOp::Max => dot[self.selected(val, op, start, len)],
+                    NaryOp::And | NaryOp::Or => 0.0,
+                },
+                Instr::If(c, a, b) => dot[self.branch(val, c, a, b)],
+                Instr::Pl(p, a) => mul0(self.pls[p].slope_at(val[a]), dot[a]),
+            };
+        }
+    }
+
+    /// Reverse sweep from the last instruction with adjoint 1. With `dot` (a tangent from
+    /// [`tangent`](Self::tangent)) it also propagates the adjoint tangents `adot`, i.e. the
+    /// directional derivative of the gradient (forward-over-reverse).
+    fn reverse(&self, val: &[f64], dot: Option<&[f64]>, adj: &mut [f64], adot: &mut [f64]) {
+        let n = self.instrs.len();
+        adj[..n].iter_mut().for_each(|a| *a = 0.0);
+        adot[..n].iter_mut().for_each(|a| *a = 0.0);
+        if n == 0 {
+            return;
+        }
+        adj[n - 1] = 1.0;
+        for i in (0..n).rev() {
+            let (a, ad) = (adj[i], adot[i]);
+            if a == 0.0 && ad == 0.0 {
+                continue;
+            }
+            match self.instrs[i] {
+                Instr::Const(_) | Instr::Var(_) => {}
+                Instr::Unary(op, u) => {
+                    let (_, d1, d2) = unary(op, val[u]);
+                    adj[u] += mul0(a, d1);
+                    if let Some(dot) = dot {
+                        adot[u] += mul0(ad, d1) + mul0(a, mul0(d2, dot[u]));
+                    }
+                }
+                Instr::Binary(op, u, w) => {
+                    let d = binary(op, val[u], val[w]);
+                    adj[u] += mul0(a, d.fu);
+                    adj[w] += mul0(a, d.fw);
+                    if let Some(dot) = dot {
+                        adot[u] += mul0(ad, d.fu) + mul0(a, mul0(d.fuu, dot[u]) + mul0(d.fuw, dot[w]));
+                        adot[w] += mul0(ad, d.fw) + mul0(a, mul0(d.fuw, dot[u]) + mul0(d.fww, dot[w]));
+                    }
+                }
+                Instr::Nary(op, start, len) => match op {
+                    NaryOp::Sum => {
+                        for k in start..start + len {
+                            let c = self.args[k];
+                            adj[c] += a;
+                            adot[c] += ad;
+                        }
+                    }
+                    NaryOp::Min | NaryOp::Max => {
+                        let c = self.selected(val, op, start, len);
+                        adj[c] += a;
+                        adot[c] += ad;
+                    }
+                    NaryOp::And | NaryOp::Or => {}
+                },
+                Instr::If(c, x, y) => {
+                    let b = self.branch(val, c, x, y);
+                    adj[b] += a;
+                    adot[b] += ad;
+                }
+                Instr::Pl(p, u) => {
+                    let s = self.pls[p].slope_at(val[u]);
+                    adj[u] += mul0(a, s);
+                    adot[u] += mul0(ad, s);
+                }
+            }
+        }
+    }
+
+    /// Gradient with respect to the local slots, accumulated as `grad[s] += scale · ∂e/∂x_s`.
+    /// `val` must hold a forward sweep; `adj`, `adot` are scratch of length ≥ [`len`](Self::len).
+    pub fn gradient(&self, val: &[f64], adj: &mut [f64], adot: &mut [f64], scale: f64, grad: &mut [f64]) {
+        self.reverse(val, None, adj, adot);
+        for (i, ins) in self.instrs.iter().enumerate() {
+            if let Instr::Var(s) = *ins {
+                grad[s] += scale * adj[i];
+            }
+        }
+    }
+
+    /// Dense element Hessian in local slots, column-major `p × p` into `h` (overwritten).
+    /// `val` must hold a forward sweep; `dot`, `adj`, `adot` are scratch.
+    pub fn hessian(&self, val: &[f64], dot: &mut [f64], adj: &mut [f64], adot: &mut [f64], h: &mut [f64]) {
+        let p = self.vars.len();
+        h[..p * p].iter_mut().for_each(|v| *v = 0.0);
+        for j in 0..p {
+            self.tangent(val, j, dot);
+            self.reverse(val, Some(dot), adj, adot);
+            for (i, ins) in self.instrs.iter().enumerate() {
+                if let Instr::Var(s) = *ins {
+                    h[j * p + s] += adot[i];
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,433 @@
+//! Tests of the `.nl` reader: HS071, every operator against finite differences, malformed files,
+//! a mutation fuzz loop and the `.sol` layout.
+
+use super::*;
+use ipax_core::LinearOperatorExt;
+
+const HS071: &str = include_str!("testdata/hs071.nl");
+
+/// Tiny deterministic xorshift64* generator.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn uniform(&mut self, lo: f64, hi: f64) -> f64 {
+        lo + (hi - lo) * ((self.next() >> 11) as f64 / (1u64 << 53) as f64)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+fn hessian_dense(p: &NlProblem, x: &[f64], sigma: f64, lambda: &[f64]) -> Vec<f64> {
+    p.hessian(x, sigma, lambda).expect("hessian evaluates").expect("exact Hessian").to_dense()
+}
+
+#[test]
+fn hs071_values_and_derivatives_match_the_closed_form() {
+    let p = NlProblem::from_str(HS071).expect("hs071 parses");
+    assert_eq!((p.num_variables(), p.num_constraints()), (4, 2));
+    let mut x0 = [0.0; 4];
+    p.initial_point(&mut x0);
+    assert_eq!(x0, [1.0, 5.0, 5.0, 1.0]);
+    let (mut lo, mut hi) = ([0.0; 4], [0.0; 4]);
+    p.variable_bounds(&mut lo, &mut hi);
+    assert_eq!((lo, hi), ([1.0; 4], [5.0; 4]));
+    let (mut cl, mut cu) = ([0.0; 2], [0.0; 2]);
+    p.constraint_bounds(&mut cl, &mut cu);
+    assert_eq!((cl, cu), ([25.0, 40.0], [f64::INFINITY, 40.0]));
+
+    let x = [1.3, 4.2, 3.7, 1.9];
+    let f = x[0] * x[3] * (x[0] + x[1] + x[2]) + x[2];
+    assert!((p.objective(&x).unwrap() - f).abs() < 1e-12);
+    let mut g = [0.0; 4];
+    p.gradient(&x, &mut g).unwrap();
+    let s = x[0] + x[1] + x[2];
+    let ge = [x[3] * (s + x[0]), x[0] * x[3], x[0] * x[3] + 1.0, x[0] * s];
+    for i in 0..4 {
+        assert!((g[i] - ge[i]).abs() < 1e-12, "gradient {i}: {} vs {}", g[i], ge[i]);
+    }
+    let mut c = [0.0; 2];
+    p.constraints(&x, &mut c).unwrap();
+    assert!((c[0] - x.iter().product::<f64>()).abs() < 1e-12);
+    assert!((c[1] - x.iter().map(|v| v * v).sum::<f64>()).abs() < 1e-12);
+
+    let jac = p.jacobian(&x).unwrap();
+    assert_eq!(jac.shape(), (2, 4));
+    assert_eq!(p.jacobian_nnz(), 8);
+    let jd = jac.to_dense(); // column-major 2 × 4
+    for j in 0..4 {
+        let prod_others: f64 = (0..4).filter(|&k| k != j).map(|k| x[k]).product();
+        assert!((jd[2 * j] - prod_others).abs() < 1e-12);
+        assert!((jd[2 * j + 1] - 2.0 * x[j]).abs() < 1e-12);
+    }
+
+    // Lagrangian Hessian against the closed form.
+    let (sigma, lam) = (0.7, [-1.1, 0.4]);
+    let h = hessian_dense(&p, &x, sigma, &lam);
+    let mut he = [[0.0; 4]; 4];
+    let hf = [
+        [2.0 * x[3], x[3], x[3], 2.0 * x[0] + x[1] + x[2]],
+        [x[3], 0.0, 0.0, x[0]],
+        [x[3], 0.0, 0.0, x[0]],
+        [2.0 * x[0] + x[1] + x[2], x[0], x[0], 0.0],
+    ];
+    for i in 0..4 {
+        for j in 0..4 {
+            let hc1 = if i == j { 0.0 } else { (0..4).filter(|&k| k != i && k != j).map(|k| x[k]).product() };
+            let hc2 = if i == j { 2.0 } else { 0.0 };
+            he[i][j] = sigma * hf[i][j] + lam[0] * hc1 + lam[1] * hc2;
+            assert!((h[j * 4 + i] - he[i][j]).abs() < 1e-12, "H[{i}][{j}] = {} vs {}", h[j * 4 + i], he[i][j]);
+        }
+    }
+    assert!(p.has_hessian());
+    assert!(p.hessian_nnz() <= 10);
+}
+
+/// An `.nl` text with `n` free variables, one objective and one constraint (`c ≥ -1e3`),
+/// no linear parts, and optional extra segments (e.g. `V`) placed before the bodies.
+fn model(n: usize, n_def: usize, defs: &str, obj: &str, con: &str) -> String {
+    let mut s = format!(
+        "g3 1 1 0\n {n} 1 1 0 0\n 1 1\n 0 0\n {n} {n} {n}\n 0 0 0 1\n 0 0 0 0 0\n 0 0\n 0 0\n 0 {n_def} 0 0 0\n"
+    );
+    s.push_str(defs);
+    s.push_str(&format!("C0\n{con}\nO0 0\n{obj}\nr\n2 -1e3\nb\n"));
+    for _ in 0..n {
+        s.push_str("3\n");
+    }
+    s
+}
+
+/// Operator cases: (label, expression in v0..v2, domain of each variable).
+fn cases() -> Vec<(&'static str, &'static str, (f64, f64))> {
+    let pos = (0.5, 2.0);
+    let unit = (-0.8, 0.8);
+    vec![
+        ("plus", "o0\nv0\no2\nv1\nv2", pos),
+        ("minus", "o1\no2\nv0\nv0\nv1", pos),
+        ("mult", "o2\nv0\no2\nv1\nv2", pos),
+        ("div", "o3\nv0\no0\nv1\nv2", pos),
+        ("rem", "o4\no2\nv0\nv1\nn50", pos),
+        ("pow", "o5\nv0\nv1", pos),
+        ("pow const exponent", "o5\no1\nv0\nv1\nn3", (-2.0, 2.0)),
+        ("pow const base", "o5\nn1.7\no2\nv0\nv1", pos),
+        ("o76", "o76\nv0\nn2.5", pos),
+        ("o77", "o77\no1\nv0\nv1", (-2.0, 2.0)),
+        ("o78", "o78\nn0.5\no2\nv0\nv2", pos),
+        ("less", "o6\no2\nv0\nv1\nv2", pos),
+        ("floor+ceil", "o0\no13\nv0\no0\no14\nv1\no2\nv0\nv2", pos),
+        ("abs", "o15\no2\no1\nv0\nv1\nv2", (-2.0, 2.0)),
+        ("neg", "o16\no2\nv0\nv1", pos),
+        ("tanh", "o37\no2\nv0\nv1", unit),
+        ("tan", "o38\no2\nv0\nv1", unit),
+        ("sqrt", "o39\no2\nv0\nv1", pos),
+        ("sinh", "o40\no2\nv0\nv1", unit),
+        ("sin", "o41\no2\nv0\nv1", (-2.0, 2.0)),
+        ("log10", "o42\no2\nv0\nv1", pos),
+        ("log", "o43\no0\nv0\nv1", pos),
+        ("exp", "o44\no2\nv0\nv1", unit),
+        ("cosh", "o45\no2\nv0\nv1", unit),
+        ("cos", "o46\no2\nv0\nv1", (-2.0, 2.0)),
+        ("atanh", "o47\no2\nv0\nv1", unit),
+        ("atan2", "o48\no2\nv0\nv2\nv1", pos),
+        ("atan", "o49\no2\nv0\nv1", (-2.0, 2.0)),
+        ("asinh", "o50\no2\nv0\nv1", (-2.0, 2.0)),
+        ("asin", "o51\no2\nv0\nv1", unit),
+        ("acosh", "o52\no2\nv0\nv1", (1.2, 3.0)),
+        ("acos", "o53\no2\nv0\nv1", unit),
+        ("sumlist", "o54\n3\no2\nv0\nv1\no5\nv1\nn2\no43\nv2", pos),
+        ("min list", "o11\n3\no2\nv0\nv1\no44\nv1\no5\nv2\nn3", pos),
+        ("max list", "o12\n2\no2\nv0\nv1\no44\nv2", pos),
+        ("if lt", "o35\no22\nv0\nv1\no2\nv0\nv2\no41\no2\nv1\nv2", pos),
+        ("if le/ge and", "o35\no21\no23\nv0\nv1\no28\nv2\nv0\no5\nv0\nn3\no44\nv1", pos),
+        ("if eq/ne/gt or not", "o35\no20\no24\nv0\nv1\no34\no30\no29\nv2\nv1\nn1\no2\nv0\nv1\no3\nv2\nv0", pos),
+        ("and/or lists", "o0\no70\n2\no29\nv0\nv1\nv2\no2\no71\n2\no22\nv1\nv2\nn0\no2\nv0\nv1", pos),
+        ("piecewise linear", "o2\no64\n3\nn-1\nn1\nn0.5\nn2.5\nn2\no2\nv0\nv1\nv2", pos),
+        ("intdiv/round/trunc/precision", "o54\n5\no55\nv0\nn0.3\no57\nv1\nn2\no58\nv2\nn1\no56\nv0\nn3\no2\nv0\nv1", pos),
+    ]
+}
+
+/// Check gradient, Jacobian and Lagrangian Hessian against central differences at `x`.
+fn check_derivatives(label: &str, p: &NlProblem, x: &[f64], rng: &mut Rng) {
+    let n = x.len();
+    let m = p.num_constraints();
+    let h = 1e-6;
+    let mut g = vec![0.0; n];
+    p.gradient(x, &mut g).unwrap_or_else(|e| panic!("{label}: gradient failed: {e}"));
+    let jd = p.jacobian(x).unwrap().to_dense();
+    for j in 0..n {
+        let (mut xp, mut xm) = (x.to_vec(), x.to_vec());
+        xp[j] += h;
+        xm[j] -= h;
+        let fd = (p.objective(&xp).unwrap() - p.objective(&xm).unwrap()) / (2.0 * h);
+        assert!((fd - g[j]).abs() <= 1e-5 * (1.0 + g[j].abs()), "{label}: df/dx{j} = {} vs FD {fd} at {x:?}", g[j]);
+        let (mut cp, mut cm) = (vec![0.0; m], vec![0.0; m]);
+        p.constraints(&xp, &mut cp).unwrap();
+        p.constraints(&xm, &mut cm).unwrap();
+        for i in 0..m {
+            let fd = (cp[i] - cm[i]) / (2.0 * h);
+            let a = jd[j * m + i];
+            assert!((fd - a).abs() <= 1e-5 * (1.0 + a.abs()), "{label}: dc{i}/dx{j} = {a} vs FD {fd} at {x:?}");
+        }
+    }
+    // Hessian: central differences of ∇L = σ∇f + Jᵀλ.
+    let sigma = rng.uniform(0.5, 1.5);
+    let lambda: Vec<f64> = (0..m).map(|_| rng.uniform(-1.5, 1.5)).collect();
+    let grad_l = |x: &[f64]| {
+        let mut g = vec![0.0; n];
+        p.gradient(x, &mut g).unwrap();
+        let mut out: Vec<f64> = g.iter().map(|v| sigma * v).collect();
+        p.jacobian(x).unwrap().apply_transpose(1.0, &lambda, 1.0, &mut out);
+        out
+    };
+    let hd = hessian_dense(p, x, sigma, &lambda);
+    let hh = 1e-5;
+    for j in 0..n {
+        let (mut xp, mut xm) = (x.to_vec(), x.to_vec());
+        xp[j] += hh;
+        xm[j] -= hh;
+        let (gp, gm) = (grad_l(&xp), grad_l(&xm));
+        for i in 0..n {
+            let fd = (gp[i] - gm[i]) / (2.0 * hh);
+            let a = hd[j * n + i];
+            assert!((fd - a).abs() <= 1e-4 * (1.0 + a.abs()), "{label}: H[{i}][{j}] = {a} vs FD {fd} at {x:?}");
+        }
+    }
+}
+
+#[test]
+fn every_operator_matches_finite_differences() {
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    for (label, expr, (lo, hi)) in cases() {
+        // Objective: the expression; constraint: the expression times x2 plus x0·x1, so the
+        // constraint Hessian has cross terms with every variable.
+        let con = format!("o0\no2\n{expr}\nv2\no2\nv0\nv1");
+        let text = model(3, 0, "", expr, &con);
+        let p = NlProblem::from_str(&text).unwrap_or_else(|e| panic!("{label}: {e}"));
+        for _ in 0..6 {
+            let x: Vec<f64> = (0..3).map(|_| rng.uniform(lo, hi)).collect();
+            check_derivatives(label, &p, &x, &mut rng);
+        }
+    }
+}
+
+#[test]
+fn defined_variables_are_shared_and_differentiated() {
+    // V3 = 2·x0 + x1·x2 (linear part + expression); V4 = sin(V3)·V3.
+    let defs = "V3 1 0\n0 2\no2\nv1\nv2\nV4 0 0\no2\no41\nv3\nv3\n";
+    let text = model(3, 2, defs, "o0\no2\nv4\nv4\nv3", "o5\nv4\nn3");
+    let p = NlProblem::from_str(&text).expect("model with V segments parses");
+    let mut rng = Rng(7);
+    for _ in 0..5 {
+        let x: Vec<f64> = (0..3).map(|_| rng.uniform(-1.0, 1.0)).collect();
+        let v3 = 2.0 * x[0] + x[1] * x[2];
+        let v4 = v3.sin() * v3;
+        assert!((p.objective(&x).unwrap() - (v4 * v4 + v3)).abs() < 1e-12);
+        check_derivatives("defined variables", &p, &x, &mut rng);
+    }
+}
+
+#[test]
+fn maximize_is_negated_and_duals_follow_ampl_convention() {
+    let text = model(2, 0, "", "o2\nv0\nv1", "o0\nv0\nv1").replace("O0 0", "O0 1");
+    let p = NlProblem::from_str(&text).unwrap();
+    assert!(p.is_maximize());
+    let x = [2.0, 3.0];
+    assert_eq!(p.objective(&x).unwrap(), -6.0);
+    assert_eq!(p.user_objective(-6.0), 6.0);
+    let mut g = [0.0; 2];
+    p.gradient(&x, &mut g).unwrap();
+    assert_eq!(g, [-3.0, -2.0]);
+    assert_eq!(p.ampl_duals(&[0.5]), vec![0.5]);
+    let pmin = NlProblem::from_str(&model(2, 0, "", "o2\nv0\nv1", "o0\nv0\nv1")).unwrap();
+    assert_eq!(pmin.ampl_duals(&[0.5]), vec![-0.5]);
+}
+
+#[test]
+fn suffixes_initial_guesses_and_names_are_read() {
+    let text = HS071.to_string()
+        + "S4 2 scaling_factor\n0 2\n3 0.5\nS5 1 scaling_factor\n1 0.1\nS6 1 scaling_factor\n0 10\nd1\n1 -0.25\n";
+    let dir = std::env::temp_dir().join(format!("ipax-nl-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let nl = dir.join("hs071s.nl");
+    std::fs::write(&nl, &text).unwrap();
+    std::fs::write(dir.join("hs071s.col"), "x[1]\nx[2]\nx[3]\nx[4]\n").unwrap();
+    std::fs::write(dir.join("hs071s.row"), "prod\nsumsq\nobj\n").unwrap();
+    let p = NlProblem::from_file(&nl).expect("reads with names");
+    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(p.name(), "hs071s");
+    assert_eq!(p.variable_names().unwrap(), ["x[1]", "x[2]", "x[3]", "x[4]"]);
+    assert_eq!(p.constraint_names().unwrap(), ["prod", "sumsq"]);
+    assert_eq!(p.initial_duals(), &[None, Some(-0.25)]);
+    let sc = p.scaling().expect("scaling_factor suffix present");
+    assert_eq!(sc.variables, Some(vec![2.0, 1.0, 1.0, 0.5]));
+    assert_eq!(sc.constraints, Some(vec![1.0, 0.1]));
+    assert_eq!(sc.objective, 10.0);
+    assert_eq!(p.suffixes().len(), 3);
+}
+
+#[test]
+fn default_start_is_zero_clipped_into_bounds() {
+    let text = HS071.replace("x4\t# initial guess\n0 1\n1 5\n2 5\n3 1\n", "x1\n2 3\n");
+    let p = NlProblem::from_str(&text).unwrap();
+    let mut x0 = [0.0; 4];
+    p.initial_point(&mut x0);
+    assert_eq!(x0, [1.0, 1.0, 3.0, 1.0]);
+}
+
+fn err(text: &str) -> NlError {
+    match NlProblem::from_str(text) {
+        Ok(_) => panic!("malformed input accepted:\n{text}"),
+        Err(e) => e,
+    }
+}
+
+#[test]
+fn malformed_files_report_the_line() {
+    // Truncated in the middle of the objective expression (line 41 is `v1`).
+    let lines: Vec<&str> = HS071.lines().collect();
+    let e = err(&lines[..41].join("\n"));
+    assert!(matches!(e, NlError::UnexpectedEof { line: 42, .. }), "{e}");
+    assert!(e.to_string().contains("line 42"), "{e}");
+
+    // Header declares 3 constraints: the `r` segment then swallows the `b` line (line 52).
+    let e = err(&HS071.replacen(" 4 2 1 0 1 0", " 4 3 1 0 1 0", 1));
+    assert!(matches!(e, NlError::Syntax { line: 52, .. }), "{e}");
+    // Header declares 3 variables: v3 is then out of range.
+    let e = err(&HS071.replacen(" 4 2 1 0 1 0", " 3 2 1 0 1 0", 1));
+    assert!(matches!(e, NlError::IndexOutOfRange { line: 18, .. }), "{e}");
+    // A C segment is missing altogether (checked at the end of the file).
+    let e = err(&HS071.replacen("C1\t#c2", "C0", 1));
+    assert!(e.to_string().contains("two C segments"), "{e}");
+
+    // Unknown opcode on line 12.
+    let e = err(&HS071.replacen("o2\t#*", "o99", 1));
+    assert!(matches!(e, NlError::Syntax { line: 12, .. }), "{e}");
+    assert!(e.to_string().contains("opcode"), "{e}");
+
+    // Bad number on line 24 (`n2` of the first square).
+    let e = err(&HS071.replacen("n2\n", "n2.x\n", 1));
+    assert!(matches!(e, NlError::Syntax { line: 24, .. }), "{e}");
+
+    // Variable index out of range on line 15.
+    let e = err(&HS071.replacen("v0\t#x1", "v17", 1));
+    assert!(matches!(e, NlError::IndexOutOfRange { line: 15, index: 17, limit: 4, .. }), "{e}");
+
+    // Jacobian count disagrees with the header.
+    let e = err(&HS071.replacen(" 8 4\t#", " 9 4\t#", 1));
+    assert!(matches!(e, NlError::Invalid { .. }) && e.to_string().contains("J segments"), "{e}");
+
+    // Constraint index out of range.
+    let e = err(&HS071.replacen("C1\t#c2", "C5", 1));
+    assert!(matches!(e, NlError::IndexOutOfRange { line: 19, what: "constraint", .. }), "{e}");
+
+    // Unsupported features.
+    assert!(matches!(err(&HS071.replacen('g', "b", 1)), NlError::Unsupported { line: 1, .. }));
+    assert!(matches!(err(&(HS071.to_string() + "F0 1 -1 myfunc\n")), NlError::Unsupported { .. }));
+    assert!(matches!(err(&(HS071.to_string() + "L0\nn1\n")), NlError::Unsupported { .. }));
+    assert!(matches!(err(&HS071.replacen("2 25\n", "5 1 3\n", 1)), NlError::Unsupported { .. }));
+    assert!(matches!(err(&HS071.replacen("o2\t#*", "o74", 1)), NlError::Unsupported { line: 12, .. }));
+    assert!(matches!(err(""), NlError::UnexpectedEof { line: 1, .. }));
+}
+
+#[test]
+fn cycles_and_undefined_defined_variables_are_rejected() {
+    let cyc = model(2, 2, "V2 0 0\no2\nv3\nv0\nV3 0 0\no0\nv2\nv1\n", "v2", "v0");
+    let e = err(&cyc);
+    assert!(e.to_string().contains("cycle"), "{e}");
+    let undefined = model(2, 2, "V2 0 0\no2\nv0\nv1\n", "v3", "v0");
+    let e = err(&undefined);
+    assert!(e.to_string().contains("never defined"), "{e}");
+    let self_ref = model(2, 1, "V2 0 0\no2\nv2\nv1\n", "v2", "v0");
+    assert!(err(&self_ref).to_string().contains("cycle"));
+}
+
+#[test]
+fn mutated_files_never_panic() {
+    let base: Vec<&str> = HS071.lines().collect();
+    let mut rng = Rng(0xDEAD_BEEF_1234_5678);
+    let mut parsed_ok = 0;
+    for _ in 0..400 {
+        let mut lines: Vec<String> = base.iter().map(|s| s.to_string()).collect();
+        for _ in 0..1 + rng.below(3) {
+            let i = rng.below(lines.len());
+            match rng.below(6) {
+                0 => {
+                    lines.remove(i);
+                }
+                1 => {
+                    let l = lines[i].clone();
+                    lines.insert(i, l);
+                }
+                2 => {
+                    let mut b = lines[i].clone().into_bytes();
+                    if !b.is_empty() {
+                        let k = rng.below(b.len());
+                        b[k] = b"0123456789onvlsxC-.e #\t"[rng.below(23)];
+                    }
+                    lines[i] = String::from_utf8_lossy(&b).into_owned();
+                }
+                3 => lines.truncate(i + 1),
+                4 => {
+                    let j = rng.below(lines.len());
+                    lines.swap(i, j);
+                }
+                _ => lines[i] = format!("o{}", rng.below(90)),
+            }
+        }
+        let text = lines.join("\n");
+        let result = std::panic::catch_unwind(|| {
+            let r = NlProblem::from_bytes(text.as_bytes());
+            if let Ok(p) = &r {
+                // A model that parses must also evaluate without panicking (errors are fine).
+                let mut x = vec![0.0; p.num_variables()];
+                p.initial_point(&mut x);
+                let _ = p.objective(&x);
+                let mut g = vec![0.0; p.num_variables()];
+                let _ = p.gradient(&x, &mut g);
+                let _ = p.jacobian(&x).map(|j| j.shape());
+                let _ = p.hessian(&x, 1.0, &vec![1.0; p.num_constraints()]).map(|h| h.is_some());
+            }
+            r.is_ok()
+        });
+        match result {
+            Ok(ok) => parsed_ok += usize::from(ok),
+            Err(_) => panic!("parser panicked on mutated input:\n{text}"),
+        }
+    }
+    // Some mutations (comment edits, duplicate coefficient lines) keep the file valid.
+    assert!(parsed_ok > 0 && parsed_ok < 400, "{parsed_ok} of 400 mutants parsed");
+}
+
+#[test]
+fn sol_layout_matches_what_ampl_and_pyomo_read() {
+    let text = format_sol("ipax 0.1: Optimal Solution Found\n\nOptions are fine", &[1.0, 4.743, 3.82115, 1.379408], &[-0.552, 0.1614], 0);
+    let expected_head = "ipax 0.1: Optimal Solution Found\noptions are fine\n\nOptions\n3\n1\n1\n0\n2\n2\n4\n4\n-0.552\n0.1614\n1\n4.743\n3.82115\n1.379408\nobjno 0 0\n";
+    assert_eq!(text, expected_head);
+    let back = read_sol(&text).expect("round trip");
+    assert_eq!(back.x, [1.0, 4.743, 3.82115, 1.379408]);
+    assert_eq!(back.y, [-0.552, 0.1614]);
+    assert_eq!(back.solve_result_num, Some(0));
+    assert_eq!(back.message, "ipax 0.1: Optimal Solution Found\noptions are fine");
+
+    // Extreme values survive the text round trip exactly.
+    let x = [1e-300, -2.5e17, 0.1 + 0.2, 0.0, f64::MAX];
+    let back = read_sol(&format_sol("", &x, &[], SolveResult::LimitReached.code())).unwrap();
+    assert_eq!(back.x, x);
+    assert_eq!(back.solve_result_num, Some(400));
+    assert_eq!(back.message, "ipax");
+
+    let dir = std::env::temp_dir().join(format!("ipax-sol-test-{}.sol", std::process::id()));
+    write_sol(&dir, "done", &[1.0], &[2.0], 200).unwrap();
+    let read = std::fs::read_to_string(&dir).unwrap();
+    std::fs::remove_file(&dir).ok();
+    assert_eq!(read_sol(&read).unwrap().solve_result_num, Some(200));
+    for (code, r) in [(0, SolveResult::Solved), (150, SolveResult::SolvedQuestionable), (299, SolveResult::Infeasible), (300, SolveResult::Unbounded), (401, SolveResult::LimitReached), (520, SolveResult::Failure), (-1, SolveResult::Failure)] {
+        assert_eq!(SolveResult::from_code(code), r);
+    }
+}
