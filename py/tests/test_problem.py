@@ -320,3 +320,40 @@ def test_pickling_problem_and_result():
     assert info["obj_val"] == pytest.approx(HS071_FOPT, abs=1e-6)
     info2 = pickle.loads(pickle.dumps(info))
     np.testing.assert_array_equal(info2["x"], info["x"])
+
+
+class ParamHS071(HS071):
+    """HS071 with the sum-of-squares constraint level as a parameter read from the object."""
+
+    def __init__(self):
+        super().__init__()
+        self.level = 40.0
+
+    def constraints(self, x):
+        return np.array((np.prod(x), np.dot(x, x) - self.level))
+
+
+def test_solver_session_warm_starts():
+    obj = ParamHS071()
+    bounds = dict(HS071_BOUNDS, cl=[25.0, 0.0], cu=[2.0e19, 0.0])
+    nlp = cyipopt.Problem(n=4, m=2, problem_obj=obj, **bounds)
+    nlp.add_option("print_level", 0)
+    nlp.add_option("tol", 1e-7)
+    session = ipax.Solver(nlp)
+    with pytest.raises(ValueError):
+        session.solve()
+    x, info = session.solve(HS071_X0)
+    assert info["obj_val"] == pytest.approx(HS071_FOPT, abs=1e-6)
+    obj.level = 40.2
+    _, warm = session.solve()
+    _, cold = nlp.solve(HS071_X0)
+    assert warm["status"] == 0 and cold["status"] == 0
+    assert warm["obj_val"] == pytest.approx(cold["obj_val"], rel=1e-7)
+    assert warm["iterations"] < cold["iterations"]
+    # The session's warm-start options do not leak into the problem's own options.
+    assert "warm_start_init_point" not in nlp._options
+    session.reset()
+    with pytest.raises(ValueError):
+        session.solve(warm_start=True)
+    with pytest.raises(TypeError):
+        ipax.Solver(object())

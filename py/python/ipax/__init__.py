@@ -7,13 +7,14 @@ A drop-in for cyipopt (``import ipax as cyipopt``) and for ``scipy.optimize.mini
   matrix-free ``jvp``/``vjp``/``hvp``;
 * :func:`minimize` / :func:`minimize_ipopt` — scipy's interface (bounds, ``LinearConstraint``,
   ``NonlinearConstraint``, constraint dicts, ``jac=True``, ``hess``/``hessp``);
+* :class:`Solver` — a session that warm-starts each solve from the previous ``(x, λ, z)``;
 * :class:`EvaluationError` (alias :class:`CyIpoptEvaluationError`) — raise it in a callback to make
   the solver back off the step instead of stopping.
 """
 
 from ._ipax import __version__
 from ._minimize import OptimizeResult, minimize, minimize_ipopt
-from ._problem import INF, CyIpoptEvaluationError, EvaluationError, Problem, option_names
+from ._problem import INF, CyIpoptEvaluationError, EvaluationError, Problem, Solver, option_names
 
 #: cyipopt's historical lower-case class name.
 problem = Problem
@@ -21,6 +22,7 @@ problem = Problem
 __all__ = [
     "Problem",
     "problem",
+    "Solver",
     "minimize",
     "minimize_ipopt",
     "OptimizeResult",

@@ -10,7 +10,7 @@ import numpy as np
 
 from . import _ipax
 
-__all__ = ["Problem", "EvaluationError", "CyIpoptEvaluationError", "INF"]
+__all__ = ["Problem", "Solver", "EvaluationError", "CyIpoptEvaluationError", "INF"]
 
 #: Bounds at or beyond this magnitude are infinite (Ipopt's ``nlp_upper_bound_inf`` default).
 INF = 1e19
@@ -359,6 +359,8 @@ class Problem:
         lagrange: Sequence[float] = (),
         zl: Sequence[float] = (),
         zu: Sequence[float] = (),
+        *,
+        _extra_options: Optional[Dict[str, str]] = None,
     ) -> Tuple[np.ndarray, Dict[str, Any]]:
         """Solve from ``x``; returns ``(x, info)`` with cyipopt's info keys (``x``, ``g``,
         ``obj_val``, ``mult_g``, ``mult_x_L``, ``mult_x_U``, ``status``, ``status_msg``) plus solve
@@ -386,8 +388,11 @@ class Problem:
         z_l = warm(zl, self.n, "zl")
         z_u = warm(zu, self.n, "zu")
 
+        options = dict(self._options)
+        for name, value in (_extra_options or {}).items():
+            options.setdefault(name, value)
         obj = self._obj
-        limited_memory = self._options.get("hessian_approximation") == "limited-memory"
+        limited_memory = options.get("hessian_approximation") == "limited-memory"
         jac_matrix_free = self.m > 0 and not callable(getattr(obj, "jacobian", None))
         jac_rows = jac_cols = None
         if self.m > 0 and not jac_matrix_free:
@@ -420,7 +425,7 @@ class Problem:
             self.cl,
             self.cu,
             np.ascontiguousarray(x0),
-            list(self._options.items()),
+            list(options.items()),
             jac_rows=jac_rows,
             jac_cols=jac_cols,
             jac_matrix_free=jac_matrix_free,
@@ -442,3 +447,60 @@ class Problem:
 def option_names() -> List[str]:
     """All option names ipax understands (Ipopt's names)."""
     return list(_ipax.option_names())
+
+
+#: Options a warm-started solve uses unless the problem sets them: start close to the previous
+#: solution (small bound pushes) with a small barrier parameter, as Ipopt's documentation
+#: recommends for warm starts.
+_WARM_START_DEFAULTS = {
+    "warm_start_init_point": "yes",
+    "warm_start_bound_push": "1e-6",
+    "warm_start_bound_frac": "1e-6",
+    "warm_start_mult_bound_push": "1e-6",
+    "mu_init": "1e-6",
+}
+
+
+class Solver:
+    """A solve session over one :class:`Problem` that warm-starts each solve from the previous
+    primal-dual solution ``(x, λ, z_L, z_U)``.
+
+    Typical use: change data the problem object reads (a parameter, a bound), then call
+    :meth:`solve` again; the second solve starts from the first one's solution.
+    """
+
+    def __init__(self, problem: Problem) -> None:
+        if not isinstance(problem, Problem):
+            raise TypeError(f"Solver needs an ipax.Problem, got {type(problem).__name__}")
+        self.problem = problem
+        #: ``info`` of the last solve (``None`` before the first).
+        self.last: Optional[Dict[str, Any]] = None
+
+    def solve(self, x0: Optional[Sequence[float]] = None, warm_start: Optional[bool] = None) -> Tuple[np.ndarray, Dict[str, Any]]:
+        """Solve; ``warm_start`` defaults to ``True`` once a previous solve exists.
+
+        ``x0`` defaults to the previous solution; it is required for the first solve.
+        """
+        if warm_start is None:
+            warm_start = self.last is not None
+        if warm_start and self.last is None:
+            raise ValueError("warm_start=True needs a previous solve")
+        if x0 is None:
+            if self.last is None:
+                raise ValueError("x0 is required for the first solve")
+            x0 = self.last["x"]
+        if warm_start:
+            last = self.last
+            assert last is not None  # checked above
+            x, info = self.problem.solve(
+                x0, lagrange=last["mult_g"], zl=last["mult_x_L"], zu=last["mult_x_U"],
+                _extra_options=_WARM_START_DEFAULTS,
+            )
+        else:
+            x, info = self.problem.solve(x0)
+        self.last = info
+        return x, info
+
+    def reset(self) -> None:
+        """Forget the previous solution (the next solve is cold)."""
+        self.last = None
