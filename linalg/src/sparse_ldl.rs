@@ -89,6 +89,9 @@ struct Numeric {
 /// A pivot that is exactly zero, non-finite, or below `ε·max|A|` (and is not a pivot set by
 /// dynamic regularization) makes `factor` fail with [`LinSolveError::Singular`], whose `pivot` is
 /// the row of the original matrix.
+///
+/// [`Regularization::dynamic`] is honoured by [`SparseLdlMethod::Ldlt`] only (faer's intranode
+/// Bunch–Kaufman kernel has no regularization hook); the shift is honoured by both.
 #[derive(Debug, Default)]
 pub struct SparseLdl {
     method: SparseLdlMethod,
@@ -359,6 +362,8 @@ impl LinearSolver for SparseLdl {
                     return Err(LinSolveError::Singular { pivot });
                 }
                 let d = ldlt_diagonal(&p.symbolic, &num.values, n);
+                // faer's sparse API does not return its regularization count; a perturbed pivot is
+                // set to exactly ±delta, so counting those is exact up to natural coincidences.
                 let is_reg = |v: f64| delta.is_some_and(|delta| v.abs() == delta);
                 let regularized = d.iter().filter(|v| is_reg(**v)).count();
                 // Regularized pivots are deliberate (never "zero"): count them by sign only.
