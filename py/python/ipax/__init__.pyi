@@ -1,0 +1,93 @@
+"""Type stubs for ipax (the public Python API)."""
+
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+import numpy.typing as npt
+
+__version__: str
+INF: float
+
+ArrayLike = npt.ArrayLike
+Info = Dict[str, Any]
+
+class EvaluationError(ArithmeticError):
+    """Raise in a callback to make the solver back off the step instead of stopping."""
+
+CyIpoptEvaluationError = EvaluationError
+
+class Problem:
+    """cyipopt-compatible nonlinear program ``min f(x) s.t. cl <= g(x) <= cu, lb <= x <= ub``."""
+
+    n: int
+    m: int
+    lb: np.ndarray
+    ub: np.ndarray
+    cl: np.ndarray
+    cu: np.ndarray
+    problem_obj: Any
+    def __init__(
+        self,
+        n: int,
+        m: int,
+        problem_obj: Any = ...,
+        lb: Optional[ArrayLike] = ...,
+        ub: Optional[ArrayLike] = ...,
+        cl: Optional[ArrayLike] = ...,
+        cu: Optional[ArrayLike] = ...,
+    ) -> None: ...
+    def add_option(self, keyword: str | bytes, val: str | bytes | int | float) -> None: ...
+    def set_problem_scaling(
+        self, obj_scaling: float = ..., x_scaling: Optional[ArrayLike] = ..., g_scaling: Optional[ArrayLike] = ...
+    ) -> None: ...
+    def solve(
+        self, x: ArrayLike, lagrange: ArrayLike = ..., zl: ArrayLike = ..., zu: ArrayLike = ...
+    ) -> Tuple[np.ndarray, Info]: ...
+    def get_current_iterate(self, scaled: bool = ...) -> Optional[Dict[str, np.ndarray]]: ...
+    def get_current_violations(self, scaled: bool = ...) -> Optional[Dict[str, np.ndarray]]: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> Problem: ...
+    def __exit__(self, *exc: Any) -> None: ...
+
+problem = Problem
+
+class Solver:
+    """Solve session that warm-starts each solve from the previous primal-dual solution."""
+
+    problem: Problem
+    last: Optional[Info]
+    def __init__(self, problem: Problem) -> None: ...
+    def solve(self, x0: Optional[ArrayLike] = ..., warm_start: Optional[bool] = ...) -> Tuple[np.ndarray, Info]: ...
+    def reset(self) -> None: ...
+
+class OptimizeResult(Dict[str, Any]):
+    x: np.ndarray
+    fun: float
+    success: bool
+    status: int
+    message: str
+    nit: int
+    nfev: int
+    njev: int
+    info: Info
+    def __getattr__(self, name: str) -> Any: ...
+
+def minimize(
+    fun: Callable[..., Any],
+    x0: ArrayLike,
+    args: tuple = ...,
+    kwargs: Optional[Dict[str, Any]] = ...,
+    method: Optional[str] = ...,
+    jac: Any = ...,
+    hess: Any = ...,
+    hessp: Optional[Callable[..., Any]] = ...,
+    bounds: Any = ...,
+    constraints: Any = ...,
+    tol: Optional[float] = ...,
+    callback: Optional[Callable[[np.ndarray], Any]] = ...,
+    options: Optional[Dict[str, Any]] = ...,
+) -> OptimizeResult: ...
+
+minimize_ipopt = minimize
+
+def option_names() -> List[str]: ...

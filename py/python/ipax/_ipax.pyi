@@ -1,0 +1,35 @@
+"""Stubs for the Rust extension module (internal; use the ipax package API)."""
+
+from typing import Any, Dict, List, Optional, Tuple
+
+import numpy as np
+
+__version__: str
+
+def check_option(name: str, value: str) -> None: ...
+def option_names() -> List[str]: ...
+def solve(
+    callbacks: Any,
+    eval_error: type,
+    n: int,
+    m: int,
+    lb: np.ndarray,
+    ub: np.ndarray,
+    cl: np.ndarray,
+    cu: np.ndarray,
+    x0: np.ndarray,
+    options: List[Tuple[str, str]],
+    jac_rows: Optional[np.ndarray] = ...,
+    jac_cols: Optional[np.ndarray] = ...,
+    jac_matrix_free: bool = ...,
+    hess_mode: str = ...,
+    hess_rows: Optional[np.ndarray] = ...,
+    hess_cols: Optional[np.ndarray] = ...,
+    intermediate: bool = ...,
+    lagrange: Optional[np.ndarray] = ...,
+    zl: Optional[np.ndarray] = ...,
+    zu: Optional[np.ndarray] = ...,
+    obj_scaling: Optional[float] = ...,
+    x_scaling: Optional[np.ndarray] = ...,
+    g_scaling: Optional[np.ndarray] = ...,
+) -> Dict[str, Any]: ...
