@@ -11,7 +11,7 @@
 //! | [`Cg`] | SPD, matrix-free | – | reports negative curvature |
 //! | [`Minres`] | symmetric indefinite, matrix-free | – | Paige–Saunders, SPD preconditioner |
 //!
-//! Direct solvers refine their solutions against the operator ([`refine`]); [`select_solver`]
+//! Direct solvers refine their solutions against the operator ([`refine()`]); [`select_solver`]
 //! picks a solver from a few facts about the system ([`SolverChoice`]).
 //!
 //! ```
