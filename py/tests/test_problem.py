@@ -357,3 +357,21 @@ def test_solver_session_warm_starts():
         session.solve(warm_start=True)
     with pytest.raises(TypeError):
         ipax.Solver(object())
+
+
+def test_exception_in_intermediate_is_reraised():
+    class Loud(HS071):
+        def intermediate(self, *args):
+            raise ZeroDivisionError("from intermediate")
+
+    with pytest.raises(ZeroDivisionError, match="from intermediate"):
+        make_hs071(Loud()).solve(HS071_X0)
+
+
+def test_pickling_subclass_problem():
+    nlp = HS071Subclass()
+    nlp.add_option("print_level", 0)
+    clone = pickle.loads(pickle.dumps(nlp))
+    assert isinstance(clone, HS071Subclass)
+    x, info = clone.solve(HS071_X0)
+    assert info["status"] == 0
