@@ -2,7 +2,9 @@
 //! indefinite).
 //!
 //! Both only apply the operator (and the preconditioner): `factor` records the shift and builds
-//! the preconditioner, `solve_in_place` iterates from `x₀ = 0`. Neither ever asks for triplets.
+//! the preconditioner, `solve_in_place` iterates from `x₀ = 0`. Neither ever asks for triplets,
+//! so a non-finite matrix is only seen through its products: it is reported as
+//! `NonFinite("operator application")` when a NaN/Inf reaches the recurrences.
 
 use crate::common::{check_finite, check_len, square_dim};
 use ipax_core::{Capabilities, FactorInfo, LinSolveError, LinearOperator, LinearSolver, Regularization, SolveInfo, vec_ops};
@@ -614,6 +616,15 @@ mod tests {
             assert_eq!(s.solve_in_place(&a, &mut zero).unwrap().iterations, 0);
             assert_eq!(zero, vec![0.0; 4]);
             assert_eq!(s.factor(&a, &Regularization::shift(f64::INFINITY)), Err(LinSolveError::NonFinite("regularization shift")));
+        }
+        // A matrix with a NaN entry shows up through its products.
+        let mut nan_op = random_spd(4, 2);
+        nan_op.a[5] = f64::NAN;
+        let solvers: Vec<Box<dyn LinearSolver>> = vec![Box::new(Cg::default()), Box::new(Minres::default())];
+        for mut s in solvers {
+            s.factor(&nan_op, &Regularization::none()).unwrap();
+            let mut x = vec![1.0; 4];
+            assert_eq!(s.solve_in_place(&nan_op, &mut x), Err(LinSolveError::NonFinite("operator application")), "{}", s.name());
         }
         // A user preconditioner of the wrong size.
         let mut cg = Cg::new(KrylovParams::default(), Preconditioner::User(Box::new(random_spd(3, 1))));
