@@ -55,8 +55,9 @@ fn grid_kkt(k: usize) -> (CscMatrix, usize, usize) {
 
 /// Largest grid side `k` whose total order `N = k² + k·⌊k/2⌋` does not exceed `target`.
 fn side_for(target: usize) -> usize {
+    let order = |k: usize| k * k + k * (k / 2);
     let mut k = 2;
-    while (k + 1) * (k + 1) + (k + 1) * ((k + 1) / 2) <= target {
+    while order(k + 1) <= target {
         k += 1;
     }
     k
