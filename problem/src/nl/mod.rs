@@ -11,6 +11,11 @@
 //!   (term of a top-level sum), dense in the element's own variables, summed into a fixed
 //!   lower-triangular pattern.
 //!
+//! Cost: parsing and AD setup are linear in the file size. An element's Hessian is dense in the
+//! element's own variables — `p(p+1)/2` pattern entries and `p` sweeps for an element touching `p`
+//! variables — which is cheap for the usual sums of small terms but quadratic for a single
+//! nonlinear term over very many variables (e.g. `(Σᵢ xᵢ)²`), whose Hessian is dense anyway.
+//!
 //! **Maximization** (`O` segment sense 1) is turned into minimization of `−f`: [`Problem::objective`]
 //! and [`Problem::gradient`] report the negated objective, the Hessian uses `−∇²f`. Use
 //! [`NlProblem::user_objective`] to map a value back and [`NlProblem::ampl_duals`] to convert the
@@ -56,9 +61,8 @@ pub use sol::{SolFile, SolveResult, format_sol, read_sol, write_sol};
 use expr::{BinOp, NaryOp, Node, NodeId, UnOp};
 use ipax_core::{CscMatrix, CscStorage, EvalError, LinearOperator, Problem, ProblemScaling, Triplets};
 use parser::NlModel;
-use std::collections::HashMap;
 use std::path::Path;
-use tape::{Arena, Tape};
+use tape::{Arena, Tape, TapeWorkspace};
 
 /// One term of a partially separable function: `weight · e(x)`.
 #[derive(Debug, Clone)]
@@ -67,7 +71,8 @@ struct Element {
     weight: f64,
     /// Local slot → position in the owning function's sparse gradient.
     grad_pos: Vec<usize>,
-    /// Lower-triangle local pair `(s, t)`, `t ≤ s`, at `s(s+1)/2 + t` → Hessian entry index.
+    /// Lower-triangle local pair `(s, t)`, `t ≤ s`, at `s(s+1)/2 + t` → index into the Hessian
+    /// CSC values.
     hess_pos: Vec<usize>,
 }
 
@@ -141,13 +146,22 @@ impl Function {
 }
 
 /// Split `weight · root` into the terms of its top-level sums (through `+`, `−`, unary minus,
-/// sum lists and multiplication by constants). Terms share nothing but defined variables, which
-/// are not expanded here, so the work is linear in the expression size.
-fn split_terms(nodes: &[Node], root: NodeId, weight: f64, constant: &mut f64, out: &mut Vec<(NodeId, f64)>) {
+/// sum lists and multiplication by constants); bare variables become linear terms. Terms share
+/// nothing but defined variables, which are not expanded here, so the work is linear in the
+/// expression size.
+fn split_terms(
+    nodes: &[Node],
+    root: NodeId,
+    weight: f64,
+    constant: &mut f64,
+    linear: &mut Vec<(usize, f64)>,
+    out: &mut Vec<(NodeId, f64)>,
+) {
     let mut stack = vec![(root, weight)];
     while let Some((id, w)) = stack.pop() {
         match &nodes[id] {
             Node::Const(c) => *constant += w * c,
+            Node::Var(j) => linear.push((*j, w)),
             Node::Binary(BinOp::Plus, a, b) => stack.extend([(*a, w), (*b, w)]),
             Node::Binary(BinOp::Minus, a, b) => stack.extend([(*a, w), (*b, -w)]),
             Node::Unary(UnOp::Neg, a) => stack.push((*a, -w)),
@@ -180,9 +194,8 @@ pub struct NlProblem {
     jac_offset: Vec<usize>,
     jac: CscMatrix,
     jac_map: Vec<usize>,
+    /// Hessian pattern; element entries point directly into its values.
     hess: CscMatrix,
-    hess_map: Vec<usize>,
-    hess_len: usize,
     max_tape: usize,
     max_slots: usize,
     suffixes: Vec<Suffix>,
@@ -242,20 +255,23 @@ impl NlProblem {
         let maximize = obj_max.first().copied().unwrap_or(false);
         let sign = if maximize { -1.0 } else { 1.0 };
 
-        let mut hess_index: HashMap<(usize, usize), usize> = HashMap::new();
+        // Every element pair becomes a Hessian triplet; duplicates are summed by the CSC
+        // conversion, whose scatter map then sends each element entry straight to its slot.
         let mut hess_t = Triplets::new(n, n);
+        let mut ws = TapeWorkspace::new(nodes.len(), n);
         let mut max_tape = 0;
         let mut max_slots = 0;
         let mut build = |body: NodeId, linear: &[(usize, f64)], scale: f64| -> Function {
             let mut constant = 0.0;
             let mut terms = Vec::new();
-            split_terms(nodes, body, scale, &mut constant, &mut terms);
-            let tapes: Vec<(Tape, f64)> = terms.into_iter().map(|(id, w)| (arena.build_tape(id), w)).collect();
+            let mut linear: Vec<(usize, f64)> = linear.iter().map(|&(j, c)| (j, scale * c)).collect();
+            split_terms(nodes, body, scale, &mut constant, &mut linear, &mut terms);
+            let tapes: Vec<(Tape, f64)> = terms.into_iter().map(|(id, w)| (arena.build_tape(id, &mut ws), w)).collect();
             let mut vars: Vec<usize> = linear.iter().map(|&(j, _)| j).chain(tapes.iter().flat_map(|(t, _)| t.vars.iter().copied())).collect();
             vars.sort_unstable();
             vars.dedup();
             let pos = |j: usize| vars.binary_search(&j).unwrap_or(0);
-            let linear = linear.iter().map(|&(j, c)| (pos(j), scale * c)).collect();
+            let linear = linear.iter().map(|&(j, c)| (pos(j), c)).collect();
             let elements = tapes
                 .into_iter()
                 .map(|(tape, weight)| {
@@ -267,13 +283,8 @@ impl NlProblem {
                         for a in 0..tape.vars.len() {
                             for b in 0..=a {
                                 let (va, vb) = (tape.vars[a], tape.vars[b]);
-                                let key = (va.max(vb), va.min(vb));
-                                let next = hess_index.len();
-                                let k = *hess_index.entry(key).or_insert_with(|| {
-                                    hess_t.push(key.0, key.1, 0.0);
-                                    next
-                                });
-                                hess_pos.push(k);
+                                hess_pos.push(hess_t.len());
+                                hess_t.push(va.max(vb), va.min(vb), 0.0);
                             }
                         }
                     }
@@ -282,11 +293,11 @@ impl NlProblem {
                 .collect();
             Function { constant, linear, elements, vars }
         };
-        let objective = match obj_body.first() {
+        let mut objective = match obj_body.first() {
             Some(&body) => build(body, &obj_linear[0], sign),
             None => Function::default(),
         };
-        let constraints: Vec<Function> = con_body.iter().zip(con_linear).map(|(&b, l)| build(b, l, 1.0)).collect();
+        let mut constraints: Vec<Function> = con_body.iter().zip(con_linear).map(|(&b, l)| build(b, l, 1.0)).collect();
 
         let mut jac_t = Triplets::new(header.n_con, n);
         let mut jac_offset = Vec::with_capacity(constraints.len());
@@ -297,8 +308,13 @@ impl NlProblem {
             }
         }
         let (jac, jac_map) = CscMatrix::from_triplets_with_map(&jac_t, CscStorage::General);
-        let hess_len = hess_t.len();
         let (hess, hess_map) = CscMatrix::from_triplets_with_map(&hess_t, CscStorage::SymmetricLower);
+        drop(hess_t);
+        for f in std::iter::once(&mut objective).chain(constraints.iter_mut()) {
+            for e in &mut f.elements {
+                e.hess_pos.iter_mut().for_each(|k| *k = hess_map[*k]);
+            }
+        }
 
         // Starting point: the file's values; unspecified entries 0 clipped into the bounds.
         let x0 = model
@@ -323,8 +339,6 @@ impl NlProblem {
             jac,
             jac_map,
             hess,
-            hess_map,
-            hess_len,
             max_tape,
             max_slots,
             suffixes: model.suffixes.clone(),
@@ -333,14 +347,15 @@ impl NlProblem {
         }
     }
 
-    fn scratch(&self) -> Scratch {
+    /// Sweep buffers; the dense element-Hessian buffer only when `hessian` is true.
+    fn scratch(&self, hessian: bool) -> Scratch {
         let t = self.max_tape.max(1);
         Scratch {
             val: vec![0.0; t],
             dot: vec![0.0; t],
             adj: vec![0.0; t],
             adot: vec![0.0; t],
-            h: vec![0.0; self.max_slots * self.max_slots],
+            h: if hessian { vec![0.0; self.max_slots * self.max_slots] } else { Vec::new() },
             grad: vec![0.0; self.max_slots],
         }
     }
@@ -425,13 +440,13 @@ impl Problem for NlProblem {
 
     fn objective(&self, x: &[f64]) -> Result<f64, EvalError> {
         Self::check_len("objective input x", self.header.n_var, x.len())?;
-        Self::check("objective", self.objective.value(x, &mut self.scratch()))
+        Self::check("objective", self.objective.value(x, &mut self.scratch(false)))
     }
 
     fn gradient(&self, x: &[f64], grad: &mut [f64]) -> Result<(), EvalError> {
         Self::check_len("gradient input x", self.header.n_var, x.len())?;
         Self::check_len("gradient output", self.header.n_var, grad.len())?;
-        let mut s = self.scratch();
+        let mut s = self.scratch(false);
         let f = &self.objective;
         let mut sparse = vec![0.0; f.vars.len()];
         f.gradient(x, &mut s, &mut sparse);
@@ -445,7 +460,7 @@ impl Problem for NlProblem {
     fn constraints(&self, x: &[f64], c: &mut [f64]) -> Result<(), EvalError> {
         Self::check_len("constraints input x", self.header.n_var, x.len())?;
         Self::check_len("constraints output", self.header.n_con, c.len())?;
-        let mut s = self.scratch();
+        let mut s = self.scratch(false);
         for (ci, f) in c.iter_mut().zip(&self.constraints) {
             *ci = Self::check("constraints", f.value(x, &mut s))?;
         }
@@ -454,7 +469,7 @@ impl Problem for NlProblem {
 
     fn jacobian(&self, x: &[f64]) -> Result<Box<dyn LinearOperator + '_>, EvalError> {
         Self::check_len("Jacobian input x", self.header.n_var, x.len())?;
-        let mut s = self.scratch();
+        let mut s = self.scratch(false);
         let mut vals = vec![0.0; self.jac_map.len()];
         for (f, &off) in self.constraints.iter().zip(&self.jac_offset) {
             let out = &mut vals[off..off + f.vars.len()];
@@ -475,8 +490,8 @@ impl Problem for NlProblem {
     fn hessian(&self, x: &[f64], obj_factor: f64, lambda: &[f64]) -> Result<Option<Box<dyn LinearOperator + '_>>, EvalError> {
         Self::check_len("Hessian input x", self.header.n_var, x.len())?;
         Self::check_len("Hessian multipliers", self.header.n_con, lambda.len())?;
-        let mut s = self.scratch();
-        let mut hv = vec![0.0; self.hess_len];
+        let mut s = self.scratch(true);
+        let mut hv = vec![0.0; self.hess.nnz()];
         if obj_factor != 0.0 {
             self.objective.add_hessian(x, obj_factor, &mut s, &mut hv);
         }
@@ -489,7 +504,7 @@ impl Problem for NlProblem {
             return Err(EvalError::NonFinite { what: "Hessian" });
         }
         let mut h = self.hess.clone();
-        h.refill(&self.hess_map, &hv);
+        h.values = hv;
         Ok(Some(Box::new(h)))
     }
 

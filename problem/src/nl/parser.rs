@@ -337,7 +337,7 @@ impl Parser {
                 }
                 let mut slopes = Vec::new();
                 let mut breaks = Vec::new();
-                for i in 0..2 * k - 1 {
+                for i in 0..k.saturating_mul(2) - 1 {
                     let (l, t) = lines.next("a piecewise-linear slope or breakpoint")?;
                     let c = self.constant(l, t.trim_start())?;
                     if i % 2 == 0 {
@@ -395,7 +395,7 @@ fn index_values(
 ) -> Result<Vec<(usize, f64)>, NlError> {
     let mut out = Vec::new();
     for _ in 0..count {
-        let (ln, line) = lines.next(&format!("a '{what} index, value' line"))?;
+        let (ln, line) = lines.next("an 'index value' line")?;
         let mut t = tokens(line);
         let i = check_index(parse_usize(t.next(), ln, "an index")?, limit, ln, what)?;
         let v = parse_f64(t.next(), ln, "a value")?;
@@ -611,7 +611,7 @@ pub(crate) fn parse(text: &str) -> Result<NlModel, NlError> {
                 }
                 seen_k = true;
                 let c = seg_ints(line, ln, 1, "'k<count>'")?[0];
-                if c + 1 != n && !(n == 0 && c == 0) {
+                if c.checked_add(1) != Some(n) && !(n == 0 && c == 0) {
                     return Err(NlError::invalid(ln, format!("k segment has {c} entries, expected {} (variables − 1)", n.saturating_sub(1))));
                 }
                 let mut prev = 0;

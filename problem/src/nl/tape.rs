@@ -45,6 +45,46 @@ fn mul0(a: f64, b: f64) -> f64 {
     if a == 0.0 || b == 0.0 { 0.0 } else { a * b }
 }
 
+/// A map from dense keys to values that resets in O(1) (generation stamps), so building many
+/// small tapes over one large arena stays linear in the total tape size.
+pub(crate) struct StampMap {
+    stamp: Vec<usize>,
+    val: Vec<usize>,
+    generation: usize,
+}
+
+impl StampMap {
+    pub fn new(size: usize) -> Self {
+        StampMap { stamp: vec![0; size], val: vec![0; size], generation: 0 }
+    }
+    fn reset(&mut self) {
+        self.generation += 1;
+    }
+    fn get(&self, k: usize) -> Option<usize> {
+        (self.stamp[k] == self.generation).then(|| self.val[k])
+    }
+    fn insert(&mut self, k: usize, v: usize) {
+        self.stamp[k] = self.generation;
+        self.val[k] = v;
+    }
+}
+
+/// Reusable buffers for [`Arena::build_tape`].
+pub(crate) struct TapeWorkspace {
+    pos: StampMap,
+    slot: StampMap,
+    deg: Vec<u8>,
+    stack: Vec<(NodeId, bool)>,
+    kids: Vec<NodeId>,
+}
+
+impl TapeWorkspace {
+    /// Workspace for an arena of `nodes` nodes over `vars` variables.
+    pub fn new(nodes: usize, vars: usize) -> Self {
+        TapeWorkspace { pos: StampMap::new(nodes), slot: StampMap::new(vars), deg: Vec::new(), stack: Vec::new(), kids: Vec::new() }
+    }
+}
+
 /// Everything that can own children in the arena, resolved through defined variables.
 pub(crate) struct Arena<'a> {
     pub nodes: &'a [Node],
@@ -75,44 +115,52 @@ impl Arena<'_> {
 
     /// Linearize the DAG below `root` (shared nodes appear once). Iterative, so deeply nested
     /// expressions cannot overflow the stack; the defined-variable graph is known to be acyclic.
-    pub fn build_tape(&self, root: NodeId) -> Tape {
+    pub fn build_tape(&self, root: NodeId, ws: &mut TapeWorkspace) -> Tape {
         let mut tape = Tape { instrs: Vec::new(), args: Vec::new(), pls: Vec::new(), vars: Vec::new(), nonlinear: false };
-        let mut pos: HashMap<NodeId, usize> = HashMap::new();
-        let mut slot: HashMap<usize, usize> = HashMap::new();
+        ws.pos.reset();
+        ws.slot.reset();
+        let pos = &mut ws.pos;
+        let slot = &mut ws.slot;
         let mut pl_slot: HashMap<usize, usize> = HashMap::new();
         // Degree per instruction: 0 constant, 1 (piecewise) linear, 2 anything else. Only
         // elements of degree 2 get Hessian entries.
-        let mut deg: Vec<u8> = Vec::new();
-        let mut stack = vec![(root, false)];
-        let mut kids = Vec::new();
+        let deg = &mut ws.deg;
+        deg.clear();
+        let stack = &mut ws.stack;
+        stack.clear();
+        stack.push((root, false));
+        let kids = &mut ws.kids;
         while let Some((id, expanded)) = stack.pop() {
-            if pos.contains_key(&id) {
+            if pos.get(id).is_some() {
                 continue;
             }
             if !expanded {
                 stack.push((id, true));
-                self.children(id, &mut kids);
+                self.children(id, kids);
                 for &c in kids.iter().rev() {
-                    if !pos.contains_key(&c) {
+                    if pos.get(c).is_none() {
                         stack.push((c, false));
                     }
                 }
                 continue;
             }
-            let p = |n: &NodeId| pos[n];
+            let p = |n: &NodeId| pos.get(*n).unwrap_or(0);
             let (instr, d) = match &self.nodes[id] {
                 Node::Const(c) => (Instr::Const(*c), 0),
                 Node::Var(j) => {
-                    let n = slot.len();
-                    let s = *slot.entry(*j).or_insert(n);
-                    if s == tape.vars.len() {
-                        tape.vars.push(*j);
-                    }
+                    let s = match slot.get(*j) {
+                        Some(s) => s,
+                        None => {
+                            slot.insert(*j, tape.vars.len());
+                            tape.vars.push(*j);
+                            tape.vars.len() - 1
+                        }
+                    };
                     (Instr::Var(s), 1)
                 }
                 Node::Def(k) => {
                     // An alias: no instruction of its own.
-                    let at = pos[&self.def_roots[*k]];
+                    let at = pos.get(self.def_roots[*k]).unwrap_or(0);
                     pos.insert(id, at);
                     continue;
                 }
@@ -164,7 +212,8 @@ impl Arena<'_> {
                     (Instr::Pl(s, p(a)), deg[p(a)])
                 }
             };
-            pos.insert(id, tape.instrs.len());
+            let at = tape.instrs.len();
+            pos.insert(id, at);
             tape.instrs.push(instr);
             deg.push(d);
         }

@@ -431,3 +431,52 @@ fn sol_layout_matches_what_ampl_and_pyomo_read() {
         assert_eq!(SolveResult::from_code(code), r);
     }
 }
+
+#[test]
+fn deeply_nested_expressions_do_not_overflow_the_stack() {
+    // 200 000 nested negations: a recursive reader would exhaust a test thread's stack.
+    let depth = 200_000;
+    let expr = "o16\n".repeat(depth) + "v0";
+    let p = NlProblem::from_str(&model(1, 0, "", &expr, "v0")).expect("deep expression parses");
+    assert_eq!(p.objective(&[2.0]).unwrap(), 2.0); // even number of negations
+    let mut g = [0.0];
+    p.gradient(&[2.0], &mut g).unwrap();
+    assert_eq!(g, [1.0]);
+}
+
+#[test]
+#[ignore = "manual scaling check: run with --ignored --nocapture"]
+fn scaling_probe() {
+    for n in [100_000usize, 1_000_000] {
+        // min Σ (x_i − 1)² + x_i·x_{i+1}  s.t.  x_i² + x_{i+1} ≥ 0
+        let mut s = format!("g3 1 1 0\n {n} {} 1 0 0\n {} 1\n 0 0\n {n} {n} {n}\n 0 0 0 1\n 0 0 0 0 0\n 0 0\n 0 0\n 0 0 0 0 0\n", n - 1, n - 1);
+        for i in 0..n - 1 {
+            s.push_str(&format!("C{i}\no0\no5\nv{i}\nn2\nv{}\n", i + 1));
+        }
+        s.push_str(&format!("O0 0\no54\n{}\n", 2 * n - 1));
+        for i in 0..n {
+            s.push_str(&format!("o5\no0\nv{i}\nn-1\nn2\n"));
+        }
+        for i in 0..n - 1 {
+            s.push_str(&format!("o2\nv{i}\nv{}\n", i + 1));
+        }
+        s.push_str("r\n");
+        for _ in 0..n - 1 {
+            s.push_str("2 0\n");
+        }
+        s.push_str("b\n");
+        for _ in 0..n {
+            s.push_str("3\n");
+        }
+        let t = std::time::Instant::now();
+        let model = super::parser::parse(&s).unwrap();
+        let parse = t.elapsed();
+        let p = NlProblem::from_model(model);
+        let load = t.elapsed();
+        println!("parse {parse:?}");
+        let x = vec![0.5; n];
+        let t = std::time::Instant::now();
+        let _ = p.hessian(&x, 1.0, &vec![1.0; n - 1]).unwrap();
+        println!("n = {n}: {} MB file, load {load:?}, hessian {:?}, nnz H {}", s.len() >> 20, t.elapsed(), p.hessian_nnz());
+    }
+}
