@@ -617,3 +617,32 @@ fn _ipax(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ipax_core::LinearOperatorExt;
+
+    #[test]
+    fn pattern_mirrors_upper_entries_and_sums_duplicates() {
+        let p = Pattern::new("h", 2, 2, &[0, 0, 1, 1], &[0, 1, 1, 0], CscStorage::SymmetricLower).unwrap();
+        assert_eq!(p.nnz(), 4);
+        let h = p.fill(&[2.0, 0.5, 3.0, 0.5]);
+        // (0,1) mirrored onto (1,0) and summed with it: [[2, 1], [1, 3]].
+        assert_eq!(h.to_dense(), vec![2.0, 1.0, 1.0, 3.0]);
+    }
+
+    #[test]
+    fn pattern_fills_general_matrix_in_user_order() {
+        let p = Pattern::new("j", 2, 3, &[1, 0, 0], &[2, 0, 1], CscStorage::General).unwrap();
+        let j = p.fill(&[5.0, 1.0, 2.0]);
+        assert_eq!(j.matvec(&[1.0, 1.0, 1.0]), vec![3.0, 5.0]);
+    }
+
+    #[test]
+    fn pattern_rejects_bad_indices_without_panicking() {
+        assert!(Pattern::new("j", 2, 3, &[2], &[0], CscStorage::General).is_err());
+        assert!(Pattern::new("j", 2, 3, &[0], &[-1], CscStorage::General).is_err());
+        assert!(Pattern::new("j", 2, 3, &[0, 1], &[0], CscStorage::General).is_err());
+    }
+}
