@@ -480,3 +480,61 @@ fn scaling_probe() {
         println!("n = {n}: {} MB file, load {load:?}, hessian {:?}, nnz H {}", s.len() >> 20, t.elapsed(), p.hessian_nnz());
     }
 }
+
+fn testdata(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/nl/testdata").join(name)
+}
+
+#[test]
+fn pyomo_written_hs071_reads_with_names() {
+    let p = NlProblem::from_file(testdata("hs071_pyomo.nl")).expect("Pyomo's hs071 parses");
+    assert_eq!(p.name(), "hs071_pyomo");
+    assert_eq!(p.variable_names().unwrap(), ["x[1]", "x[2]", "x[3]", "x[4]"]);
+    assert_eq!(p.constraint_names().unwrap(), ["c1", "c2"]);
+    let q = NlProblem::from_str(HS071).unwrap();
+    let mut rng = Rng(11);
+    for _ in 0..5 {
+        let x: Vec<f64> = (0..4).map(|_| rng.uniform(1.0, 5.0)).collect();
+        assert_eq!(p.objective(&x).unwrap(), q.objective(&x).unwrap());
+        check_derivatives("pyomo hs071", &p, &x, &mut rng);
+    }
+}
+
+#[test]
+fn pyomo_written_operator_model_matches_closed_form() {
+    let p = NlProblem::from_file(testdata("ops_pyomo.nl")).expect("Pyomo's operator model parses");
+    assert!(p.is_maximize());
+    assert_eq!(p.variable_names().unwrap(), ["x[0]", "x[1]", "x[2]", "y"]);
+    assert_eq!(p.constraint_names().unwrap(), ["c1", "c2", "c3", "c4", "c5"]);
+    let sc = p.scaling().unwrap();
+    assert_eq!(sc.variables, Some(vec![2.0, 1.0, 1.0, 1.0]));
+    assert_eq!(sc.constraints, Some(vec![0.5, 1.0, 1.0, 1.0, 1.0]));
+    let (mut cl, mut cu) = ([0.0; 5], [0.0; 5]);
+    p.constraint_bounds(&mut cl, &mut cu);
+    let inf = f64::INFINITY;
+    assert_eq!(cl, [-inf, -1.0, 3.0, 0.5, -inf]);
+    assert_eq!(cu, [10.0, 20.0, 3.0, inf, 100.0]);
+    let mut rng = Rng(12);
+    for _ in 0..5 {
+        let mut x: Vec<f64> = (0..3).map(|_| rng.uniform(0.1, 2.0)).collect();
+        x.push(rng.uniform(-1.0, 1.0));
+        let (x0, x1, x2, y) = (x[0], x[1], x[2], x[3]);
+        let e = x0 * x1 + x2.exp();
+        // Maximized objective, reported negated.
+        let f = -(x0 - 1.0).powi(2) - e - 2.0 * y;
+        assert!((p.objective(&x).unwrap() + f).abs() < 1e-12);
+        let c = [
+            x0.sin() + x1.cos() * x2.tan() + e,
+            x0.ln() + x1.log10() + x2.sqrt() + e * e,
+            x0.atan() + (x1 / 4.0).asin() + (x2 / 4.0).acos() + y.sinh() + x0.cosh() + x1.tanh(),
+            (y - 1.0).abs() + if x1 <= x0 { x0 * x0 } else { x1.powi(3) } + 2f64.powf(x2) + x0.powf(x1),
+            y.asinh() + (1.0 + x0).acosh() + (x1 / 4.0).atanh() - 3.0 * y + e / x2,
+        ];
+        let mut got = [0.0; 5];
+        p.constraints(&x, &mut got).unwrap();
+        for i in 0..5 {
+            assert!((got[i] - c[i]).abs() < 1e-12 * (1.0 + c[i].abs()), "c{i}: {} vs {}", got[i], c[i]);
+        }
+        check_derivatives("pyomo operators", &p, &x, &mut rng);
+    }
+}
