@@ -62,17 +62,28 @@ use expr::{BinOp, NaryOp, Node, NodeId, UnOp};
 use ipax_core::{CscMatrix, CscStorage, EvalError, LinearOperator, Problem, ProblemScaling, Triplets};
 use parser::NlModel;
 use std::path::Path;
-use tape::{Arena, Tape, TapeWorkspace};
+use expr::PiecewiseLinear;
+use tape::{Arena, TapeRange, TapeStore, TapeWorkspace};
 
 /// One term of a partially separable function: `weight · e(x)`.
 #[derive(Debug, Clone)]
 struct Element {
-    tape: Tape,
+    range: TapeRange,
     weight: f64,
-    /// Local slot → position in the owning function's sparse gradient.
+    /// Start in [`Tapes::grad_pos`]: local slot `s` → position `grad_pos[grad_start + s]` in the
+    /// owning function's sparse gradient.
+    grad_start: usize,
+    /// Start in [`Tapes::hess_pos`]: lower-triangle local pair `(s, t)`, `t ≤ s`, at
+    /// `hess_start + s(s+1)/2 + t` → index into the Hessian CSC values.
+    hess_start: usize,
+}
+
+/// All element tapes of a problem with their scatter maps, in flat arrays.
+#[derive(Debug, Clone, Default)]
+struct Tapes {
+    store: TapeStore,
+    pls: Vec<PiecewiseLinear>,
     grad_pos: Vec<usize>,
-    /// Lower-triangle local pair `(s, t)`, `t ≤ s`, at `s(s+1)/2 + t` → index into the Hessian
-    /// CSC values.
     hess_pos: Vec<usize>,
 }
 
@@ -98,47 +109,51 @@ struct Scratch {
 }
 
 impl Function {
-    fn value(&self, x: &[f64], s: &mut Scratch) -> f64 {
+    fn value(&self, t: &Tapes, x: &[f64], s: &mut Scratch) -> f64 {
         let mut f = self.constant;
         for &(p, c) in &self.linear {
             f += c * x[self.vars[p]];
         }
         for e in &self.elements {
-            f += e.weight * e.tape.forward(x, &mut s.val);
+            f += e.weight * t.store.tape(&e.range, &t.pls).forward(x, &mut s.val);
         }
         f
     }
 
     /// Sparse gradient into `out` (length `vars.len()`, overwritten).
-    fn gradient(&self, x: &[f64], s: &mut Scratch, out: &mut [f64]) {
+    fn gradient(&self, t: &Tapes, x: &[f64], s: &mut Scratch, out: &mut [f64]) {
         out.iter_mut().for_each(|v| *v = 0.0);
         for &(p, c) in &self.linear {
             out[p] += c;
         }
         for e in &self.elements {
-            e.tape.forward(x, &mut s.val);
-            let g = &mut s.grad[..e.tape.vars.len()];
+            let tape = t.store.tape(&e.range, &t.pls);
+            tape.forward(x, &mut s.val);
+            let p = e.range.num_vars();
+            let g = &mut s.grad[..p];
             g.iter_mut().for_each(|v| *v = 0.0);
-            e.tape.gradient(&s.val, &mut s.adj, &mut s.adot, e.weight, g);
-            for (slot, &p) in e.grad_pos.iter().enumerate() {
-                out[p] += g[slot];
+            tape.gradient(&s.val, &mut s.adj, &mut s.adot, e.weight, g);
+            for (slot, &q) in t.grad_pos[e.grad_start..e.grad_start + p].iter().enumerate() {
+                out[q] += g[slot];
             }
         }
     }
 
-    /// Add `scale · ∇²(this)` into the Hessian entry values `hv`.
-    fn add_hessian(&self, x: &[f64], scale: f64, s: &mut Scratch, hv: &mut [f64]) {
+    /// Add `scale · ∇²(this)` into the Hessian CSC values `hv`.
+    fn add_hessian(&self, t: &Tapes, x: &[f64], scale: f64, s: &mut Scratch, hv: &mut [f64]) {
         for e in &self.elements {
-            if !e.tape.nonlinear || e.hess_pos.is_empty() {
+            if !e.range.nonlinear {
                 continue;
             }
-            let p = e.tape.vars.len();
-            e.tape.forward(x, &mut s.val);
-            e.tape.hessian(&s.val, &mut s.dot, &mut s.adj, &mut s.adot, &mut s.h);
+            let tape = t.store.tape(&e.range, &t.pls);
+            let p = e.range.num_vars();
+            tape.forward(x, &mut s.val);
+            tape.hessian(&s.val, &mut s.dot, &mut s.adj, &mut s.adot, &mut s.h);
             let w = scale * e.weight;
+            let pos = &t.hess_pos[e.hess_start..e.hess_start + p * (p + 1) / 2];
             for a in 0..p {
                 for b in 0..=a {
-                    hv[e.hess_pos[a * (a + 1) / 2 + b]] += w * s.h[a * p + b];
+                    hv[pos[a * (a + 1) / 2 + b]] += w * s.h[a * p + b];
                 }
             }
         }
@@ -188,6 +203,7 @@ pub struct NlProblem {
     x0: Vec<f64>,
     y0: Vec<Option<f64>>,
     maximize: bool,
+    tapes: Tapes,
     objective: Function,
     constraints: Vec<Function>,
     /// Start of each constraint's entries in the Jacobian triplet list.
@@ -250,7 +266,8 @@ impl NlProblem {
 
     fn from_model(model: NlModel) -> Self {
         let NlModel { header, nodes, pls, def_roots, con_body, obj_body, obj_max, con_linear, obj_linear, .. } = &model;
-        let arena = Arena { nodes, pls, def_roots };
+        let arena = Arena { nodes, def_roots };
+        let mut tapes = Tapes { pls: pls.clone(), ..Tapes::default() };
         let n = header.n_var;
         let maximize = obj_max.first().copied().unwrap_or(false);
         let sign = if maximize { -1.0 } else { 1.0 };
@@ -266,38 +283,43 @@ impl NlProblem {
             let mut terms = Vec::new();
             let mut linear: Vec<(usize, f64)> = linear.iter().map(|&(j, c)| (j, scale * c)).collect();
             split_terms(nodes, body, scale, &mut constant, &mut linear, &mut terms);
-            let tapes: Vec<(Tape, f64)> = terms.into_iter().map(|(id, w)| (arena.build_tape(id, &mut ws), w)).collect();
-            let mut vars: Vec<usize> = linear.iter().map(|&(j, _)| j).chain(tapes.iter().flat_map(|(t, _)| t.vars.iter().copied())).collect();
+            let var_mark = tapes.store.num_vars();
+            let ranges: Vec<(TapeRange, f64)> =
+                terms.into_iter().map(|(id, w)| (arena.build_tape(id, &mut ws, &mut tapes.store), w)).collect();
+            let mut vars: Vec<usize> =
+                linear.iter().map(|&(j, _)| j).chain(tapes.store.vars_from(var_mark).iter().copied()).collect();
             vars.sort_unstable();
             vars.dedup();
             let pos = |j: usize| vars.binary_search(&j).unwrap_or(0);
             let linear = linear.iter().map(|&(j, c)| (pos(j), c)).collect();
-            let elements = tapes
+            let elements = ranges
                 .into_iter()
-                .map(|(tape, weight)| {
-                    max_tape = max_tape.max(tape.len());
-                    max_slots = max_slots.max(tape.vars.len());
-                    let grad_pos = tape.vars.iter().map(|&j| pos(j)).collect();
-                    let mut hess_pos = Vec::new();
-                    if tape.nonlinear {
-                        for a in 0..tape.vars.len() {
+                .map(|(range, weight)| {
+                    max_tape = max_tape.max(range.len());
+                    max_slots = max_slots.max(range.num_vars());
+                    let tape_vars = tapes.store.tape(&range, &[]).vars;
+                    let grad_start = tapes.grad_pos.len();
+                    tapes.grad_pos.extend(tape_vars.iter().map(|&j| pos(j)));
+                    let hess_start = tapes.hess_pos.len();
+                    if range.nonlinear {
+                        for a in 0..tape_vars.len() {
                             for b in 0..=a {
-                                let (va, vb) = (tape.vars[a], tape.vars[b]);
-                                hess_pos.push(hess_t.len());
+                                let (va, vb) = (tape_vars[a], tape_vars[b]);
+                                tapes.hess_pos.push(hess_t.len());
                                 hess_t.push(va.max(vb), va.min(vb), 0.0);
                             }
                         }
                     }
-                    Element { tape, weight, grad_pos, hess_pos }
+                    Element { range, weight, grad_start, hess_start }
                 })
                 .collect();
             Function { constant, linear, elements, vars }
         };
-        let mut objective = match obj_body.first() {
+        let objective = match obj_body.first() {
             Some(&body) => build(body, &obj_linear[0], sign),
             None => Function::default(),
         };
-        let mut constraints: Vec<Function> = con_body.iter().zip(con_linear).map(|(&b, l)| build(b, l, 1.0)).collect();
+        let constraints: Vec<Function> = con_body.iter().zip(con_linear).map(|(&b, l)| build(b, l, 1.0)).collect();
 
         let mut jac_t = Triplets::new(header.n_con, n);
         let mut jac_offset = Vec::with_capacity(constraints.len());
@@ -310,11 +332,7 @@ impl NlProblem {
         let (jac, jac_map) = CscMatrix::from_triplets_with_map(&jac_t, CscStorage::General);
         let (hess, hess_map) = CscMatrix::from_triplets_with_map(&hess_t, CscStorage::SymmetricLower);
         drop(hess_t);
-        for f in std::iter::once(&mut objective).chain(constraints.iter_mut()) {
-            for e in &mut f.elements {
-                e.hess_pos.iter_mut().for_each(|k| *k = hess_map[*k]);
-            }
-        }
+        tapes.hess_pos.iter_mut().for_each(|k| *k = hess_map[*k]);
 
         // Starting point: the file's values; unspecified entries 0 clipped into the bounds.
         let x0 = model
@@ -333,6 +351,7 @@ impl NlProblem {
             x0,
             y0: model.y0.clone(),
             maximize,
+            tapes,
             objective,
             constraints,
             jac_offset,
@@ -440,7 +459,7 @@ impl Problem for NlProblem {
 
     fn objective(&self, x: &[f64]) -> Result<f64, EvalError> {
         Self::check_len("objective input x", self.header.n_var, x.len())?;
-        Self::check("objective", self.objective.value(x, &mut self.scratch(false)))
+        Self::check("objective", self.objective.value(&self.tapes, x, &mut self.scratch(false)))
     }
 
     fn gradient(&self, x: &[f64], grad: &mut [f64]) -> Result<(), EvalError> {
@@ -449,7 +468,7 @@ impl Problem for NlProblem {
         let mut s = self.scratch(false);
         let f = &self.objective;
         let mut sparse = vec![0.0; f.vars.len()];
-        f.gradient(x, &mut s, &mut sparse);
+        f.gradient(&self.tapes, x, &mut s, &mut sparse);
         grad.iter_mut().for_each(|g| *g = 0.0);
         for (&j, &v) in f.vars.iter().zip(&sparse) {
             grad[j] = Self::check("gradient", v)?;
@@ -462,7 +481,7 @@ impl Problem for NlProblem {
         Self::check_len("constraints output", self.header.n_con, c.len())?;
         let mut s = self.scratch(false);
         for (ci, f) in c.iter_mut().zip(&self.constraints) {
-            *ci = Self::check("constraints", f.value(x, &mut s))?;
+            *ci = Self::check("constraints", f.value(&self.tapes, x, &mut s))?;
         }
         Ok(())
     }
@@ -473,7 +492,7 @@ impl Problem for NlProblem {
         let mut vals = vec![0.0; self.jac_map.len()];
         for (f, &off) in self.constraints.iter().zip(&self.jac_offset) {
             let out = &mut vals[off..off + f.vars.len()];
-            f.gradient(x, &mut s, out);
+            f.gradient(&self.tapes, x, &mut s, out);
         }
         if vals.iter().any(|v| !v.is_finite()) {
             return Err(EvalError::NonFinite { what: "Jacobian" });
@@ -493,11 +512,11 @@ impl Problem for NlProblem {
         let mut s = self.scratch(true);
         let mut hv = vec![0.0; self.hess.nnz()];
         if obj_factor != 0.0 {
-            self.objective.add_hessian(x, obj_factor, &mut s, &mut hv);
+            self.objective.add_hessian(&self.tapes, x, obj_factor, &mut s, &mut hv);
         }
         for (f, &l) in self.constraints.iter().zip(lambda) {
             if l != 0.0 {
-                f.add_hessian(x, l, &mut s, &mut hv);
+                f.add_hessian(&self.tapes, x, l, &mut s, &mut hv);
             }
         }
         if hv.iter().any(|v| !v.is_finite()) {

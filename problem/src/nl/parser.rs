@@ -93,25 +93,35 @@ pub(crate) struct NlModel {
     pub suffixes: Vec<Suffix>,
 }
 
+/// Line cursor over the file text (no up-front split: a large model is not duplicated as a
+/// vector of lines).
 struct Lines<'a> {
-    lines: Vec<&'a str>,
+    rest: &'a str,
+    /// Lines consumed so far (= 1-based number of the last line returned).
     pos: usize,
 }
 
 impl<'a> Lines<'a> {
     /// Next line and its 1-based number.
     fn next(&mut self, expected: &str) -> Result<(usize, &'a str), NlError> {
-        match self.lines.get(self.pos) {
-            Some(l) => {
-                self.pos += 1;
-                Ok((self.pos, l.strip_suffix('\r').unwrap_or(l)))
-            }
-            None => Err(NlError::UnexpectedEof { line: self.pos + 1, expected: expected.to_string() }),
+        if self.rest.is_empty() {
+            return Err(NlError::UnexpectedEof { line: self.pos + 1, expected: expected.to_string() });
         }
+        let (line, rest) = match self.rest.find('\n') {
+            Some(i) => (&self.rest[..i], &self.rest[i + 1..]),
+            None => (self.rest, ""),
+        };
+        self.rest = rest;
+        self.pos += 1;
+        Ok((self.pos, line.strip_suffix('\r').unwrap_or(line)))
+    }
+
+    fn at_end(&self) -> bool {
+        self.rest.is_empty()
     }
 
     fn end_line(&self) -> usize {
-        self.lines.len() + 1
+        self.pos + 1
     }
 }
 
@@ -412,10 +422,7 @@ fn seg_ints(line: &str, ln: usize, n: usize, what: &str) -> Result<Vec<usize>, N
 
 /// Parse the text of an `.nl` file.
 pub(crate) fn parse(text: &str) -> Result<NlModel, NlError> {
-    let mut lines = Lines { lines: text.split('\n').collect(), pos: 0 };
-    if text.is_empty() || text.ends_with('\n') {
-        lines.lines.pop();
-    }
+    let mut lines = Lines { rest: text, pos: 0 };
     let (ln, first) = lines.next("the header line starting with 'g'")?;
     match first.chars().next() {
         Some('g') => {}
@@ -487,7 +494,7 @@ pub(crate) fn parse(text: &str) -> Result<NlModel, NlError> {
     let mut suffixes = Vec::new();
     let (mut seen_b, mut seen_r, mut seen_k) = (false, false, false);
 
-    while lines.pos < lines.lines.len() {
+    while !lines.at_end() {
         let (ln, line) = lines.next("a segment")?;
         if line.trim().is_empty() {
             continue;

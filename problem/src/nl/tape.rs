@@ -9,7 +9,6 @@
 //! into the terms of their top-level sums (partial separability).
 
 use super::expr::{BinOp, NaryOp, Node, NodeId, PiecewiseLinear, UnOp, binary, is_piecewise_constant_bin, unary};
-use std::collections::HashMap;
 
 /// One tape instruction; operands are indices of earlier instructions.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,20 +21,72 @@ pub(crate) enum Instr {
     /// List operator over `args[start..start + len]`.
     Nary(NaryOp, usize, usize),
     If(usize, usize, usize),
-    /// Piecewise-linear term `pls[p]` applied to an operand.
+    /// Piecewise-linear term `pls[p]` (model table) applied to an operand.
     Pl(usize, usize),
 }
 
-/// A linearized expression.
-#[derive(Debug, Clone)]
-pub(crate) struct Tape {
-    pub instrs: Vec<Instr>,
-    pub args: Vec<usize>,
-    pub pls: Vec<PiecewiseLinear>,
-    /// Global variable index of each local slot.
-    pub vars: Vec<usize>,
+/// The tapes of many elements stored back to back (one allocation per array rather than several
+/// per element, which matters for models with millions of small terms).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TapeStore {
+    instrs: Vec<Instr>,
+    args: Vec<usize>,
+    vars: Vec<usize>,
+}
+
+/// Where one element's tape lives in a [`TapeStore`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TapeRange {
+    instr_start: usize,
+    instr_len: usize,
+    var_start: usize,
+    var_len: usize,
     /// Whether the expression may have a nonzero Hessian.
     pub nonlinear: bool,
+}
+
+impl TapeRange {
+    /// Number of instructions (scratch length for the sweeps).
+    pub fn len(&self) -> usize {
+        self.instr_len
+    }
+    /// Number of distinct variables (local slots).
+    pub fn num_vars(&self) -> usize {
+        self.var_len
+    }
+}
+
+impl TapeStore {
+    /// Number of variable slots stored so far (a mark for [`vars_from`](Self::vars_from)).
+    pub fn num_vars(&self) -> usize {
+        self.vars.len()
+    }
+    /// Variable slots of all tapes appended since `mark`.
+    pub fn vars_from(&self, mark: usize) -> &[usize] {
+        &self.vars[mark..]
+    }
+    /// The tape of one element; `pls` is the model's piecewise-linear table.
+    pub fn tape<'a>(&'a self, r: &TapeRange, pls: &'a [PiecewiseLinear]) -> Tape<'a> {
+        Tape {
+            instrs: &self.instrs[r.instr_start..r.instr_start + r.instr_len],
+            args: &self.args,
+            pls,
+            vars: &self.vars[r.var_start..r.var_start + r.var_len],
+        }
+    }
+}
+
+/// A linearized expression: instructions in topological order, operands as indices of earlier
+/// instructions of the same tape.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Tape<'a> {
+    instrs: &'a [Instr],
+    /// Operand lists of [`Instr::Nary`] (shared by all tapes of a store; absolute indices).
+    args: &'a [usize],
+    /// Piecewise-linear table of the model (absolute indices).
+    pls: &'a [PiecewiseLinear],
+    /// Global variable index of each local slot.
+    pub vars: &'a [usize],
 }
 
 /// Product that treats a structural zero as exact: `0 · ∞ = 0`. Without it a NaN partial of an
@@ -88,7 +139,6 @@ impl TapeWorkspace {
 /// Everything that can own children in the arena, resolved through defined variables.
 pub(crate) struct Arena<'a> {
     pub nodes: &'a [Node],
-    pub pls: &'a [PiecewiseLinear],
     /// Root node of each defined variable (all defined variables referenced are resolved).
     pub def_roots: &'a [NodeId],
 }
@@ -115,13 +165,14 @@ impl Arena<'_> {
 
     /// Linearize the DAG below `root` (shared nodes appear once). Iterative, so deeply nested
     /// expressions cannot overflow the stack; the defined-variable graph is known to be acyclic.
-    pub fn build_tape(&self, root: NodeId, ws: &mut TapeWorkspace) -> Tape {
-        let mut tape = Tape { instrs: Vec::new(), args: Vec::new(), pls: Vec::new(), vars: Vec::new(), nonlinear: false };
+    /// The tape is appended to `store`.
+    pub fn build_tape(&self, root: NodeId, ws: &mut TapeWorkspace, store: &mut TapeStore) -> TapeRange {
+        let (instr_start, var_start) = (store.instrs.len(), store.vars.len());
+        let tape = store;
         ws.pos.reset();
         ws.slot.reset();
         let pos = &mut ws.pos;
         let slot = &mut ws.slot;
-        let mut pl_slot: HashMap<usize, usize> = HashMap::new();
         // Degree per instruction: 0 constant, 1 (piecewise) linear, 2 anything else. Only
         // elements of degree 2 get Hessian entries.
         let deg = &mut ws.deg;
@@ -151,9 +202,10 @@ impl Arena<'_> {
                     let s = match slot.get(*j) {
                         Some(s) => s,
                         None => {
-                            slot.insert(*j, tape.vars.len());
+                            let s = tape.vars.len() - var_start;
+                            slot.insert(*j, s);
                             tape.vars.push(*j);
-                            tape.vars.len() - 1
+                            s
                         }
                     };
                     (Instr::Var(s), 1)
@@ -203,31 +255,24 @@ impl Arena<'_> {
                     (Instr::Nary(*op, start, list.len()), d)
                 }
                 Node::If(c, a, b) => (Instr::If(p(c), p(a), p(b)), deg[p(a)].max(deg[p(b)])),
-                Node::Pl(k, a) => {
-                    let n = pl_slot.len();
-                    let s = *pl_slot.entry(*k).or_insert(n);
-                    if s == tape.pls.len() {
-                        tape.pls.push(self.pls[*k].clone());
-                    }
-                    (Instr::Pl(s, p(a)), deg[p(a)])
-                }
+                Node::Pl(k, a) => (Instr::Pl(*k, p(a)), deg[p(a)]),
             };
-            let at = tape.instrs.len();
+            let at = tape.instrs.len() - instr_start;
             pos.insert(id, at);
             tape.instrs.push(instr);
             deg.push(d);
         }
-        tape.nonlinear = deg.last().is_some_and(|&d| d >= 2);
-        tape
+        TapeRange {
+            instr_start,
+            instr_len: tape.instrs.len() - instr_start,
+            var_start,
+            var_len: tape.vars.len() - var_start,
+            nonlinear: deg.last().is_some_and(|&d| d >= 2),
+        }
     }
 }
 
-impl Tape {
-    /// Number of instructions (scratch length for the sweeps).
-    pub fn len(&self) -> usize {
-        self.instrs.len()
-    }
-
+impl Tape<'_> {
     fn branch(&self, val: &[f64], c: usize, a: usize, b: usize) -> usize {
         if val[c] != 0.0 { a } else { b }
     }
