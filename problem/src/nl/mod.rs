@@ -247,7 +247,7 @@ impl NlProblem {
     /// Parse `.nl` bytes (the binary `b` format is reported as unsupported).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, NlError> {
         if bytes.first() == Some(&b'b') {
-            return Err(NlError::Unsupported { line: 1, what: "binary .nl format (use the text 'g' format)".into() });
+            return Err(NlError::Unsupported { line: 1, what: "binary .nl format; write the text 'g' format instead (in AMPL: `write g<stub>;`)".into() });
         }
         match std::str::from_utf8(bytes) {
             Ok(text) => Self::from_str(text),

@@ -6,7 +6,7 @@
 //! with an explicit stack so that nesting depth is bounded only by memory.
 
 use super::error::NlError;
-use super::expr::{BinOp, NaryOp, Node, NodeId, PiecewiseLinear, UnOp};
+use super::expr::{BinOp, NaryOp, Node, NodeId, PiecewiseLinear, UnOp, binary, unary};
 
 /// The counts in the header of an `.nl` file.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -235,13 +235,19 @@ impl Parser {
             Node::Const(c) => Some(c),
             _ => None,
         };
+        // Operators on constants are folded, so that e.g. `x^(1/2)` written as `o5 v0 o3 n1 n2`
+        // still gets the constant-exponent power below.
         let node = match f.op {
-            Pending::Unary(op) => Node::Unary(op, f.kids[0]),
+            Pending::Unary(op) => match is_const(self, f.kids[0]) {
+                Some(c) => Node::Const(unary(op, c).0),
+                None => Node::Unary(op, f.kids[0]),
+            },
             Pending::Binary(code) => {
                 let (a, b) = (f.kids[0], f.kids[1]);
                 // Constant exponents/bases get their own operators: their derivatives are
                 // defined for negative bases (x^2 at x < 0), unlike the general u^w.
                 match (code, is_const(self, a), is_const(self, b)) {
+                    (_, Some(u), Some(w)) => Node::Const(binary(binop(code), u, w).f),
                     (5 | 76, _, Some(c)) => Node::Unary(UnOp::PowC(c), a),
                     (5 | 78, Some(c), None) => Node::Unary(UnOp::CPow(c), b),
                     _ => Node::Binary(binop(code), a, b),
@@ -426,7 +432,7 @@ pub(crate) fn parse(text: &str) -> Result<NlModel, NlError> {
     let (ln, first) = lines.next("the header line starting with 'g'")?;
     match first.chars().next() {
         Some('g') => {}
-        Some('b') => return Err(NlError::Unsupported { line: ln, what: "binary .nl format (write it with the text 'g' format, e.g. AMPL option `option nl_comments 0; write gstub;`)".into() }),
+        Some('b') => return Err(NlError::Unsupported { line: ln, what: "binary .nl format; write the text 'g' format instead (in AMPL: `write g<stub>;`)".into() }),
         _ => return Err(NlError::syntax(ln, "'g' (text .nl header)", first)),
     }
     let (_, l2) = header_ints(&mut lines, 3, 6, "vars, constraints, objectives, ranges, equations, logical constraints")?;

@@ -538,3 +538,32 @@ fn pyomo_written_operator_model_matches_closed_form() {
         check_derivatives("pyomo operators", &p, &x, &mut rng);
     }
 }
+
+#[test]
+fn constant_subexpressions_are_folded() {
+    // sqrt-like power x0^(1/2) and a constant factor (2·3)·x1² written as nested operators.
+    let p = NlProblem::from_str(&model(2, 0, "", "o0\no5\nv0\no3\nn1\nn2\no2\no2\nn2\nn3\no5\nv1\nn2", "v0")).unwrap();
+    let x = [4.0, -1.5];
+    assert_eq!(p.objective(&x).unwrap(), 2.0 + 6.0 * 2.25);
+    let mut g = [0.0; 2];
+    p.gradient(&x, &mut g).unwrap();
+    assert_eq!(g, [0.25, -18.0]);
+    let h = hessian_dense(&p, &x, 1.0, &[0.0]);
+    assert_eq!(h, vec![-1.0 / 32.0, 0.0, 0.0, 12.0]);
+}
+
+#[test]
+fn inconsistent_linear_segments_are_rejected() {
+    // k segment with the wrong number of entries.
+    let e = err(&HS071.replacen("k3\t#intermediate Jacobian column lengths\n2\n", "k2\n", 1));
+    assert!(matches!(e, NlError::Invalid { .. }) && e.to_string().contains("k segment"), "{e}");
+    // Decreasing cumulative column counts.
+    let e = err(&HS071.replacen("2\n4\n6\n", "2\n1\n6\n", 1));
+    assert!(e.to_string().contains("column count"), "{e}");
+    // A second J segment for the same constraint.
+    let e = err(&HS071.replacen("J1 4\t#c2", "J0 4", 1));
+    assert!(e.to_string().contains("two 'J' segments"), "{e}");
+    // Objective sense other than 0/1.
+    let e = err(&HS071.replacen("O0 0", "O0 2", 1));
+    assert!(matches!(e, NlError::Syntax { line: 34, .. }), "{e}");
+}
