@@ -410,6 +410,16 @@ impl NlProblem {
         &self.y0
     }
 
+    /// The `d` segment converted to IPM multipliers `λ` (inverse of [`ampl_duals`](Self::ampl_duals);
+    /// entries not given are 0), or `None` when the file has no dual guess.
+    pub fn initial_multipliers(&self) -> Option<Vec<f64>> {
+        if self.y0.iter().all(Option::is_none) {
+            return None;
+        }
+        let s = if self.maximize { 1.0 } else { -1.0 };
+        Some(self.y0.iter().map(|y| s * y.unwrap_or(0.0)).collect())
+    }
+
     /// All suffixes read from `S` segments.
     pub fn suffixes(&self) -> &[Suffix] {
         &self.suffixes

@@ -264,6 +264,8 @@ fn suffixes_initial_guesses_and_names_are_read() {
     assert_eq!(p.variable_names().unwrap(), ["x[1]", "x[2]", "x[3]", "x[4]"]);
     assert_eq!(p.constraint_names().unwrap(), ["prod", "sumsq"]);
     assert_eq!(p.initial_duals(), &[None, Some(-0.25)]);
+    assert_eq!(p.initial_multipliers(), Some(vec![0.0, 0.25]));
+    assert_eq!(NlProblem::from_str(HS071).unwrap().initial_multipliers(), None);
     let sc = p.scaling().expect("scaling_factor suffix present");
     assert_eq!(sc.variables, Some(vec![2.0, 1.0, 1.0, 0.5]));
     assert_eq!(sc.constraints, Some(vec![1.0, 0.1]));
