@@ -29,12 +29,22 @@ struct Cli {
     /// List all solver options and exit.
     #[arg(long)]
     list_options: bool,
-    /// Options as key=value (Ipopt names), e.g. tol=1e-10 mu_strategy=adaptive.
-    options: Vec<String>,
+    /// AMPL calling convention (`ipax stub -AMPL`): write `stub.sol`, read options from the
+    /// `ipax_options` environment variable.
+    #[arg(long = "ampl", hide = true)]
+    ampl: bool,
+    /// Where to write the AMPL .sol file (default with -AMPL: the model path with extension .sol).
+    #[arg(short = 'o', long = "sol")]
+    sol: Option<std::path::PathBuf>,
+    /// An AMPL .nl model file (or stub), and options as key=value (Ipopt names), e.g.
+    /// `model.nl tol=1e-10 mu_strategy=adaptive`.
+    args: Vec<String>,
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // AMPL passes `-AMPL`; clap only knows double-dash long flags.
+    let argv = std::env::args().map(|a| if a == "-AMPL" { "--ampl".to_string() } else { a });
+    let cli = Cli::parse_from(argv);
     if cli.list_options {
         for (name, kind, doc) in ipax::options::OPTION_TABLE {
             let kind = match kind {
@@ -60,7 +70,24 @@ fn main() -> ExitCode {
         eprintln!("error: {e}");
         return ExitCode::from(2);
     }
-    for kv in &cli.options {
+    let mut model: Option<std::path::PathBuf> = None;
+    let mut kvs: Vec<String> = Vec::new();
+    if cli.ampl
+        && let Ok(env_opts) = std::env::var("ipax_options")
+    {
+        kvs.extend(env_opts.split_whitespace().map(str::to_string));
+    }
+    for a in &cli.args {
+        if a.contains('=') {
+            kvs.push(a.clone());
+        } else if model.is_none() {
+            model = Some(a.into());
+        } else {
+            eprintln!("error: more than one model file given ('{a}')");
+            return ExitCode::from(2);
+        }
+    }
+    for kv in &kvs {
         let Some((k, v)) = kv.split_once('=') else {
             eprintln!("error: expected key=value, got '{kv}'");
             return ExitCode::from(2);
@@ -70,8 +97,11 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     }
+    if let Some(path) = model {
+        return solve_nl(&path, &cli, &options);
+    }
     let Some(name) = cli.problem.as_deref() else {
-        eprintln!("error: nothing to solve; pass --problem NAME (see --list-problems)");
+        eprintln!("error: nothing to solve; pass a model.nl or --problem NAME (see --list-problems)");
         return ExitCode::from(2);
     };
     let problem = if cli.matrix_free { ipax::testing::get_matrix_free(name, cli.size) } else { ipax::testing::get(name, cli.size) };
@@ -92,6 +122,56 @@ fn main() -> ExitCode {
         );
     } else {
         println!("\nProblem {name}: status {:?}, objective {:.10}, iterations {}", result.status, result.objective, result.iterations);
+    }
+    if result.status.is_success() { ExitCode::SUCCESS } else { ExitCode::from(1) }
+}
+
+/// Solve an AMPL `.nl` model and write the `.sol` file AMPL and Pyomo read.
+fn solve_nl(path: &std::path::Path, cli: &Cli, options: &ipax::Options) -> ExitCode {
+    use ipax::problem::nl::{NlProblem, SolveResult as SolCode, write_sol};
+    let nl_path = if path.extension().is_none() && !path.exists() { path.with_extension("nl") } else { path.to_path_buf() };
+    let problem = match NlProblem::from_file(&nl_path) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {}: {e}", nl_path.display());
+            return ExitCode::from(2);
+        }
+    };
+    let mut options = options.clone();
+    if cli.ampl && options.print_level == 5 {
+        options.print_level = 0;
+    }
+    let result = ipax::solve(&problem, &options);
+    let objective = problem.user_objective(result.objective);
+    let code = match result.status {
+        ipax::SolveStatus::Optimal => SolCode::Solved,
+        ipax::SolveStatus::Acceptable => SolCode::SolvedQuestionable,
+        ipax::SolveStatus::Infeasible => SolCode::Infeasible,
+        ipax::SolveStatus::Unbounded | ipax::SolveStatus::DivergingIterates => SolCode::Unbounded,
+        ipax::SolveStatus::MaxIterations | ipax::SolveStatus::MaxWallTime => SolCode::LimitReached,
+        _ => SolCode::Failure,
+    };
+    let sol_path = cli.sol.clone().or_else(|| cli.ampl.then(|| nl_path.with_extension("sol")));
+    if let Some(sol) = &sol_path {
+        let message = format!("ipax {}: {}", env!("CARGO_PKG_VERSION"), result.status.message());
+        let duals = problem.ampl_duals(&result.constraint_multipliers);
+        if let Err(e) = write_sol(sol, &message, &result.x, &duals, code.code()) {
+            eprintln!("error: cannot write {}: {e}", sol.display());
+            return ExitCode::from(2);
+        }
+    }
+    if cli.json {
+        println!(
+            "{{\"model\":\"{}\",\"status\":\"{:?}\",\"objective\":{:e},\"iterations\":{},\"constraint_violation\":{:e},\"time\":{}}}",
+            nl_path.display(),
+            result.status,
+            objective,
+            result.iterations,
+            result.errors.constraint_violation,
+            result.timings.total.as_secs_f64()
+        );
+    } else if !cli.ampl {
+        println!("\n{}: status {:?}, objective {:.10}, iterations {}", nl_path.display(), result.status, objective, result.iterations);
     }
     if result.status.is_success() { ExitCode::SUCCESS } else { ExitCode::from(1) }
 }

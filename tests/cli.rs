@@ -1,0 +1,57 @@
+//! The `ipax` executable: built-in problems, .nl models with .sol output, AMPL's convention, errors.
+
+use std::process::Command;
+
+fn ipax() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_ipax"))
+}
+
+fn fixture(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("problem/src/nl/testdata").join(name)
+}
+
+#[test]
+fn solves_a_builtin_problem_and_prints_the_log() {
+    let out = ipax().args(["--problem", "hs071"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("iter    objective"), "{text}");
+    assert!(text.contains("status Optimal, objective 17.0140172"), "{text}");
+}
+
+#[test]
+fn json_output_and_unknown_option_suggestion() {
+    let out = ipax().args(["--problem", "hs035", "--json", "print_level=0"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("\"status\":\"Optimal\""), "{text}");
+    let out = ipax().args(["--problem", "hs035", "max_itr=3"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean max_iter"));
+}
+
+#[test]
+fn solves_a_pyomo_nl_file_and_writes_a_sol_file() {
+    let dir = std::env::temp_dir().join(format!("ipax-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let stub = dir.join("hs071");
+    std::fs::copy(fixture("hs071_pyomo.nl"), stub.with_extension("nl")).unwrap();
+    let out = ipax().arg(&stub).arg("-AMPL").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let sol = std::fs::read_to_string(stub.with_extension("sol")).unwrap();
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(sol.starts_with("ipax"), "{sol}");
+    assert!(sol.contains("4.742999"), "{sol}");
+    assert!(sol.trim_end().ends_with("objno 0 0"), "{sol}");
+}
+
+#[test]
+fn malformed_nl_file_is_a_clear_error() {
+    let path = std::env::temp_dir().join(format!("ipax-bad-{}.nl", std::process::id()));
+    let good = std::fs::read_to_string(fixture("hs071_pyomo.nl")).unwrap();
+    std::fs::write(&path, &good[..good.len() / 2]).unwrap();
+    let out = ipax().arg(&path).output().unwrap();
+    std::fs::remove_file(&path).ok();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("line"), "{err}");
+}
