@@ -1,0 +1,57 @@
+//! Full interior-point solves.
+//!
+//! - `hs/<name>`: a few Hock–Schittkowski problems with the default (automatic) route;
+//! - `route/<route>`: the obstacle QP (bound-constrained, 5-point Laplacian Hessian) at n = 1e4
+//!   through each KKT route: augmented (sparse LDLᵀ), condensed + CG on the matrix-free form and,
+//!   at n ≈ 1e3 only, condensed + dense Cholesky (its n×n factorization at n = 1e4 would take
+//!   minutes per iteration, which is the point of the other two routes).
+//!
+//! Small sample sizes keep the file quick; `ipax-bench` is the tool for careful scaling runs.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use std::hint::black_box;
+use std::time::Duration;
+
+fn options(pairs: &[(&str, &str)]) -> ipax::Options {
+    let mut o = ipax::Options::default();
+    o.print_level = 0;
+    for (k, v) in pairs {
+        o.set(k, v).expect("valid benchmark option");
+    }
+    o
+}
+
+fn solve_once(problem: &dyn ipax::Problem, o: &ipax::Options) {
+    let r = ipax::solve(problem, o);
+    assert!(r.status.is_success(), "benchmark solve failed: {:?}", r.status);
+    black_box(r.objective);
+}
+
+fn hs(c: &mut Criterion) {
+    let mut g = c.benchmark_group("hs");
+    g.sample_size(10).warm_up_time(Duration::from_millis(300)).measurement_time(Duration::from_secs(1));
+    let o = options(&[]);
+    for name in ["hs006", "hs014", "hs071", "hs100", "hs106", "hs116"] {
+        let p = ipax::testing::get(name, None).expect("registry problem");
+        g.bench_function(name, |b| b.iter(|| solve_once(p.as_ref(), &o)));
+    }
+    g.finish();
+}
+
+fn routes(c: &mut Criterion) {
+    let mut g = c.benchmark_group("route");
+    g.sample_size(10).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(3));
+    let p = ipax::testing::get("obstacle", Some(100)).expect("family");
+    let aug = options(&[("kkt_route", "augmented"), ("linear_solver", "sparse-ldl")]);
+    g.bench_function("augmented-sparse-ldl/obstacle-n1e4", |b| b.iter(|| solve_once(p.as_ref(), &aug)));
+    let pm = ipax::testing::get_matrix_free("obstacle", Some(100)).expect("family");
+    let cg = options(&[("kkt_route", "condensed"), ("linear_solver", "cg")]);
+    g.bench_function("condensed-cg-matrix-free/obstacle-n1e4", |b| b.iter(|| solve_once(pm.as_ref(), &cg)));
+    let small = ipax::testing::get("obstacle", Some(32)).expect("family");
+    let dense = options(&[("kkt_route", "condensed"), ("linear_solver", "dense")]);
+    g.bench_function("condensed-dense/obstacle-n1024", |b| b.iter(|| solve_once(small.as_ref(), &dense)));
+    g.finish();
+}
+
+criterion_group!(benches, hs, routes);
+criterion_main!(benches);

@@ -1,0 +1,168 @@
+//! `ipax-bench`: run problems across sizes, KKT routes and Hessian sources; write a markdown
+//! table, JSON and log-log SVG plots. See `bench/README.md`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use ipax_bench::cases::{self, Case, Hessian, Route, Source};
+use ipax_bench::runner::{self, RunConfig};
+use ipax_bench::{BenchError, measure, plot, report};
+use serde_json::json;
+
+/// Benchmark ipax's KKT routes on scalable problems, HS problems and AMPL models.
+#[derive(Parser, Debug)]
+#[command(name = "ipax-bench", version, about)]
+struct Cli {
+    /// Problems: registry names, `hs` (all Hock–Schittkowski), `families` (all scalable) or `all`.
+    #[arg(long, value_delimiter = ',', default_value = "families")]
+    problems: Vec<String>,
+    /// Target numbers of variables for scalable families (mapped to each family's size parameter).
+    #[arg(long, value_delimiter = ',', default_value = "1e3,1e4")]
+    sizes: Vec<String>,
+    /// KKT routes: augmented, condensed-dense, condensed-cg.
+    #[arg(long, value_delimiter = ',', default_value = "augmented,condensed-cg")]
+    routes: Vec<String>,
+    /// Hessian sources: exact, lbfgs.
+    #[arg(long, value_delimiter = ',', default_value = "exact")]
+    hessian: Vec<String>,
+    /// Solves per case; the table shows the median time.
+    #[arg(long, default_value_t = 3)]
+    repeat: usize,
+    /// AMPL .nl models to add to the run (each run once per route and Hessian).
+    #[arg(long)]
+    nl: Vec<PathBuf>,
+    /// Output directory for results.md, results.json and the SVG plots.
+    #[arg(long, default_value = "ipax-bench-results")]
+    out: PathBuf,
+    /// Time limit per solve in seconds: passed to ipax as max_wall_time, and the child process is
+    /// killed if it is still running well after it.
+    #[arg(long, default_value_t = 600.0)]
+    timeout_secs: f64,
+    /// Skip the condensed-dense route above this many variables (it stores an n×n matrix).
+    #[arg(long, default_value_t = 5000)]
+    dense_max_n: usize,
+    /// Extra ipax option for every solve, `key=value` (Ipopt names); repeatable.
+    #[arg(long)]
+    option: Vec<String>,
+    /// Internal: run exactly one case in this process and print its measurement as JSON.
+    #[arg(long, hide = true)]
+    single: bool,
+    /// Internal: the family size parameter for `--single`.
+    #[arg(long, hide = true)]
+    size_param: Option<usize>,
+}
+
+fn parse_list<T: std::str::FromStr<Err = BenchError>>(items: &[String]) -> Result<Vec<T>, BenchError> {
+    items.iter().map(|s| s.parse()).collect()
+}
+
+fn parse_options(items: &[String]) -> Result<Vec<(String, String)>, BenchError> {
+    items
+        .iter()
+        .map(|kv| {
+            kv.split_once('=')
+                .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+                .ok_or_else(|| BenchError::Parse(format!("expected key=value, got '{kv}'")))
+        })
+        .collect()
+}
+
+/// The `--single` child: one solve, one JSON line on stdout (`{"error": …}` if it cannot run).
+fn single(cli: &Cli) -> ExitCode {
+    let run = || -> Result<measure::Measurement, BenchError> {
+        let route: Route = cli.routes.first().ok_or_else(|| BenchError::Parse("--routes missing".into()))?.parse()?;
+        let hessian: Hessian = cli.hessian.first().ok_or_else(|| BenchError::Parse("--hessian missing".into()))?.parse()?;
+        let source = match (cli.nl.first(), cli.problems.first()) {
+            (Some(path), _) => Source::Nl(path.clone()),
+            (None, Some(name)) => Source::Registry { name: name.clone(), size: cli.size_param },
+            (None, None) => return Err(BenchError::Parse("no problem given".into())),
+        };
+        let case = Case { source, requested_n: None, route, hessian };
+        measure::run_case(&case, &parse_options(&cli.option)?)
+    };
+    match run() {
+        Ok(m) => {
+            println!("{}", m.to_json());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            println!("{}", json!({ "error": e.to_string() }));
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn write(path: &std::path::Path, text: &str) -> Result<(), BenchError> {
+    std::fs::write(path, text).map_err(|source| BenchError::Io { path: path.display().to_string(), source })
+}
+
+fn run(cli: &Cli) -> Result<(), BenchError> {
+    let sizes = cli.sizes.iter().map(|s| cases::parse_size(s)).collect::<Result<Vec<_>, _>>()?;
+    let routes: Vec<Route> = parse_list(&cli.routes)?;
+    let hessians: Vec<Hessian> = parse_list(&cli.hessian)?;
+    let mut extra = parse_options(&cli.option)?;
+    if !(cli.timeout_secs.is_finite() && cli.timeout_secs > 0.0) {
+        return Err(BenchError::Parse("--timeout-secs must be positive".into()));
+    }
+    // Let the solver stop itself at the limit (it then reports MaxWallTime with its iteration
+    // count); the hard kill below only catches a child stuck inside one long iteration.
+    if !extra.iter().any(|(k, _)| k == "max_wall_time") {
+        extra.push(("max_wall_time".into(), cli.timeout_secs.to_string()));
+    }
+    let problems = if cli.problems.is_empty() && !cli.nl.is_empty() { Vec::new() } else { cases::expand_problems(&cli.problems)? };
+    let case_list = cases::build_cases(&problems, &cli.nl, &sizes, &routes, &hessians);
+    if case_list.is_empty() {
+        return Err(BenchError::Parse("nothing to run".into()));
+    }
+    let exe = std::env::current_exe().map_err(|e| BenchError::Spawn(e.to_string()))?;
+    let cfg = RunConfig {
+        repeat: cli.repeat.max(1),
+        timeout: Duration::from_secs_f64(cli.timeout_secs * 1.2 + 10.0),
+        extra_options: extra,
+        dense_max_n: cli.dense_max_n,
+    };
+    eprintln!("ipax-bench: {} cases, {} repeat(s) each, results in {}", case_list.len(), cfg.repeat, cli.out.display());
+    let rows = runner::run_all(&exe, &case_list, &cfg);
+
+    std::fs::create_dir_all(&cli.out).map_err(|source| BenchError::Io { path: cli.out.display().to_string(), source })?;
+    let md = report::markdown(&rows, cfg.repeat);
+    println!("{md}");
+    write(&cli.out.join("results.md"), &md)?;
+    let meta = json!({
+        "ipax_version": env!("CARGO_PKG_VERSION"),
+        "command": std::env::args().collect::<Vec<_>>(),
+        "repeat": cfg.repeat,
+        "timeout_secs": cli.timeout_secs,
+        "available_parallelism": std::thread::available_parallelism().map(|n| n.get()).ok(),
+        "unix_time": std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).ok(),
+    });
+    let doc = report::json(&rows, meta);
+    let text = serde_json::to_string_pretty(&doc).map_err(|e| BenchError::Parse(e.to_string()))?;
+    write(&cli.out.join("results.json"), &text)?;
+    let mut families: Vec<&str> = rows.iter().filter_map(|r| r.case.source.family()).collect();
+    families.dedup();
+    for fam in families {
+        let series = plot::family_series(&rows, fam);
+        let path = cli.out.join(format!("{fam}.svg"));
+        write(&path, &plot::svg_loglog(&format!("{fam}: solver time vs n"), &series))?;
+        eprintln!("wrote {}", path.display());
+    }
+    eprintln!("wrote {} and {}", cli.out.join("results.md").display(), cli.out.join("results.json").display());
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if cli.single {
+        return single(&cli);
+    }
+    match run(&cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
