@@ -7,6 +7,9 @@ use ipax_linalg::{Cg, DenseCholesky, DenseLdlt, KrylovParams, Minres, Preconditi
 
 /// Largest KKT dimension factored densely by `linear_solver = auto`.
 const DENSE_MAX_DIM: usize = 300;
+/// Relative size below which an LDLᵀ pivot of a KKT matrix counts as zero: only (near-)exact zeros,
+/// since KKT entries legitimately span 20 orders of magnitude (Σ near active bounds, δ_c).
+const KKT_ZERO_PIVOT_RTOL: f64 = 1e-24;
 /// Largest n for which `kkt_route = auto` picks the condensed route with dense Cholesky.
 const CONDENSED_DENSE_MAX_N: usize = 500;
 
@@ -35,13 +38,13 @@ impl LinearSolverFactory for DefaultSolverFactory {
     fn create(&self, r: &SolverRequest) -> Box<dyn LinearSolver> {
         use LinearSolverChoice as C;
         match (r.route, self.choice) {
-            (KktRoute::Augmented, C::Dense) => Box::new(DenseLdlt::new()),
+            (KktRoute::Augmented, C::Dense) => Box::new(DenseLdlt::new().with_zero_pivot_rtol(KKT_ZERO_PIVOT_RTOL)),
             (KktRoute::Augmented, C::Minres) | (KktRoute::Augmented, C::Cg) => {
                 Box::new(Minres::new(self.krylov(), Preconditioner::Jacobi))
             }
-            (KktRoute::Augmented, C::SparseLdl) => Box::new(SparseLdl::new()),
+            (KktRoute::Augmented, C::SparseLdl) => Box::new(SparseLdl::new().with_zero_pivot_rtol(KKT_ZERO_PIVOT_RTOL)),
             (KktRoute::Augmented, C::Auto) => {
-                if r.dim <= DENSE_MAX_DIM { Box::new(DenseLdlt::new()) } else { Box::new(SparseLdl::new()) }
+                if r.dim <= DENSE_MAX_DIM { Box::new(DenseLdlt::new().with_zero_pivot_rtol(KKT_ZERO_PIVOT_RTOL)) } else { Box::new(SparseLdl::new().with_zero_pivot_rtol(KKT_ZERO_PIVOT_RTOL)) }
             }
             (KktRoute::Condensed, C::Dense) => Box::new(DenseCholesky::new()),
             (KktRoute::Condensed, C::Minres) => Box::new(Minres::new(self.krylov(), Preconditioner::Jacobi)),

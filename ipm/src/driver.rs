@@ -698,7 +698,9 @@ impl<'a, 'p> Ipm<'a, 'p> {
         if vec_ops::norm_inf(&self.pt.x) > o.diverging_iterates_tol {
             return Some(if viol <= o.constr_viol_tol.max(1e-6) { SolveStatus::Unbounded } else { SolveStatus::DivergingIterates });
         }
-        if self.pt.f / self.nlp.obj_scale < -1e50 && viol <= o.constr_viol_tol {
+        // Feasible, objective beyond −1e15 and iterates beyond 1e10: the objective is unbounded
+        // below (the iterates would otherwise crawl towards diverging_iterates_tol in round-off).
+        if self.pt.f / self.nlp.obj_scale < -1e15 && vec_ops::norm_inf(&self.pt.x) > 1e10 && viol <= o.constr_viol_tol {
             return Some(SolveStatus::Unbounded);
         }
         if self.iter >= if self.in_resto { o.max_resto_iter.min(o.max_iter) } else { o.max_iter } {
@@ -916,9 +918,11 @@ impl<'a, 'p> Ipm<'a, 'p> {
                 }
                 FactorStatus::Singular => {
                     // Still singular with δ_c > 0: the pivots are tiny relative to the matrix
-                    // (huge multipliers, rank-deficient J). Raise δ_c towards √μ-size as well.
-                    delta_c = (delta_c * 100.0).min(self.mu.sqrt().max(1e-4));
-                    need_increase = true;
+                    // (huge multipliers, rank-deficient J). The defect is on the constraint side,
+                    // so raise δ_c first; only once it is large does δ_w go up as well.
+                    let cap = self.mu.sqrt().max(1e-4);
+                    need_increase = delta_c >= cap;
+                    delta_c = (delta_c * 100.0).min(cap);
                 }
                 FactorStatus::WrongInertia => need_increase = true,
             }

@@ -241,6 +241,9 @@ pub(crate) fn run(outer: &mut Ipm<'_, '_>) -> RestorationOutcome {
     let x_new = inner.pt.x[..n].to_vec();
     let s_new = inner.pt.s.clone();
     let inner_theta = vec_ops::norm1(&inner.pt.x[n..]);
+    // A restoration run that stalls (tiny steps, failed line search) at a point that is already
+    // stationary for the infeasibility measure has converged for our purposes.
+    let inner_stationary = inner.errors(0.0).overall <= outer.opts.acceptable_tol.max(outer.opts.tol.sqrt());
     drop(inner);
     outer.observer = obs;
     outer.iter += inner_iters;
@@ -255,6 +258,11 @@ pub(crate) fn run(outer: &mut Ipm<'_, '_>) -> RestorationOutcome {
             } else {
                 RestorationOutcome::Failed(SolveStatus::RestorationFailed)
             }
+        }
+        Outcome::Status(SolveStatus::RestorationFailed | SolveStatus::SearchDirectionTooSmall | SolveStatus::LinearSolverFailure)
+            if inner_stationary && !ok && inner_theta > outer.opts.constr_viol_tol.min(1e-6).max(outer.opts.tol) =>
+        {
+            RestorationOutcome::Infeasible
         }
         Outcome::Status(SolveStatus::UserStop) => RestorationOutcome::Failed(SolveStatus::UserStop),
         Outcome::Status(SolveStatus::MaxIterations) => RestorationOutcome::Failed(SolveStatus::MaxIterations),

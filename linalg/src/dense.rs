@@ -119,6 +119,7 @@ pub struct DenseLdlt {
     factor: Option<Lblt<f64>>,
     shift: f64,
     refine: RefineParams,
+    zero_pivot_rtol: Option<f64>,
 }
 
 impl DenseLdlt {
@@ -129,6 +130,13 @@ impl DenseLdlt {
     /// Set the refinement rule used by `solve_in_place`.
     pub fn with_refinement(mut self, params: RefineParams) -> Self {
         self.refine = params;
+        self
+    }
+    /// Count a pivot as zero when `|λ| ≤ rtol·max|A|` instead of `n·ε·max|A|`. Interior-point
+    /// KKT matrices mix entries from 1e-10 to 1e12 legitimately; the IPM uses a tiny `rtol` and
+    /// lets its inertia correction and iterative refinement deal with near-singularity.
+    pub fn with_zero_pivot_rtol(mut self, rtol: f64) -> Self {
+        self.zero_pivot_rtol = Some(rtol);
         self
     }
 }
@@ -155,7 +163,10 @@ impl LinearSolver for DenseLdlt {
         self.factor = None;
         let a = assemble_dense(op, reg.shift)?;
         let n = a.nrows();
-        let tol = zero_pivot_tol(n, max_abs(&a));
+        let tol = match self.zero_pivot_rtol {
+            Some(r) => r * max_abs(&a),
+            None => zero_pivot_tol(n, max_abs(&a)),
+        };
         let lblt = a.lblt(Side::Lower);
         let d = lblt.B_diag().column_vector();
         let s = lblt.B_subdiag().column_vector();

@@ -102,6 +102,7 @@ pub struct SparseLdl {
     factored: bool,
     shift: f64,
     analyses: usize,
+    zero_pivot_rtol: Option<f64>,
 }
 
 impl SparseLdl {
@@ -121,6 +122,13 @@ impl SparseLdl {
     /// Set the refinement rule used by `solve_in_place`.
     pub fn with_refinement(mut self, params: RefineParams) -> Self {
         self.refine = params;
+        self
+    }
+
+    /// Count a pivot as zero when `|d| ≤ rtol·max|A|` (default `ε·max|A|`); see
+    /// [`DenseLdlt::with_zero_pivot_rtol`](crate::DenseLdlt::with_zero_pivot_rtol).
+    pub fn with_zero_pivot_rtol(mut self, rtol: f64) -> Self {
+        self.zero_pivot_rtol = Some(rtol);
         self
     }
 
@@ -319,7 +327,10 @@ impl LinearSolver for SparseLdl {
         // ε·max|A| (no factor n, unlike the dense solvers): KKT matrices mix Σ ~ 1e6 with
         // δ_c ~ 1e-10 legitimately, and faer itself rejects only exact zeros.
         let max_abs = p.csc.values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-        let tol = zero_pivot_tol(1, max_abs);
+        let tol = match self.zero_pivot_rtol {
+            Some(r) => r * max_abs,
+            None => zero_pivot_tol(1, max_abs),
+        };
         let sym = SymbolicSparseColMatRef::new_checked(n, n, &p.csc.col_ptr, None, &p.csc.row_idx);
         let a = SparseColMatRef::new(sym, &p.csc.values);
         let num = &mut self.numeric;
