@@ -1378,7 +1378,7 @@ impl<'a, 'p> Ipm<'a, 'p> {
             Outcome::Status(s) => s,
             Outcome::ExitRequested => SolveStatus::Optimal,
         };
-        if self.pt.x.is_empty() || self.jac.is_none() {
+        if self.jac.is_none() {
             let mut r = ipm_eval_failure(self.nlp, self.opts, EvalError::failed("start", "no evaluable point"), start);
             r.status = status;
             return r;

@@ -120,6 +120,8 @@ impl<'p> Nlp<'p> {
                 cu[i] = relax(cu[i], 1.0);
             }
         }
+        // Fixed variables keep their values in the scratch vector every evaluation starts from.
+        let scratch_full = std::cell::RefCell::new(x_template.clone());
         Ok(Nlp {
             problem,
             n_full,
@@ -137,7 +139,7 @@ impl<'p> Nlp<'p> {
             con_scale: vec![1.0; m],
             counts: Cell::new(EvalCounts::default()),
             eval_time: Cell::new(Duration::ZERO),
-            scratch_full: std::cell::RefCell::new(vec![0.0; n_full]),
+            scratch_full,
         })
     }
 

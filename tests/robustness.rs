@@ -1,0 +1,248 @@
+//! What Ipopt users expect at the edges: evaluation errors back off the step, bad data is a clear
+//! status (never a panic), empty/fixed/free variables, warm starts, observers, options.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use ipax::{Checkpoint, EvalError, LinearOperator, ObserverAction, Options, Problem, SolveStatus, WarmStart};
+use ipax_core::{CscMatrix, CscStorage, Triplets};
+use ipax_problem::FunctionProblem;
+
+fn quiet() -> Options {
+    let mut o = Options::default();
+    o.print_level = 0;
+    o
+}
+
+/// `min (x − 2)²` whose objective is NaN for x > 2.5, started where the first L-BFGS step (B₀ = I)
+/// lands at x = 4: the line search must back off instead of failing.
+#[test]
+fn nan_from_the_objective_makes_the_line_search_back_off() {
+    let nan_calls = Arc::new(AtomicUsize::new(0));
+    let counter = nan_calls.clone();
+    let p = FunctionProblem::builder()
+        .objective(move |x: &[f64]| {
+            if x[0] > 2.5 {
+                counter.fetch_add(1, Ordering::Relaxed);
+                f64::NAN
+            } else {
+                (x[0] - 2.0).powi(2)
+            }
+        })
+        .gradient(|x: &[f64], g: &mut [f64]| g[0] = 2.0 * (x[0] - 2.0))
+        .initial_point(vec![0.0])
+        .build()
+        .unwrap();
+    let r = ipax::solve(&p, &quiet());
+    assert_eq!(r.status, SolveStatus::Optimal);
+    assert!((r.x[0] - 2.0).abs() < 1e-7);
+    assert!(nan_calls.load(Ordering::Relaxed) > 0, "the NaN region was never probed: test is vacuous");
+}
+
+#[test]
+fn a_failing_callback_makes_the_line_search_back_off() {
+    let p = FunctionProblem::builder()
+        .objective(|x: &[f64]| -> Result<f64, EvalError> {
+            if x[0] > 2.5 { Err(EvalError::failed("objective", "outside the model's domain")) } else { Ok((x[0] - 2.0).powi(2)) }
+        })
+        .gradient(|x: &[f64], g: &mut [f64]| g[0] = 2.0 * (x[0] - 2.0))
+        .initial_point(vec![0.0])
+        .build()
+        .unwrap();
+    let r = ipax::solve(&p, &quiet());
+    assert_eq!(r.status, SolveStatus::Optimal);
+    assert!((r.objective).abs() < 1e-12);
+}
+
+#[test]
+fn evaluation_error_at_the_start_is_reported_not_panicked() {
+    let p = FunctionProblem::builder()
+        .objective(|_x: &[f64]| f64::NAN)
+        .gradient(|_x: &[f64], g: &mut [f64]| g[0] = 1.0)
+        .initial_point(vec![0.0])
+        .build()
+        .unwrap();
+    let r = ipax::solve(&p, &quiet());
+    assert_eq!(r.status, SolveStatus::EvaluationError);
+    assert!(!r.status.is_success());
+}
+
+/// A hand-written problem with configurable defects (bypassing the builder's validation).
+struct Raw {
+    n: usize,
+    m: usize,
+    lower: Vec<f64>,
+    upper: Vec<f64>,
+    jac_shape: (usize, usize),
+}
+
+impl Problem for Raw {
+    fn num_variables(&self) -> usize {
+        self.n
+    }
+    fn num_constraints(&self) -> usize {
+        self.m
+    }
+    fn variable_bounds(&self, l: &mut [f64], u: &mut [f64]) {
+        l.copy_from_slice(&self.lower);
+        u.copy_from_slice(&self.upper);
+    }
+    fn constraint_bounds(&self, l: &mut [f64], u: &mut [f64]) {
+        l.iter_mut().for_each(|v| *v = 0.0);
+        u.iter_mut().for_each(|v| *v = 0.0);
+    }
+    fn initial_point(&self, x0: &mut [f64]) {
+        x0.iter_mut().for_each(|v| *v = 0.5);
+    }
+    fn objective(&self, x: &[f64]) -> Result<f64, EvalError> {
+        Ok(x.iter().map(|v| (v - 1.0).powi(2)).sum())
+    }
+    fn gradient(&self, x: &[f64], g: &mut [f64]) -> Result<(), EvalError> {
+        for i in 0..x.len() {
+            g[i] = 2.0 * (x[i] - 1.0);
+        }
+        Ok(())
+    }
+    fn constraints(&self, x: &[f64], c: &mut [f64]) -> Result<(), EvalError> {
+        if self.m > 0 {
+            c[0] = x.iter().sum::<f64>() - 1.0;
+        }
+        Ok(())
+    }
+    fn jacobian(&self, _x: &[f64]) -> Result<Box<dyn LinearOperator + '_>, EvalError> {
+        let (r, c) = self.jac_shape;
+        let mut t = Triplets::new(r, c);
+        for j in 0..c {
+            if r > 0 {
+                t.push(0, j, 1.0);
+            }
+        }
+        Ok(Box::new(CscMatrix::from_triplets(&t, CscStorage::General)))
+    }
+}
+
+#[test]
+fn lower_bound_above_upper_bound_is_invalid_problem() {
+    let p = Raw { n: 2, m: 0, lower: vec![0.0, 3.0], upper: vec![1.0, 2.0], jac_shape: (0, 2) };
+    let r = ipax::solve(&p, &quiet());
+    assert_eq!(r.status, SolveStatus::InvalidProblem);
+    assert!(r.message.contains("variable 1") && r.message.contains("lower bound 3"), "{}", r.message);
+}
+
+#[test]
+fn wrong_jacobian_shape_is_an_evaluation_error_not_a_panic() {
+    let p = Raw { n: 2, m: 1, lower: vec![-1e20; 2], upper: vec![1e20; 2], jac_shape: (1, 3) };
+    let r = ipax::solve(&p, &quiet());
+    assert_eq!(r.status, SolveStatus::EvaluationError);
+}
+
+#[test]
+fn empty_problems_solve() {
+    let p = Raw { n: 0, m: 0, lower: vec![], upper: vec![], jac_shape: (0, 0) };
+    let r = ipax::solve(&p, &quiet());
+    assert_eq!(r.status, SolveStatus::Optimal);
+    assert_eq!(r.objective, 0.0);
+    let p = Raw { n: 3, m: 0, lower: vec![-1e20; 3], upper: vec![1e20; 3], jac_shape: (0, 3) };
+    let r = ipax::solve(&p, &quiet());
+    assert_eq!(r.status, SolveStatus::Optimal);
+    assert!(r.x.iter().all(|v| (v - 1.0).abs() < 1e-8));
+}
+
+/// min Σ(xᵢ − 1)² s.t. Σxᵢ = 1 with x₀ fixed at 0.25 (x_L = x_U): the fixed variable stays put and
+/// gets the multiplier that balances its stationarity row.
+#[test]
+fn fixed_variables_are_parameters_with_multipliers() {
+    let p = Raw { n: 3, m: 1, lower: vec![0.25, -1e20, -1e20], upper: vec![0.25, 1e20, 1e20], jac_shape: (1, 3) };
+    let r = ipax::solve(&p, &quiet());
+    assert_eq!(r.status, SolveStatus::Optimal);
+    assert_eq!(r.x[0], 0.25);
+    // x₁ = x₂ = 0.375 minimises the rest; y = −2(x₁ − 1) = 1.25.
+    assert!((r.x[1] - 0.375).abs() < 1e-8 && (r.x[2] - 0.375).abs() < 1e-8, "{:?}", r.x);
+    let y = r.constraint_multipliers[0];
+    assert!((y - 1.25).abs() < 1e-7, "y = {y}");
+    // Stationarity of the fixed variable: 2(0.25 − 1) + y − z_L + z_U = 0 → z_U = 0.25.
+    assert!((r.upper_bound_multipliers[0] - 0.25).abs() < 1e-7 && r.lower_bound_multipliers[0] == 0.0);
+}
+
+#[test]
+fn warm_start_from_the_solution_takes_fewer_iterations() {
+    let p = ipax_testing::get("hs071", None).unwrap();
+    let cold = ipax::solve(p.as_ref(), &quiet());
+    let mut o = quiet();
+    o.set("warm_start_init_point", "yes").unwrap();
+    o.set("mu_init", "1e-6").unwrap();
+    let mut solver = ipax::Solver::new(o).with_warm_start(WarmStart {
+        x: Some(cold.x.iter().map(|v| v * 1.001).collect()),
+        y: Some(cold.constraint_multipliers.clone()),
+        z_l: Some(cold.lower_bound_multipliers.clone()),
+        z_u: Some(cold.upper_bound_multipliers.clone()),
+    });
+    let warm = solver.solve(p.as_ref());
+    assert_eq!(warm.status, SolveStatus::Optimal);
+    assert!((warm.objective - cold.objective).abs() < 1e-7);
+    assert!(warm.iterations < cold.iterations, "warm {} vs cold {}", warm.iterations, cold.iterations);
+}
+
+#[test]
+fn observer_sees_every_checkpoint_and_can_stop() {
+    let p = ipax_testing::get("hs071", None).unwrap();
+    let mut seen = std::collections::HashSet::new();
+    let mut obs = |v: &ipax::IterationView<'_>| {
+        seen.insert(v.checkpoint.name());
+        if v.checkpoint == Checkpoint::AfterStep && v.iteration == 3 { ObserverAction::Stop } else { ObserverAction::Continue }
+    };
+    let r = ipax::Solver::new(quiet()).with_observer(&mut obs).solve(p.as_ref());
+    assert_eq!(r.status, SolveStatus::UserStop);
+    assert_eq!(r.iterations, 3);
+    for name in ["iter_start", "after_mu", "after_search_dir", "after_step"] {
+        assert!(seen.contains(name), "{name} not fired: {seen:?}");
+    }
+}
+
+#[test]
+fn restoration_checkpoints_fire_on_an_infeasible_problem() {
+    let p = ipax_testing::get("infeasible_quadratic", None).unwrap();
+    let mut seen = std::collections::HashSet::new();
+    let mut obs = |v: &ipax::IterationView<'_>| {
+        seen.insert(v.checkpoint.name());
+        ObserverAction::Continue
+    };
+    let r = ipax::Solver::new(quiet()).with_observer(&mut obs).solve(p.as_ref());
+    assert_eq!(r.status, SolveStatus::Infeasible);
+    assert!(seen.contains("pre_restoration_entry"), "{seen:?}");
+}
+
+#[test]
+fn alternative_globalization_and_mu_strategy_solve_hs_problems() {
+    for (key, value) in [("line_search", "l1-merit"), ("mu_strategy", "adaptive")] {
+        for name in ["hs071", "hs035", "hs100", "hs106", "rosenbrock"] {
+            let p = ipax_testing::get(name, None).unwrap();
+            let o = ipax_testing::oracle(name, None).unwrap();
+            let mut opts = quiet();
+            opts.set(key, value).unwrap();
+            let r = ipax::solve(p.as_ref(), &opts);
+            assert!(r.status.is_success(), "{name} with {key}={value}: {:?}", r.status);
+            let f = o.f_star.unwrap();
+            assert!((r.objective - f).abs() <= 1e-6 * f.abs().max(1.0), "{name} with {key}={value}: f = {}", r.objective);
+        }
+    }
+}
+
+#[test]
+fn max_iter_is_reported_honestly() {
+    let p = ipax_testing::get("hs071", None).unwrap();
+    let mut o = quiet();
+    o.max_iter = 2;
+    let r = ipax::solve(p.as_ref(), &o);
+    assert_eq!(r.status, SolveStatus::MaxIterations);
+    assert!(!r.status.is_success());
+}
+
+#[test]
+fn matrix_free_problem_uses_the_condensed_krylov_route() {
+    let p = ipax_testing::get_matrix_free("ext_rosenbrock", Some(2000)).unwrap();
+    let r = ipax::solve(p.as_ref(), &quiet());
+    assert_eq!(r.status, SolveStatus::Optimal);
+    assert!(r.message.contains("Condensed") && r.message.contains("cg"), "{}", r.message);
+    assert!(r.objective.abs() < 1e-10);
+}
