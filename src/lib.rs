@@ -19,9 +19,11 @@
 //! ```
 
 mod factory;
+pub mod sensitivity;
 mod solver;
 
 pub use factory::{DefaultSolverFactory, choose_route};
+pub use sensitivity::{KktFactor, SensitivityError};
 pub use solver::{Solver, solve};
 
 pub use ipax_core as core;
