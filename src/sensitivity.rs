@@ -38,7 +38,23 @@ pub struct KktFactor {
     n: usize,
     m: usize,
     matrix: CscMatrix,
-    solver: Box<dyn LinearSolver>,
+    solver: Backend,
+}
+
+/// Concrete solvers (not `Box<dyn>`) so a factor can move between threads (Python releases the
+/// GIL around the solve that produces it).
+enum Backend {
+    Dense(DenseLdlt),
+    Sparse(SparseLdl),
+}
+
+impl Backend {
+    fn get(&mut self) -> &mut dyn LinearSolver {
+        match self {
+            Backend::Dense(s) => s,
+            Backend::Sparse(s) => s,
+        }
+    }
 }
 
 impl KktFactor {
@@ -85,9 +101,12 @@ impl KktFactor {
             t.push(n + i, n + i, -d);
         }
         let matrix = CscMatrix::from_triplets(&t, CscStorage::SymmetricLower);
-        let mut solver: Box<dyn LinearSolver> =
-            if n + m <= 300 { Box::new(DenseLdlt::new().with_zero_pivot_rtol(1e-24)) } else { Box::new(SparseLdl::new()) };
-        let info = solver.factor(&matrix, &Regularization::none())?;
+        let mut solver = if n + m <= 300 {
+            Backend::Dense(DenseLdlt::new().with_zero_pivot_rtol(1e-24))
+        } else {
+            Backend::Sparse(SparseLdl::new())
+        };
+        let info = solver.get().factor(&matrix, &Regularization::none())?;
         if let Some(i) = info.inertia
             && !i.is(n, m)
         {
@@ -102,7 +121,7 @@ impl KktFactor {
             return Err(SensitivityError::RhsLength { expected: self.n + self.m, got: rhs.len() });
         }
         let mut v = rhs.to_vec();
-        self.solver.solve_in_place(&self.matrix, &mut v)?;
+        self.solver.get().solve_in_place(&self.matrix, &mut v)?;
         Ok(v)
     }
 

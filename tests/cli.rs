@@ -16,7 +16,7 @@ fn solves_a_builtin_problem_and_prints_the_log() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}");
     assert!(text.contains("iter    objective"), "{text}");
-    assert!(text.contains("status Optimal, objective 17.0140172"), "{text}");
+    assert!(text.contains("status Optimal, objective 17.01401"), "{text}");
 }
 
 #[test]

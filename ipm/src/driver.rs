@@ -164,10 +164,8 @@ pub(crate) struct Errors {
     pub dual: f64,
     pub primal: f64,
     pub compl: f64,
-    pub compl_mu: f64,
     pub overall: f64,
     pub overall_mu: f64,
-    s_d: f64,
 }
 
 const KAPPA_D: f64 = 1e-5;
@@ -363,10 +361,8 @@ impl<'a, 'p> Ipm<'a, 'p> {
             dual,
             primal,
             compl,
-            compl_mu,
             overall: (dual / s_d).max(primal).max(compl / s_c),
             overall_mu: (dual / s_d).max(primal).max(compl_mu / s_c),
-            s_d,
         }
     }
 
@@ -375,9 +371,8 @@ impl<'a, 'p> Ipm<'a, 'p> {
     fn unscaled_violation(&self) -> f64 {
         let mut v: f64 = 0.0;
         for i in 0..self.m {
-            let ci = self.pt.c[i];
-            let viol = (self.nlp.c_l[i] - ci).max(ci - self.nlp.c_u[i]).max(0.0);
-            v = v.max(viol / self.nlp.con_scale[i]);
+            let ci = self.pt.c[i] / self.nlp.con_scale[i];
+            v = v.max((self.nlp.c_l_orig[i] - ci).max(ci - self.nlp.c_u_orig[i]).max(0.0));
         }
         v
     }
@@ -817,9 +812,8 @@ pub(crate) struct Direction {
     pub dy: Vec<f64>,
     pub dzl: Vec<f64>,
     pub dzu: Vec<f64>,
-    /// δ_w, δ_c of the accepted factorization (for SOC re-solves).
+    /// δ_w of the accepted factorization (for SOC right-hand sides).
     pub delta_w: f64,
-    pub delta_c: f64,
     /// r_s and Σ_s terms to rebuild right-hand sides for second-order corrections.
     pub rhs_x: Vec<f64>,
     pub r_s: Vec<f64>,
@@ -959,7 +953,7 @@ impl<'a, 'p> Ipm<'a, 'p> {
         let (dzl, dzu) = self.bound_mult_steps(&self.pt, &dw);
         self.last.kkt = KktInfo { delta_w, delta_c, inertia, factorizations, residual: stats.residual, krylov_iterations: stats.iterations };
         self.last.reg = delta_w;
-        Ok(Direction { dw, dy, dzl, dzu, delta_w, delta_c, rhs_x, r_s, sigma })
+        Ok(Direction { dw, dy, dzl, dzu, delta_w, rhs_x, r_s, sigma })
     }
 
     fn bound_mult_steps(&self, pt: &Point, dw: &[f64]) -> (Vec<f64>, Vec<f64>) {
@@ -1365,12 +1359,6 @@ impl<'a, 'p> Ipm<'a, 'p> {
     pub(crate) fn la(&self) -> &'a LinearAlgebra<'a> {
         self.la
     }
-    pub(crate) fn is_ineq(&self) -> &[bool] {
-        &self.is_ineq
-    }
-    pub(crate) fn la_time_add(&mut self, d: Duration) {
-        self.la_time += d;
-    }
 
     /// Build the user-facing result.
     fn finish(self, outcome: Outcome, start: Instant) -> SolveResult {
@@ -1451,8 +1439,5 @@ impl Ipm<'_, '_> {
     /// Current complementarity average, for restoration's starting μ.
     pub(crate) fn current_point(&self) -> (&[f64], &[f64]) {
         (&self.pt.x, &self.pt.s)
-    }
-    pub(crate) fn errors_s_d(&self) -> f64 {
-        self.errors(0.0).s_d
     }
 }

@@ -45,6 +45,9 @@ pub struct Nlp<'p> {
     /// Scaled constraint bounds.
     pub c_l: Vec<f64>,
     pub c_u: Vec<f64>,
+    /// Original (unrelaxed, unscaled) constraint bounds, for reporting feasibility honestly.
+    pub c_l_orig: Vec<f64>,
+    pub c_u_orig: Vec<f64>,
     /// Objective scale factor.
     pub obj_scale: f64,
     /// Constraint scale factors.
@@ -113,7 +116,12 @@ impl<'p> Nlp<'p> {
         };
         let x_l: Vec<f64> = x_l_orig.iter().map(|&b| relax(b, -1.0)).collect();
         let x_u: Vec<f64> = x_u_orig.iter().map(|&b| relax(b, 1.0)).collect();
-        // Inequality constraint bounds are relaxed too; equalities stay exact.
+        // Inequality constraint bounds are relaxed too (100× less than variable bounds, which are
+        // projected back at the end while constraints cannot be); equalities stay exact.
+        let (c_l_orig, c_u_orig) = (cl.clone(), cu.clone());
+        let relax = |b: f64, sign: f64| {
+            if b.is_finite() { b + sign * 1e-2 * opts.bound_relax_factor * b.abs().max(1.0) } else { b }
+        };
         for i in 0..m {
             if cl[i] != cu[i] {
                 cl[i] = relax(cl[i], -1.0);
@@ -135,6 +143,8 @@ impl<'p> Nlp<'p> {
             x_u_orig,
             c_l: cl,
             c_u: cu,
+            c_l_orig,
+            c_u_orig,
             obj_scale: 1.0,
             con_scale: vec![1.0; m],
             counts: Cell::new(EvalCounts::default()),

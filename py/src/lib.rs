@@ -22,7 +22,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use ipax::{Checkpoint, IterationView, Observer, ObserverAction, Options, SolveResult, WarmStart};
 use ipax_core::{CscMatrix, CscStorage, EvalError, LinearOperator, Problem, ProblemScaling, Triplets};
-use numpy::{PyArray1, PyReadonlyArray1};
+use numpy::{PyArray1, PyArrayMethods, PyReadonlyArray1, PyUntypedArrayMethods};
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -475,7 +475,7 @@ fn option_names() -> Vec<&'static str> {
     jac_rows=None, jac_cols=None, jac_matrix_free=false,
     hess_mode="none", hess_rows=None, hess_cols=None,
     intermediate=false, lagrange=None, zl=None, zu=None,
-    obj_scaling=None, x_scaling=None, g_scaling=None,
+    obj_scaling=None, x_scaling=None, g_scaling=None, keep_kkt=false,
 ))]
 #[allow(clippy::too_many_arguments)]
 fn solve<'py>(
@@ -503,6 +503,7 @@ fn solve<'py>(
     obj_scaling: Option<f64>,
     x_scaling: Option<PyReadonlyArray1<'py, f64>>,
     g_scaling: Option<PyReadonlyArray1<'py, f64>>,
+    keep_kkt: bool,
 ) -> PyResult<Bound<'py, PyDict>> {
     let options = build_options(&options)?;
     let jacobian = if jac_matrix_free {
@@ -562,7 +563,8 @@ fn solve<'py>(
     let has_warm = warm.y.is_some() || warm.z_l.is_some() || warm.z_u.is_some();
 
     // Release the GIL for the solve: callbacks re-attach on their own.
-    let outcome: Result<SolveResult, String> = py.detach(|| {
+    type Kkt = Option<Result<ipax::KktFactor, String>>;
+    let outcome: Result<(SolveResult, Kkt), String> = py.detach(|| {
         let mut observer = PyObserver { problem: &problem };
         let mut solver = ipax::Solver::new(options);
         if intermediate {
@@ -571,7 +573,14 @@ fn solve<'py>(
         if has_warm {
             solver = solver.with_warm_start(warm);
         }
-        catch_unwind(AssertUnwindSafe(|| solver.solve(&problem))).map_err(|payload| {
+        catch_unwind(AssertUnwindSafe(|| {
+            let result = solver.solve(&problem);
+            // The KKT matrix at the solution, factored once, for sensitivities (kkt_solve).
+            let kkt = (keep_kkt && result.status.is_success())
+                .then(|| ipax::KktFactor::at_solution(&problem, &result).map_err(|e| e.to_string()));
+            (result, kkt)
+        }))
+        .map_err(|payload| {
             payload
                 .downcast_ref::<&str>()
                 .map(|s| s.to_string())
@@ -582,7 +591,7 @@ fn solve<'py>(
     if let Some(err) = problem.pending().take() {
         return Err(err);
     }
-    let result = outcome.map_err(|msg| PyRuntimeError::new_err(format!("internal error in ipax: {msg}")))?;
+    let (result, kkt) = outcome.map_err(|msg| PyRuntimeError::new_err(format!("internal error in ipax: {msg}")))?;
 
     let info = PyDict::new(py);
     info.set_item("x", arr(py, &result.x))?;
@@ -605,13 +614,66 @@ fn solve<'py>(
     info.set_item("time", result.timings.total.as_secs_f64())?;
     info.set_item("constraint_violation", result.errors.constraint_violation)?;
     info.set_item("dual_infeasibility", result.errors.dual_infeasibility)?;
+    match kkt {
+        Some(Ok(k)) => info.set_item("_kkt", Py::new(py, KktHandle { inner: k })?)?,
+        Some(Err(msg)) => info.set_item("_kkt_error", msg)?,
+        None => {}
+    }
     Ok(info)
+}
+
+/// The KKT matrix at a solution, factored once (see `ipax::KktFactor`).
+#[pyclass(unsendable, name = "KktFactor")]
+struct KktHandle {
+    inner: ipax::KktFactor,
+}
+
+#[pymethods]
+impl KktHandle {
+    /// Solve `K v = rhs` for a vector of length n + m (or each column of an (n + m) × k array).
+    fn solve<'py>(&mut self, py: Python<'py>, rhs: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let (n, m) = self.inner.dims();
+        let arr: numpy::PyReadonlyArrayDyn<'py, f64> = rhs
+            .extract()
+            .map_err(|_| PyTypeError::new_err("rhs must be a float array of length n + m or shape (n + m, k)"))?;
+        let view = arr.as_array();
+        let solve = |v: Vec<f64>, inner: &mut ipax::KktFactor| inner.solve(&v).map_err(|e| PyValueError::new_err(e.to_string()));
+        match view.ndim() {
+            1 => Ok(arr1(py, &solve(view.iter().copied().collect(), &mut self.inner)?).into_any()),
+            2 => {
+                let shape = view.shape().to_vec();
+                if shape[0] != n + m {
+                    return Err(PyValueError::new_err(format!("rhs has {} rows, expected n + m = {}", shape[0], n + m)));
+                }
+                let mut out = vec![0.0; shape[0] * shape[1]];
+                for j in 0..shape[1] {
+                    let col: Vec<f64> = (0..shape[0]).map(|i| view[[i, j]]).collect();
+                    let sol = solve(col, &mut self.inner)?;
+                    for i in 0..shape[0] {
+                        out[i * shape[1] + j] = sol[i];
+                    }
+                }
+                let flat = PyArray1::from_vec(py, out);
+                Ok(flat.reshape([shape[0], shape[1]])?.into_any())
+            }
+            d => Err(PyValueError::new_err(format!("rhs must be 1-D or 2-D, got {d}-D"))),
+        }
+    }
+    /// `(n, m)`.
+    fn dims(&self) -> (usize, usize) {
+        self.inner.dims()
+    }
+}
+
+fn arr1<'py>(py: Python<'py>, v: &[f64]) -> Bound<'py, PyArray1<f64>> {
+    PyArray1::from_slice(py, v)
 }
 
 /// The extension module `ipax._ipax`.
 #[pymodule]
 fn _ipax(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(solve, m)?)?;
+    m.add_class::<KktHandle>()?;
     m.add_function(wrap_pyfunction!(check_option, m)?)?;
     m.add_function(wrap_pyfunction!(option_names, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

@@ -361,6 +361,7 @@ class Problem:
         zu: Sequence[float] = (),
         *,
         _extra_options: Optional[Dict[str, str]] = None,
+        _keep_kkt: bool = False,
     ) -> Tuple[np.ndarray, Dict[str, Any]]:
         """Solve from ``x``; returns ``(x, info)`` with cyipopt's info keys (``x``, ``g``,
         ``obj_val``, ``mult_g``, ``mult_x_L``, ``mult_x_U``, ``status``, ``status_msg``) plus solve
@@ -439,6 +440,7 @@ class Problem:
             obj_scaling=obj_scaling,
             x_scaling=x_scaling,
             g_scaling=g_scaling,
+            keep_kkt=_keep_kkt,
         )
         info["status_msg"] = info["status_msg"].encode()  # cyipopt returns bytes
         return info["x"], info
@@ -475,6 +477,8 @@ class Solver:
         self.problem = problem
         #: ``info`` of the last solve (``None`` before the first).
         self.last: Optional[Dict[str, Any]] = None
+        self._kkt: Any = None
+        self._kkt_error: Optional[str] = None
 
     def solve(self, x0: Optional[Sequence[float]] = None, warm_start: Optional[bool] = None) -> Tuple[np.ndarray, Dict[str, Any]]:
         """Solve; ``warm_start`` defaults to ``True`` once a previous solve exists.
@@ -494,13 +498,31 @@ class Solver:
             assert last is not None  # checked above
             x, info = self.problem.solve(
                 x0, lagrange=last["mult_g"], zl=last["mult_x_L"], zu=last["mult_x_U"],
-                _extra_options=_WARM_START_DEFAULTS,
+                _extra_options=_WARM_START_DEFAULTS, _keep_kkt=True,
             )
         else:
-            x, info = self.problem.solve(x0)
+            x, info = self.problem.solve(x0, _keep_kkt=True)
+        self._kkt = info.pop("_kkt", None)
+        self._kkt_error = info.pop("_kkt_error", None)
         self.last = info
         return x, info
+
+    def kkt_solve(self, rhs: Any) -> np.ndarray:
+        """Solve ``K v = rhs`` with the KKT matrix at the last solution (factored once).
+
+        ``K = [[∇²L + Σ_x, Jᵀ], [J, −D]]`` (bound multipliers eliminated; active inequalities act as
+        equalities). For a parameter ``p`` entering the problem, the sensitivities are
+        ``[dx/dp; dλ/dp] = kkt_solve(−[∂(∇ₓL)/∂p; ∂g/∂p])``. ``rhs`` has length ``n + m`` or shape
+        ``(n + m, k)``. Needs the exact Hessian (a ``hessian`` callback) and a successful solve.
+        """
+        if self.last is None:
+            raise RuntimeError("kkt_solve needs a previous successful solve")
+        if self._kkt is None:
+            raise RuntimeError(f"no KKT factor at the last solution: {self._kkt_error or 'the solve did not succeed'}")
+        return self._kkt.solve(np.ascontiguousarray(rhs, dtype=float))
 
     def reset(self) -> None:
         """Forget the previous solution (the next solve is cold)."""
         self.last = None
+        self._kkt = None
+        self._kkt_error = None
