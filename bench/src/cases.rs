@@ -251,7 +251,6 @@ mod tests {
     /// The size mapping must land near the requested variable count for every family.
     #[test]
     fn size_parameter_gives_close_variable_counts() {
-        use ipax_core::Problem;
         for name in ["ext_rosenbrock", "chained_rosenbrock", "disk_chain", "obstacle", "bratu", "elliptic_control", "vanderpol"] {
             for n in [1000usize, 10_000] {
                 let size = size_parameter(name, n).unwrap();

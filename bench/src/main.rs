@@ -46,6 +46,10 @@ struct Cli {
     /// Extra ipax option for every solve, `key=value` (Ipopt names); repeatable.
     #[arg(long)]
     option: Vec<String>,
+    /// Do not run anything: merge these results.json files (later files override earlier rows of
+    /// the same case) and write the table, JSON and plots of the union to --out.
+    #[arg(long, num_args = 1..)]
+    merge: Vec<PathBuf>,
     /// Internal: run exactly one case in this process and print its measurement as JSON.
     #[arg(long, hide = true)]
     single: bool,
@@ -126,10 +130,6 @@ fn run(cli: &Cli) -> Result<(), BenchError> {
     eprintln!("ipax-bench: {} cases, {} repeat(s) each, results in {}", case_list.len(), cfg.repeat, cli.out.display());
     let rows = runner::run_all(&exe, &case_list, &cfg);
 
-    std::fs::create_dir_all(&cli.out).map_err(|source| BenchError::Io { path: cli.out.display().to_string(), source })?;
-    let md = report::markdown(&rows, cfg.repeat);
-    println!("{md}");
-    write(&cli.out.join("results.md"), &md)?;
     let meta = json!({
         "ipax_version": env!("CARGO_PKG_VERSION"),
         "command": std::env::args().collect::<Vec<_>>(),
@@ -138,18 +138,45 @@ fn run(cli: &Cli) -> Result<(), BenchError> {
         "available_parallelism": std::thread::available_parallelism().map(|n| n.get()).ok(),
         "unix_time": std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).ok(),
     });
-    let doc = report::json(&rows, meta);
+    write_outputs(&rows, &cli.out, meta)
+}
+
+/// `--merge`: the union of earlier results files.
+fn merge(cli: &Cli) -> Result<(), BenchError> {
+    let mut lists = Vec::new();
+    let mut sources = Vec::new();
+    for path in &cli.merge {
+        let text = std::fs::read_to_string(path).map_err(|source| BenchError::Io { path: path.display().to_string(), source })?;
+        let doc: serde_json::Value = serde_json::from_str(&text).map_err(|e| BenchError::Parse(format!("{}: {e}", path.display())))?;
+        lists.push(report::rows_from_json(&doc)?);
+        sources.push(json!({ "file": path.display().to_string(), "meta": doc.get("meta") }));
+    }
+    let rows = report::merge_rows(lists);
+    write_outputs(&rows, &cli.out, json!({ "merged_from": sources }))
+}
+
+/// Write `results.md`, `results.json` and one `<family>.svg` per scalable family to `out`.
+fn write_outputs(rows: &[runner::Row], out: &std::path::Path, meta: serde_json::Value) -> Result<(), BenchError> {
+    std::fs::create_dir_all(out).map_err(|source| BenchError::Io { path: out.display().to_string(), source })?;
+    let md = report::markdown(rows);
+    println!("{md}");
+    write(&out.join("results.md"), &md)?;
+    let doc = report::json(rows, meta);
     let text = serde_json::to_string_pretty(&doc).map_err(|e| BenchError::Parse(e.to_string()))?;
-    write(&cli.out.join("results.json"), &text)?;
-    let mut families: Vec<&str> = rows.iter().filter_map(|r| r.case.source.family()).collect();
-    families.dedup();
+    write(&out.join("results.json"), &text)?;
+    let mut families: Vec<&str> = Vec::new();
+    for fam in rows.iter().filter_map(|r| r.case.source.family()) {
+        if !families.contains(&fam) {
+            families.push(fam);
+        }
+    }
     for fam in families {
-        let series = plot::family_series(&rows, fam);
-        let path = cli.out.join(format!("{fam}.svg"));
+        let series = plot::family_series(rows, fam);
+        let path = out.join(format!("{fam}.svg"));
         write(&path, &plot::svg_loglog(&format!("{fam}: solver time vs n"), &series))?;
         eprintln!("wrote {}", path.display());
     }
-    eprintln!("wrote {} and {}", cli.out.join("results.md").display(), cli.out.join("results.json").display());
+    eprintln!("wrote {} and {}", out.join("results.md").display(), out.join("results.json").display());
     Ok(())
 }
 
@@ -158,7 +185,8 @@ fn main() -> ExitCode {
     if cli.single {
         return single(&cli);
     }
-    match run(&cli) {
+    let result = if cli.merge.is_empty() { run(&cli) } else { merge(&cli) };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");

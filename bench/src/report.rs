@@ -2,6 +2,9 @@
 
 use serde_json::{Value, json};
 
+use crate::BenchError;
+use crate::cases::{Case, Source};
+use crate::measure::Measurement;
 use crate::runner::{Outcome, Row};
 
 /// Seconds with three significant digits and a unit that keeps the number readable.
@@ -23,12 +26,12 @@ pub fn fmt_memory(kib: Option<u64>) -> String {
 }
 
 /// The markdown table: one row per case.
-pub fn markdown(rows: &[Row], repeat: usize) -> String {
+///
+/// `runs` is the number of solves the median time is taken over (a failed case is not repeated).
+pub fn markdown(rows: &[Row]) -> String {
     let mut s = String::new();
-    s.push_str(&format!(
-        "| problem | n | m | route | hessian | status | iterations | total time (median of {repeat}) | time/iteration | linear algebra | peak RSS |\n"
-    ));
-    s.push_str("|---|---:|---:|---|---|---|---:|---:|---:|---:|---:|\n");
+    s.push_str("| problem | n | m | route | hessian | status | iterations | runs | total time (median) | time/iteration | linear algebra | peak RSS |\n");
+    s.push_str("|---|---:|---:|---|---|---|---:|---:|---:|---:|---:|---:|\n");
     for r in rows {
         let c = &r.case;
         let (n, m, it) = match r.first() {
@@ -42,7 +45,7 @@ pub fn markdown(rows: &[Row], repeat: usize) -> String {
         };
         let status = if r.success() { r.status() } else { format!("**{}**", r.status()) };
         s.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
             c.source.label(),
             n,
             m,
@@ -50,6 +53,7 @@ pub fn markdown(rows: &[Row], repeat: usize) -> String {
             c.hessian,
             status,
             it,
+            r.measurements().len(),
             t.map_or("-".into(), fmt_seconds),
             per_it,
             r.la_share().map_or("-".into(), |x| format!("{:.0}%", 100.0 * x)),
@@ -74,7 +78,8 @@ pub fn json(rows: &[Row], meta: Value) -> Value {
                 "problem": c.source.label(),
                 "family": c.source.family(),
                 "requested_n": c.requested_n,
-                "size_parameter": match &c.source { crate::cases::Source::Registry { size, .. } => json!(size), _ => Value::Null },
+                "size_parameter": match &c.source { Source::Registry { size, .. } => json!(size), _ => Value::Null },
+                "nl_path": match &c.source { Source::Nl(p) => json!(p.display().to_string()), _ => Value::Null },
                 "route": c.route.name(),
                 "hessian": c.hessian.name(),
                 "outcome": kind,
@@ -91,11 +96,58 @@ pub fn json(rows: &[Row], meta: Value) -> Value {
     json!({ "meta": meta, "cases": cases })
 }
 
+/// Read the rows back from a document written by [`json`] (for `ipax-bench --merge`).
+pub fn rows_from_json(doc: &Value) -> Result<Vec<Row>, BenchError> {
+    let bad = |what: &str| BenchError::Parse(format!("results JSON: missing or invalid '{what}'"));
+    let cases = doc.get("cases").and_then(Value::as_array).ok_or_else(|| bad("cases"))?;
+    cases
+        .iter()
+        .map(|c| {
+            let text = |k: &str| c.get(k).and_then(Value::as_str).ok_or_else(|| bad(k));
+            let source = match c.get("nl_path").and_then(Value::as_str) {
+                Some(p) => Source::Nl(p.into()),
+                None => Source::Registry {
+                    name: text("problem")?.to_string(),
+                    size: c.get("size_parameter").and_then(Value::as_u64).map(|s| s as usize),
+                },
+            };
+            let case = Case {
+                source,
+                requested_n: c.get("requested_n").and_then(Value::as_u64).map(|n| n as usize),
+                route: text("route")?.parse()?,
+                hessian: text("hessian")?.parse()?,
+            };
+            let reason = c.get("reason").and_then(Value::as_str).unwrap_or("").to_string();
+            let outcome = match text("outcome")? {
+                "measured" => Outcome::Measured(
+                    c.get("runs").and_then(Value::as_array).ok_or_else(|| bad("runs"))?.iter().map(Measurement::from_json).collect::<Result<_, _>>()?,
+                ),
+                "skipped" => Outcome::Skipped(reason),
+                "failed" => Outcome::Crashed(reason),
+                _ => return Err(bad("outcome")),
+            };
+            Ok(Row { case, outcome })
+        })
+        .collect()
+}
+
+/// Merge row lists: a later row for the same case (model, requested size, route, Hessian)
+/// replaces an earlier one in place, so re-runs override older results.
+pub fn merge_rows(lists: Vec<Vec<Row>>) -> Vec<Row> {
+    let mut out: Vec<Row> = Vec::new();
+    for row in lists.into_iter().flatten() {
+        match out.iter_mut().find(|r| r.case == row.case) {
+            Some(slot) => *slot = row,
+            None => out.push(row),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cases::{Case, Hessian, Route, Source};
-    use crate::measure::Measurement;
+    use crate::cases::{Hessian, Route};
 
     fn row(outcome: Outcome) -> Row {
         Row {
@@ -137,10 +189,10 @@ mod tests {
 
     #[test]
     fn markdown_has_one_line_per_row_and_marks_failures() {
-        let md = markdown(&[row(Outcome::Measured(vec![meas()])), row(Outcome::Crashed("timed out after 5 s".into()))], 1);
+        let md = markdown(&[row(Outcome::Measured(vec![meas()])), row(Outcome::Crashed("timed out after 5 s".into()))]);
         let lines: Vec<&str> = md.lines().collect();
         assert_eq!(lines.len(), 4);
-        assert!(lines[2].contains("| 1024 | 0 | augmented | exact | Optimal | 10 | 500.000 ms | 50.000 ms | 50% | 2.1 MB |"), "{}", lines[2]);
+        assert!(lines[2].contains("| 1024 | 0 | augmented | exact | Optimal | 10 | 1 | 500.000 ms | 50.000 ms | 50% | 2.1 MB |"), "{}", lines[2]);
         assert!(lines[3].contains("**failed: timed out after 5 s**") && lines[3].contains("≈1000"), "{}", lines[3]);
     }
 
@@ -153,5 +205,19 @@ mod tests {
         assert_eq!(cases[1]["outcome"], "skipped");
         assert_eq!(cases[1]["reason"], "n > 5000");
         assert_eq!(v["meta"]["repeat"], 2);
+    }
+
+    #[test]
+    fn rows_survive_a_json_round_trip_and_merge_overrides() {
+        let rows = vec![row(Outcome::Measured(vec![meas()])), row(Outcome::Crashed("timed out".into()))];
+        let back = rows_from_json(&json(&rows, Value::Null)).unwrap();
+        assert_eq!(back, rows);
+        let mut nl = row(Outcome::Skipped("n > 5".into()));
+        nl.case.source = Source::Nl("models/a.nl".into());
+        assert_eq!(rows_from_json(&json(std::slice::from_ref(&nl), Value::Null)).unwrap(), vec![nl.clone()]);
+        // The crashed row is replaced by the later measured one for the same case.
+        let merged = merge_rows(vec![vec![rows[1].clone(), nl.clone()], vec![rows[0].clone()]]);
+        assert_eq!(merged, vec![rows[0].clone(), nl]);
+        assert!(rows_from_json(&json!({"cases": [{"problem": "x"}]})).is_err());
     }
 }
