@@ -15,7 +15,7 @@ if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv"
 fi
 "$venv/bin/python" -m pip install --quiet --upgrade pip
-"$venv/bin/python" -m pip install --quiet "maturin>=1.16,<2" numpy pytest scipy
+"$venv/bin/python" -m pip install --quiet "maturin>=1.16,<2" numpy pytest scipy pyomo
 # --no-build-isolation: reuse the maturin just installed instead of fetching it again.
 "$venv/bin/python" -m pip install --quiet --no-build-isolation --force-reinstall --no-deps "$here"
 cd "$here"

@@ -42,8 +42,13 @@ struct Cli {
 }
 
 fn main() -> ExitCode {
-    // AMPL passes `-AMPL`; clap only knows double-dash long flags.
-    let argv = std::env::args().map(|a| if a == "-AMPL" { "--ampl".to_string() } else { a });
+    // AMPL passes `-AMPL`; clap only knows double-dash long flags. AMPL solvers print their
+    // version for `-v`, and Pyomo's ASL interface runs `ipax -v` in `available()`.
+    let argv = std::env::args().map(|a| match a.as_str() {
+        "-AMPL" => "--ampl".to_string(),
+        "-v" => "--version".to_string(),
+        _ => a,
+    });
     let cli = Cli::parse_from(argv);
     if cli.list_options {
         for (name, kind, doc) in ipax::options::OPTION_TABLE {
@@ -173,5 +178,8 @@ fn solve_nl(path: &std::path::Path, cli: &Cli, options: &ipax::Options) -> ExitC
     } else if !cli.ampl {
         println!("\n{}: status {:?}, objective {:.10}, iterations {}", nl_path.display(), result.status, objective, result.iterations);
     }
-    if result.status.is_success() { ExitCode::SUCCESS } else { ExitCode::from(1) }
+    // Under -AMPL the outcome travels in the .sol file's solve_result_num; a non-zero exit code
+    // tells AMPL and Pyomo that the solver crashed (Pyomo then raises instead of reading the
+    // infeasible or iteration-limit status), so like other AMPL solvers exit 0 once it is written.
+    if result.status.is_success() || (cli.ampl && sol_path.is_some()) { ExitCode::SUCCESS } else { ExitCode::from(1) }
 }

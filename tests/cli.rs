@@ -55,3 +55,31 @@ fn malformed_nl_file_is_a_clear_error() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("line"), "{err}");
 }
+
+#[test]
+fn dash_v_prints_the_version_like_other_ampl_solvers() {
+    // Pyomo's ASL interface decides `available()` from the version in `ipax -v`'s output.
+    let out = ipax().arg("-v").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(env!("CARGO_PKG_VERSION")), "{text}");
+}
+
+#[test]
+fn ampl_mode_exits_zero_and_reports_failure_in_the_sol_file() {
+    // Pyomo treats a non-zero exit code as a crash and never reads the .sol file, so an iteration
+    // limit must arrive as solve_result_num 400 with exit code 0.
+    let dir = std::env::temp_dir().join(format!("ipax-cli-limit-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let stub = dir.join("hs071");
+    std::fs::copy(fixture("hs071_pyomo.nl"), stub.with_extension("nl")).unwrap();
+    let out = ipax().arg(&stub).arg("-AMPL").env("ipax_options", "max_iter=1").output().unwrap();
+    let sol = std::fs::read_to_string(stub.with_extension("sol"));
+    let plain = ipax().arg(stub.with_extension("nl")).arg("max_iter=1").output().unwrap();
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let sol = sol.unwrap();
+    assert!(sol.trim_end().ends_with("objno 0 400"), "{sol}");
+    // Without -AMPL the exit code still says the solve did not succeed.
+    assert_eq!(plain.status.code(), Some(1));
+}
