@@ -48,7 +48,9 @@ def _locate_ipax():
     )
     if build.returncode != 0:
         pytest.fail("cargo build --bin ipax failed:\n" + build.stderr[-4000:])
-    return REPO / "target" / "debug" / "ipax"
+    # Cargo puts the binary under $CARGO_TARGET_DIR when set (relative paths from the cwd, REPO).
+    target = REPO / os.environ.get("CARGO_TARGET_DIR", "target")
+    return target / "debug" / "ipax"
 
 
 @pytest.fixture(scope="module")
