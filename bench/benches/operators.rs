@@ -72,9 +72,10 @@ fn bench_apply(c: &mut Criterion, group_name: &str, sizes: &[usize], make: &dyn 
     g.sample_size(10).warm_up_time(Duration::from_millis(300)).measurement_time(Duration::from_secs(1));
     for &n in sizes {
         let op = make(n);
-        let x = vec_of(op.ncols());
-        let mut y = vec![0.0; op.nrows()];
-        g.bench_with_input(BenchmarkId::from_parameter(op.ncols()), &n, |b, _| b.iter(|| op.apply(1.0, black_box(&x), 0.0, &mut y)));
+        let (rows, cols) = op.shape();
+        let x = vec_of(cols);
+        let mut y = vec![0.0; rows];
+        g.bench_with_input(BenchmarkId::from_parameter(cols), &n, |b, _| b.iter(|| op.apply(1.0, black_box(&x), 0.0, &mut y)));
     }
     g.finish();
 }
