@@ -79,14 +79,25 @@ impl Row {
     pub fn peak_rss_kib(&self) -> Option<u64> {
         self.measurements().iter().filter_map(|m| m.peak_rss_kib).max()
     }
-    /// Whether the case ran and the solver reported success.
+    /// Whether the case ran and the solver reported success in every repeat.
     pub fn success(&self) -> bool {
-        self.first().is_some_and(|m| m.success)
+        !self.measurements().is_empty() && self.measurements().iter().all(|m| m.success)
     }
-    /// The status column: the solver status, or why there is none.
+    /// The status column: the solver status (every distinct status, in order of first
+    /// appearance, when repeats disagree, e.g. one solve finishing just under the time limit and
+    /// the next just over), or why there is none.
     pub fn status(&self) -> String {
         match &self.outcome {
-            Outcome::Measured(v) => v.first().map_or_else(|| "no runs".into(), |m| m.status.clone()),
+            Outcome::Measured(v) if v.is_empty() => "no runs".into(),
+            Outcome::Measured(v) => {
+                let mut distinct: Vec<&str> = Vec::new();
+                for m in v {
+                    if !distinct.contains(&m.status.as_str()) {
+                        distinct.push(&m.status);
+                    }
+                }
+                distinct.join(" / ")
+            }
             Outcome::Skipped(why) => format!("skipped: {why}"),
             Outcome::Crashed(why) => format!("failed: {why}"),
         }
@@ -296,6 +307,12 @@ mod tests {
         assert_eq!(row.la_share(), Some(0.5));
         assert_eq!(row.peak_rss_kib(), Some(30));
         assert!(row.success());
+        let mut late = m(4.0, 10);
+        late.success = false;
+        late.status = "MaxWallTime".into();
+        let mixed = Row { case: case.clone(), outcome: Outcome::Measured(vec![m(3.0, 10), late]) };
+        assert!(!mixed.success());
+        assert_eq!(mixed.status(), "Optimal / MaxWallTime");
         let crashed = Row { case, outcome: Outcome::Crashed("timeout".into()) };
         assert!(!crashed.success() && crashed.status().starts_with("failed"));
     }
