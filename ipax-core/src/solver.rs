@@ -100,6 +100,10 @@ pub trait LinearSolver {
 
     /// Overwrite `rhs` with the solution of `(op + shift·I) x = rhs` for the last factorization.
     fn solve_in_place(&mut self, op: &dyn LinearOperator, rhs: &mut [f64]) -> Result<SolveInfo, LinSolveError>;
+
+    /// Set the relative residual an iterative method stops at (inexact-Newton forcing term).
+    /// Direct solvers ignore it.
+    fn set_relative_tolerance(&mut self, _rtol: f64) {}
 }
 
 impl<S: LinearSolver + ?Sized> LinearSolver for Box<S> {
@@ -117,5 +121,8 @@ impl<S: LinearSolver + ?Sized> LinearSolver for Box<S> {
     }
     fn solve_in_place(&mut self, op: &dyn LinearOperator, rhs: &mut [f64]) -> Result<SolveInfo, LinSolveError> {
         (**self).solve_in_place(op, rhs)
+    }
+    fn set_relative_tolerance(&mut self, rtol: f64) {
+        (**self).set_relative_tolerance(rtol)
     }
 }

@@ -158,6 +158,7 @@ struct CondensedOp<'a, 'b> {
     diag_x: &'b [f64],
     dinv: &'b [f64],
     jt_dinv_j_diag: &'b Option<Vec<f64>>,
+    hess_diag_est: &'b Option<Vec<f64>>,
     scratch: RefCell<Vec<f64>>,
 }
 
@@ -189,7 +190,12 @@ impl LinearOperator for CondensedOp<'_, '_> {
     }
     fn diagonal(&self) -> Option<Vec<f64>> {
         let n = self.diag_x.len();
-        let mut d = self.blocks.hess.diagonal(n).unwrap_or_else(|| vec![0.0; n]);
+        // Without the Hessian's diagonal (matrix-free H·v) a Jacobi preconditioner built from Σ
+        // alone would be harmful; use the probed estimate, or report no diagonal at all.
+        let mut d = match self.blocks.hess.diagonal(n) {
+            Some(d) => d,
+            None => self.hess_diag_est.clone()?,
+        };
         for i in 0..n {
             d[i] += self.diag_x[i];
         }
@@ -235,6 +241,8 @@ pub struct KktSolver {
     pub max_refinement_steps: usize,
     pub residual_ratio_max: f64,
     pub last_inertia: Option<Inertia>,
+    base_residual_ratio: Option<f64>,
+    hess_diag_est: Option<Vec<f64>>,
 }
 
 /// Sherman–Morrison–Woodbury data for `K = K0 + U M Uᵀ`, `U = [W; 0]`:
@@ -266,6 +274,8 @@ impl KktSolver {
             max_refinement_steps: 10,
             residual_ratio_max: 1e-10,
             last_inertia: None,
+            base_residual_ratio: None,
+            hess_diag_est: None,
         }
     }
 
@@ -287,6 +297,25 @@ impl KktSolver {
         };
         self.jac_t = blocks.jac.triplets();
         self.jac_t_stale = false;
+        self.hess_diag_est = None;
+        if self.route == KktRoute::Condensed
+            && !self.solver.capabilities().is_direct
+            && let HessianTerm::Exact(op) = &blocks.hess
+            && op.diagonal().is_none()
+        {
+            self.hess_diag_est = Some(estimate_diagonal(*op, 8));
+        }
+    }
+
+    /// Inexact-Newton forcing term for iterative solvers: stop Krylov iterations (and refinement)
+    /// at relative residual `rtol` (Dembo, Eisenstat & Steihaug 1982). Direct solvers ignore it.
+    pub fn set_inexact_tolerance(&mut self, rtol: f64) {
+        if self.solver.capabilities().is_direct {
+            return;
+        }
+        let base = *self.base_residual_ratio.get_or_insert(self.residual_ratio_max);
+        self.solver.set_relative_tolerance(rtol);
+        self.residual_ratio_max = base.max(rtol);
     }
 
     /// Numeric factorization with perturbations `δ_w`, `δ_c`, classified for inertia correction.
@@ -417,6 +446,7 @@ impl KktSolver {
             diag_x: &self.diag_x,
             dinv: &self.d_hat,
             jt_dinv_j_diag: &self.jt_dinv_j_diag,
+            hess_diag_est: &self.hess_diag_est,
             scratch: RefCell::new(vec![0.0; m]),
         };
         if self.assembly.is_none() {
@@ -470,6 +500,7 @@ impl KktSolver {
                     diag_x: &self.diag_x,
                     dinv: &self.d_hat,
                     jt_dinv_j_diag: &self.jt_dinv_j_diag,
+                    hess_diag_est: &self.hess_diag_est,
                     scratch: RefCell::new(vec![0.0; m]),
                 };
                 let info = self.solver.solve_in_place(&op, a)?;
@@ -511,4 +542,31 @@ impl KktSolver {
         }
         Ok(SolveStats { residual, iterations: iters })
     }
+}
+
+/// A constant stand-in for `diag(H)` when only `H·v` is available: the mean diagonal
+/// `tr(H)/n`, estimated from `k` Rademacher probes (Hutchinson 1990: `E[vᵀHv] = tr H`).
+///
+/// Per-entry probe estimates are too noisy to precondition with (they break the clustered
+/// spectra CG exploits); the mean is accurate, and `mean + Σ` still captures the barrier terms
+/// that make the condensed system badly scaled.
+fn estimate_diagonal(op: &dyn LinearOperator, k: usize) -> Vec<f64> {
+    let n = op.shape().0;
+    let mut v = vec![0.0; n];
+    let mut hv = vec![0.0; n];
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut trace = 0.0;
+    for _ in 0..k {
+        for vi in v.iter_mut() {
+            // xorshift64*: a deterministic sign per entry.
+            state ^= state >> 12;
+            state ^= state << 25;
+            state ^= state >> 27;
+            *vi = if state.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 63 == 0 { 1.0 } else { -1.0 };
+        }
+        op.apply(1.0, &v, 0.0, &mut hv);
+        trace += vec_ops::dot(&v, &hv);
+    }
+    let mean = (trace / (k * n.max(1)) as f64).max(0.0);
+    vec![mean; n]
 }

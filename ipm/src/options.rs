@@ -160,7 +160,7 @@ pub struct Options {
     pub l1_armijo: f64,
     pub krylov_rtol: f64,
     pub krylov_max_iter: usize,
-    pub square_problem_as_feasibility: bool,
+    pub krylov_max_forcing: f64,
 }
 
 impl Default for Options {
@@ -240,7 +240,7 @@ impl Default for Options {
             l1_armijo: 1e-4,
             krylov_rtol: 1e-10,
             krylov_max_iter: 0,
-            square_problem_as_feasibility: true,
+            krylov_max_forcing: 0.0,
         }
     }
 }
@@ -329,7 +329,7 @@ pub const OPTION_TABLE: &[(&str, OptionKind, &str)] = &[
     ("l1_armijo", OptionKind::Number, "ℓ₁ merit: Armijo constant"),
     ("krylov_rtol", OptionKind::Number, "Krylov relative tolerance"),
     ("krylov_max_iter", OptionKind::Integer, "Krylov iteration cap (0 = automatic)"),
-    ("square_problem_as_feasibility", OptionKind::Choice(&["yes", "no"]), "solve over-determined systems as feasibility problems"),
+    ("krylov_max_forcing", OptionKind::Number, "inexact Newton: largest Krylov forcing term (0 = exact solves)"),
 ];
 
 impl Options {
@@ -446,6 +446,9 @@ impl Options {
             "l1_penalty_margin" => self.l1_penalty_margin = positive(v)?,
             "l1_armijo" => self.l1_armijo = unit_open(v)?,
             "krylov_rtol" => self.krylov_rtol = positive(v)?,
+            "krylov_max_forcing" => {
+                self.krylov_max_forcing = if (0.0..1.0).contains(&v) { v } else { return Err("a number in [0, 1)".into()) }
+            }
             _ => unreachable!("option table and setter disagree on {name}"),
         }
         Ok(())
@@ -511,7 +514,6 @@ impl Options {
             "honor_original_bounds" => self.honor_original_bounds = yes,
             "warm_start_init_point" => self.warm_start_init_point = yes,
             "start_with_resto" => self.start_with_resto = yes,
-            "square_problem_as_feasibility" => self.square_problem_as_feasibility = yes,
             _ => unreachable!("option table and setter disagree on {name}"),
         }
     }

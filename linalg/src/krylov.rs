@@ -174,6 +174,9 @@ impl Cg {
 }
 
 impl LinearSolver for Cg {
+    fn set_relative_tolerance(&mut self, rtol: f64) {
+        self.state.params.rtol = rtol;
+    }
     fn name(&self) -> &'static str {
         "cg"
     }
@@ -286,6 +289,9 @@ impl Minres {
 }
 
 impl LinearSolver for Minres {
+    fn set_relative_tolerance(&mut self, rtol: f64) {
+        self.state.params.rtol = rtol;
+    }
     fn name(&self) -> &'static str {
         "minres"
     }
