@@ -132,6 +132,7 @@ def ratio(ipax_it, ipopt_it):
 
 
 def fmt_obj(v):
+    """An objective value with 8 significant digits; a dash when the run gave none."""
     return "—" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.8g}"
 
 
