@@ -151,7 +151,8 @@ fn merge(cli: &Cli) -> Result<(), BenchError> {
         lists.push(report::rows_from_json(&doc)?);
         sources.push(json!({ "file": path.display().to_string(), "meta": doc.get("meta") }));
     }
-    let rows = report::merge_rows(lists);
+    let mut rows = report::merge_rows(lists);
+    report::sort_rows(&mut rows);
     write_outputs(&rows, &cli.out, json!({ "merged_from": sources }))
 }
 

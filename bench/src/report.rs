@@ -144,6 +144,20 @@ pub fn merge_rows(lists: Vec<Vec<Row>>) -> Vec<Row> {
     out
 }
 
+/// Order rows for reading: by problem (in order of first appearance), then route, Hessian and
+/// size, so each family's scaling runs sit together.
+pub fn sort_rows(rows: &mut [Row]) {
+    let mut order: Vec<String> = Vec::new();
+    for r in rows.iter() {
+        let l = r.case.source.label();
+        if !order.contains(&l) {
+            order.push(l);
+        }
+    }
+    let pos = |r: &Row| order.iter().position(|l| *l == r.case.source.label()).unwrap_or(usize::MAX);
+    rows.sort_by_key(|r| (pos(r), r.case.route, r.case.hessian, r.case.requested_n));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,7 +231,15 @@ mod tests {
         assert_eq!(rows_from_json(&json(std::slice::from_ref(&nl), Value::Null)).unwrap(), vec![nl.clone()]);
         // The crashed row is replaced by the later measured one for the same case.
         let merged = merge_rows(vec![vec![rows[1].clone(), nl.clone()], vec![rows[0].clone()]]);
-        assert_eq!(merged, vec![rows[0].clone(), nl]);
+        assert_eq!(merged, vec![rows[0].clone(), nl.clone()]);
         assert!(rows_from_json(&json!({"cases": [{"problem": "x"}]})).is_err());
+        // Sorting groups by problem (first appearance), then route and size.
+        let mut big = rows[0].clone();
+        big.case.requested_n = Some(100_000);
+        let mut cg = rows[0].clone();
+        cg.case.route = Route::CondensedCg;
+        let mut v = vec![cg.clone(), nl.clone(), big.clone(), rows[0].clone()];
+        sort_rows(&mut v);
+        assert_eq!(v, vec![rows[0].clone(), big, cg, nl]);
     }
 }
