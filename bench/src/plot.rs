@@ -13,8 +13,11 @@ use crate::runner::Row;
 pub struct Series {
     /// Legend label.
     pub label: String,
-    /// `(n, seconds)` points, all positive.
+    /// `(n, seconds)` points of successful cases, all positive.
     pub points: Vec<(f64, f64)>,
+    /// Sizes `n` at which the case failed (non-success status, crash or timeout): drawn as `×`
+    /// on the top edge of the plot and listed in the legend, so a line that stops early says why.
+    pub failed: Vec<f64>,
 }
 
 /// Least-squares slope of `log10 y` against `log10 x`; `None` with fewer than two distinct `x`
@@ -33,23 +36,53 @@ pub fn loglog_slope(points: &[(f64, f64)]) -> Option<f64> {
     (sxx > 1e-12).then(|| sxy / sxx)
 }
 
-/// The series of one family: successful rows grouped by route and Hessian, sorted by n.
+/// The series of one family: rows grouped by route and Hessian, sorted by n; successful rows
+/// become points, failed ones (skipped rows excluded) go to [`Series::failed`].
 pub fn family_series(rows: &[Row], family: &str) -> Vec<Series> {
-    let mut groups: BTreeMap<(crate::cases::Route, crate::cases::Hessian), Vec<(f64, f64)>> = BTreeMap::new();
-    for r in rows.iter().filter(|r| r.case.source.family() == Some(family) && r.success()) {
-        if let (Some(m), Some(t)) = (r.first(), r.median_time())
-            && t > 0.0
-        {
-            groups.entry((r.case.route, r.case.hessian)).or_default().push((m.n as f64, t));
+    type Group = (Vec<(f64, f64)>, Vec<f64>);
+    let mut groups: BTreeMap<(crate::cases::Route, crate::cases::Hessian), Group> = BTreeMap::new();
+    for r in rows.iter().filter(|r| r.case.source.family() == Some(family)) {
+        let g = groups.entry((r.case.route, r.case.hessian)).or_default();
+        match (r.success(), r.first(), r.median_time()) {
+            (true, Some(m), Some(t)) if t > 0.0 => g.0.push((m.n as f64, t)),
+            _ if matches!(r.outcome, crate::runner::Outcome::Skipped(_)) => {}
+            _ => {
+                let n = r.first().map(|m| m.n).or(r.case.requested_n);
+                if let Some(n) = n {
+                    g.1.push(n as f64);
+                }
+            }
         }
     }
     groups
         .into_iter()
-        .map(|((route, hess), mut points)| {
+        .filter(|(_, (p, f))| !(p.is_empty() && f.is_empty()))
+        .map(|((route, hess), (mut points, mut failed))| {
             points.sort_by(|a, b| a.0.total_cmp(&b.0));
-            Series { label: format!("{route} / {hess}"), points }
+            failed.sort_by(f64::total_cmp);
+            Series { label: format!("{route} / {hess}"), points, failed }
         })
         .collect()
+}
+
+/// `10` followed by the exponent in Unicode superscript digits (renders the same everywhere,
+/// unlike a shifted `<tspan>`).
+fn decade_label(d: i32) -> String {
+    const SUP: [char; 10] = ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'];
+    let mut s = String::from("10");
+    if d < 0 {
+        s.push('⁻');
+    }
+    for c in d.unsigned_abs().to_string().chars() {
+        s.push(SUP[c.to_digit(10).unwrap_or(0) as usize]);
+    }
+    s
+}
+
+/// A size as `1e5`-style text when it is a power of ten, else the plain integer.
+fn fmt_n(n: f64) -> String {
+    let l = n.log10();
+    if (l - l.round()).abs() < 1e-9 { format!("1e{}", l.round() as i32) } else { format!("{}", n.round() as u64) }
 }
 
 const COLORS: [&str; 6] = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"];
@@ -61,8 +94,8 @@ fn escape(s: &str) -> String {
 /// A log-log SVG plot (`x`: number of variables, `y`: seconds) of `series`, titled `title`.
 /// Empty series are left out; with no points at all the plot shows axes and a note.
 pub fn svg_loglog(title: &str, series: &[Series]) -> String {
-    let (w, h) = (720.0, 480.0);
-    let (left, right, top, bottom) = (80.0, 250.0, 40.0, 60.0);
+    let (w, h) = (760.0, 480.0);
+    let (left, right, top, bottom) = (80.0, 290.0, 40.0, 60.0);
     let (pw, ph) = (w - left - right, h - top - bottom);
     let all: Vec<(f64, f64)> = series.iter().flat_map(|s| s.points.iter().copied()).filter(|&(x, y)| x > 0.0 && y > 0.0).collect();
     // Axis ranges snap to whole decades so every major tick is a power of ten.
@@ -75,7 +108,8 @@ pub fn svg_loglog(title: &str, series: &[Series]) -> String {
             (0.0, 1.0)
         }
     };
-    let (x0, x1) = range(&mut all.iter().map(|p| p.0));
+    let failed_n = series.iter().flat_map(|s| s.failed.iter().copied()).filter(|&n| n > 0.0);
+    let (x0, x1) = range(&mut all.iter().map(|p| p.0).chain(failed_n));
     let (y0, y1) = range(&mut all.iter().map(|p| p.1));
     let px = |x: f64| left + (x.log10() - x0) / (x1 - x0) * pw;
     let py = |y: f64| top + ph - (y.log10() - y0) / (y1 - y0) * ph;
@@ -99,14 +133,14 @@ pub fn svg_loglog(title: &str, series: &[Series]) -> String {
                     let _ = writeln!(s, r#"<line x1="{x:.1}" y1="{top}" x2="{x:.1}" y2="{}" stroke="{color}"/>"#, top + ph);
                     let _ = writeln!(s, r#"<line x1="{x:.1}" y1="{}" x2="{x:.1}" y2="{}" stroke="black"/>"#, top + ph, top + ph + len);
                     if major {
-                        let _ = writeln!(s, r#"<text x="{x:.1}" y="{}" text-anchor="middle">10<tspan dy="-6" font-size="9">{d}</tspan></text>"#, top + ph + 20.0);
+                        let _ = writeln!(s, r#"<text x="{x:.1}" y="{}" text-anchor="middle">{}</text>"#, top + ph + 20.0, decade_label(d));
                     }
                 } else {
                     let y = py(v);
                     let _ = writeln!(s, r#"<line x1="{left}" y1="{y:.1}" x2="{}" y2="{y:.1}" stroke="{color}"/>"#, left + pw);
                     let _ = writeln!(s, r#"<line x1="{}" y1="{y:.1}" x2="{left}" y2="{y:.1}" stroke="black"/>"#, left - len);
                     if major {
-                        let _ = writeln!(s, r#"<text x="{}" y="{:.1}" text-anchor="end">10<tspan dy="-6" font-size="9">{d}</tspan></text>"#, left - 8.0, y + 4.0);
+                        let _ = writeln!(s, r#"<text x="{}" y="{:.1}" text-anchor="end">{}</text>"#, left - 8.0, y + 4.0, decade_label(d));
                     }
                 }
             }
@@ -119,7 +153,7 @@ pub fn svg_loglog(title: &str, series: &[Series]) -> String {
         let _ = writeln!(s, r#"<text x="{}" y="{}" text-anchor="middle">no successful runs</text>"#, left + pw / 2.0, top + ph / 2.0);
     }
     let mut legend_y = top + 10.0;
-    for (i, ser) in series.iter().filter(|s| !s.points.is_empty()).enumerate() {
+    for (i, ser) in series.iter().filter(|s| !(s.points.is_empty() && s.failed.is_empty())).enumerate() {
         let color = COLORS[i % COLORS.len()];
         let pts: Vec<String> = ser.points.iter().map(|&(x, y)| format!("{:.1},{:.1}", px(x), py(y))).collect();
         let _ = writeln!(s, r#"<polyline points="{}" fill="none" stroke="{color}" stroke-width="2"/>"#, pts.join(" "));
@@ -132,6 +166,19 @@ pub fn svg_loglog(title: &str, series: &[Series]) -> String {
         let _ = writeln!(s, r#"<circle cx="{}" cy="{legend_y}" r="4" fill="{color}"/>"#, lx + 12.0);
         let _ = writeln!(s, r#"<text x="{}" y="{}">{} ({slope})</text>"#, lx + 30.0, legend_y + 4.0, escape(&ser.label));
         legend_y += 20.0;
+        if !ser.failed.is_empty() {
+            for &n in &ser.failed {
+                let (x, y) = (px(n), top);
+                let _ = writeln!(
+                    s,
+                    r#"<path d="M{:.1},{:.1}L{:.1},{:.1}M{:.1},{:.1}L{:.1},{:.1}" stroke="{color}" stroke-width="2.5"/>"#,
+                    x - 5.0, y - 5.0, x + 5.0, y + 5.0, x - 5.0, y + 5.0, x + 5.0, y - 5.0
+                );
+            }
+            let list: Vec<String> = ser.failed.iter().map(|&n| fmt_n(n)).collect();
+            let _ = writeln!(s, r#"<text x="{}" y="{}" font-size="10">× failed at n = {}</text>"#, lx + 30.0, legend_y, list.join(", "));
+            legend_y += 18.0;
+        }
     }
     s.push_str("</svg>\n");
     s
@@ -151,9 +198,9 @@ mod tests {
 
     #[test]
     fn svg_has_one_polyline_per_series_and_slopes_in_the_legend() {
-        let a = Series { label: "augmented / exact".into(), points: vec![(1e3, 0.01), (1e4, 0.1), (1e5, 1.0)] };
-        let b = Series { label: "condensed-cg <mf>".into(), points: vec![(1e3, 0.02), (1e6, 20.0)] };
-        let svg = svg_loglog("obstacle", &[a, b, Series { label: "empty".into(), points: vec![] }]);
+        let a = Series { label: "augmented / exact".into(), points: vec![(1e3, 0.01), (1e4, 0.1), (1e5, 1.0)], failed: vec![] };
+        let b = Series { label: "condensed-cg <mf>".into(), points: vec![(1e3, 0.02), (1e6, 20.0)], failed: vec![] };
+        let svg = svg_loglog("obstacle", &[a, b, Series { label: "empty".into(), points: vec![], failed: vec![] }]);
         assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
         assert_eq!(svg.matches("<polyline").count(), 2);
         assert_eq!(svg.matches("<circle").count(), 5 + 2, "markers plus legend markers");
@@ -161,9 +208,64 @@ mod tests {
         assert!(svg.contains("condensed-cg &lt;mf&gt; (slope 1.00)"));
         assert!(!svg.contains("empty ("));
         // x axis spans 10³..10⁶: decade labels 3 to 6 present.
-        for d in 3..=6 {
-            assert!(svg.contains(&format!(r#"font-size="9">{d}</tspan>"#)));
+        for label in ["10³", "10⁴", "10⁵", "10⁶"] {
+            assert!(svg.contains(&format!(">{label}</text>")), "{label}");
         }
+    }
+
+    #[test]
+    fn decade_labels_use_superscripts() {
+        assert_eq!(decade_label(-3), "10⁻³");
+        assert_eq!(decade_label(12), "10¹²");
+        assert_eq!(fmt_n(1e6), "1e6");
+        assert_eq!(fmt_n(99856.0), "99856");
+    }
+
+    #[test]
+    fn failures_are_marked_and_listed() {
+        let s = Series { label: "condensed-cg / exact".into(), points: vec![(1e3, 1.0), (1e4, 80.0)], failed: vec![1e5, 1e6] };
+        let svg = svg_loglog("obstacle", &[s]);
+        assert!(svg.contains("× failed at n = 1e5, 1e6"));
+        assert_eq!(svg.matches("<path").count(), 2);
+        assert!(svg.contains(">10⁶</text>"), "x range extends to the failed sizes");
+    }
+
+    #[test]
+    fn family_series_splits_successes_and_failures() {
+        use crate::cases::{Case, Hessian, Route, Source};
+        use crate::measure::Measurement;
+        use crate::runner::Outcome;
+        let case = |n: usize, route: Route| Case {
+            source: Source::Registry { name: "obstacle".into(), size: Some(n) },
+            requested_n: Some(n),
+            route,
+            hessian: Hessian::Exact,
+        };
+        let meas = |n: usize, ok: bool| Measurement {
+            n,
+            m: 0,
+            status: if ok { "Optimal".into() } else { "MaxWallTime".into() },
+            success: ok,
+            iterations: 3,
+            objective: 0.0,
+            constraint_violation: 0.0,
+            time_total: 0.1,
+            time_function_evaluations: 0.0,
+            time_linear_algebra: 0.05,
+            time_setup: 0.0,
+            peak_rss_kib: None,
+        };
+        let rows = vec![
+            Row { case: case(100, Route::Augmented), outcome: Outcome::Measured(vec![meas(100, true)]) },
+            Row { case: case(1000, Route::Augmented), outcome: Outcome::Measured(vec![meas(1000, false)]) },
+            Row { case: case(10_000, Route::Augmented), outcome: Outcome::Crashed("timed out".into()) },
+            Row { case: case(100, Route::CondensedDense), outcome: Outcome::Skipped("n > 5".into()) },
+        ];
+        let series = family_series(&rows, "obstacle");
+        assert_eq!(series.len(), 1, "skipped-only group left out");
+        assert_eq!(series[0].points, vec![(100.0, 0.1)]);
+        assert_eq!(series[0].failed, vec![1000.0, 10_000.0]);
+        assert!(family_series(&rows, "bratu").is_empty());
     }
 
     #[test]
