@@ -15,8 +15,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 fn options(pairs: &[(&str, &str)]) -> ipax::Options {
-    let mut o = ipax::Options::default();
-    o.print_level = 0;
+    let mut o = ipax::Options { print_level: 0, ..ipax::Options::default() };
     for (k, v) in pairs {
         o.set(k, v).expect("valid benchmark option");
     }

@@ -120,11 +120,12 @@ pub enum Source {
 }
 
 impl Source {
-    /// Short display name (registry name or file stem).
+    /// Short display name (registry name, or the file name of an `.nl` model, extension kept
+    /// so `hs071.nl` is not confused with the registry's `hs071`).
     pub fn label(&self) -> String {
         match self {
             Source::Registry { name, .. } => name.clone(),
-            Source::Nl(p) => p.file_stem().map_or_else(|| p.display().to_string(), |s| s.to_string_lossy().into_owned()),
+            Source::Nl(p) => p.file_name().map_or_else(|| p.display().to_string(), |s| s.to_string_lossy().into_owned()),
         }
     }
     /// The family name used to group plots: the registry name of a scalable problem, else `None`.
@@ -152,7 +153,7 @@ pub struct Case {
 /// Parse a size such as `1e5`, `100000` or `2.5e4` into a positive integer.
 pub fn parse_size(s: &str) -> Result<usize, BenchError> {
     let v: f64 = s.trim().parse().map_err(|_| BenchError::Parse(format!("invalid size '{s}'")))?;
-    if !(v.is_finite() && v >= 1.0 && v <= 1e12) {
+    if !(v.is_finite() && (1.0..=1e12).contains(&v)) {
         return Err(BenchError::Parse(format!("size '{s}' must be between 1 and 1e12")));
     }
     Ok(v.round() as usize)
@@ -282,6 +283,9 @@ mod tests {
         assert_eq!(cases[0].source, Source::Registry { name: "obstacle".into(), size: Some(32) });
         assert_eq!(cases[4].source, Source::Registry { name: "hs071".into(), size: None });
         assert_eq!(cases[4].source.family(), None);
+        let nl = build_cases(&[], &[PathBuf::from("models/hs071.nl")], &[1000], &[Route::Augmented], &[Hessian::Exact, Hessian::Lbfgs]);
+        assert_eq!(nl.len(), 2);
+        assert_eq!((nl[0].source.label(), nl[0].requested_n), ("hs071.nl".to_string(), None));
     }
 
     #[test]

@@ -102,8 +102,7 @@ pub fn parse_vm_hwm(status: &str) -> Option<u64> {
 /// Build the case's problem and solve it once with `extra` options (`key=value`, applied after the
 /// route's own options, so they can override them).
 pub fn run_case(case: &Case, extra: &[(String, String)]) -> Result<Measurement, BenchError> {
-    let mut options = ipax::Options::default();
-    options.print_level = 0;
+    let mut options = ipax::Options { print_level: 0, ..ipax::Options::default() };
     let mut set = |k: &str, v: &str| options.set(k, v).map_err(|e| BenchError::Option(format!("{k}={v}: {e}")));
     set("tol", "1e-8")?;
     for (k, v) in case.route.options() {
