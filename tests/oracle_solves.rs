@@ -26,6 +26,7 @@ const KNOWN_FAILURES: &[(&str, &str, &str, &str)] = &[
     ("licq_fail", "condensed", "*", "LICQ fails at x*: the condensed regularization limits accuracy to √tol"),
     ("powell_badly_scaled", "*", "limited-memory", "L-BFGS stalls on the badly scaled problem"),
     ("brown_badly_scaled", "*", "limited-memory", "L-BFGS stalls on the badly scaled problem"),
+    ("hs116", "condensed", "limited-memory", "L-BFGS stalls near the degenerate vertex (inf_du stays ~2e3); the augmented L-BFGS run solves it"),
     ("jennrich_sampson", "*", "limited-memory", "first L-BFGS step (B₀ = I) jumps to the flat region at −∞ (f = 2020)"),
 ];
 

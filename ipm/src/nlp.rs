@@ -119,8 +119,10 @@ impl<'p> Nlp<'p> {
         // Inequality constraint bounds are relaxed too (100× less than variable bounds, which are
         // projected back at the end while constraints cannot be); equalities stay exact.
         let (c_l_orig, c_u_orig) = (cl.clone(), cu.clone());
+        // Capped at 1e-9 absolute, so the reported violation of the original bounds stays below
+        // 1e-9 even for bounds of size 1e6 (a relative relaxation would allow 1e-4 there).
         let relax = |b: f64, sign: f64| {
-            if b.is_finite() { b + sign * 1e-2 * opts.bound_relax_factor * b.abs().max(1.0) } else { b }
+            if b.is_finite() { b + sign * (1e-2 * opts.bound_relax_factor * b.abs().max(1.0)).min(1e-9) } else { b }
         };
         for i in 0..m {
             if cl[i] != cu[i] {
