@@ -16,7 +16,7 @@
 use std::cell::RefCell;
 
 use ipax_core::{
-    CscMatrix, CscStorage, DynamicRegularization, Inertia, LinSolveError, LinearOperator, LinearSolver, LowRankParts,
+    CscMatrix, CscStorage, Inertia, LinSolveError, LinearOperator, LinearSolver, LowRankParts,
     Regularization, Triplets, operator::scale_output, vec_ops,
 };
 
@@ -376,15 +376,23 @@ impl KktSolver {
         if !vec_ops::all_finite(&asm.matrix.values) {
             return Err(LinSolveError::NonFinite("KKT matrix"));
         }
-        let mut signs = vec![1i8; n + m];
-        signs[n..].iter_mut().for_each(|s| *s = -1);
-        let reg = Regularization { shift: 0.0, dynamic: Some(DynamicRegularization { signs, delta: 1e-14, epsilon: 1e-14 }) };
-        let info = match self.solver.factor(&asm.matrix, &reg) {
+        // No dynamic pivot regularization: it would replace wrong-signed pivots and hide an
+        // indefinite Hessian from the inertia test. A zero pivot is reported as singular and the
+        // inertia correction sets δ_c > 0, after which the matrix is quasi-definite whenever the
+        // (1,1) block is positive definite (Vanderbei 1995), so unpivoted LDLᵀ is safe.
+        let info = match self.solver.factor(&asm.matrix, &Regularization::none()) {
             Ok(info) => info,
             Err(LinSolveError::Singular { .. }) => return Ok(FactorStatus::Singular),
             Err(e) => return Err(e),
         };
         self.last_inertia = info.inertia;
+        // A pivot replaced by dynamic regularization had the wrong sign or was (near) zero: the
+        // factor is of a different matrix, and its inertia says nothing about the real one
+        // (an indefinite Hessian would pass unnoticed). Treat it as a failed inertia test:
+        // "singular" when constraints exist (δ_c first), wrong inertia otherwise.
+        if info.regularized_pivots > 0 {
+            return Ok(if m > 0 { FactorStatus::Singular } else { FactorStatus::WrongInertia });
+        }
         let status = match info.inertia {
             Some(i) if i.is(n, m) => FactorStatus::Ok,
             Some(i) if i.zero > 0 || i.negative < m => FactorStatus::Singular,
