@@ -743,8 +743,9 @@ impl<'a, 'p> Ipm<'a, 'p> {
                     let min_c = self.min_complementarity();
                     let xi = (min_c / avg).clamp(0.0, 1.0);
                     let sigma = 0.1 * (0.05 * (1.0 - xi) / xi.max(1e-300)).min(2.0).powi(3);
-                    self.mu = (sigma * avg).clamp(mu_final.min(o.mu_min.max(o.tol / 10.0)), o.mu_max);
-                    self.mu = self.mu.max(mu_final);
+                    // The LOQO value may exceed the current μ when complementarity is uneven; an
+                    // increase throws away progress towards centrality, so μ never grows here.
+                    self.mu = (sigma * avg).min(old).clamp(mu_final, o.mu_max);
                 } else {
                     self.mu = mu_final;
                 }
