@@ -226,6 +226,19 @@ impl<'a> CscRef<'a> {
         t
     }
 
+    /// Stored entries on or below the diagonal (`row >= col`), as triplets.
+    pub fn to_lower_triplets(&self) -> Triplets {
+        let mut t = Triplets::new(self.nrows, self.ncols);
+        for j in 0..self.ncols {
+            for p in self.col_ptr[j]..self.col_ptr[j + 1] {
+                if self.row_idx[p] >= j {
+                    t.push(self.row_idx[p], j, self.values[p]);
+                }
+            }
+        }
+        t
+    }
+
     /// The diagonal entries.
     pub fn diagonal(&self) -> Vec<f64> {
         let mut d = vec![0.0; self.nrows.min(self.ncols)];
@@ -260,15 +273,7 @@ impl LinearOperator for CscMatrix {
         Some(self.as_ref().to_triplets())
     }
     fn lower_triplets(&self) -> Option<Triplets> {
-        let mut t = Triplets::new(self.nrows, self.ncols);
-        for j in 0..self.ncols {
-            for p in self.col_ptr[j]..self.col_ptr[j + 1] {
-                if self.row_idx[p] >= j {
-                    t.push(self.row_idx[p], j, self.values[p]);
-                }
-            }
-        }
-        Some(t)
+        Some(self.as_ref().to_lower_triplets())
     }
     fn csc(&self) -> Option<CscRef<'_>> {
         Some(self.as_ref())

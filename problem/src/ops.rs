@@ -77,15 +77,7 @@ impl LinearOperator for PatternMatrix<'_> {
         Some(self.view().to_triplets())
     }
     fn lower_triplets(&self) -> Option<Triplets> {
-        let mut t = Triplets::new(self.nrows, self.ncols);
-        for j in 0..self.ncols {
-            for p in self.col_ptr[j]..self.col_ptr[j + 1] {
-                if self.row_idx[p] >= j {
-                    t.push(self.row_idx[p], j, self.values[p]);
-                }
-            }
-        }
-        Some(t)
+        Some(self.view().to_lower_triplets())
     }
     fn csc(&self) -> Option<CscRef<'_>> {
         Some(self.view())
