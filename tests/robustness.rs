@@ -246,3 +246,23 @@ fn matrix_free_problem_uses_the_condensed_krylov_route() {
     assert!(r.message.contains("Condensed") && r.message.contains("cg"), "{}", r.message);
     assert!(r.objective.abs() < 1e-10);
 }
+
+/// HS27 on the condensed route shortens its steps for many consecutive iterations: the watchdog
+/// must fire (unchecked full steps, tag `w`), and the solve must still end at the optimum.
+#[test]
+fn watchdog_fires_after_repeated_step_shortening() {
+    let p = ipax_testing::get("hs027", None).unwrap();
+    let mut tags = Vec::new();
+    let mut obs = |v: &ipax::IterationView<'_>| {
+        if v.checkpoint == Checkpoint::AfterStep {
+            tags.push(v.tag.to_string());
+        }
+        ObserverAction::Continue
+    };
+    let mut o = quiet();
+    o.set("kkt_route", "condensed").unwrap();
+    let r = ipax::Solver::new(o).with_observer(&mut obs).solve(p.as_ref());
+    assert_eq!(r.status, SolveStatus::Optimal);
+    assert!((r.objective - 0.04).abs() < 1e-8);
+    assert!(tags.iter().any(|t| t == "w"), "watchdog never fired: {tags:?}");
+}

@@ -145,6 +145,24 @@ pub(crate) struct Ipm<'a, 'p> {
     tiny_steps: usize,
     rho: f64,
     last: IterStats,
+    /// Consecutive iterations whose line search shortened the step (for the watchdog).
+    shortened: usize,
+    watchdog: Option<Watchdog>,
+}
+
+/// Saved state of a watchdog (W&B 2006 §3.2): the iterate and direction to return to if the
+/// unchecked full steps do not lead to an acceptable point.
+struct Watchdog {
+    pt: Point,
+    y: Vec<f64>,
+    zl: Vec<f64>,
+    zu: Vec<f64>,
+    dir: Direction,
+    theta: f64,
+    phi: f64,
+    gd: f64,
+    alpha: f64,
+    trials: usize,
 }
 
 #[derive(Default, Clone, Copy)]
@@ -227,6 +245,8 @@ impl<'a, 'p> Ipm<'a, 'p> {
             tiny_steps: 0,
             rho: 0.0,
             last: IterStats::default(),
+            shortened: 0,
+            watchdog: None,
         }
     }
 
@@ -615,8 +635,12 @@ impl<'a, 'p> Ipm<'a, 'p> {
                 return Outcome::Status(SolveStatus::UserStop);
             }
             // --- step ---
+            let mut dir = dir;
             let step = match self.opts.line_search {
-                LineSearchKind::Filter => self.filter_line_search(&dir),
+                LineSearchKind::Filter => match self.filter_step_with_watchdog(&mut dir) {
+                    Ok(step) => step,
+                    Err(status) => return Outcome::Status(status),
+                },
                 LineSearchKind::L1Merit => self.l1_merit_line_search(&dir),
             };
             let (trial, alpha) = match step {
@@ -776,6 +800,9 @@ impl<'a, 'p> Ipm<'a, 'p> {
             self.tau = (1.0 - self.mu).max(o.tau_min);
             self.filter.clear();
             self.tiny_steps = 0;
+            // The watchdog's reference values belong to the old barrier problem.
+            self.watchdog = None;
+            self.shortened = 0;
         }
     }
 
@@ -820,6 +847,7 @@ pub(crate) fn push_one(v: &mut f64, lo: f64, up: f64, k1: f64, k2: f64) {
 }
 
 /// A search direction over w = (x, s), y and the bound multipliers.
+#[derive(Clone)]
 pub(crate) struct Direction {
     pub dw: Vec<f64>,
     pub dy: Vec<f64>,
@@ -1101,6 +1129,72 @@ impl<'a, 'p> Ipm<'a, 'p> {
                 return StepResult::NeedRestoration;
             }
         }
+    }
+
+    /// The filter line search with Ipopt's watchdog (W&B 2006 §3.2): after
+    /// `watchdog_shortened_iter_trigger` consecutive shortened steps, take full steps unchecked for
+    /// up to `watchdog_trial_iter_max` iterations; keep them if one becomes acceptable with respect to
+    /// the saved point, otherwise return to the saved point and backtrack along its direction.
+    /// This escapes the step-shortening that curved constraints cause (the Maratos effect) when the
+    /// second-order correction does not.
+    fn filter_step_with_watchdog(&mut self, dir: &mut Direction) -> Result<StepResult, SolveStatus> {
+        let o = self.opts;
+        if self.watchdog.is_none()
+            && o.watchdog_shortened_iter_trigger > 0
+            && o.watchdog_trial_iter_max > 0
+            && self.shortened >= o.watchdog_shortened_iter_trigger
+            && !self.is_tiny(dir)
+        {
+            let gphi = self.grad_phi(&self.pt, self.mu);
+            self.watchdog = Some(Watchdog {
+                pt: self.pt.clone(),
+                y: self.y.clone(),
+                zl: self.zl.clone(),
+                zu: self.zu.clone(),
+                dir: dir.clone(),
+                theta: self.theta(&self.pt),
+                phi: self.phi(&self.pt, self.mu),
+                gd: vec_ops::dot(&gphi, &dir.dw),
+                alpha: self.max_primal_step(&self.pt, &dir.dw),
+                trials: 0,
+            });
+            self.shortened = 0;
+        }
+        if let Some(mut wd) = self.watchdog.take() {
+            let a = self.max_primal_step(&self.pt, &dir.dw);
+            if let Ok(trial) = self.trial_point(dir, a) {
+                let (th, ph) = (self.theta(&trial), self.phi(&trial, self.mu));
+                let ok = th.is_finite() && ph.is_finite();
+                if ok && wd.trials > 0 && self.acceptable(wd.theta, wd.phi, wd.gd, wd.alpha, th, ph).is_some() {
+                    self.last.ls = 1;
+                    self.last.tag = "W";
+                    return Ok(StepResult::Accepted(trial, a));
+                }
+                if ok && wd.trials < o.watchdog_trial_iter_max {
+                    wd.trials += 1;
+                    self.watchdog = Some(wd);
+                    self.last.ls = 1;
+                    self.last.tag = "w";
+                    return Ok(StepResult::Accepted(trial, a));
+                }
+            }
+            // The watchdog failed: back to the saved point, backtrack along its direction.
+            self.pt = wd.pt;
+            self.y = wd.y;
+            self.zl = wd.zl;
+            self.zu = wd.zu;
+            *dir = wd.dir;
+            self.evaluate_derivatives().map_err(|_| SolveStatus::EvaluationError)?;
+            self.shortened = 0;
+            return Ok(self.filter_line_search(dir));
+        }
+        let alpha_max = self.max_primal_step(&self.pt, &dir.dw);
+        let step = self.filter_line_search(dir);
+        match &step {
+            StepResult::Accepted(_, a) if *a < alpha_max * (1.0 - 1e-12) => self.shortened += 1,
+            _ => self.shortened = 0,
+        }
+        Ok(step)
     }
 
     /// Returns `Some(f_type)` when the trial is acceptable.
