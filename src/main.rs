@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches, Parser};
 
 /// ipax: a matrix-free interior-point solver for nonlinear programs.
 #[derive(Parser, Debug)]
@@ -49,16 +49,14 @@ fn main() -> ExitCode {
         "-v" => "--version".to_string(),
         _ => a,
     });
-    let cli = Cli::parse_from(argv);
+    // `--help` ends with the solver options (Ipopt names), as Ipopt users expect.
+    let matches = Cli::command().after_long_help(option_listing()).get_matches_from(argv);
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     if cli.list_options {
-        for (name, kind, doc) in ipax::options::OPTION_TABLE {
-            let kind = match kind {
-                ipax::options::OptionKind::Number => "number".to_string(),
-                ipax::options::OptionKind::Integer => "integer".to_string(),
-                ipax::options::OptionKind::Choice(c) => c.join("|"),
-            };
-            println!("{name:<36} {kind:<28} {doc}");
-        }
+        print!("{}", option_listing());
         return ExitCode::SUCCESS;
     }
     if cli.list_problems {
@@ -182,4 +180,18 @@ fn solve_nl(path: &std::path::Path, cli: &Cli, options: &ipax::Options) -> ExitC
     // tells AMPL and Pyomo that the solver crashed (Pyomo then raises instead of reading the
     // infeasible or iteration-limit status), so like other AMPL solvers exit 0 once it is written.
     if result.status.is_success() || (cli.ampl && sol_path.is_some()) { ExitCode::SUCCESS } else { ExitCode::from(1) }
+}
+
+/// One line per solver option: name, accepted values, description.
+fn option_listing() -> String {
+    let mut out = String::from("Solver options (key=value, Ipopt names):\n");
+    for (name, kind, doc) in ipax::options::OPTION_TABLE {
+        let kind = match kind {
+            ipax::options::OptionKind::Number => "number".to_string(),
+            ipax::options::OptionKind::Integer => "integer".to_string(),
+            ipax::options::OptionKind::Choice(c) => c.join("|"),
+        };
+        out.push_str(&format!("  {name:<34} {kind:<28} {doc}\n"));
+    }
+    out
 }

@@ -83,3 +83,13 @@ fn ampl_mode_exits_zero_and_reports_failure_in_the_sol_file() {
     // Without -AMPL the exit code still says the solve did not succeed.
     assert_eq!(plain.status.code(), Some(1));
 }
+
+#[test]
+fn help_lists_the_solver_options() {
+    let out = ipax().arg("--help").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    for name in ["tol", "max_iter", "mu_strategy", "hessian_approximation", "kkt_route", "linear_solver"] {
+        assert!(text.contains(&format!("  {name} ")), "--help does not list {name}:\n{text}");
+    }
+}
