@@ -266,3 +266,22 @@ fn watchdog_fires_after_repeated_step_shortening() {
     assert!((r.objective - 0.04).abs() < 1e-8);
     assert!(tags.iter().any(|t| t == "w"), "watchdog never fired: {tags:?}");
 }
+
+/// Matrix-free problems with constraints on the condensed CG route: a stalled CG solve enlarges
+/// the primal-dual regularization instead of the Hessian shift, and refinement keeps the steps exact.
+#[test]
+fn matrix_free_constrained_problems_solve_on_the_cg_route() {
+    for (name, size) in [("elliptic_control", 22), ("disk_chain", 1000)] {
+        let p = ipax_testing::get_matrix_free(name, Some(size)).unwrap();
+        let reference = ipax::solve(ipax_testing::get(name, Some(size)).unwrap().as_ref(), &quiet());
+        let r = ipax::solve(p.as_ref(), &quiet());
+        assert_eq!(r.status, SolveStatus::Optimal, "{name}");
+        assert!(r.message.contains("cg"), "{name}: {}", r.message);
+        assert!(
+            (r.objective - reference.objective).abs() <= 1e-6 * reference.objective.abs().max(1.0),
+            "{name}: {} vs {}",
+            r.objective,
+            reference.objective
+        );
+    }
+}

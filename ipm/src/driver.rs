@@ -922,9 +922,7 @@ impl<'a, 'p> Ipm<'a, 'p> {
                 self.la_time += t.elapsed();
                 return Err(SolveStatus::LinearSolverFailure);
             }
-            let status_r = kkt.factor(&blocks, delta_w, delta_c);
-            if std::env::var("IPAX_DEBUG").is_ok() { eprintln!("factor dw={delta_w:e} dc={delta_c:e} -> {status_r:?} inertia={:?}", kkt.last_inertia); }
-            let status = match status_r {
+            let status = match kkt.factor(&blocks, delta_w, delta_c) {
                 Ok(s) => s,
                 Err(LinSolveError::NonFinite(_)) => {
                     self.la_time += t.elapsed();
@@ -947,6 +945,16 @@ impl<'a, 'p> Ipm<'a, 'p> {
                             sol = rhs;
                             stats = st;
                             break;
+                        }
+                        Err(LinSolveError::NoConvergence { .. })
+                            if kkt.route == KktRoute::Condensed && kkt.condensed_delta < 1e-2 =>
+                        {
+                            // A Krylov solve that stalls on N = W + Σ + JᵀD̂⁻¹J is ill-conditioned by
+                            // 1/δ_cond, not indefinite: enlarge the primal-dual regularization (the
+                            // refinement against the unregularized system restores accuracy) and
+                            // keep it for later iterations.
+                            kkt.condensed_delta = (kkt.condensed_delta * 10.0).min(1e-2);
+                            continue;
                         }
                         Err(LinSolveError::NegativeCurvature { .. }) | Err(LinSolveError::NoConvergence { .. }) => need_increase = true,
                         Err(LinSolveError::NonFinite(_)) => need_increase = true,
