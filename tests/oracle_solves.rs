@@ -26,7 +26,7 @@ const KNOWN_FAILURES: &[(&str, &str, &str, &str)] = &[
     ("licq_fail", "condensed", "*", "LICQ fails at x*: the condensed regularization limits accuracy to √tol"),
     ("powell_badly_scaled", "*", "limited-memory", "L-BFGS stalls on the badly scaled problem"),
     ("brown_badly_scaled", "*", "limited-memory", "L-BFGS stalls on the badly scaled problem"),
-    ("hs116", "condensed", "limited-memory", "L-BFGS stalls near the degenerate vertex (inf_du stays ~2e3); the augmented L-BFGS run solves it"),
+    ("hs116", "condensed", "limited-memory", "UNSTABLE: L-BFGS stalls near the degenerate vertex in release builds (inf_du ~2e3) and passes in debug builds: round-off decides"),
     ("jennrich_sampson", "*", "limited-memory", "first L-BFGS step (B₀ = I) jumps to the flat region at −∞ (f = 2020)"),
 ];
 
@@ -76,8 +76,8 @@ fn every_oracle_problem_on_every_route() {
             let ok = passes(&o, &r);
             table.push_str(&format!(" | {:?} {}", r.status, r.iterations));
             match (ok, known_failure(info.name, route, hess)) {
-                (true, None) => solved += 1,
-                (true, Some(why)) => stale.push(format!("{} [{route}, {hess}] passes now; drop it from KNOWN_FAILURES ({why})", info.name)),
+                (true, Some(why)) if !why.starts_with("UNSTABLE") => stale.push(format!("{} [{route}, {hess}] passes now; drop it from KNOWN_FAILURES ({why})", info.name)),
+                (true, _) => solved += 1,
                 (false, Some(_)) => table.push_str(" (known)"),
                 (false, None) => failures.push(format!(
                     "{} [{route}, {hess}]: {:?} after {} iterations, f = {}, f* = {:?}, violation = {:e}",

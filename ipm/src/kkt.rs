@@ -167,20 +167,22 @@ impl LinearOperator for CondensedOp<'_, '_> {
         (self.diag_x.len(), self.diag_x.len())
     }
     fn apply(&self, alpha: f64, v: &[f64], beta: f64, out: &mut [f64]) {
-        let n = self.diag_x.len();
-        let mut t = vec![0.0; n];
-        self.blocks.hess.apply_add(v, &mut t);
-        for i in 0..n {
-            t[i] += self.diag_x[i] * v[i];
+        // gemv-style accumulation into `out`: no n-sized temporary per Krylov iteration.
+        match &self.blocks.hess {
+            HessianTerm::Zero => scale_output(beta, out),
+            HessianTerm::Exact(op) | HessianTerm::LowRank(op, _) => op.apply(alpha, v, beta, out),
+        }
+        for i in 0..out.len() {
+            out[i] += alpha * self.diag_x[i] * v[i];
         }
         let mut jv = self.scratch.borrow_mut();
-        self.blocks.jac.apply(1.0, v, 0.0, &mut jv);
-        for i in 0..jv.len() {
-            jv[i] *= self.dinv[i];
+        if !jv.is_empty() {
+            self.blocks.jac.apply(1.0, v, 0.0, &mut jv);
+            for i in 0..jv.len() {
+                jv[i] *= self.dinv[i];
+            }
+            self.blocks.jac.apply_transpose(alpha, &jv, 1.0, out);
         }
-        self.blocks.jac.apply_transpose(1.0, &jv, 1.0, &mut t);
-        scale_output(beta, out);
-        vec_ops::axpy(alpha, &t, out);
     }
     fn apply_transpose(&self, alpha: f64, v: &[f64], beta: f64, out: &mut [f64]) {
         self.apply(alpha, v, beta, out)
