@@ -285,3 +285,83 @@ fn matrix_free_constrained_problems_solve_on_the_cg_route() {
         );
     }
 }
+
+/// A problem seen through user scaling (`nlp_scaling_method = user-scaling`).
+struct Scaled {
+    inner: Box<dyn Problem>,
+    scaling: ipax_core::ProblemScaling,
+}
+
+impl Problem for Scaled {
+    fn num_variables(&self) -> usize {
+        self.inner.num_variables()
+    }
+    fn num_constraints(&self) -> usize {
+        self.inner.num_constraints()
+    }
+    fn variable_bounds(&self, l: &mut [f64], u: &mut [f64]) {
+        self.inner.variable_bounds(l, u)
+    }
+    fn constraint_bounds(&self, l: &mut [f64], u: &mut [f64]) {
+        self.inner.constraint_bounds(l, u)
+    }
+    fn initial_point(&self, x0: &mut [f64]) {
+        self.inner.initial_point(x0)
+    }
+    fn objective(&self, x: &[f64]) -> Result<f64, EvalError> {
+        self.inner.objective(x)
+    }
+    fn gradient(&self, x: &[f64], g: &mut [f64]) -> Result<(), EvalError> {
+        self.inner.gradient(x, g)
+    }
+    fn constraints(&self, x: &[f64], c: &mut [f64]) -> Result<(), EvalError> {
+        self.inner.constraints(x, c)
+    }
+    fn jacobian(&self, x: &[f64]) -> Result<Box<dyn LinearOperator + '_>, EvalError> {
+        self.inner.jacobian(x)
+    }
+    fn has_hessian(&self) -> bool {
+        self.inner.has_hessian()
+    }
+    fn hessian(&self, x: &[f64], s: f64, l: &[f64]) -> Result<Option<Box<dyn LinearOperator + '_>>, EvalError> {
+        self.inner.hessian(x, s, l)
+    }
+    fn scaling(&self) -> Option<ipax_core::ProblemScaling> {
+        Some(self.scaling.clone())
+    }
+}
+
+/// User scaling of the objective, the variables and the constraints changes the algorithm's
+/// coordinates, not the answer: x, f and all multipliers come back in the user's units.
+#[test]
+fn user_scaling_of_variables_and_constraints_returns_unscaled_results() {
+    let plain = ipax::solve(ipax_testing::get("hs071", None).unwrap().as_ref(), &quiet());
+    for route in ["augmented", "condensed"] {
+        for hess in ["exact", "limited-memory"] {
+            let p = Scaled {
+                inner: ipax_testing::get("hs071", None).unwrap(),
+                scaling: ipax_core::ProblemScaling {
+                    objective: 0.5,
+                    variables: Some(vec![10.0, 0.1, 1.0, 100.0]),
+                    constraints: Some(vec![0.01, 3.0]),
+                },
+            };
+            let mut o = quiet();
+            o.set("nlp_scaling_method", "user-scaling").unwrap();
+            o.set("kkt_route", route).unwrap();
+            o.set("hessian_approximation", hess).unwrap();
+            let r = ipax::solve(&p, &o);
+            assert_eq!(r.status, SolveStatus::Optimal, "{route} {hess}");
+            assert!((r.objective - plain.objective).abs() < 1e-7, "{route} {hess}: {}", r.objective);
+            for (a, b) in r.x.iter().zip(&plain.x) {
+                assert!((a - b).abs() < 1e-6, "{route} {hess}: {:?}", r.x);
+            }
+            for (a, b) in r.constraint_multipliers.iter().zip(&plain.constraint_multipliers) {
+                assert!((a - b).abs() < 1e-5, "{route} {hess}: y {:?} vs {:?}", r.constraint_multipliers, plain.constraint_multipliers);
+            }
+            for (a, b) in r.lower_bound_multipliers.iter().zip(&plain.lower_bound_multipliers) {
+                assert!((a - b).abs() < 1e-5, "{route} {hess}: z_L {:?} vs {:?}", r.lower_bound_multipliers, plain.lower_bound_multipliers);
+            }
+        }
+    }
+}

@@ -572,7 +572,7 @@ impl<'a, 'p> Ipm<'a, 'p> {
                 if let Some(z) = src.filter(|z| z.len() == self.nlp.n_full) {
                     for (k, &i) in self.nlp.free.iter().enumerate() {
                         if mask[k] {
-                            dst[k] = (z[i] * self.nlp.obj_scale).max(push);
+                            dst[k] = (z[i] * self.nlp.obj_scale / self.nlp.var_scale[k]).max(push);
                         }
                     }
                 }
@@ -821,10 +821,11 @@ impl<'a, 'p> Ipm<'a, 'p> {
     }
 }
 
+/// Bound multipliers in the user's space: `z = d ∘ z̃ / σ_f` (variable and objective scaling).
 fn nlp_bound_mults(nlp: &Nlp<'_>, z: &[f64]) -> Vec<f64> {
     let mut full = vec![0.0; nlp.n_full];
     for (k, &i) in nlp.free.iter().enumerate() {
-        full[i] = z[k] / nlp.obj_scale;
+        full[i] = z[k] * nlp.var_scale[k] / nlp.obj_scale;
     }
     full
 }
@@ -1531,7 +1532,8 @@ impl<'a, 'p> Ipm<'a, 'p> {
         let viol = self.original_violation();
         let mut bound_viol: f64 = 0.0;
         for j in 0..self.n {
-            bound_viol = bound_viol.max(nlp.x_l_orig[j] - x_free[j]).max(x_free[j] - nlp.x_u_orig[j]);
+            let d = nlp.var_scale[j];
+            bound_viol = bound_viol.max((nlp.x_l_orig[j] - x_free[j]) / d).max((x_free[j] - nlp.x_u_orig[j]) / d);
         }
         let total = start.elapsed();
         let route = self.kkt.as_ref().map(|k| format!("{:?} route, {} solver", k.route, k.solver_name())).unwrap_or_default();

@@ -52,6 +52,9 @@ pub struct Nlp<'p> {
     pub obj_scale: f64,
     /// Constraint scale factors.
     pub con_scale: Vec<f64>,
+    /// Variable scale factors `d` of the free variables (user scaling): the algorithm works with
+    /// `x̃ = d ∘ x`.
+    pub var_scale: Vec<f64>,
     counts: Cell<EvalCounts>,
     eval_time: Cell<Duration>,
     scratch_full: std::cell::RefCell<Vec<f64>>,
@@ -107,8 +110,19 @@ impl<'p> Nlp<'p> {
             }
         }
         let n = free.len();
-        let x_l_orig: Vec<f64> = free.iter().map(|&i| xl[i]).collect();
-        let x_u_orig: Vec<f64> = free.iter().map(|&i| xu[i]).collect();
+        // User variable scaling is known up front (it changes the bounds the algorithm sees).
+        let mut var_scale = vec![1.0; n];
+        if opts.nlp_scaling_method == ScalingMethod::UserScaling
+            && let Some(v) = problem.scaling().and_then(|s| s.variables).filter(|v| v.len() == n_full)
+        {
+            for (k, &i) in free.iter().enumerate() {
+                if v[i].is_finite() && v[i] != 0.0 {
+                    var_scale[k] = v[i].abs();
+                }
+            }
+        }
+        let x_l_orig: Vec<f64> = free.iter().zip(&var_scale).map(|(&i, d)| xl[i] * d).collect();
+        let x_u_orig: Vec<f64> = free.iter().zip(&var_scale).map(|(&i, d)| xu[i] * d).collect();
         // Ipopt relaxes bounds by a tiny relative amount so that degenerate problems keep a
         // nonempty interior (bound_relax_factor; Wächter & Biegler 2006, §3.5).
         let relax = |b: f64, sign: f64| {
@@ -149,6 +163,7 @@ impl<'p> Nlp<'p> {
             c_u_orig,
             obj_scale: 1.0,
             con_scale: vec![1.0; m],
+            var_scale,
             counts: Cell::new(EvalCounts::default()),
             eval_time: Cell::new(Duration::ZERO),
             scratch_full,
@@ -157,27 +172,37 @@ impl<'p> Nlp<'p> {
 
     /// The user's starting point restricted to the free variables.
     pub fn initial_point(&self) -> Vec<f64> {
-        self.free.iter().map(|&i| self.x_template[i]).collect()
+        self.free.iter().zip(&self.var_scale).map(|(&i, d)| self.x_template[i] * d).collect()
     }
 
     /// Expand free variables to the user's full vector.
     pub fn full_x(&self, x: &[f64]) -> Vec<f64> {
         let mut full = self.x_template.clone();
         for (k, &i) in self.free.iter().enumerate() {
-            full[i] = x[k];
+            full[i] = x[k] / self.var_scale[k];
         }
         full
     }
 
     /// Restrict a full vector to the free variables.
     pub fn restrict(&self, full: &[f64]) -> Vec<f64> {
-        self.free.iter().map(|&i| full[i]).collect()
+        self.free.iter().zip(&self.var_scale).map(|(&i, d)| full[i] * d).collect()
+    }
+
+    /// Whether any variable is scaled.
+    fn has_var_scaling(&self) -> bool {
+        self.var_scale.iter().any(|&d| d != 1.0)
+    }
+
+    /// `1/d` per free variable, for the operators' column scaling.
+    fn col_scale(&self) -> Option<Vec<f64>> {
+        self.has_var_scaling().then(|| self.var_scale.iter().map(|d| 1.0 / d).collect())
     }
 
     fn with_full<R>(&self, x: &[f64], f: impl FnOnce(&[f64]) -> R) -> R {
         let mut full = self.scratch_full.borrow_mut();
         for (k, &i) in self.free.iter().enumerate() {
-            full[i] = x[k];
+            full[i] = x[k] / self.var_scale[k];
         }
         f(&full)
     }
@@ -233,7 +258,7 @@ impl<'p> Nlp<'p> {
         let mut full = vec![0.0; self.n_full];
         self.timed(|| self.with_full(x, |xf| self.problem.gradient(xf, &mut full)))?;
         for (k, &i) in self.free.iter().enumerate() {
-            g[k] = self.obj_scale * full[i];
+            g[k] = self.obj_scale * full[i] / self.var_scale[k];
         }
         if !vec_ops::all_finite(g) {
             return Err(EvalError::NonFinite { what: "gradient" });
@@ -277,7 +302,7 @@ impl<'p> Nlp<'p> {
         if inner.shape() != (self.m, self.n_full) {
             return Err(EvalError::WrongLength { what: "jacobian rows×cols", expected: self.m * self.n_full, got: inner.shape().0 * inner.shape().1 });
         }
-        Ok(Box::new(Reduced::new(inner, self.con_scale.clone(), 1.0, &self.free, self.n_full, false)))
+        Ok(Box::new(Reduced::new(inner, self.con_scale.clone(), &self.free, self.col_scale(), self.n_full, false)))
     }
 
     /// The Hessian of the scaled Lagrangian `σ f̃ + λᵀ c̃` w.r.t. the free variables.
@@ -292,7 +317,7 @@ impl<'p> Nlp<'p> {
         if inner.shape() != (self.n_full, self.n_full) {
             return Err(EvalError::WrongLength { what: "hessian rows×cols", expected: self.n_full * self.n_full, got: inner.shape().0 * inner.shape().1 });
         }
-        Ok(Some(Box::new(Reduced::new(inner, Vec::new(), 1.0, &self.free, self.n_full, true))))
+        Ok(Some(Box::new(Reduced::new(inner, Vec::new(), &self.free, self.col_scale(), self.n_full, true))))
     }
 
     /// Gradient-based scaling (Ipopt's `nlp_scaling_method = gradient-based`): scale f and each
@@ -348,30 +373,59 @@ impl<'p> Nlp<'p> {
     }
 }
 
-/// A user operator seen through row scaling and a column (and, for Hessians, row) restriction to
-/// the free variables.
+/// A user operator seen through row scaling, a restriction to the free variables and a column
+/// scaling (variable scaling `x̃ = d ∘ x` makes the columns `1/d`); Hessians get the restriction and
+/// the scaling on both sides.
 pub struct Reduced<'p> {
     inner: Box<dyn LinearOperator + 'p>,
     row_scale: Vec<f64>,
-    scale: f64,
     /// free index → full index; `None` when no variable is fixed.
     free: Option<Vec<usize>>,
+    /// Per free variable `1/d`; `None` without variable scaling.
+    col_scale: Option<Vec<f64>>,
     n_full: usize,
     symmetric_restrict: bool,
     scratch: std::cell::RefCell<(Vec<f64>, Vec<f64>)>,
 }
 
 impl<'p> Reduced<'p> {
-    fn new(inner: Box<dyn LinearOperator + 'p>, row_scale: Vec<f64>, scale: f64, free: &[usize], n_full: usize, symmetric_restrict: bool) -> Self {
+    fn new(
+        inner: Box<dyn LinearOperator + 'p>,
+        row_scale: Vec<f64>,
+        free: &[usize],
+        col_scale: Option<Vec<f64>>,
+        n_full: usize,
+        symmetric_restrict: bool,
+    ) -> Self {
         let free = if free.len() == n_full { None } else { Some(free.to_vec()) };
         let (r, c) = inner.shape();
-        Reduced { inner, row_scale, scale, free, n_full, symmetric_restrict, scratch: std::cell::RefCell::new((vec![0.0; c], vec![0.0; r])) }
+        Reduced {
+            inner,
+            row_scale,
+            free,
+            col_scale,
+            n_full,
+            symmetric_restrict,
+            scratch: std::cell::RefCell::new((vec![0.0; c], vec![0.0; r])),
+        }
     }
     fn n_free(&self) -> usize {
         self.free.as_ref().map_or(self.n_full, |f| f.len())
     }
     fn out_rows(&self) -> usize {
         if self.symmetric_restrict { self.n_free() } else { self.inner.shape().0 }
+    }
+    #[inline]
+    fn idx(&self, k: usize) -> usize {
+        self.free.as_ref().map_or(k, |f| f[k])
+    }
+    #[inline]
+    fn cs(&self, k: usize) -> f64 {
+        self.col_scale.as_ref().map_or(1.0, |c| c[k])
+    }
+    #[inline]
+    fn rs(&self, i: usize) -> f64 {
+        self.row_scale.get(i).copied().unwrap_or(1.0)
     }
 }
 
@@ -382,30 +436,24 @@ impl LinearOperator for Reduced<'_> {
     fn apply(&self, alpha: f64, x: &[f64], beta: f64, y: &mut [f64]) {
         let mut guard = self.scratch.borrow_mut();
         let (xf, yf) = &mut *guard;
-        let xin: &[f64] = match &self.free {
-            None => x,
-            Some(free) => {
-                xf.iter_mut().for_each(|v| *v = 0.0);
-                for (k, &i) in free.iter().enumerate() {
-                    xf[i] = x[k];
-                }
-                xf
+        let xin: &[f64] = if self.free.is_none() && self.col_scale.is_none() {
+            x
+        } else {
+            xf.iter_mut().for_each(|v| *v = 0.0);
+            for k in 0..self.n_free() {
+                xf[self.idx(k)] = x[k] * self.cs(k);
             }
+            xf
         };
         self.inner.apply(1.0, xin, 0.0, yf);
         ipax_core::operator::scale_output(beta, y);
-        let a = alpha * self.scale;
-        match (&self.free, self.symmetric_restrict) {
-            (Some(free), true) => {
-                for (k, &i) in free.iter().enumerate() {
-                    y[k] += a * yf[i];
-                }
+        if self.symmetric_restrict {
+            for k in 0..y.len() {
+                y[k] += alpha * self.cs(k) * yf[self.idx(k)];
             }
-            _ => {
-                for i in 0..y.len() {
-                    let s = self.row_scale.get(i).copied().unwrap_or(1.0);
-                    y[i] += a * s * yf[i];
-                }
+        } else {
+            for i in 0..y.len() {
+                y[i] += alpha * self.rs(i) * yf[i];
             }
         }
     }
@@ -416,18 +464,12 @@ impl LinearOperator for Reduced<'_> {
         let mut guard = self.scratch.borrow_mut();
         let (xf, yf) = &mut *guard;
         for i in 0..x.len() {
-            yf[i] = x[i] * self.row_scale.get(i).copied().unwrap_or(1.0);
+            yf[i] = x[i] * self.rs(i);
         }
         self.inner.apply_transpose(1.0, yf, 0.0, xf);
         ipax_core::operator::scale_output(beta, y);
-        let a = alpha * self.scale;
-        match &self.free {
-            None => vec_ops::axpy(a, xf, y),
-            Some(free) => {
-                for (k, &i) in free.iter().enumerate() {
-                    y[k] += a * xf[i];
-                }
-            }
+        for k in 0..y.len() {
+            y[k] += alpha * self.cs(k) * xf[self.idx(k)];
         }
     }
     fn is_symmetric(&self) -> bool {
@@ -438,10 +480,7 @@ impl LinearOperator for Reduced<'_> {
             return None;
         }
         let d = self.inner.diagonal()?;
-        Some(match &self.free {
-            None => d.iter().map(|v| v * self.scale).collect(),
-            Some(free) => free.iter().map(|&i| d[i] * self.scale).collect(),
-        })
+        Some((0..self.n_free()).map(|k| d[self.idx(k)] * self.cs(k) * self.cs(k)).collect())
     }
     fn triplets(&self) -> Option<Triplets> {
         let t = self.inner.triplets()?;
@@ -478,8 +517,8 @@ impl Reduced<'_> {
                     }
                 }
             }
-            let s = if self.symmetric_restrict { 1.0 } else { self.row_scale.get(r).copied().unwrap_or(1.0) };
-            out.push(r, c, self.scale * s * t.vals[k]);
+            let s = if self.symmetric_restrict { self.cs(r) } else { self.rs(r) };
+            out.push(r, c, s * self.cs(c) * t.vals[k]);
         }
         out
     }
