@@ -365,3 +365,37 @@ fn user_scaling_of_variables_and_constraints_returns_unscaled_results() {
         }
     }
 }
+
+/// More equations than unknowns: consistent systems solve (Ipopt stops with "too few degrees of
+/// freedom"), inconsistent ones are reported infeasible.
+#[test]
+fn overdetermined_systems_solve_when_consistent_and_are_infeasible_otherwise() {
+    for (rhs, expected) in [(0.5, SolveStatus::Optimal), (2.0, SolveStatus::Infeasible)] {
+        // x + y = 1, x − y = 0, x = rhs (consistent only for rhs = 0.5)
+        let p = FunctionProblem::builder()
+            .objective(|x: &[f64]| 0.0 * x[0])
+            .gradient(|_x: &[f64], g: &mut [f64]| g.iter_mut().for_each(|v| *v = 0.0))
+            .constraints(|x: &[f64], c: &mut [f64]| {
+                c[0] = x[0] + x[1];
+                c[1] = x[0] - x[1];
+                c[2] = x[0];
+            })
+            .jacobian_triplets(vec![0, 0, 1, 1, 2], vec![0, 1, 0, 1, 0], |_x: &[f64], v: &mut [f64]| {
+                v.copy_from_slice(&[1.0, 1.0, 1.0, -1.0, 1.0]);
+            })
+            .hessian_triplets(vec![], vec![], |_x: &[f64], _s: f64, _l: &[f64], _v: &mut [f64]| {})
+            .initial_point(vec![0.0, 0.0])
+            .constraint_bounds(vec![1.0, 0.0, rhs], vec![1.0, 0.0, rhs])
+            .build()
+            .unwrap();
+        for route in ["augmented", "condensed"] {
+            let mut o = quiet();
+            o.set("kkt_route", route).unwrap();
+            let r = ipax::solve(&p, &o);
+            assert_eq!(r.status, expected, "rhs {rhs}, {route}");
+            if expected == SolveStatus::Optimal {
+                assert!((r.x[0] - 0.5).abs() < 1e-8 && (r.x[1] - 0.5).abs() < 1e-8, "{:?}", r.x);
+            }
+        }
+    }
+}
