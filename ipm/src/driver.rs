@@ -148,6 +148,8 @@ pub(crate) struct Ipm<'a, 'p> {
     /// Consecutive iterations whose line search shortened the step (for the watchdog).
     shortened: usize,
     watchdog: Option<Watchdog>,
+    /// Restoration phases entered because no search direction could be computed (capped).
+    step_fallbacks: usize,
 }
 
 /// Saved state of a watchdog (W&B 2006 §3.2): the iterate and direction to return to if the
@@ -247,6 +249,7 @@ impl<'a, 'p> Ipm<'a, 'p> {
             last: IterStats::default(),
             shortened: 0,
             watchdog: None,
+            step_fallbacks: 0,
         }
     }
 
@@ -629,6 +632,15 @@ impl<'a, 'p> Ipm<'a, 'p> {
             }
             let dir = match self.search_direction(hess.as_deref()) {
                 Ok(d) => d,
+                // Ipopt's fallback: when no usable step can be computed (the inertia correction
+                // gave up), try the restoration phase before giving up.
+                Err(SolveStatus::LinearSolverFailure) if !self.in_resto && self.m > 0 && self.step_fallbacks < 3 => {
+                    self.step_fallbacks += 1;
+                    match self.restoration_phase() {
+                        Ok(()) => continue,
+                        Err(outcome) => return outcome,
+                    }
+                }
                 Err(status) => return Outcome::Status(status),
             };
             if self.fire(Checkpoint::AfterSearchDir) {
@@ -655,29 +667,10 @@ impl<'a, 'p> Ipm<'a, 'p> {
                     self.last.tag = "T";
                     (p, 1.0)
                 }
-                StepResult::NeedRestoration => {
-                    if self.in_resto {
-                        return Outcome::Status(SolveStatus::RestorationFailed);
-                    }
-                    if self.fire(Checkpoint::PreRestorationEntry) {
-                        return Outcome::Status(SolveStatus::UserStop);
-                    }
-                    match restoration::run(self) {
-                        RestorationOutcome::Success(x, s) => {
-                            if let Err(st) = self.accept_restoration_point(x, s) {
-                                return Outcome::Status(st);
-                            }
-                            self.iter += 1;
-                            self.last.tag = "r";
-                            if self.fire(Checkpoint::PostRestorationExit) || self.fire(Checkpoint::AfterStep) {
-                                return Outcome::Status(SolveStatus::UserStop);
-                            }
-                            continue;
-                        }
-                        RestorationOutcome::Infeasible => return Outcome::Status(SolveStatus::Infeasible),
-                        RestorationOutcome::Failed(st) => return Outcome::Status(st),
-                    }
-                }
+                StepResult::NeedRestoration => match self.restoration_phase() {
+                    Ok(()) => continue,
+                    Err(outcome) => return outcome,
+                },
                 StepResult::EvalFailure => return Outcome::Status(SolveStatus::EvaluationError),
             };
             if let Err(st) = self.accept_step(trial, &dir, alpha) {
@@ -687,6 +680,29 @@ impl<'a, 'p> Ipm<'a, 'p> {
             if self.fire(Checkpoint::AfterStep) {
                 return Outcome::Status(SolveStatus::UserStop);
             }
+        }
+    }
+
+    /// Run the feasibility restoration phase and continue from its point. `Err` ends the solve.
+    fn restoration_phase(&mut self) -> Result<(), Outcome> {
+        if self.in_resto {
+            return Err(Outcome::Status(SolveStatus::RestorationFailed));
+        }
+        if self.fire(Checkpoint::PreRestorationEntry) {
+            return Err(Outcome::Status(SolveStatus::UserStop));
+        }
+        match restoration::run(self) {
+            RestorationOutcome::Success(x, s) => {
+                self.accept_restoration_point(x, s).map_err(Outcome::Status)?;
+                self.iter += 1;
+                self.last.tag = "r";
+                if self.fire(Checkpoint::PostRestorationExit) || self.fire(Checkpoint::AfterStep) {
+                    return Err(Outcome::Status(SolveStatus::UserStop));
+                }
+                Ok(())
+            }
+            RestorationOutcome::Infeasible => Err(Outcome::Status(SolveStatus::Infeasible)),
+            RestorationOutcome::Failed(st) => Err(Outcome::Status(st)),
         }
     }
 
