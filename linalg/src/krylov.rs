@@ -6,8 +6,14 @@
 //! so a non-finite matrix is only seen through its products: it is reported as
 //! `NonFinite("operator application")` when a NaN/Inf reaches the recurrences.
 
-use crate::common::{check_finite, check_len, square_dim};
-use ipax_core::{Capabilities, FactorInfo, LinSolveError, LinearOperator, LinearSolver, Regularization, SolveInfo, vec_ops};
+use std::sync::Arc;
+
+use crate::common::{check_finite, check_len, check_triplets, square_dim};
+use crate::incomplete_cholesky::IncompleteCholesky;
+use ipax_core::{
+    Capabilities, CscMatrix, CscStorage, FactorInfo, LinSolveError, LinearOperator, LinearSolver, Regularization, SolveInfo,
+    vec_ops,
+};
 
 /// Stopping rule shared by the Krylov solvers.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -44,6 +50,10 @@ pub enum Preconditioner {
     Jacobi,
     /// A user operator that applies `M⁻¹` (must be symmetric positive definite).
     User(Box<dyn LinearOperator>),
+    /// Incomplete Cholesky IC(0) of `A + shift·I` ([`IncompleteCholesky`]), built from the
+    /// operator's assembled lower triangle (`csc()` or `lower_triplets()`). Falls back to Jacobi
+    /// when the operator exposes no entries or is not positive definite on its diagonal.
+    IncompleteCholesky,
 }
 
 impl std::fmt::Debug for Preconditioner {
@@ -52,6 +62,7 @@ impl std::fmt::Debug for Preconditioner {
             Preconditioner::None => f.write_str("None"),
             Preconditioner::Jacobi => f.write_str("Jacobi"),
             Preconditioner::User(op) => write!(f, "User({:?})", op.shape()),
+            Preconditioner::IncompleteCholesky => f.write_str("IncompleteCholesky"),
         }
     }
 }
@@ -64,6 +75,20 @@ enum Active {
     /// Inverse diagonal.
     Diagonal(Vec<f64>),
     User,
+    /// IC(0) factor (shared: `begin` clones the active preconditioner per solve).
+    Ic(Arc<IncompleteCholesky>),
+}
+
+/// Jacobi `M⁻¹ = diag(A + shift·I)⁻¹` (`|·|` for MINRES), or the identity when the diagonal is
+/// unavailable or unusable.
+fn jacobi(op: &dyn LinearOperator, n: usize, shift: f64, abs_diag: bool) -> Active {
+    match op.diagonal() {
+        Some(d) if d.len() == n => {
+            let d: Vec<f64> = d.iter().map(|v| v + shift).map(|v| if abs_diag { v.abs() } else { v }).collect();
+            if d.iter().all(|v| v.is_finite() && *v > 0.0) { Active::Diagonal(d.iter().map(|v| 1.0 / v).collect()) } else { Active::Identity }
+        }
+        _ => Active::Identity,
+    }
 }
 
 /// Shared state: parameters, shift, built preconditioner.
@@ -92,22 +117,33 @@ impl KrylovState {
                 check_len("preconditioner columns", n, c)?;
                 Active::User
             }
-            Preconditioner::Jacobi => match op.diagonal() {
-                Some(d) if d.len() == n => {
-                    let d: Vec<f64> = d.iter().map(|v| v + reg.shift).map(|v| if abs_diag { v.abs() } else { v }).collect();
-                    if d.iter().all(|v| v.is_finite() && *v > 0.0) {
-                        Active::Diagonal(d.iter().map(|v| 1.0 / v).collect())
-                    } else {
-                        Active::Identity
-                    }
+            Preconditioner::Jacobi => jacobi(op, n, reg.shift, abs_diag),
+            Preconditioner::IncompleteCholesky => {
+                let ic = match op.csc() {
+                    Some(a) if a.storage == CscStorage::SymmetricLower => Some(IncompleteCholesky::factor(a, reg.shift)),
+                    _ => op.lower_triplets().map(|t| {
+                        check_triplets(&t, n)?;
+                        IncompleteCholesky::factor(CscMatrix::from_triplets(&t, CscStorage::SymmetricLower).as_ref(), reg.shift)
+                    }),
+                };
+                match ic {
+                    Some(Ok(ic)) => Active::Ic(Arc::new(ic)),
+                    // A non-positive diagonal entry (the operator is not SPD: CG will find the
+                    // negative curvature) or no entries at all: use Jacobi's fallbacks.
+                    Some(Err(LinSolveError::NotPositiveDefinite { .. })) | None => jacobi(op, n, reg.shift, abs_diag),
+                    Some(Err(e)) => return Err(e),
                 }
-                _ => Active::Identity,
-            },
+            }
         };
         self.active = Some(active);
         self.shift = reg.shift;
         self.n = n;
         Ok(FactorInfo::default())
+    }
+
+    /// Whether `factor` built an incomplete Cholesky factor (rather than falling back).
+    fn is_incomplete_cholesky(&self) -> bool {
+        matches!(self.active, Some(Active::Ic(_)))
     }
 
     /// `z ← M⁻¹ r`.
@@ -119,6 +155,10 @@ impl KrylovState {
                 }
             }
             (Active::User, Preconditioner::User(m)) => m.apply(1.0, r, 0.0, z),
+            (Active::Ic(ic), _) => {
+                z.copy_from_slice(r);
+                ic.solve_in_place(z);
+            }
             _ => z.copy_from_slice(r),
         }
     }
@@ -169,7 +209,12 @@ impl Cg {
     }
     /// Whether `factor` built a Jacobi (or user) preconditioner rather than falling back to none.
     pub fn is_preconditioned(&self) -> bool {
-        matches!(self.state.active, Some(Active::Diagonal(_) | Active::User))
+        matches!(self.state.active, Some(Active::Diagonal(_) | Active::User | Active::Ic(_)))
+    }
+    /// Whether `factor` built an incomplete Cholesky factor (requested and the operator exposed
+    /// its entries).
+    pub fn uses_incomplete_cholesky(&self) -> bool {
+        self.state.is_incomplete_cholesky()
     }
 }
 
@@ -284,7 +329,7 @@ impl Minres {
     }
     /// Whether `factor` built a Jacobi (or user) preconditioner rather than falling back to none.
     pub fn is_preconditioned(&self) -> bool {
-        matches!(self.state.active, Some(Active::Diagonal(_) | Active::User))
+        matches!(self.state.active, Some(Active::Diagonal(_) | Active::User | Active::Ic(_)))
     }
 }
 
@@ -470,6 +515,59 @@ mod tests {
             t.push(i, i, 1.0 / a.get(i, i));
         }
         CscMatrix::from_triplets(&t, ipax_core::CscStorage::SymmetricLower)
+    }
+
+    /// IC(0) on an assembled 2-D Laplacian (plus a varying diagonal): same solution as Jacobi in
+    /// far fewer iterations; on an operator without entries it falls back to Jacobi.
+    #[test]
+    fn cg_with_incomplete_cholesky() {
+        let k = 30;
+        let n = k * k;
+        let mut t = Triplets::new(n, n);
+        for r in 0..k {
+            for c in 0..k {
+                let i = r * k + c;
+                t.push(i, i, 4.0 + 1e-3 * (i % 7) as f64);
+                if c + 1 < k {
+                    t.push(i + 1, i, -1.0);
+                }
+                if r + 1 < k {
+                    t.push(i + k, i, -1.0);
+                }
+            }
+        }
+        let a = CscMatrix::from_triplets(&t, ipax_core::CscStorage::SymmetricLower);
+        let mut jac = Cg::new(KrylovParams::default(), Preconditioner::Jacobi);
+        let (res_j, info_j) = solve(&mut jac, &a, 0.0);
+        let mut ic = Cg::new(KrylovParams::default(), Preconditioner::IncompleteCholesky);
+        let (res_ic, info_ic) = solve(&mut ic, &a, 0.0);
+        assert!(ic.uses_incomplete_cholesky() && !jac.uses_incomplete_cholesky());
+        assert!(res_j <= 1e-10 && res_ic <= 1e-10, "{res_j:e} {res_ic:e}");
+        assert!(2 * info_ic.iterations < info_j.iterations, "IC {} vs Jacobi {}", info_ic.iterations, info_j.iterations);
+        // With a shift the factor is of A + shift·I.
+        let (res_s, _) = solve(&mut ic, &a, 0.5);
+        assert!(res_s <= 1e-10);
+        // No entries: Jacobi from the diagonal.
+        struct DiagOnly<'a>(&'a DenseOp);
+        impl LinearOperator for DiagOnly<'_> {
+            fn shape(&self) -> (usize, usize) {
+                self.0.shape()
+            }
+            fn apply(&self, alpha: f64, x: &[f64], beta: f64, y: &mut [f64]) {
+                self.0.apply(alpha, x, beta, y)
+            }
+            fn apply_transpose(&self, alpha: f64, x: &[f64], beta: f64, y: &mut [f64]) {
+                self.0.apply_transpose(alpha, x, beta, y)
+            }
+            fn diagonal(&self) -> Option<Vec<f64>> {
+                self.0.diagonal()
+            }
+        }
+        let dense = random_spd(20, 5);
+        let mf = DiagOnly(&dense);
+        let mut cg = Cg::new(KrylovParams::default(), Preconditioner::IncompleteCholesky);
+        let (res, _) = solve(&mut cg, &mf, 0.0);
+        assert!(res <= 1e-10 && cg.is_preconditioned() && !cg.uses_incomplete_cholesky());
     }
 
     #[test]

@@ -8,7 +8,7 @@
 //! | [`DenseCholesky`] | SPD, assembled densely | – | the condensed route's convexity probe |
 //! | [`DenseLdlt`] | symmetric indefinite, dense | yes | Bunch–Kaufman (faer `lblt`) |
 //! | [`SparseLdl`] | symmetric indefinite, sparse | yes | faer sparse LDLᵀ, symbolic analysis reused |
-//! | [`Cg`] | SPD, matrix-free | – | reports negative curvature |
+//! | [`Cg`] | SPD, matrix-free | – | reports negative curvature; Jacobi, IC(0) or user preconditioner |
 //! | [`Minres`] | symmetric indefinite, matrix-free | – | Paige–Saunders, SPD preconditioner |
 //!
 //! Direct solvers refine their solutions against the operator ([`refine()`]); [`select_solver`]
@@ -38,6 +38,7 @@
 
 mod common;
 pub mod dense;
+pub mod incomplete_cholesky;
 pub mod krylov;
 pub mod refine;
 pub mod select;
@@ -47,6 +48,7 @@ mod test_util;
 
 pub use dense::{DenseCholesky, DenseLdlt};
 
+pub use incomplete_cholesky::IncompleteCholesky;
 pub use krylov::{Cg, KrylovParams, Minres, Preconditioner};
 pub use refine::{RefineParams, refine, refine_with};
 pub use select::{SolverChoice, SolverKind, select_kind, select_solver};
