@@ -4,8 +4,11 @@
 //! `ext_rosenbrock` of `ipax-testing`) at `n ≈ 1e3, 1e4, 1e5` variables, the matrices are built
 //! from the problem's own derivatives, the way an interior-point iteration sees them:
 //!
-//! - the point is the problem's `x0` projected strictly inside its bounds (1% of the box width, or
-//!   `0.01·max(1, |bound|)` for one-sided bounds), and every constraint multiplier is `y = 1`;
+//! - the point is the problem's `x0` plus a deterministic perturbation in `[−0.1, 0.1]`, projected
+//!   strictly inside its bounds (1% of the box width, or `0.01·max(1, |bound|)` for one-sided
+//!   bounds), and every constraint multiplier is `y = 1`. The perturbation keeps the matrices
+//!   generic: at the bare `x0` disk_chain's `J = 2x` vanishes (`x0 = 0`) and the extended
+//!   Rosenbrock Hessian has `n/2` identical 2×2 blocks, so both would be trivial for a Krylov method;
 //! - `W = ∇²ₓₓL(x, y)` (objective factor 1) and `J = ∂c/∂x` come from the problem's operators
 //!   (`lower_triplets()` / `triplets()`);
 //! - `Σ` is the primal-dual barrier diagonal with unit bound multipliers, `Σᵢ = 1/(xᵢ − x_Lᵢ) +
@@ -148,7 +151,8 @@ impl LinearOperator for CondensedOperator {
     }
 }
 
-/// `x0` projected strictly inside `[l, u]` and the barrier diagonal `Σ` with unit bound multipliers.
+/// `x0` plus a deterministic perturbation, projected strictly inside `[l, u]`, and the barrier
+/// diagonal `Σ` with unit bound multipliers.
 fn interior_point_and_sigma(p: &dyn Problem) -> (Vec<f64>, Vec<f64>) {
     let n = p.num_variables();
     let (mut l, mut u, mut x) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
@@ -156,6 +160,8 @@ fn interior_point_and_sigma(p: &dyn Problem) -> (Vec<f64>, Vec<f64>) {
     p.initial_point(&mut x);
     let mut sigma = vec![0.0; n];
     for i in 0..n {
+        // Knuth's multiplicative hash of i, mapped to [−0.1, 0.1].
+        x[i] += 0.1 * (2.0 * ((i as u64).wrapping_mul(2654435761) % 1000) as f64 / 999.0 - 1.0);
         let (lo, hi) = (l[i], u[i]);
         if lo.is_finite() && hi.is_finite() {
             let pad = 0.01 * (hi - lo);
