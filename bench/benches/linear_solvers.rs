@@ -63,8 +63,11 @@ const DENSE_MAX_N: usize = 2_000;
 /// Largest `n` the Krylov solvers are run at.
 const KRYLOV_MAX_N: usize = 20_000;
 
+/// Maps a target number of variables to the family's size parameter.
+type SizeFor = fn(usize) -> usize;
+
 /// The families benchmarked, with the family's size parameter giving about `target` variables.
-const FAMILIES: &[(&str, fn(usize) -> usize)] = &[
+const FAMILIES: &[(&str, SizeFor)] = &[
     ("obstacle", |t| isqrt(t)),                          // n = N²
     ("disk_chain", |t| t),                               // n = size, m = n − 1
     ("vanderpol", |t| (t / 3).saturating_sub(1).max(2)), // n = 3(N + 1)
@@ -73,6 +76,7 @@ const FAMILIES: &[(&str, fn(usize) -> usize)] = &[
     ("ext_rosenbrock", |t| t),                           // n = size, m = 0
 ];
 
+/// `round(√t)`, at least 2 (grid points per side).
 fn isqrt(t: usize) -> usize {
     ((t as f64).sqrt().round() as usize).max(2)
 }
@@ -115,10 +119,8 @@ impl CondensedOperator {
             *g += di;
         }
         // (JᵀJ)_ii = Σ_r J_ri²: the column sums of squares of J.
-        for c in 0..j.ncols {
-            for p in j.col_ptr[c]..j.col_ptr[c + 1] {
-                diag[c] += dinv * j.values[p] * j.values[p];
-            }
+        for (c, g) in diag.iter_mut().enumerate().take(j.ncols) {
+            *g += dinv * j.values[j.col_ptr[c]..j.col_ptr[c + 1]].iter().map(|v| v * v).sum::<f64>();
         }
         let m = j.nrows;
         CondensedOperator { w, d, j, dinv, diag, scratch: RefCell::new(vec![0.0; m]) }
@@ -233,8 +235,8 @@ fn build_kkt(family: &str, size: usize) -> Kkt {
     let build_k = |delta_w: f64| {
         let mut t = Triplets::new(n + m, n + m);
         t.extend_shifted(&w, 0, 0, 1.0);
-        for i in 0..n {
-            t.push(i, i, sigma[i] + delta_w);
+        for (i, s) in sigma.iter().enumerate() {
+            t.push(i, i, s + delta_w);
         }
         t.extend_shifted(&j, n, 0, 1.0);
         for r in 0..m {
@@ -246,8 +248,8 @@ fn build_kkt(family: &str, size: usize) -> Kkt {
     let build_n = |delta: f64| {
         let mut t = Triplets::new(n, n);
         t.extend_shifted(&w, 0, 0, 1.0);
-        for i in 0..n {
-            t.push(i, i, sigma[i] + delta);
+        for (i, s) in sigma.iter().enumerate() {
+            t.push(i, i, s + delta);
         }
         t.extend_shifted(&jtj, 0, 0, 1.0);
         CscMatrix::from_triplets(&t, CscStorage::SymmetricLower)
