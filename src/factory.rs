@@ -1,7 +1,7 @@
 //! Concrete linear-solver choice for the IPM's KKT routes.
 
 use ipax_core::{LinearSolver, Problem};
-use ipax_ipm::options::{HessianApproximationKind, KktRouteChoice, LinearSolverChoice, Options};
+use ipax_ipm::options::{HessianApproximationKind, KktRouteChoice, KrylovPreconditionerChoice, LinearSolverChoice, Options};
 use ipax_ipm::{KktRoute, LinearSolverFactory, SolverRequest};
 use ipax_linalg::{Cg, DenseCholesky, DenseLdlt, KrylovParams, Minres, Preconditioner, SparseLdl};
 
@@ -18,6 +18,7 @@ pub struct DefaultSolverFactory {
     pub choice: LinearSolverChoice,
     pub krylov_rtol: f64,
     pub krylov_max_iter: Option<usize>,
+    pub preconditioner: KrylovPreconditionerChoice,
 }
 
 impl DefaultSolverFactory {
@@ -27,10 +28,29 @@ impl DefaultSolverFactory {
             choice: o.linear_solver,
             krylov_rtol: o.krylov_rtol,
             krylov_max_iter: (o.krylov_max_iter > 0).then_some(o.krylov_max_iter),
+            preconditioner: o.krylov_preconditioner,
         }
     }
     fn krylov(&self) -> KrylovParams {
         KrylovParams { rtol: self.krylov_rtol, max_iter: self.krylov_max_iter, ..KrylovParams::default() }
+    }
+    /// CG on the (SPD) condensed matrix: incomplete Cholesky unless asked otherwise.
+    fn cg(&self) -> Box<dyn LinearSolver> {
+        let pc = match self.preconditioner {
+            KrylovPreconditionerChoice::Auto | KrylovPreconditionerChoice::IncompleteCholesky => Preconditioner::IncompleteCholesky,
+            KrylovPreconditionerChoice::Jacobi => Preconditioner::Jacobi,
+            KrylovPreconditionerChoice::None => Preconditioner::None,
+        };
+        Box::new(Cg::new(self.krylov(), pc))
+    }
+    /// MINRES (symmetric indefinite or SPD): IC(0) only when asked for explicitly.
+    fn minres(&self) -> Box<dyn LinearSolver> {
+        let pc = match self.preconditioner {
+            KrylovPreconditionerChoice::Auto | KrylovPreconditionerChoice::Jacobi => Preconditioner::Jacobi,
+            KrylovPreconditionerChoice::IncompleteCholesky => Preconditioner::IncompleteCholesky,
+            KrylovPreconditionerChoice::None => Preconditioner::None,
+        };
+        Box::new(Minres::new(self.krylov(), pc))
     }
 }
 
@@ -39,20 +59,16 @@ impl LinearSolverFactory for DefaultSolverFactory {
         use LinearSolverChoice as C;
         match (r.route, self.choice) {
             (KktRoute::Augmented, C::Dense) => Box::new(DenseLdlt::new().with_zero_pivot_rtol(KKT_ZERO_PIVOT_RTOL)),
-            (KktRoute::Augmented, C::Minres) | (KktRoute::Augmented, C::Cg) => {
-                Box::new(Minres::new(self.krylov(), Preconditioner::Jacobi))
-            }
+            (KktRoute::Augmented, C::Minres) | (KktRoute::Augmented, C::Cg) => self.minres(),
             (KktRoute::Augmented, C::SparseLdl) => Box::new(SparseLdl::new().with_zero_pivot_rtol(KKT_ZERO_PIVOT_RTOL)),
             (KktRoute::Augmented, C::Auto) => {
                 if r.dim <= DENSE_MAX_DIM { Box::new(DenseLdlt::new().with_zero_pivot_rtol(KKT_ZERO_PIVOT_RTOL)) } else { Box::new(SparseLdl::new().with_zero_pivot_rtol(KKT_ZERO_PIVOT_RTOL)) }
             }
             (KktRoute::Condensed, C::Dense) => Box::new(DenseCholesky::new()),
-            (KktRoute::Condensed, C::Minres) => Box::new(Minres::new(self.krylov(), Preconditioner::Jacobi)),
-            (KktRoute::Condensed, C::Cg) | (KktRoute::Condensed, C::SparseLdl) => {
-                Box::new(Cg::new(self.krylov(), Preconditioner::Jacobi))
-            }
+            (KktRoute::Condensed, C::Minres) => self.minres(),
+            (KktRoute::Condensed, C::Cg) | (KktRoute::Condensed, C::SparseLdl) => self.cg(),
             (KktRoute::Condensed, C::Auto) => {
-                if r.dim <= CONDENSED_DENSE_MAX_N { Box::new(DenseCholesky::new()) } else { Box::new(Cg::new(self.krylov(), Preconditioner::Jacobi)) }
+                if r.dim <= CONDENSED_DENSE_MAX_N { Box::new(DenseCholesky::new()) } else { self.cg() }
             }
         }
     }

@@ -8,7 +8,7 @@ use crate::filter::Filter;
 use crate::kkt::{FactorStatus, HessianTerm, KktBlocks, KktRoute, KktSolver, LinearSolverFactory, SolverRequest};
 use crate::nlp::Nlp;
 use crate::observer::{Checkpoint, IterationView, KktInfo, Observer, ObserverAction};
-use crate::options::{HessianApproximationKind, LineSearchKind, MuStrategy, Options};
+use crate::options::{HessianApproximationKind, KrylovPreconditionerChoice, LineSearchKind, MuStrategy, Options};
 use crate::restoration::{self, RestorationOutcome};
 use crate::result::{FinalErrors, SolveResult, SolveStatus, Timings};
 
@@ -482,7 +482,12 @@ impl<'a, 'p> Ipm<'a, 'p> {
         };
         let nnz = jac.triplets().map_or(0, |t| t.len()) + self.n + self.m;
         let solver = self.la.factory.create(&SolverRequest { route: self.la.route, dim, assembled, nnz });
+        let iterative = !solver.capabilities().is_direct;
         let mut k = KktSolver::new(self.la.route, solver);
+        // The condensed matrix is only assembled for an incomplete-Cholesky preconditioner.
+        k.assemble_condensed = self.la.route == KktRoute::Condensed
+            && iterative
+            && matches!(self.opts.krylov_preconditioner, KrylovPreconditionerChoice::Auto | KrylovPreconditionerChoice::IncompleteCholesky);
         k.condensed_delta = self.opts.condensed_regularization;
         k.max_refinement_steps = self.opts.max_refinement_steps;
         k.residual_ratio_max = self.opts.residual_ratio_max;

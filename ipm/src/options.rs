@@ -49,6 +49,17 @@ pub enum LinearSolverChoice {
     Minres,
 }
 
+/// Preconditioner of the Krylov solvers (`krylov_preconditioner`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KrylovPreconditionerChoice {
+    /// Incomplete Cholesky for CG on the condensed route when the Jacobian and Hessian expose
+    /// their entries, Jacobi otherwise (and always for MINRES).
+    Auto,
+    Jacobi,
+    IncompleteCholesky,
+    None,
+}
+
 /// Automatic problem scaling (`nlp_scaling_method`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ScalingMethod {
@@ -129,6 +140,7 @@ pub struct Options {
     pub eta_phi: f64,
     pub kkt_route: KktRouteChoice,
     pub linear_solver: LinearSolverChoice,
+    pub krylov_preconditioner: KrylovPreconditionerChoice,
     pub max_refinement_steps: usize,
     pub min_refinement_steps: usize,
     pub residual_ratio_max: f64,
@@ -209,6 +221,7 @@ impl Default for Options {
             eta_phi: 1e-8,
             kkt_route: KktRouteChoice::Auto,
             linear_solver: LinearSolverChoice::Auto,
+            krylov_preconditioner: KrylovPreconditionerChoice::Auto,
             max_refinement_steps: 10,
             min_refinement_steps: 1,
             residual_ratio_max: 1e-10,
@@ -298,6 +311,11 @@ pub const OPTION_TABLE: &[(&str, OptionKind, &str)] = &[
     ("eta_phi", OptionKind::Number, "Armijo relaxation factor"),
     ("kkt_route", OptionKind::Choice(&["auto", "augmented", "condensed"]), "KKT system to solve"),
     ("linear_solver", OptionKind::Choice(&["auto", "dense", "sparse-ldl", "cg", "minres"]), "linear solver"),
+    (
+        "krylov_preconditioner",
+        OptionKind::Choice(&["auto", "jacobi", "incomplete-cholesky", "none"]),
+        "CG/MINRES preconditioner (auto: incomplete Cholesky of the condensed matrix when assembled)",
+    ),
     ("max_refinement_steps", OptionKind::Integer, "maximum iterative refinement steps"),
     ("min_refinement_steps", OptionKind::Integer, "minimum iterative refinement steps"),
     ("residual_ratio_max", OptionKind::Number, "refinement target relative residual"),
@@ -498,6 +516,14 @@ impl Options {
                     "cg" => LinearSolverChoice::Cg,
                     "minres" => LinearSolverChoice::Minres,
                     _ => LinearSolverChoice::Auto,
+                }
+            }
+            "krylov_preconditioner" => {
+                self.krylov_preconditioner = match v {
+                    "jacobi" => KrylovPreconditionerChoice::Jacobi,
+                    "incomplete-cholesky" => KrylovPreconditionerChoice::IncompleteCholesky,
+                    "none" => KrylovPreconditionerChoice::None,
+                    _ => KrylovPreconditionerChoice::Auto,
                 }
             }
             "nlp_scaling_method" => {
