@@ -74,7 +74,7 @@ impl<'o> Solver<'o> {
                 route
             );
         }
-        let log = (o.print_level >= 5).then(|| IterationLog::new(std::io::stdout()));
+        let log = (o.print_level >= 5).then(|| IterationLog::new(std::io::stdout()).with_kkt_details(o.print_level >= 7));
         let mut fan = Fanout { log, user: self.observer.as_deref_mut() };
         let observer: Option<&mut dyn Observer> =
             if fan.log.is_some() || fan.user.is_some() { Some(&mut fan) } else { None };

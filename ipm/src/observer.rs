@@ -103,12 +103,19 @@ impl<F: FnMut(&IterationView<'_>) -> ObserverAction> Observer for F {
 pub struct IterationLog<W: std::io::Write> {
     out: W,
     printed_header: usize,
+    kkt_details: bool,
 }
 
 impl<W: std::io::Write> IterationLog<W> {
     /// A log writing to `out`.
     pub fn new(out: W) -> Self {
-        IterationLog { out, printed_header: 0 }
+        IterationLog { out, printed_header: 0, kkt_details: false }
+    }
+    /// Also print each iteration's linear-algebra details (δ_c, factorizations, inertia, KKT
+    /// residual after refinement, Krylov iterations): `print_level` ≥ 7.
+    pub fn with_kkt_details(mut self, on: bool) -> Self {
+        self.kkt_details = on;
+        self
     }
 }
 
@@ -141,6 +148,15 @@ impl<W: std::io::Write> Observer for IterationLog<W> {
             v.tag,
             v.line_search_trials
         );
+        if self.kkt_details {
+            let k = &v.kkt;
+            let inertia = k.inertia.map_or("-".to_string(), |(p, n, z)| format!("({p},{n},{z})"));
+            let _ = writeln!(
+                self.out,
+                "      kkt: delta_w {:.1e} delta_c {:.1e} factorizations {} inertia {} residual {:.1e} krylov {}",
+                k.delta_w, k.delta_c, k.factorizations, inertia, k.residual, k.krylov_iterations
+            );
+        }
         ObserverAction::Continue
     }
 }
