@@ -16,11 +16,14 @@ pub enum Route {
     /// `kkt_route=condensed`, `linear_solver=cg` on the *matrix-free* form of the problem
     /// (only products with J, Jᵀ and H are available, as for a user with an operator-only model).
     CondensedCg,
+    /// `kkt_route=condensed`, `linear_solver=cg`, `krylov_preconditioner=incomplete-cholesky` on the
+    /// assembled problem: CG preconditioned by IC(0) of the assembled condensed matrix.
+    CondensedCgIc,
 }
 
 impl Route {
     /// All routes, in display order.
-    pub const ALL: [Route; 3] = [Route::Augmented, Route::CondensedDense, Route::CondensedCg];
+    pub const ALL: [Route; 4] = [Route::Augmented, Route::CondensedDense, Route::CondensedCg, Route::CondensedCgIc];
 
     /// The command-line / report name.
     pub fn name(self) -> &'static str {
@@ -28,6 +31,7 @@ impl Route {
             Route::Augmented => "augmented",
             Route::CondensedDense => "condensed-dense",
             Route::CondensedCg => "condensed-cg",
+            Route::CondensedCgIc => "condensed-cg-ic",
         }
     }
 
@@ -37,6 +41,9 @@ impl Route {
             Route::Augmented => &[("kkt_route", "augmented"), ("linear_solver", "auto")],
             Route::CondensedDense => &[("kkt_route", "condensed"), ("linear_solver", "dense")],
             Route::CondensedCg => &[("kkt_route", "condensed"), ("linear_solver", "cg")],
+            Route::CondensedCgIc => {
+                &[("kkt_route", "condensed"), ("linear_solver", "cg"), ("krylov_preconditioner", "incomplete-cholesky")]
+            }
         }
     }
 
@@ -58,7 +65,7 @@ impl FromStr for Route {
         Route::ALL
             .into_iter()
             .find(|r| r.name() == s.trim())
-            .ok_or_else(|| BenchError::Parse(format!("unknown route '{s}' (augmented, condensed-dense, condensed-cg)")))
+            .ok_or_else(|| BenchError::Parse(format!("unknown route '{s}' (augmented, condensed-dense, condensed-cg, condensed-cg-ic)")))
     }
 }
 
