@@ -33,7 +33,9 @@
 //!   (their `factor` merely builds the preconditioner), `n ≈ 1e3` and `1e4`, relative tolerance
 //!   `1e-8`, at most 2000 iterations. The iteration count and whether the tolerance was reached
 //!   are part of the benchmark id (`…/it=123,converged` or `…/it=2000,NOT_CONVERGED(res=…)`) and
-//!   are printed to stderr; a failed solve is timed as what it is, never as a success.
+//!   are printed to stderr; a failed solve is timed as what it is, never as a success;
+//! - `Cg` with the IC(0) preconditioner on the assembled `N`: `factor` (building the incomplete
+//!   factor) and solve, same sizes and stopping rule.
 //!
 //! Every direct solve's relative residual `‖A x − b‖/‖b‖` is checked once before timing (asserted
 //! below 1e-8) so the bench measures correct solves.
@@ -377,6 +379,20 @@ fn bench_linear_solvers(c: &mut Criterion) {
                 let tag = krylov_outcome("cg_jacobi(N)", &result, &kkt.n_op, &x, &bn);
                 group.bench_function(format!("cg_jacobi(N)/solve/{tag}"), |b| {
                     b.iter_batched_ref(|| bn.clone(), |x| cg.solve_in_place(&kkt.n_op, x), BatchSize::LargeInput)
+                });
+
+                // CG with IC(0) of the assembled N: `factor` builds the incomplete factor (timed).
+                let mut cg_ic = Cg::new(krylov_params(), Preconditioner::IncompleteCholesky);
+                cg_ic.factor(&kkt.n_mat, &Regularization::none()).expect("IC(0) preconditioner");
+                assert!(cg_ic.uses_incomplete_cholesky(), "N is assembled, IC(0) must be active");
+                let mut x = bn.clone();
+                let result = cg_ic.solve_in_place(&kkt.n_mat, &mut x);
+                let tag = krylov_outcome("cg_ic0(N)", &result, &kkt.n_mat, &x, &bn);
+                group.bench_function("cg_ic0(N)/factor", |b| {
+                    b.iter(|| cg_ic.factor(black_box(&kkt.n_mat), &Regularization::none()).expect("IC(0)"))
+                });
+                group.bench_function(format!("cg_ic0(N)/solve/{tag}"), |b| {
+                    b.iter_batched_ref(|| bn.clone(), |x| cg_ic.solve_in_place(&kkt.n_mat, x), BatchSize::LargeInput)
                 });
 
                 let mut minres = Minres::new(krylov_params(), Preconditioner::Jacobi);
