@@ -25,7 +25,6 @@ const KNOWN_FAILURES: &[(&str, &str, &str, &str)] = &[
     ("hs013", "*", "*", "LICQ fails at x* (no KKT point): multipliers diverge; ends Acceptable or with a linear-solver failure"),
     ("licq_fail", "condensed", "*", "LICQ fails at x*: the condensed regularization limits accuracy to √tol"),
     ("powell_badly_scaled", "*", "limited-memory", "L-BFGS stalls on the badly scaled problem"),
-    ("brown_badly_scaled", "*", "limited-memory", "L-BFGS stalls on the badly scaled problem"),
     ("hs116", "condensed", "limited-memory", "UNSTABLE: L-BFGS stalls near the degenerate vertex in release builds (inf_du ~2e3) and passes in debug builds: round-off decides"),
     ("jennrich_sampson", "*", "limited-memory", "first L-BFGS step (B₀ = I) jumps to the flat region at −∞ (f = 2020)"),
 ];

@@ -9,12 +9,17 @@
 //!                                          [  Lᵀ   −D  ]
 //! ```
 //! where `D = diag(sᵢᵀyᵢ)` and `L` is the strictly lower part of `SᵀY` (`L_ij = sᵢᵀy_j`, `i > j`).
-//! This equals `k` classic BFGS updates of `B₀ = σI`. We expose it as
-//! `B = σI + W M Wᵀ` with `W = [σS  Y]` and `M = −K⁻¹` ([`low_rank`](LinearOperator::low_rank)),
-//! so KKT routes can apply Sherman–Morrison–Woodbury.
+//! This equals `k` classic BFGS updates of `B₀ = σI`. We store it as Ipopt's
+//! `LimMemQuasiNewtonUpdater` does, `B = σI + VVᵀ − UUᵀ` with `V = YD^{-1/2}` and
+//! `U = (σS + YD⁻¹Lᵀ)J⁻ᵀ`, where `JJᵀ = σSᵀS + LD⁻¹Lᵀ` is a Cholesky factorization (the Schur
+//! complement of `−D` in `K`), and expose it as `B = σI + W M Wᵀ` with `W = [V U]` and
+//! `M = diag(I, −I)` ([`low_rank`](LinearOperator::low_rank)), so KKT routes can apply
+//! Sherman–Morrison–Woodbury. Only a positive definite `k × k` matrix is factored; inverting the
+//! indefinite `K` directly loses accuracy when steps and curvatures span many orders of magnitude
+//! (badly scaled problems), which made the KKT solves, and then the line search, fail.
 //!
-//! Each update costs `O(nk)` (one product `B s` for damping and the new row of `SᵀS` / `SᵀY`)
-//! plus an `O(k³)` factorization of the `2k × 2k` matrix `K`; applying `B` costs `O(nk + k²)`.
+//! Each update costs `O(nk²)` (one product `B s` for damping, the new row of `SᵀS` / `SᵀY`, and
+//! rebuilding `U`) plus an `O(k³)` Cholesky factorization; applying `B` costs `O(nk)`.
 //!
 //! **Damping** (Nocedal & Wright, *Numerical Optimization*, 2nd ed., Procedure 18.2): if
 //! `sᵀy < 0.2 sᵀBs`, `y` is replaced by `θy + (1−θ)Bs` with `θ = 0.8 sᵀBs / (sᵀBs − sᵀy)`, which
@@ -24,7 +29,6 @@
 use std::collections::VecDeque;
 
 use faer::Mat;
-use faer::linalg::solvers::DenseSolveCore;
 use ipax_core::{HessianApproximation, LinearOperator, LowRankParts, UpdateOutcome, vec_ops};
 
 use crate::error::OperatorError;
@@ -92,8 +96,10 @@ pub struct Lbfgs {
     opts: LbfgsOptions,
     pairs: VecDeque<Pair>,
     sigma: f64,
-    /// `M = −K⁻¹`, `2k × 2k` column-major.
-    m: Vec<f64>,
+    /// `V = YD^{-1/2}`, `n × k` column-major (see [`Lbfgs::factors`]).
+    v: Vec<f64>,
+    /// `U = (σS + YD⁻¹Lᵀ)J⁻ᵀ`, `n × k` column-major, so that `B = σI + VVᵀ − UUᵀ`.
+    u: Vec<f64>,
 }
 
 impl Lbfgs {
@@ -122,7 +128,7 @@ impl Lbfgs {
         if opts.min_norm.is_nan() || opts.min_norm < 0.0 {
             return bad("min_norm", opts.min_norm, "must be non-negative");
         }
-        Ok(Lbfgs { n, opts, pairs: VecDeque::with_capacity(opts.memory), sigma: initial, m: Vec::new() })
+        Ok(Lbfgs { n, opts, pairs: VecDeque::with_capacity(opts.memory), sigma: initial, v: Vec::new(), u: Vec::new() })
     }
 
     /// The options in use.
@@ -140,57 +146,75 @@ impl Lbfgs {
         self.pairs.iter().map(|p| (p.s.as_slice(), p.y.as_slice()))
     }
 
-    /// `Wᵀv = [σ Sᵀv; Yᵀv]`.
-    fn w_t_times(&self, v: &[f64]) -> Vec<f64> {
-        let k = self.pairs.len();
-        let mut t = vec![0.0; 2 * k];
-        for (i, p) in self.pairs.iter().enumerate() {
-            t[i] = self.sigma * vec_ops::dot(&p.s, v);
-            t[k + i] = vec_ops::dot(&p.y, v);
-        }
-        t
-    }
-
-    /// Build `M = −K⁻¹` for the given pairs and `σ`; `None` if `K` is numerically singular.
-    fn compact_middle(pairs: &VecDeque<Pair>, sigma: f64) -> Option<Vec<f64>> {
+    /// Build the factors `V`, `U` (each `n × k`, column-major) of `B = σI + VVᵀ − UUᵀ` for the
+    /// given pairs and `σ`; `None` if `σSᵀS + LD⁻¹Lᵀ` is not numerically positive definite, in
+    /// which case the update is skipped, as Ipopt does when its
+    /// Cholesky factorization of that matrix fails.
+    ///
+    /// Derivation: eliminating the `−D` block of `K` (its Schur complement is
+    /// `S_c = σSᵀS + LD⁻¹Lᵀ`) turns eq. (2.17) into
+    /// `B = σI + YD⁻¹Yᵀ − G S_c⁻¹ Gᵀ` with `G = σS + YD⁻¹Lᵀ`; with `S_c = JJᵀ` this is
+    /// `V = YD^{-1/2}` and `U = G J⁻ᵀ`. This is the representation of Ipopt's
+    /// `LimMemQuasiNewtonUpdater`: unlike an explicit inverse of the indefinite `K`, whose entries
+    /// scale like `1/σ` and `σ` at once, it only factors a positive definite `k × k` matrix and
+    /// keeps `B` accurate on badly scaled problems (steps and curvatures spanning many orders of
+    /// magnitude).
+    fn factors(n: usize, pairs: &VecDeque<Pair>, sigma: f64) -> Option<(Vec<f64>, Vec<f64>)> {
         let k = pairs.len();
-        let kk = 2 * k;
-        // K = [σSᵀS, L; Lᵀ, −D] (BNS eq. 2.17), symmetric.
-        let mut kmat = Mat::<f64>::zeros(kk, kk);
-        for (i, p) in pairs.iter().enumerate() {
+        let d: Vec<f64> = pairs.iter().enumerate().map(|(i, p)| p.sty[i]).collect();
+        if d.iter().any(|&di| di.is_nan() || di <= 0.0) {
+            return None;
+        }
+        // L_ij = s_iᵀy_j for i > j.
+        let l = |i: usize, j: usize| if i > j { pairs[i].sty[j] } else { 0.0 };
+        // S_c = σSᵀS + L D⁻¹ Lᵀ, symmetric positive semidefinite (definite for independent S).
+        let mut sc = Mat::<f64>::zeros(k, k);
+        for i in 0..k {
             for j in 0..=i {
-                kmat[(i, j)] = sigma * p.sts[j];
-                kmat[(j, i)] = sigma * p.sts[j];
-                if j < i {
-                    // L_ij = s_iᵀ y_j for i > j sits in the top-right block; Lᵀ bottom-left.
-                    kmat[(i, k + j)] = p.sty[j];
-                    kmat[(k + j, i)] = p.sty[j];
+                let mut v = sigma * pairs[i].sts[j];
+                for t in 0..j {
+                    v += l(i, t) * l(j, t) / d[t];
                 }
-            }
-            kmat[(k + i, k + i)] = -p.sty[i];
-        }
-        let inv = kmat.partial_piv_lu().inverse();
-        // Accept the inverse only if it is finite and actually inverts K: a nearly dependent set
-        // of pairs would otherwise inject garbage into B.
-        // (`f64::max` would ignore a NaN, hence the explicit test per entry.)
-        let prod = &kmat * &inv;
-        for j in 0..kk {
-            for i in 0..kk {
-                let e = if i == j { 1.0 } else { 0.0 };
-                let err = (prod[(i, j)] - e).abs();
-                if err.is_nan() || err > 1e-6 {
-                    return None;
-                }
+                sc[(i, j)] = v;
+                sc[(j, i)] = v;
             }
         }
-        let mut m = vec![0.0; kk * kk];
-        for j in 0..kk {
-            for i in 0..kk {
-                // Symmetrize: K is symmetric, so is K⁻¹ up to rounding; M must be exactly symmetric.
-                m[i + j * kk] = -0.5 * (inv[(i, j)] + inv[(j, i)]);
+        let chol = sc.llt(faer::Side::Lower).ok()?;
+        let jl = chol.L();
+        // Only the Cholesky success is tested, as in Ipopt: dependent steps are normal (with
+        // more pairs than variables they must be), and `LD⁻¹Lᵀ` keeps `S_c` definite then; a
+        // pivot-size test would reject the short final steps of a solve against the long early
+        // ones and freeze `B` exactly when it needs to adapt.
+        // V = Y D^{-1/2}.
+        let mut v = vec![0.0; n * k];
+        for (j, p) in pairs.iter().enumerate() {
+            let f = 1.0 / d[j].sqrt();
+            v[j * n..(j + 1) * n].iter_mut().zip(&p.y).for_each(|(vi, yi)| *vi = f * yi);
+        }
+        // G = σS + Y D⁻¹ Lᵀ: column j is σ s_j + Σ_{t<j} y_t L_jt / d_t.
+        let mut g = vec![0.0; n * k];
+        for j in 0..k {
+            let col = &mut g[j * n..(j + 1) * n];
+            col.iter_mut().zip(&pairs[j].s).for_each(|(gi, si)| *gi = sigma * si);
+            for t in 0..j {
+                vec_ops::axpy(l(j, t) / d[t], &pairs[t].y, col);
             }
         }
-        Some(m)
+        // U = G J⁻ᵀ, i.e. U Jᵀ = G: column j of U is (g_j − Σ_{t<j} J_jt u_t) / J_jj.
+        let mut u = g;
+        for j in 0..k {
+            for t in 0..j {
+                let c = jl[(j, t)];
+                let (head, tail) = u.split_at_mut(j * n);
+                vec_ops::axpy(-c, &head[t * n..(t + 1) * n], &mut tail[..n]);
+            }
+            let f = 1.0 / jl[(j, j)];
+            u[j * n..(j + 1) * n].iter_mut().for_each(|x| *x *= f);
+        }
+        if !vec_ops::all_finite(&v) || !vec_ops::all_finite(&u) {
+            return None;
+        }
+        Some((v, u))
     }
 }
 
@@ -198,23 +222,22 @@ impl LinearOperator for Lbfgs {
     fn shape(&self) -> (usize, usize) {
         (self.n, self.n)
     }
-    /// `y ← α(σv + W M Wᵀv) + βy` in `O(nk + k²)`.
+    /// `y ← α(σx + V Vᵀx − U Uᵀx) + βy` in `O(nk)`.
     fn apply(&self, alpha: f64, x: &[f64], beta: f64, y: &mut [f64]) {
         assert_eq!(x.len(), self.n, "Lbfgs: x has the wrong length");
         assert_eq!(y.len(), self.n, "Lbfgs: y has the wrong length");
-        let k = self.pairs.len();
-        let kk = 2 * k;
-        let t = self.w_t_times(x);
-        let u: Vec<f64> = (0..kk).map(|i| (0..kk).map(|j| self.m[i + j * kk] * t[j]).sum()).collect();
+        let n = self.n;
         let a_sigma = alpha * self.sigma;
         if beta == 0.0 {
             y.iter_mut().zip(x).for_each(|(yi, xi)| *yi = a_sigma * xi);
         } else {
             y.iter_mut().zip(x).for_each(|(yi, xi)| *yi = a_sigma * xi + beta * *yi);
         }
-        for (i, p) in self.pairs.iter().enumerate() {
-            vec_ops::axpy(alpha * self.sigma * u[i], &p.s, y);
-            vec_ops::axpy(alpha * u[k + i], &p.y, y);
+        for j in 0..self.pairs.len() {
+            let vj = &self.v[j * n..(j + 1) * n];
+            let uj = &self.u[j * n..(j + 1) * n];
+            vec_ops::axpy(alpha * vec_ops::dot(vj, x), vj, y);
+            vec_ops::axpy(-alpha * vec_ops::dot(uj, x), uj, y);
         }
     }
     fn apply_transpose(&self, alpha: f64, x: &[f64], beta: f64, y: &mut [f64]) {
@@ -223,38 +246,28 @@ impl LinearOperator for Lbfgs {
     fn is_symmetric(&self) -> bool {
         true
     }
-    /// `B_ii = σ + Σ_ab W_ia M_ab W_ib`, `O(nk²)`.
+    /// `B_ii = σ + Σ_j V_ij² − Σ_j U_ij²`, `O(nk)`.
     fn diagonal(&self) -> Option<Vec<f64>> {
-        let k = self.pairs.len();
-        let kk = 2 * k;
-        let w = |i: usize, a: usize| {
-            if a < k { self.sigma * self.pairs[a].s[i] } else { self.pairs[a - k].y[i] }
-        };
-        Some(
-            (0..self.n)
-                .map(|i| {
-                    let wi: Vec<f64> = (0..kk).map(|a| w(i, a)).collect();
-                    let mut q = 0.0;
-                    for b in 0..kk {
-                        for a in 0..kk {
-                            q += wi[a] * self.m[a + b * kk] * wi[b];
-                        }
-                    }
-                    self.sigma + q
-                })
-                .collect(),
-        )
+        let n = self.n;
+        let mut d = vec![self.sigma; n];
+        for j in 0..self.pairs.len() {
+            for (i, di) in d.iter_mut().enumerate() {
+                *di += self.v[j * n + i].powi(2) - self.u[j * n + i].powi(2);
+            }
+        }
+        Some(d)
     }
+    /// `B = σI + W M Wᵀ` with `W = [V U]` and `M = diag(I, −I)`.
     fn low_rank(&self) -> Option<LowRankParts> {
         let k = self.pairs.len();
         let mut w = Vec::with_capacity(self.n * 2 * k);
-        for p in &self.pairs {
-            w.extend(p.s.iter().map(|v| self.sigma * v));
+        w.extend_from_slice(&self.v);
+        w.extend_from_slice(&self.u);
+        let mut m = vec![0.0; 4 * k * k];
+        for i in 0..2 * k {
+            m[i + i * 2 * k] = if i < k { 1.0 } else { -1.0 };
         }
-        for p in &self.pairs {
-            w.extend_from_slice(&p.y);
-        }
-        Some(LowRankParts { n: self.n, k: 2 * k, shift: self.sigma, w, m: self.m.clone() })
+        Some(LowRankParts { n: self.n, k: 2 * k, shift: self.sigma, w, m })
     }
 }
 
@@ -310,11 +323,12 @@ impl HessianApproximation for Lbfgs {
             SigmaStrategy::Fixed(v) => v,
             SigmaStrategy::Scaled { .. } => (yy / sy).clamp(self.opts.sigma_min, self.opts.sigma_max),
         };
-        match Self::compact_middle(&pairs, sigma) {
-            Some(m) => {
+        match Self::factors(self.n, &pairs, sigma) {
+            Some((v, u)) => {
                 self.pairs = pairs;
                 self.sigma = sigma;
-                self.m = m;
+                self.v = v;
+                self.u = u;
                 outcome
             }
             None => UpdateOutcome::Skipped,
@@ -324,7 +338,8 @@ impl HessianApproximation for Lbfgs {
     /// Drop all pairs; `σ` returns to its initial (or fixed) value.
     fn reset(&mut self) {
         self.pairs.clear();
-        self.m.clear();
+        self.v.clear();
+        self.u.clear();
         self.sigma = match self.opts.sigma {
             SigmaStrategy::Scaled { initial } => initial,
             SigmaStrategy::Fixed(v) => v,
@@ -545,6 +560,30 @@ mod tests {
         assert!(op.is_symmetric());
         assert_eq!(op.low_rank().unwrap().shift, 2.0 * l.sigma() + 0.5);
         check_against_dense(&op, &want, &mut rng);
+    }
+
+    #[test]
+    fn badly_scaled_pairs_keep_b_accurate() {
+        // Curvatures from 1e-6 to 1e8 and steps of very different lengths (as on Brown's badly
+        // scaled problem): the secant equation and the dense recursion must still hold closely.
+        let mut rng = Rng::new(80);
+        let n = 4;
+        let a = [1e-6, 1.0, 1e4, 1e8];
+        let mut l = Lbfgs::new(n);
+        for k in 0..6 {
+            let s: Vec<f64> = rng.vec(n).iter().enumerate().map(|(i, v)| v * 10f64.powi(3 * ((i + k) % 3) as i32 - 3)).collect();
+            let y: Vec<f64> = s.iter().zip(&a).map(|(si, ai)| si * ai).collect();
+            l.update(&s, &y);
+            let (sn, yn) = stored(&l).pop().unwrap();
+            let bs = l.matvec(&sn);
+            let err = bs.iter().zip(&yn).map(|(p, q)| (p - q).abs()).fold(0.0, f64::max);
+            assert!(err <= 1e-8 * vec_ops::norm_inf(&yn), "B s = y violated by {err}");
+        }
+        let want = dense_bfgs(n, l.sigma(), &stored(&l));
+        let scale = want.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+        let got = l.to_dense();
+        let err = got.iter().zip(&want).map(|(p, q)| (p - q).abs()).fold(0.0, f64::max);
+        assert!(err <= 1e-8 * scale, "compact vs recursion: {err} (scale {scale})");
     }
 
     #[test]
