@@ -172,8 +172,8 @@ impl Lbfgs {
         for i in 0..k {
             for j in 0..=i {
                 let mut v = sigma * pairs[i].sts[j];
-                for t in 0..j {
-                    v += l(i, t) * l(j, t) / d[t];
+                for (t, dt) in d.iter().enumerate().take(j) {
+                    v += l(i, t) * l(j, t) / dt;
                 }
                 sc[(i, j)] = v;
                 sc[(j, i)] = v;
