@@ -15,6 +15,10 @@ pub enum LinSolveError {
     /// A Krylov method stopped before reaching its tolerance.
     #[error("iterative solver did not converge: {iterations} iterations, relative residual {residual:e}")]
     NoConvergence { iterations: usize, residual: f64 },
+    /// A Krylov method stalled at the accuracy floored by rounding (about `ε·κ(A)`): restarting
+    /// from the true residual no longer reduces it. The returned iterate is the best one found.
+    #[error("iterative solver reached its attainable accuracy: {iterations} iterations, relative residual {residual:e}")]
+    AccuracyLimit { iterations: usize, residual: f64 },
     /// CG met a direction of non-positive curvature: the operator is not positive definite.
     #[error("negative curvature detected after {iterations} iterations (pᵀAp = {curvature:e})")]
     NegativeCurvature { iterations: usize, curvature: f64 },

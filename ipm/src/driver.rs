@@ -968,7 +968,7 @@ impl<'a, 'p> Ipm<'a, 'p> {
                             stats = st;
                             break;
                         }
-                        Err(LinSolveError::NoConvergence { .. })
+                        Err(LinSolveError::NoConvergence { .. } | LinSolveError::AccuracyLimit { .. })
                             if kkt.route == KktRoute::Condensed && kkt.condensed_delta < 1e-2 =>
                         {
                             // A Krylov solve that stalls on N = W + Σ + JᵀD̂⁻¹J is ill-conditioned by
@@ -978,7 +978,9 @@ impl<'a, 'p> Ipm<'a, 'p> {
                             kkt.condensed_delta = (kkt.condensed_delta * 10.0).min(1e-2);
                             continue;
                         }
-                        Err(LinSolveError::NegativeCurvature { .. }) | Err(LinSolveError::NoConvergence { .. }) => need_increase = true,
+                        Err(LinSolveError::NegativeCurvature { .. })
+                        | Err(LinSolveError::NoConvergence { .. })
+                        | Err(LinSolveError::AccuracyLimit { .. }) => need_increase = true,
                         Err(LinSolveError::NonFinite(_)) => need_increase = true,
                         Err(_) => need_increase = true,
                     }
