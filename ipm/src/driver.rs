@@ -1234,6 +1234,12 @@ impl<'a, 'p> Ipm<'a, 'p> {
         if !th_t.is_finite() || !ph_t.is_finite() || th_t > self.theta_max {
             return None;
         }
+        // Ipopt's `obj_max_inc`: a trial barrier objective more than 10^obj_max_inc (relative)
+        // above the current one signals a bad direction (e.g. an inaccurate quasi-Newton solve),
+        // not progress, even when θ decreases (IpFilterLSAcceptor::CheckAcceptabilityOfTrialPoint).
+        if ph_t > phi && ((ph_t - phi) / phi.abs().max(1.0)).log10() > self.opts.obj_max_inc {
+            return None;
+        }
         if !self.filter.acceptable(th_t, ph_t) {
             return None;
         }
@@ -1243,7 +1249,9 @@ impl<'a, 'p> Ipm<'a, 'p> {
         if switching {
             return if ph_t <= phi + self.opts.eta_phi * alpha * gd + tol { Some(true) } else { None };
         }
-        if th_t <= (1.0 - GAMMA_THETA) * theta || ph_t <= phi - GAMMA_PHI * theta + tol {
+        // At a feasible point (θ = 0) no reduction of θ is possible: only φ can show progress.
+        // At a feasible point (θ = 0) no reduction of θ is possible: only φ can show progress.
+        if (theta > 0.0 && th_t <= (1.0 - GAMMA_THETA) * theta) || ph_t <= phi - GAMMA_PHI * theta + tol {
             return Some(false);
         }
         None

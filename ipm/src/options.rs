@@ -138,6 +138,7 @@ pub struct Options {
     pub theta_max_fact: f64,
     pub theta_min_fact: f64,
     pub eta_phi: f64,
+    pub obj_max_inc: f64,
     pub kkt_route: KktRouteChoice,
     pub linear_solver: LinearSolverChoice,
     pub krylov_preconditioner: KrylovPreconditionerChoice,
@@ -219,6 +220,7 @@ impl Default for Options {
             theta_max_fact: 1e4,
             theta_min_fact: 1e-4,
             eta_phi: 1e-8,
+            obj_max_inc: 5.0,
             kkt_route: KktRouteChoice::Auto,
             linear_solver: LinearSolverChoice::Auto,
             krylov_preconditioner: KrylovPreconditionerChoice::Auto,
@@ -309,6 +311,7 @@ pub const OPTION_TABLE: &[(&str, OptionKind, &str)] = &[
     ("theta_max_fact", OptionKind::Number, "filter: maximal constraint violation factor"),
     ("theta_min_fact", OptionKind::Number, "filter: switching constraint violation factor"),
     ("eta_phi", OptionKind::Number, "Armijo relaxation factor"),
+    ("obj_max_inc", OptionKind::Number, "reject trial points whose barrier objective grows by more than this many orders of magnitude"),
     ("kkt_route", OptionKind::Choice(&["auto", "augmented", "condensed"]), "KKT system to solve"),
     ("linear_solver", OptionKind::Choice(&["auto", "dense", "sparse-ldl", "cg", "minres"]), "linear solver"),
     (
@@ -438,6 +441,9 @@ impl Options {
             "theta_max_fact" => self.theta_max_fact = positive(v)?,
             "theta_min_fact" => self.theta_min_fact = positive(v)?,
             "eta_phi" => self.eta_phi = unit_open(v)?,
+            "obj_max_inc" => {
+                self.obj_max_inc = if v > 1.0 { v } else { return Err("a number greater than 1".into()) }
+            }
             "residual_ratio_max" => self.residual_ratio_max = positive(v)?,
             "first_hessian_perturbation" => self.first_hessian_perturbation = positive(v)?,
             "min_hessian_perturbation" => self.min_hessian_perturbation = nonneg(v)?,
@@ -610,6 +616,11 @@ mod tests {
         assert!(matches!(o.set("tol", "-1"), Err(OptionError::InvalidValue { .. })));
         assert!(matches!(o.set("mu_strategy", "fast"), Err(OptionError::InvalidValue { .. })));
         assert!(matches!(o.set("max_iter", "abc"), Err(OptionError::InvalidValue { .. })));
+        o.set("obj_max_inc", "7").unwrap();
+        o.set("krylov_preconditioner", "incomplete-cholesky").unwrap();
+        assert_eq!((o.obj_max_inc, o.krylov_preconditioner), (7.0, KrylovPreconditionerChoice::IncompleteCholesky));
+        assert!(matches!(o.set("obj_max_inc", "0.5"), Err(OptionError::InvalidValue { .. })));
+        assert!(matches!(o.set("krylov_preconditioner", "ilu"), Err(OptionError::InvalidValue { .. })));
     }
 
     #[test]
