@@ -240,6 +240,12 @@ struct CondensedAssembly {
 /// Jacobi is the better trade.
 const CONDENSED_FILL_FACTOR: usize = 30;
 
+/// The dimensionless regularization `δ·w/j²` of the condensed route with a direct solver (see
+/// `KktSolver::condensed_floor`).
+const CONDENSED_RELATIVE_REG: f64 = 1e-8;
+/// Smallest `δ_cond` ever used (keeps `D̂⁻¹` finite).
+const MIN_CONDENSED_DELTA: f64 = 1e-20;
+
 /// Relative residual up to which a Krylov solve of the condensed system that missed its own
 /// tolerance still serves as an approximate inverse inside iterative refinement.
 const INNER_KRYLOV_ACCEPT: f64 = 1e-6;
@@ -483,8 +489,9 @@ impl KktSolver {
     }
 
     fn factor_condensed(&mut self, blocks: &KktBlocks<'_>, n: usize, m: usize) -> Result<FactorStatus, LinSolveError> {
+        let floor = self.condensed_floor(blocks, n);
         self.d_hat.clear();
-        self.d_hat.extend(self.d.iter().map(|&d| 1.0 / d.max(self.condensed_delta)));
+        self.d_hat.extend(self.d.iter().map(|&d| 1.0 / d.max(floor)));
         // Jacobi information for the preconditioner: diag(Jᵀ D̂⁻¹ J) from assembled entries.
         self.jt_dinv_j_diag = self.jac_t.as_ref().map(|t| {
             let mut dd = vec![0.0; n];
@@ -514,6 +521,42 @@ impl KktSolver {
             Err(LinSolveError::Singular { .. }) => Ok(FactorStatus::WrongInertia),
             Err(e) => Err(e),
         }
+    }
+
+    /// The floor `δ_cond` on `D` for the condensed route with a direct (Cholesky) solver.
+    ///
+    /// The refinement against the unregularized system contracts by about `r = δ·w/j²` per step
+    /// (`w` the typical size of `diag(W + Σ)`, `j²` that of `diag(JᵀJ)`), and the condensed
+    /// matrix has `κ(N) ~ 1/r`. A fixed `δ` fails when the Jacobian becomes tiny near a solution
+    /// where constraint gradients vanish (LICQ fails, e.g. `x₁² = 0`): `r` grows towards 1 and
+    /// refinement stalls with inaccurate steps. Capping `δ` at `CONDENSED_RELATIVE_REG·j²/w`
+    /// keeps `r` small; a dense Cholesky factorization handles the resulting `κ(N) ~ 1e8`.
+    /// Krylov solvers keep the absolute `condensed_delta` (their conditioning is handled by the
+    /// preconditioner and the stall logic).
+    fn condensed_floor(&self, blocks: &KktBlocks<'_>, n: usize) -> f64 {
+        if !self.solver.capabilities().is_direct || n == 0 {
+            return self.condensed_delta;
+        }
+        let Some(jt) = &self.jac_t else { return self.condensed_delta };
+        let mut col_sq = vec![0.0; n];
+        for k in 0..jt.len() {
+            col_sq[jt.cols[k]] += jt.vals[k] * jt.vals[k];
+        }
+        let (sum, count) = col_sq.iter().filter(|v| **v > 0.0).fold((0.0, 0usize), |(s, c), v| (s + v, c + 1));
+        if count == 0 {
+            return self.condensed_delta;
+        }
+        let j2 = sum / count as f64;
+        let hess_diag = blocks.hess.diagonal(n);
+        let shift = match &blocks.hess {
+            HessianTerm::LowRank(_, p) => p.shift,
+            _ => 0.0,
+        };
+        let w = (0..n).map(|i| hess_diag.as_ref().map_or(0.0, |d| d[i].abs()) + self.diag_x[i].abs() + shift).sum::<f64>() / n as f64;
+        if !(w > 0.0) || !w.is_finite() || !j2.is_finite() {
+            return self.condensed_delta;
+        }
+        self.condensed_delta.min((CONDENSED_RELATIVE_REG * j2 / w).max(MIN_CONDENSED_DELTA))
     }
 
     /// Refill (building on first use) the lower triangle of `N = W + diag_x + Jᵀ D̂⁻¹ J`; false
