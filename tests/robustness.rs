@@ -247,8 +247,9 @@ fn matrix_free_problem_uses_the_condensed_krylov_route() {
     assert!(r.objective.abs() < 1e-10);
 }
 
-/// HS27 on the condensed route shortens its steps for many consecutive iterations: the watchdog
-/// must fire (unchecked full steps, tag `w`), and the solve must still end at the optimum.
+/// HS27 shortens its steps in consecutive early iterations: with the trigger lowered to 2
+/// (`watchdog_shortened_iter_trigger`, Ipopt's name) the watchdog must fire (unchecked full steps,
+/// tag `w`), and the solve must still end at the optimum.
 #[test]
 fn watchdog_fires_after_repeated_step_shortening() {
     let p = ipax_testing::get("hs027", None).unwrap();
@@ -261,6 +262,7 @@ fn watchdog_fires_after_repeated_step_shortening() {
     };
     let mut o = quiet();
     o.set("kkt_route", "condensed").unwrap();
+    o.set("watchdog_shortened_iter_trigger", "2").unwrap();
     let r = ipax::Solver::new(o).with_observer(&mut obs).solve(p.as_ref());
     assert_eq!(r.status, SolveStatus::Optimal);
     assert!((r.objective - 0.04).abs() < 1e-8);
