@@ -77,6 +77,17 @@ pub(crate) fn max_abs(a: &Mat<f64>) -> f64 {
     m
 }
 
+/// Largest absolute entry of each row of a dense (symmetric) matrix.
+pub(crate) fn row_max_abs(a: &Mat<f64>) -> Vec<f64> {
+    let mut m = vec![0.0f64; a.nrows()];
+    for j in 0..a.ncols() {
+        for i in 0..a.nrows() {
+            m[i] = m[i].max(a[(i, j)].abs());
+        }
+    }
+    m
+}
+
 /// Threshold below which a pivot counts as zero: `n · ε · max|A|`, the backward-error scale of a
 /// stable symmetric factorization (Higham, *Accuracy and Stability of Numerical Algorithms*, §11.1).
 pub(crate) fn zero_pivot_tol(n: usize, max_abs_entry: f64) -> f64 {
@@ -92,12 +103,12 @@ pub(crate) fn block_inertia(
     n: usize,
     diag: impl Fn(usize) -> f64,
     subdiag: impl Fn(usize) -> f64,
-    tol: f64,
+    tol: impl Fn(usize) -> f64,
 ) -> (Inertia, Option<usize>) {
     let mut inertia = Inertia::default();
     let mut first_zero = None;
     let mut classify = |v: f64, k: usize, inertia: &mut Inertia| {
-        if !v.is_finite() || v.abs() <= tol {
+        if !v.is_finite() || v.abs() <= tol(k) {
             inertia.zero += 1;
             first_zero.get_or_insert(k);
         } else if v > 0.0 {
@@ -137,7 +148,7 @@ mod tests {
         // Blocks: [3], [[0, 2], [2, 0]] (eigenvalues ±2), [-1], [1e-20] (zero).
         let d = [3.0, 0.0, 0.0, -1.0, 1e-20];
         let s = [0.0, 2.0, 0.0, 0.0, 0.0];
-        let (inertia, zero) = block_inertia(5, |k| d[k], |k| s[k], 1e-14);
+        let (inertia, zero) = block_inertia(5, |k| d[k], |k| s[k], |_| 1e-14);
         assert_eq!(inertia, Inertia { positive: 2, negative: 2, zero: 1 });
         assert_eq!(zero, Some(4));
     }
@@ -145,7 +156,7 @@ mod tests {
     #[test]
     fn block_inertia_detects_singular_two_by_two_block() {
         // [[1, 1], [1, 1]] has eigenvalues 2 and 0.
-        let (inertia, zero) = block_inertia(2, |_| 1.0, |k| if k == 0 { 1.0 } else { 0.0 }, 1e-14);
+        let (inertia, zero) = block_inertia(2, |_| 1.0, |k| if k == 0 { 1.0 } else { 0.0 }, |_| 1e-14);
         assert_eq!(inertia, Inertia { positive: 1, negative: 0, zero: 1 });
         assert_eq!(zero, Some(1));
     }

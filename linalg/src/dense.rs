@@ -3,7 +3,7 @@
 //! Both assemble `op + shift·I` densely (from `triplets()` when available, otherwise by applying the
 //! operator to unit vectors), factor it, and refine every solution against the operator.
 
-use crate::common::{assemble_dense, block_inertia, check_finite, check_len, max_abs, square_dim, zero_pivot_tol};
+use crate::common::{assemble_dense, block_inertia, check_finite, check_len, max_abs, row_max_abs, square_dim, zero_pivot_tol};
 use crate::refine::{RefineParams, refine_with};
 use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::linalg::cholesky::ldlt::factor::{LdltError, LdltRegularization, cholesky_in_place, cholesky_in_place_scratch};
@@ -132,7 +132,8 @@ impl DenseLdlt {
         self.refine = params;
         self
     }
-    /// Count a pivot as zero when `|λ| ≤ rtol·max|A|` instead of `n·ε·max|A|`. Interior-point
+    /// Count a pivot as zero when `|λ| ≤ rtol·max_j |A_ij|` (its own row `i`'s scale) instead of
+    /// `n·ε·max|A|`. Interior-point
     /// KKT matrices mix entries from 1e-10 to 1e12 legitimately; the IPM uses a tiny `rtol` and
     /// lets its inertia correction and iterative refinement deal with near-singularity.
     pub fn with_zero_pivot_rtol(mut self, rtol: f64) -> Self {
@@ -163,13 +164,21 @@ impl LinearSolver for DenseLdlt {
         self.factor = None;
         let a = assemble_dense(op, reg.shift)?;
         let n = a.nrows();
-        let tol = match self.zero_pivot_rtol {
-            Some(r) => r * max_abs(&a),
-            None => zero_pivot_tol(n, max_abs(&a)),
-        };
+        // With an explicit rtol (KKT matrices) a pivot is compared with its own row's scale: an
+        // interior-point matrix can hold 1e20 barrier terms next to constraint rows of size 1,
+        // and a global `rtol·max|A|` would call the constraint rows' pivots zero however large
+        // the primal-dual regularization −δ_c makes them (MA57-style relative pivoting is per
+        // column for the same reason).
+        let row_scale = self.zero_pivot_rtol.map(|r| (r, row_max_abs(&a)));
+        let global = zero_pivot_tol(n, max_abs(&a));
         let lblt = a.lblt(Side::Lower);
         let d = lblt.B_diag().column_vector();
         let s = lblt.B_subdiag().column_vector();
+        let fwd = lblt.P().arrays().0;
+        let tol = |k: usize| match &row_scale {
+            Some((r, rows)) => r * rows[fwd[k]],
+            None => global,
+        };
         let (inertia, first_zero) = block_inertia(n, |k| d[k], |k| s[k], tol);
         if let Some(k) = first_zero {
             // Position k of the factor corresponds to row fwd[k] of the original matrix.

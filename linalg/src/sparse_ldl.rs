@@ -382,7 +382,7 @@ impl LinearSolver for SparseLdl {
                     n,
                     |k| if is_reg(d[k]) { d[k].signum() * f64::MAX } else { d[k] },
                     |_| 0.0,
-                    tol,
+                    |_| tol,
                 );
                 (inertia, first_zero, regularized)
             }
@@ -403,7 +403,7 @@ impl LinearSolver for SparseLdl {
                     Default::default(),
                 );
                 let d = ldlt_diagonal(&p.symbolic, &num.values, n);
-                let (inertia, first_zero) = block_inertia(n, |k| d[k], |k| num.subdiag[k], tol);
+                let (inertia, first_zero) = block_inertia(n, |k| d[k], |k| num.subdiag[k], |_| tol);
                 (inertia, first_zero, 0)
             }
         };
