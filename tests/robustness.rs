@@ -331,6 +331,26 @@ fn incomplete_cholesky_preconditions_the_assembled_condensed_route() {
     }
 }
 
+/// `licq_fail` has no KKT point (the constraint gradient vanishes on the feasible set), so its
+/// multiplier diverges. Ipopt's scaled dual error divides by s_d ∝ ‖y‖ and would accept an O(1)
+/// dual residual; ipax must either reach f* or end without claiming success — on every route.
+#[test]
+fn diverging_multipliers_do_not_fake_optimality() {
+    for route in ["augmented", "condensed"] {
+        for hess in ["exact", "limited-memory"] {
+            let p = ipax_testing::get("licq_fail", None).unwrap();
+            let mut o = quiet();
+            o.set("kkt_route", route).unwrap();
+            o.set("hessian_approximation", hess).unwrap();
+            o.max_iter = 300;
+            let r = ipax::solve(p.as_ref(), &o);
+            if r.status.is_success() {
+                assert!(r.objective.abs() <= 1e-6, "[{route}, {hess}] {:?} at f = {}", r.status, r.objective);
+            }
+        }
+    }
+}
+
 /// A problem seen through user scaling (`nlp_scaling_method = user-scaling`).
 struct Scaled {
     inner: Box<dyn Problem>,
