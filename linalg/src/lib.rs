@@ -37,6 +37,7 @@
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
 mod common;
+pub mod amg;
 pub mod dense;
 pub mod incomplete_cholesky;
 pub mod krylov;
@@ -46,6 +47,7 @@ pub mod sparse_ldl;
 #[cfg(test)]
 mod test_util;
 
+pub use amg::AmgPreconditioner;
 pub use dense::{DenseCholesky, DenseLdlt};
 
 pub use incomplete_cholesky::IncompleteCholesky;
