@@ -34,10 +34,11 @@ impl DefaultSolverFactory {
     fn krylov(&self) -> KrylovParams {
         KrylovParams { rtol: self.krylov_rtol, max_iter: self.krylov_max_iter, ..KrylovParams::default() }
     }
-    /// CG on the (SPD) condensed matrix: incomplete Cholesky unless asked otherwise.
+    /// CG on the (SPD) condensed matrix: incomplete Cholesky unless asked otherwise (AMG, Jacobi, none).
     fn cg(&self) -> Box<dyn LinearSolver> {
         let pc = match self.preconditioner {
             KrylovPreconditionerChoice::Auto | KrylovPreconditionerChoice::IncompleteCholesky => Preconditioner::IncompleteCholesky,
+            KrylovPreconditionerChoice::Amg => Preconditioner::Amg,
             KrylovPreconditionerChoice::Jacobi => Preconditioner::Jacobi,
             KrylovPreconditionerChoice::None => Preconditioner::None,
         };
@@ -48,6 +49,7 @@ impl DefaultSolverFactory {
         let pc = match self.preconditioner {
             KrylovPreconditionerChoice::Auto | KrylovPreconditionerChoice::Jacobi => Preconditioner::Jacobi,
             KrylovPreconditionerChoice::IncompleteCholesky => Preconditioner::IncompleteCholesky,
+            KrylovPreconditionerChoice::Amg => Preconditioner::Amg,
             KrylovPreconditionerChoice::None => Preconditioner::None,
         };
         Box::new(Minres::new(self.krylov(), pc))

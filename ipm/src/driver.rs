@@ -490,10 +490,10 @@ impl<'a, 'p> Ipm<'a, 'p> {
         let solver = self.la.factory.create(&SolverRequest { route: self.la.route, dim, assembled, nnz });
         let iterative = !solver.capabilities().is_direct;
         let mut k = KktSolver::new(self.la.route, solver);
-        // The condensed matrix is only assembled for an incomplete-Cholesky preconditioner.
+        // The condensed matrix is only assembled for an incomplete-Cholesky or AMG preconditioner.
         k.assemble_condensed = self.la.route == KktRoute::Condensed
             && iterative
-            && matches!(self.opts.krylov_preconditioner, KrylovPreconditionerChoice::Auto | KrylovPreconditionerChoice::IncompleteCholesky);
+            && matches!(self.opts.krylov_preconditioner, KrylovPreconditionerChoice::Auto | KrylovPreconditionerChoice::IncompleteCholesky | KrylovPreconditionerChoice::Amg);
         k.condensed_delta = self.opts.condensed_regularization;
         k.max_refinement_steps = self.opts.max_refinement_steps;
         k.residual_ratio_max = self.opts.residual_ratio_max;
