@@ -301,10 +301,27 @@ impl LinearSolver for SparseLdl {
         if !reg.shift.is_finite() {
             return Err(LinSolveError::NonFinite("regularization shift"));
         }
-        let t = Self::lower_entries(op, n)?;
-        if !self.same_pattern(&t, n) {
-            self.analyze_entries(&t, n)?;
-        }
+        // Fast path for refactorizations: an operator whose lower CSC has exactly the analyzed
+        // pattern (the IPM's cached KKT assembly) is copied value by value, with no triplets.
+        let same_csc = match (op.csc(), &self.pattern) {
+            (Some(c), Some(p)) => {
+                c.storage == CscStorage::SymmetricLower
+                    && p.n == n
+                    && c.col_ptr == p.csc.col_ptr.as_slice()
+                    && c.row_idx.get(..p.csc.row_idx.len()) == Some(p.csc.row_idx.as_slice())
+                    && c.values.len() >= p.csc.values.len()
+            }
+            _ => false,
+        };
+        let entries = if same_csc {
+            None
+        } else {
+            let t = Self::lower_entries(op, n)?;
+            if !self.same_pattern(&t, n) {
+                self.analyze_entries(&t, n)?;
+            }
+            Some(t)
+        };
         let dynamic = match &reg.dynamic {
             Some(d) if self.method == SparseLdlMethod::Ldlt => {
                 check_len("dynamic regularization signs", n, d.signs.len())?;
@@ -319,7 +336,14 @@ impl LinearSolver for SparseLdl {
         let Some(p) = self.pattern.as_mut() else {
             return Err(LinSolveError::NotFactored);
         };
-        p.csc.refill(&p.map, &t.vals);
+        match &entries {
+            Some(t) => p.csc.refill(&p.map, &t.vals),
+            None => {
+                let c = op.csc().expect("checked above");
+                let len = p.csc.values.len();
+                p.csc.values.copy_from_slice(&c.values[..len]);
+            }
+        }
         for &d in &p.diag_pos {
             p.csc.values[d] += reg.shift;
         }
