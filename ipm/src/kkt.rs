@@ -281,6 +281,8 @@ pub struct KktSolver {
     pub last_inertia: Option<Inertia>,
     base_residual_ratio: Option<f64>,
     hess_diag_est: Option<Vec<f64>>,
+    /// The exact Hessian's lower pattern from the last Newton system (values irrelevant).
+    hess_pattern: Option<Triplets>,
     /// Assemble `N` on the condensed route (set when an incomplete-Cholesky preconditioner will
     /// use it).
     pub assemble_condensed: bool,
@@ -321,6 +323,7 @@ impl KktSolver {
             last_inertia: None,
             base_residual_ratio: None,
             hess_diag_est: None,
+            hess_pattern: None,
             assemble_condensed: false,
             condensed_asm: None,
             condensed_asm_valid: false,
@@ -343,8 +346,21 @@ impl KktSolver {
         let wants_hess = self.route == KktRoute::Augmented || (self.assemble_condensed && !self.condensed_too_dense);
         self.hess_t = match (wants_hess, &blocks.hess) {
             (true, HessianTerm::Exact(op)) => op.lower_triplets(),
+            // W = 0 (least-squares multipliers) on the augmented route: keep the Hessian's
+            // pattern with zero values so the sparse factorization's symbolic analysis is reused
+            // instead of redone for the W-free pattern and again for the next Newton system.
+            (true, HessianTerm::Zero) if self.route == KktRoute::Augmented => self.hess_pattern.as_ref().map(|t| {
+                let mut z = t.clone();
+                z.vals.iter_mut().for_each(|v| *v = 0.0);
+                z
+            }),
             _ => None,
         };
+        if let (Some(t), HessianTerm::Exact(_)) = (&self.hess_t, &blocks.hess)
+            && self.hess_pattern.as_ref().is_none_or(|p| p.len() != t.len())
+        {
+            self.hess_pattern = Some(t.clone());
+        }
         self.jac_t = blocks.jac.triplets();
         self.jac_t_stale = false;
         self.hess_diag_est = None;
