@@ -136,6 +136,11 @@ pub(crate) struct Ipm<'a, 'p> {
     theta_min: f64,
     kkt: Option<KktSolver>,
     delta_w_last: f64,
+    /// Ipopt's Jacobian-degeneracy state: `None` while undetermined, `Some(true)` once
+    /// `DEGEN_ITERS_MAX` consecutive iterations needed δ_c > 0 (then every factorization starts
+    /// with δ_c > 0), `Some(false)` after the first nonsingular δ_c = 0 system.
+    jac_degenerate: Option<bool>,
+    degen_iters: usize,
     qn: Option<Box<dyn HessianApproximation>>,
     pub iter: usize,
     la_time: Duration,
@@ -191,6 +196,9 @@ pub(crate) struct Errors {
 }
 
 const KAPPA_D: f64 = 1e-5;
+/// Consecutive iterations with a singular δ_c = 0 system before the Jacobian is treated as
+/// degenerate (Ipopt's `degen_iters_max`).
+const DEGEN_ITERS_MAX: usize = 3;
 const GAMMA_THETA: f64 = 1e-5;
 const GAMMA_PHI: f64 = 1e-8;
 const S_THETA: f64 = 1.1;
@@ -240,6 +248,8 @@ impl<'a, 'p> Ipm<'a, 'p> {
             theta_min: 0.0,
             kkt: None,
             delta_w_last: 0.0,
+            jac_degenerate: None,
+            degen_iters: 0,
             qn: None,
             iter: 0,
             la_time: Duration::ZERO,
@@ -960,17 +970,24 @@ impl<'a, 'p> Ipm<'a, 'p> {
         // accurately as the optimality error warrants, η = min(max_forcing, 0.01·E_μ). Off by
         // default: on the obstacle family loose solves near active bounds cost more IPM
         // iterations than they save in CG iterations.
-        let eta = (0.01 * self.errors(self.mu).overall_mu)
-            .clamp(self.opts.krylov_rtol, self.opts.krylov_max_forcing.max(self.opts.krylov_rtol));
+        let eta = if self.opts.krylov_max_forcing > 0.0 {
+            (0.01 * self.errors(self.mu).overall_mu).clamp(self.opts.krylov_rtol, self.opts.krylov_max_forcing.max(self.opts.krylov_rtol))
+        } else {
+            self.opts.krylov_rtol
+        };
         let kkt = self.kkt.as_mut().expect("created");
         kkt.set_inexact_tolerance(eta);
         kkt.prepare(&blocks);
         // --- inertia correction (W&B 2006, Algorithm IC) ---
         let o = self.opts;
         let mut delta_w = 0.0;
-        let mut delta_c = 0.0;
+        // A Jacobian found degenerate in earlier iterations gets δ_c > 0 from the first trial
+        // (Ipopt's PDPerturbationHandler, `jac_degenerate_`), saving a factorization per iteration.
+        let degenerate = self.jac_degenerate == Some(true) && m > 0;
+        let mut delta_c = if degenerate { o.jacobian_regularization_value * self.mu.powf(o.jacobian_regularization_exponent) } else { 0.0 };
         let mut factorizations = 0;
-        let mut tried_dc = false;
+        let mut tried_dc = degenerate;
+        let mut first_status = None;
         let mut sol;
         let stats;
         loop {
@@ -987,6 +1004,7 @@ impl<'a, 'p> Ipm<'a, 'p> {
                 }
                 Err(_) => FactorStatus::WrongInertia,
             };
+            first_status.get_or_insert(status);
             let need_increase;
             match status {
                 FactorStatus::Ok => {
@@ -1053,6 +1071,18 @@ impl<'a, 'p> Ipm<'a, 'p> {
         }
         if delta_w > 0.0 {
             self.delta_w_last = delta_w;
+        }
+        if self.jac_degenerate.is_none() && m > 0 {
+            match first_status {
+                Some(FactorStatus::Singular) => {
+                    self.degen_iters += 1;
+                    if self.degen_iters >= DEGEN_ITERS_MAX {
+                        self.jac_degenerate = Some(true);
+                    }
+                }
+                Some(FactorStatus::Ok) => self.jac_degenerate = Some(false),
+                _ => {}
+            }
         }
         let inertia = kkt.last_inertia.map(|i| (i.positive, i.negative, i.zero));
         self.la_time += t.elapsed();
