@@ -3,7 +3,7 @@
 use ipax_core::{LinearSolver, Problem};
 use ipax_ipm::options::{HessianApproximationKind, KktRouteChoice, KrylovPreconditionerChoice, LinearSolverChoice, Options};
 use ipax_ipm::{KktRoute, LinearSolverFactory, SolverRequest};
-use ipax_linalg::{Cg, DenseCholesky, DenseLdlt, KrylovParams, Minres, Preconditioner, SparseLdl};
+use ipax_linalg::{Cg, DenseCholesky, DenseLdlt, KrylovParams, Minres, Preconditioner, RefineParams, SparseLdl};
 
 /// Largest KKT dimension factored densely by `linear_solver = auto`.
 const DENSE_MAX_DIM: usize = 300;
@@ -12,6 +12,13 @@ const DENSE_MAX_DIM: usize = 300;
 const KKT_ZERO_PIVOT_RTOL: f64 = 1e-24;
 /// Largest n for which `kkt_route = auto` picks the condensed route with dense Cholesky.
 const CONDENSED_DENSE_MAX_N: usize = 500;
+
+/// Sparse LDLᵀ for the augmented KKT system. Its own refinement (against the regularized matrix
+/// it factored) is switched off: the IPM refines against the unregularized reduced system anyway,
+/// so the inner loop only repeated triangular solves and products.
+fn kkt_sparse_ldl() -> SparseLdl {
+    SparseLdl::new().with_zero_pivot_rtol(KKT_ZERO_PIVOT_RTOL).with_refinement(RefineParams { max_steps: 0, ..RefineParams::default() })
+}
 
 /// Creates solvers according to `linear_solver` (and the route/size when `auto`).
 pub struct DefaultSolverFactory {
@@ -62,9 +69,9 @@ impl LinearSolverFactory for DefaultSolverFactory {
         match (r.route, self.choice) {
             (KktRoute::Augmented, C::Dense) => Box::new(DenseLdlt::new().with_zero_pivot_rtol(KKT_ZERO_PIVOT_RTOL)),
             (KktRoute::Augmented, C::Minres) | (KktRoute::Augmented, C::Cg) => self.minres(),
-            (KktRoute::Augmented, C::SparseLdl) => Box::new(SparseLdl::new().with_zero_pivot_rtol(KKT_ZERO_PIVOT_RTOL)),
+            (KktRoute::Augmented, C::SparseLdl) => Box::new(kkt_sparse_ldl()),
             (KktRoute::Augmented, C::Auto) => {
-                if r.dim <= DENSE_MAX_DIM { Box::new(DenseLdlt::new().with_zero_pivot_rtol(KKT_ZERO_PIVOT_RTOL)) } else { Box::new(SparseLdl::new().with_zero_pivot_rtol(KKT_ZERO_PIVOT_RTOL)) }
+                if r.dim <= DENSE_MAX_DIM { Box::new(DenseLdlt::new().with_zero_pivot_rtol(KKT_ZERO_PIVOT_RTOL)) } else { Box::new(kkt_sparse_ldl()) }
             }
             (KktRoute::Condensed, C::Dense) => Box::new(DenseCholesky::new()),
             (KktRoute::Condensed, C::Minres) => self.minres(),
