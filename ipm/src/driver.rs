@@ -521,6 +521,14 @@ impl<'a, 'p> Ipm<'a, 'p> {
             return Ok(());
         }
         self.ensure_kkt();
+        // Give the augmented route the Hessian's pattern before the first Newton system, so the
+        // symbolic analysis done here is the one every later factorization reuses.
+        if self.la.route == KktRoute::Augmented
+            && self.kkt.as_ref().is_some_and(|k| !k.has_hessian_pattern())
+            && let Ok(Some(h)) = self.hessian_term_owned()
+        {
+            self.kkt.as_mut().expect("created").seed_hessian_pattern(h.as_ref());
+        }
         let nm = self.n + self.m;
         let zeros_x = vec![0.0; self.n];
         let zeros_s = vec![0.0; self.m];

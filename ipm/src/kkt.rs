@@ -373,6 +373,18 @@ impl KktSolver {
         }
     }
 
+    /// Whether the exact Hessian's pattern is known (see [`seed_hessian_pattern`](Self::seed_hessian_pattern)).
+    pub fn has_hessian_pattern(&self) -> bool {
+        self.hess_pattern.is_some()
+    }
+
+    /// Record the exact Hessian's lower pattern ahead of the first Newton system.
+    pub fn seed_hessian_pattern(&mut self, hess: &dyn LinearOperator) {
+        if let Some(t) = hess.lower_triplets() {
+            self.hess_pattern = Some(t);
+        }
+    }
+
     /// Inexact-Newton forcing term for iterative solvers: stop Krylov iterations (and refinement)
     /// at relative residual `rtol` (Dembo, Eisenstat & Steihaug 1982). Direct solvers ignore it.
     pub fn set_inexact_tolerance(&mut self, rtol: f64) {
