@@ -20,6 +20,10 @@ impl Triplets {
     pub fn new(nrows: usize, ncols: usize) -> Self {
         Triplets { nrows, ncols, ..Default::default() }
     }
+    /// An empty set with room for `cap` entries (avoids regrowing large index arrays).
+    pub fn with_capacity(nrows: usize, ncols: usize, cap: usize) -> Self {
+        Triplets { nrows, ncols, rows: Vec::with_capacity(cap), cols: Vec::with_capacity(cap), vals: Vec::with_capacity(cap) }
+    }
     /// Append one entry.
     #[inline]
     pub fn push(&mut self, r: usize, c: usize, v: f64) {
@@ -213,7 +217,9 @@ impl<'a> CscRef<'a> {
 
     /// Full-matrix triplets (both halves for symmetric-lower storage).
     pub fn to_triplets(&self) -> Triplets {
-        let mut t = Triplets::new(self.nrows, self.ncols);
+        let nnz = self.col_ptr.get(self.ncols).copied().unwrap_or(0);
+        let cap = if self.storage == CscStorage::SymmetricLower { 2 * nnz } else { nnz };
+        let mut t = Triplets::with_capacity(self.nrows, self.ncols, cap);
         for j in 0..self.ncols {
             for p in self.col_ptr[j]..self.col_ptr[j + 1] {
                 let i = self.row_idx[p];
@@ -228,7 +234,7 @@ impl<'a> CscRef<'a> {
 
     /// Stored entries on or below the diagonal (`row >= col`), as triplets.
     pub fn to_lower_triplets(&self) -> Triplets {
-        let mut t = Triplets::new(self.nrows, self.ncols);
+        let mut t = Triplets::with_capacity(self.nrows, self.ncols, self.col_ptr.get(self.ncols).copied().unwrap_or(0));
         for j in 0..self.ncols {
             for p in self.col_ptr[j]..self.col_ptr[j + 1] {
                 if self.row_idx[p] >= j {

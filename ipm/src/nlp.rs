@@ -495,7 +495,7 @@ impl LinearOperator for Reduced<'_> {
 impl Reduced<'_> {
     fn map_triplets(&self, t: Triplets) -> Triplets {
         let (nr, nc) = self.shape();
-        let mut out = Triplets::new(nr, nc);
+        let mut out = Triplets::with_capacity(nr, nc, t.len());
         let pos: Option<Vec<usize>> = self.free.as_ref().map(|free| {
             let mut p = vec![usize::MAX; self.n_full];
             for (k, &i) in free.iter().enumerate() {
