@@ -443,6 +443,9 @@ impl AmgPreconditioner {
     /// Errors: non-square or non-lower storage, non-finite values, a non-positive diagonal entry
     /// or a coarse operator that is not positive definite ([`LinSolveError::NotPositiveDefinite`]:
     /// `A + shift·I` is then not SPD).
+    ///
+    /// The finest level may also get an IC(0) smoother (see [`uses_fine_ic`](Self::uses_fine_ic)
+    /// and the module documentation).
     pub fn new(a: CscRef<'_>, shift: f64) -> Result<Self, LinSolveError> {
         let n = a.ncols;
         if a.nrows != n {
@@ -486,7 +489,9 @@ impl AmgPreconditioner {
     /// Gauss–Seidel sweeps on `A e = 0`, then compare the `A`-norm error left by one V-cycle,
     /// `‖(I − M⁻¹A) e‖_A`, with that left by IC(0), `‖(I − M_IC⁻¹A) e‖_A`. When IC(0) wins, the
     /// finest-level smoother becomes Gauss–Seidel followed by a damped IC(0) correction (and
-    /// its adjoint after the coarse correction), which is never worse than either alone.
+    /// its adjoint after the coarse correction). Each factor of the resulting error propagator
+    /// is `A`-norm nonexpansive (for IC(0) through the damping below), so one cycle contracts
+    /// the error at least as well as its best factor.
     fn with_fine_ic(mut self, a0: CscRef<'_>, shift: f64) -> Result<Self, LinSolveError> {
         if self.levels.is_empty() {
             return Ok(self);
