@@ -19,11 +19,14 @@ pub enum Route {
     /// `kkt_route=condensed`, `linear_solver=cg`, `krylov_preconditioner=incomplete-cholesky` on the
     /// assembled problem: CG preconditioned by IC(0) of the assembled condensed matrix.
     CondensedCgIc,
+    /// `kkt_route=condensed`, `linear_solver=cg`, `krylov_preconditioner=amg` on the assembled
+    /// problem: CG preconditioned by smoothed-aggregation AMG of the assembled condensed matrix.
+    CondensedCgAmg,
 }
 
 impl Route {
     /// All routes, in display order.
-    pub const ALL: [Route; 4] = [Route::Augmented, Route::CondensedDense, Route::CondensedCg, Route::CondensedCgIc];
+    pub const ALL: [Route; 5] = [Route::Augmented, Route::CondensedDense, Route::CondensedCg, Route::CondensedCgIc, Route::CondensedCgAmg];
 
     /// The command-line / report name.
     pub fn name(self) -> &'static str {
@@ -32,6 +35,7 @@ impl Route {
             Route::CondensedDense => "condensed-dense",
             Route::CondensedCg => "condensed-cg",
             Route::CondensedCgIc => "condensed-cg-ic",
+            Route::CondensedCgAmg => "condensed-cg-amg",
         }
     }
 
@@ -44,6 +48,7 @@ impl Route {
             Route::CondensedCgIc => {
                 &[("kkt_route", "condensed"), ("linear_solver", "cg"), ("krylov_preconditioner", "incomplete-cholesky")]
             }
+            Route::CondensedCgAmg => &[("kkt_route", "condensed"), ("linear_solver", "cg"), ("krylov_preconditioner", "amg")],
         }
     }
 
@@ -65,7 +70,7 @@ impl FromStr for Route {
         Route::ALL
             .into_iter()
             .find(|r| r.name() == s.trim())
-            .ok_or_else(|| BenchError::Parse(format!("unknown route '{s}' (augmented, condensed-dense, condensed-cg, condensed-cg-ic)")))
+            .ok_or_else(|| BenchError::Parse(format!("unknown route '{s}' (augmented, condensed-dense, condensed-cg, condensed-cg-ic, condensed-cg-amg)")))
     }
 }
 

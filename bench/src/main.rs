@@ -21,7 +21,7 @@ struct Cli {
     /// Target numbers of variables for scalable families (mapped to each family's size parameter).
     #[arg(long, value_delimiter = ',', default_value = "1e3,1e4")]
     sizes: Vec<String>,
-    /// KKT routes: augmented, condensed-dense, condensed-cg (matrix-free, Jacobi), condensed-cg-ic (assembled, IC(0)).
+    /// KKT routes: augmented, condensed-dense, condensed-cg (matrix-free, Jacobi), condensed-cg-ic (assembled, IC(0)), condensed-cg-amg (assembled, AMG).
     #[arg(long, value_delimiter = ',', default_value = "augmented,condensed-cg")]
     routes: Vec<String>,
     /// Hessian sources: exact, lbfgs.
