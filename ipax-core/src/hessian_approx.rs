@@ -21,4 +21,7 @@ pub trait HessianApproximation: LinearOperator {
     fn reset(&mut self);
     /// Number of stored pairs.
     fn num_pairs(&self) -> usize;
+    /// Set the multiple of the identity used while no pair is stored (and after a reset), when
+    /// the approximation supports it; the default ignores it.
+    fn set_initial_scaling(&mut self, _sigma: f64) {}
 }

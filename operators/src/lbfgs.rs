@@ -346,6 +346,19 @@ impl HessianApproximation for Lbfgs {
         };
     }
 
+    fn set_initial_scaling(&mut self, sigma: f64) {
+        if let SigmaStrategy::Scaled { .. } = self.opts.sigma
+            && sigma.is_finite()
+            && sigma > 0.0
+        {
+            let initial = sigma.clamp(self.opts.sigma_min, self.opts.sigma_max);
+            self.opts.sigma = SigmaStrategy::Scaled { initial };
+            if self.pairs.is_empty() {
+                self.sigma = initial;
+            }
+        }
+    }
+
     fn num_pairs(&self) -> usize {
         self.pairs.len()
     }
@@ -394,6 +407,25 @@ mod tests {
                 (s, y)
             })
             .collect()
+    }
+
+    /// `set_initial_scaling` sets `B₀ = σ₀I` while no pair is stored (clamped to the σ range),
+    /// survives `reset`, is overridden by the first pair's scaling, and is ignored for a fixed σ.
+    #[test]
+    fn initial_scaling_applies_until_the_first_pair() {
+        let mut l = Lbfgs::new(3);
+        l.set_initial_scaling(40.0);
+        assert_eq!(l.sigma(), 40.0);
+        assert_eq!(l.to_dense(), vec![40.0, 0.0, 0.0, 0.0, 40.0, 0.0, 0.0, 0.0, 40.0]);
+        assert_eq!(l.update(&[1.0, 0.0, 0.0], &[50.0, 0.0, 0.0]), UpdateOutcome::Accepted);
+        assert!((l.sigma() - 50.0).abs() < 1e-12, "yᵀy/sᵀy after the first pair");
+        l.reset();
+        assert_eq!(l.sigma(), 40.0);
+        l.set_initial_scaling(1e12);
+        assert_eq!(l.sigma(), l.options().sigma_max);
+        let mut fixed = Lbfgs::with_options(2, LbfgsOptions { sigma: SigmaStrategy::Fixed(3.0), ..Default::default() }).unwrap();
+        fixed.set_initial_scaling(40.0);
+        assert_eq!(fixed.sigma(), 3.0);
     }
 
     #[test]
