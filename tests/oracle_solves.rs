@@ -23,7 +23,6 @@ const OTHER_LOCAL_MINIMA: &[(&str, f64)] = &[
 /// listed here that starts passing is reported too, so this list only shrinks.
 const KNOWN_FAILURES: &[(&str, &str, &str, &str)] = &[
     ("hs013", "*", "*", "LICQ fails at x* (no KKT point): multipliers diverge; ends Acceptable or with a linear-solver failure (Ipopt 3.14 stops 'Optimal' at f = 0.99458, not f* = 1)"),
-    ("licq_fail", "augmented", "limited-memory", "LICQ fails at x* (no multipliers): L-BFGS stalls at x₂ ≈ 1.11 because the Lagrangian's curvature in x₁ (2y, y → ∞) dominates the quasi-Newton scaling; ends MaxIterations (Ipopt's scaled test alone would call it optimal at f = 0.0123)"),
     ("hs116", "condensed", "limited-memory", "UNSTABLE: L-BFGS stalls near the degenerate vertex in release builds (inf_du ~2e3) and passes in debug builds: round-off decides"),
     ("powell_badly_scaled", "augmented", "limited-memory", "L-BFGS line search stalls at f = 3.3e-8 (dual infeasibility 3e-3) on the 1e-5 × 9.1 scaled valley: SearchDirectionTooSmall (Ipopt: Optimal in 75 it)"),
 ];

@@ -421,11 +421,19 @@ impl KktSolver {
         let Some(jt) = &self.jac_t else {
             return Err(LinSolveError::Unsupported("augmented route needs an assembled Jacobian".into()));
         };
-        let n_hess = self.hess_t.as_ref().map_or(0, |t| t.len());
+        // Small quasi-Newton problems: assemble W M Wᵀ explicitly (n(n+1)/2 entries) instead of the
+        // Sherman–Morrison–Woodbury correction, whose accuracy degrades when B's eigenvalues
+        // spread over many orders of magnitude (badly scaled problems near the solution).
+        let dense_low_rank = match &blocks.hess {
+            HessianTerm::LowRank(_, p) if n <= DENSE_LOW_RANK_MAX_N => Some(low_rank_lower_triplets(p, n)),
+            _ => None,
+        };
+        let hess_src = dense_low_rank.as_ref().or(self.hess_t.as_ref());
+        let n_hess = hess_src.map_or(0, |t| t.len());
         let n_jac = jt.len();
         let rebuild = self.assembly.as_ref().is_none_or(|a| a.n_hess != n_hess || a.n_jac != n_jac);
         let mut vals = Vec::with_capacity(n_hess + n + n_jac + m);
-        if let Some(h) = &self.hess_t {
+        if let Some(h) = hess_src {
             vals.extend_from_slice(&h.vals);
         }
         vals.extend(self.diag_x.iter().map(|d| d + shift));
@@ -433,7 +441,7 @@ impl KktSolver {
         vals.extend(self.d.iter().map(|d| -d));
         if rebuild {
             let mut t = Triplets::new(n + m, n + m);
-            if let Some(h) = &self.hess_t {
+            if let Some(h) = hess_src {
                 t.extend_shifted(h, 0, 0, 1.0);
             }
             for i in 0..n {
@@ -478,6 +486,7 @@ impl KktSolver {
             None => FactorStatus::Ok,
         };
         if status == FactorStatus::Ok
+            && dense_low_rank.is_none()
             && let HessianTerm::LowRank(_, parts) = &blocks.hess
         {
             self.smw = Some(self.build_smw(parts.clone(), n, m)?);
@@ -737,6 +746,34 @@ impl KktSolver {
         }
         Ok(SolveStats { residual, iterations: iters })
     }
+}
+
+/// Largest `n` for which a quasi-Newton `W M Wᵀ` is assembled into the augmented matrix.
+const DENSE_LOW_RANK_MAX_N: usize = 200;
+
+/// Lower triangle of `W M Wᵀ` (the low-rank part of `shift·I + W M Wᵀ`) as dense triplets.
+fn low_rank_lower_triplets(p: &LowRankParts, n: usize) -> Triplets {
+    let k = p.k;
+    // T = W M (n × k), then (T Wᵀ)_ij = Σ_l T_il W_jl.
+    let mut t = vec![0.0; n * k];
+    for l in 0..k {
+        for a in 0..k {
+            let m_al = p.m[a + l * k];
+            if m_al != 0.0 {
+                for i in 0..n {
+                    t[i + l * n] += p.w[i + a * n] * m_al;
+                }
+            }
+        }
+    }
+    let mut out = Triplets::with_capacity(n, n, n * (n + 1) / 2);
+    for j in 0..n {
+        for i in j..n {
+            let v: f64 = (0..k).map(|l| t[i + l * n] * p.w[j + l * n]).sum();
+            out.push(i, j, v);
+        }
+    }
+    out
 }
 
 /// Pairs of Jacobian triplets `(a, b)` in the same row whose product lands in the lower triangle
