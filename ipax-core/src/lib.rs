@@ -22,6 +22,9 @@
 //! assert_eq!(vec_ops::dot(&y, &[1.0, 1.0, 1.0]), 12.0);
 //! ```
 
+// Vector and sparse kernels index several arrays with one loop variable, as the formulas do.
+#![allow(clippy::needless_range_loop)]
+
 pub mod error;
 pub mod hessian_approx;
 pub mod operator;

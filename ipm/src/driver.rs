@@ -1219,13 +1219,16 @@ impl<'a, 'p> Ipm<'a, 'p> {
                     return StepResult::Accepted(trial, alpha);
                 }
                 // Second-order correction on the first trial (W&B 2006 §2.4).
-                if trials == 1 && th_t >= theta && self.m > 0 && self.opts.max_soc > 0 {
-                    if let Some((p, a)) = self.second_order_correction(dir, alpha, theta, phi, gd, &trial) {
-                        self.filter.add((1.0 - GAMMA_THETA) * theta, phi - GAMMA_PHI * theta);
-                        self.last.ls = trials;
-                        self.last.tag = "s";
-                        return StepResult::Accepted(p, a);
-                    }
+                if trials == 1
+                    && th_t >= theta
+                    && self.m > 0
+                    && self.opts.max_soc > 0
+                    && let Some((p, a)) = self.second_order_correction(dir, alpha, theta, phi, gd, &trial)
+                {
+                    self.filter.add((1.0 - GAMMA_THETA) * theta, phi - GAMMA_PHI * theta);
+                    self.last.ls = trials;
+                    self.last.tag = "s";
+                    return StepResult::Accepted(p, a);
                 }
             }
             if self.fire(Checkpoint::StepRejected) {

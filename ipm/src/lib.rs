@@ -8,6 +8,11 @@
 //! Pure: depends only on `ipax-core`. Linear solvers and quasi-Newton approximations are
 //! injected through [`LinearAlgebra`]; the facade crate `ipax` wires in concrete ones.
 
+// `!(x > 0.0)` is used on purpose: unlike `x <= 0.0` it is also true for NaN.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
+// The algorithm's loops index several per-variable arrays at once, as the formulas do.
+#![allow(clippy::needless_range_loop)]
+
 mod dense_small;
 pub mod driver;
 pub mod filter;

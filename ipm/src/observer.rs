@@ -124,7 +124,7 @@ impl<W: std::io::Write> Observer for IterationLog<W> {
         if v.checkpoint != Checkpoint::AfterStep {
             return ObserverAction::Continue;
         }
-        if self.printed_header % 10 == 0 {
+        if self.printed_header.is_multiple_of(10) {
             let _ = writeln!(
                 self.out,
                 "iter    objective    inf_pr   inf_du lg(mu)  ||d||  lg(rg) alpha_du alpha_pr  ls"

@@ -35,6 +35,8 @@
 #![warn(missing_docs)]
 // `!(x > 0.0)` is used on purpose throughout: unlike `x <= 0.0` it is also true for NaN.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
+// Numerical kernels index several arrays with one loop variable, as the formulas they implement do.
+#![allow(clippy::needless_range_loop)]
 
 mod common;
 pub mod amg;
