@@ -22,9 +22,8 @@ const OTHER_LOCAL_MINIMA: &[(&str, f64)] = &[
 /// Cells that do not pass yet, each with the reason. They are still solved and printed; a cell
 /// listed here that starts passing is reported too, so this list only shrinks.
 const KNOWN_FAILURES: &[(&str, &str, &str, &str)] = &[
-    ("hs013", "*", "*", "LICQ fails at x* (no KKT point): multipliers diverge; ends Acceptable or with a linear-solver failure (Ipopt 3.14 stops 'Optimal' at f = 0.99458, not f* = 1)"),
+    ("hs013", "*", "*", "x* = (1, 0) is a cusp where LICQ fails (no multipliers); a 1e-8 feasibility tolerance admits x₁ = 1 + (1e-8)^(1/3), so every route stops at f ≈ 0.9957 < f* = 1 (Ipopt 3.14: 'Optimal' at f = 0.99458)"),
     ("hs116", "condensed", "limited-memory", "UNSTABLE: L-BFGS stalls near the degenerate vertex in release builds (inf_du ~2e3) and passes in debug builds: round-off decides"),
-    ("powell_badly_scaled", "augmented", "limited-memory", "L-BFGS line search stalls at f = 3.3e-8 (dual infeasibility 3e-3) on the 1e-5 × 9.1 scaled valley: SearchDirectionTooSmall (Ipopt: Optimal in 75 it)"),
 ];
 
 fn known_failure(name: &str, route: &str, hess: &str) -> Option<&'static str> {

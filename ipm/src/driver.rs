@@ -141,6 +141,9 @@ pub(crate) struct Ipm<'a, 'p> {
     /// with δ_c > 0), `Some(false)` after the first nonsingular δ_c = 0 system.
     jac_degenerate: Option<bool>,
     degen_iters: usize,
+    /// The quasi-Newton memory was just reset after a failed line search (reset again only after
+    /// an accepted step).
+    qn_reset_pending: bool,
     qn: Option<Box<dyn HessianApproximation>>,
     pub iter: usize,
     la_time: Duration,
@@ -250,6 +253,7 @@ impl<'a, 'p> Ipm<'a, 'p> {
             delta_w_last: 0.0,
             jac_degenerate: None,
             degen_iters: 0,
+            qn_reset_pending: false,
             qn: None,
             iter: 0,
             la_time: Duration::ZERO,
@@ -709,6 +713,17 @@ impl<'a, 'p> Ipm<'a, 'p> {
                     self.last.tag = "T";
                     (p, 1.0, true)
                 }
+                // With a quasi-Newton Hessian a failed line search usually means a poor B, not
+                // an infeasible problem: forget the pairs and recompute the direction from
+                // B₀ = σ₀I before falling back to restoration (once per stored history; Ipopt's
+                // limited-memory updater likewise restarts from scratch when its updates fail).
+                StepResult::NeedRestoration if self.qn.as_ref().is_some_and(|q| q.num_pairs() > 0) && !self.qn_reset_pending => {
+                    if let Some(q) = self.qn.as_mut() {
+                        q.reset();
+                    }
+                    self.qn_reset_pending = true;
+                    continue;
+                }
                 StepResult::NeedRestoration => match self.restoration_phase() {
                     Ok(()) => continue,
                     Err(outcome) => return outcome,
@@ -718,6 +733,7 @@ impl<'a, 'p> Ipm<'a, 'p> {
             if let Err(st) = self.accept_step(trial, &dir, alpha) {
                 return Outcome::Status(st);
             }
+            self.qn_reset_pending = false;
             // A tiny step at a (nearly) feasible point leaves only the multipliers to improve.
             // Where the constraint gradients are linearly dependent (more equalities than degrees
             // of freedom, consistent), Newton's dy can carry an unbounded null-space component
