@@ -15,9 +15,9 @@ const CONDENSED_DENSE_MAX_N: usize = 500;
 
 /// Sparse LDLᵀ for the augmented KKT system. Its own refinement (against the regularized matrix
 /// it factored) is switched off: the IPM refines against the unregularized reduced system anyway,
-/// so the inner loop only repeated triangular solves and products.
+/// so the inner loop (and even its residual check) only repeated triangular solves and products.
 fn kkt_sparse_ldl() -> SparseLdl {
-    SparseLdl::new().with_zero_pivot_rtol(KKT_ZERO_PIVOT_RTOL).with_refinement(RefineParams { max_steps: 0, ..RefineParams::default() })
+    SparseLdl::new().with_zero_pivot_rtol(KKT_ZERO_PIVOT_RTOL).with_refinement(RefineParams::off())
 }
 
 /// Creates solvers according to `linear_solver` (and the route/size when `auto`).

@@ -24,6 +24,16 @@ impl Default for RefineParams {
     }
 }
 
+impl RefineParams {
+    /// No refinement and no residual check (`max_steps = 0`, `tol = ∞`): for callers that refine
+    /// against a different operator themselves (the IPM refines against the unregularized KKT
+    /// system), where the solver's own residual would be one wasted product per solve. The
+    /// reported residual is then `None`.
+    pub fn off() -> Self {
+        RefineParams { max_steps: 0, tol: f64::INFINITY }
+    }
+}
+
 /// `r ← b − (A + shift·I) x`; returns `‖r‖`.
 fn residual(op: &dyn LinearOperator, shift: f64, b: &[f64], x: &[f64], r: &mut [f64]) -> f64 {
     r.copy_from_slice(b);
@@ -50,6 +60,9 @@ pub fn refine_with(
     let n = square_dim(op)?;
     check_len("right-hand side", n, rhs.len())?;
     check_len("solution", n, x.len())?;
+    if params.max_steps == 0 && params.tol == f64::INFINITY {
+        return Ok(SolveInfo { iterations: 0, residual: None });
+    }
     let bnorm = vec_ops::norm2(rhs);
     let scale = if bnorm > 0.0 { bnorm } else { 1.0 };
     let mut r = vec![0.0; n];
@@ -104,6 +117,18 @@ mod tests {
     use crate::DenseLdlt;
     use crate::test_util::*;
     use ipax_core::{LinearOperatorExt, Regularization};
+
+    #[test]
+    fn refinement_off_skips_the_residual() {
+        let a = kkt(8, 3, 1e-6, 5);
+        let mut solver = DenseLdlt::new().with_refinement(RefineParams::off());
+        solver.factor(&a, &Regularization::none()).unwrap();
+        let b = a.matvec(&ones(11));
+        let mut x = b.clone();
+        let info = solver.solve_in_place(&a, &mut x).unwrap();
+        assert_eq!((info.iterations, info.residual), (0, None));
+        assert!(rel_residual(&a, 0.0, &x, &b) <= 1e-10);
+    }
 
     #[test]
     fn refine_recovers_accuracy_from_a_perturbed_factorization() {
