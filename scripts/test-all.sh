@@ -7,6 +7,13 @@ cd "$(dirname "$0")/.."
 echo "== Rust doctests"
 cargo test --workspace --exclude ipax-py --doc
 
+# README's first command (`cargo run --release -- --problem hs071`), here with the dev profile:
+# it must resolve to the solver binary and solve.
+echo "== README solve"
+readme_solve=$(cargo run -q -- --problem hs071 print_level=0)
+echo "$readme_solve"
+grep -q "status Optimal" <<<"$readme_solve"
+
 if [ -f py/ci.sh ]; then
   echo "== Python package (pytest)"
   bash py/ci.sh "${IPAX_VENV:-$PWD/.venv}"
