@@ -283,6 +283,8 @@ pub struct KktSolver {
     hess_diag_est: Option<Vec<f64>>,
     /// The exact Hessian's lower pattern from the last Newton system (values irrelevant).
     hess_pattern: Option<Triplets>,
+    /// Cached per iteration by `prepare` (see [`condensed_scales`](Self::condensed_scales)).
+    condensed_scales: Option<(f64, Option<Vec<f64>>)>,
     /// Assemble `N` on the condensed route (set when an incomplete-Cholesky preconditioner will
     /// use it).
     pub assemble_condensed: bool,
@@ -324,6 +326,7 @@ impl KktSolver {
             base_residual_ratio: None,
             hess_diag_est: None,
             hess_pattern: None,
+            condensed_scales: None,
             assemble_condensed: false,
             condensed_asm: None,
             condensed_asm_valid: false,
@@ -363,6 +366,7 @@ impl KktSolver {
         }
         self.jac_t = blocks.jac.triplets();
         self.jac_t_stale = false;
+        self.condensed_scales = self.condensed_scales(blocks);
         self.hess_diag_est = None;
         if self.route == KktRoute::Condensed
             && !self.solver.capabilities().is_direct
@@ -571,29 +575,35 @@ impl KktSolver {
     /// Krylov solvers keep the absolute `condensed_delta` (their conditioning is handled by the
     /// preconditioner and the stall logic).
     fn condensed_floor(&self, blocks: &KktBlocks<'_>, n: usize) -> f64 {
-        if !self.solver.capabilities().is_direct || n == 0 {
-            return self.condensed_delta;
-        }
-        let Some(jt) = &self.jac_t else { return self.condensed_delta };
-        let mut col_sq = vec![0.0; n];
-        for k in 0..jt.len() {
-            col_sq[jt.cols[k]] += jt.vals[k] * jt.vals[k];
-        }
-        let (sum, count) = col_sq.iter().filter(|v| **v > 0.0).fold((0.0, 0usize), |(s, c), v| (s + v, c + 1));
-        if count == 0 {
-            return self.condensed_delta;
-        }
-        let j2 = sum / count as f64;
-        let hess_diag = blocks.hess.diagonal(n);
+        let Some((j2, hess_diag)) = &self.condensed_scales else { return self.condensed_delta };
         let shift = match &blocks.hess {
             HessianTerm::LowRank(_, p) => p.shift,
             _ => 0.0,
         };
         let w = (0..n).map(|i| hess_diag.as_ref().map_or(0.0, |d| d[i].abs()) + self.diag_x[i].abs() + shift).sum::<f64>() / n as f64;
-        if !(w > 0.0) || !w.is_finite() || !j2.is_finite() {
+        if !(w > 0.0) || !w.is_finite() {
             return self.condensed_delta;
         }
         self.condensed_delta.min((CONDENSED_RELATIVE_REG * j2 / w).max(MIN_CONDENSED_DELTA))
+    }
+
+    /// Per-iteration inputs of [`condensed_floor`](Self::condensed_floor), fixed across the
+    /// inertia-correction trials: the mean squared column norm of the nonzero Jacobian columns and
+    /// `diag W` (when known). `None` when the floor is absolute (Krylov solver, no assembled
+    /// Jacobian).
+    fn condensed_scales(&self, blocks: &KktBlocks<'_>) -> Option<(f64, Option<Vec<f64>>)> {
+        let n = blocks.n();
+        if self.route != KktRoute::Condensed || !self.solver.capabilities().is_direct || n == 0 {
+            return None;
+        }
+        let jt = self.jac_t.as_ref()?;
+        let mut col_sq = vec![0.0; n];
+        for k in 0..jt.len() {
+            col_sq[jt.cols[k]] += jt.vals[k] * jt.vals[k];
+        }
+        let (sum, count) = col_sq.iter().filter(|v| **v > 0.0).fold((0.0, 0usize), |(s, c), v| (s + v, c + 1));
+        let j2 = sum / count.max(1) as f64;
+        (count > 0 && j2.is_finite()).then(|| (j2, blocks.hess.diagonal(n)))
     }
 
     /// Refill (building on first use) the lower triangle of `N = W + diag_x + Jᵀ D̂⁻¹ J`; false
