@@ -19,7 +19,7 @@ use crate::refine::{RefineParams, refine_with};
 use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::linalg::cholesky::ldlt::factor::{LdltError, LdltRegularization};
 use faer::perm::PermRef;
-use faer::sparse::linalg::SupernodalThreshold;
+use faer::sparse::linalg::{SupernodalThreshold, amd};
 use faer::sparse::linalg::cholesky::supernodal::SupernodalLdltRef;
 use faer::sparse::linalg::cholesky::{
     CholeskySymbolicParams, IntranodeLbltRef, LdltRef, SymbolicCholesky, SymbolicCholeskyRaw, SymmetricOrdering,
@@ -28,7 +28,7 @@ use faer::sparse::linalg::cholesky::{
 use faer::sparse::{SparseColMatRef, SymbolicSparseColMatRef};
 use faer::{ColMut, Conj, Par, Side};
 use ipax_core::{
-    Capabilities, CscMatrix, CscStorage, FactorInfo, LinSolveError, LinearOperator, LinearSolver,
+    Capabilities, CscMatrix, CscRef, CscStorage, FactorInfo, LinSolveError, LinearOperator, LinearSolver,
     Regularization, SolveInfo, Triplets,
 };
 
@@ -54,19 +54,34 @@ pub enum SymbolicKind {
     Supernodal,
 }
 
-/// The fixed-pattern lower-triangular matrix that is handed to faer.
+/// Where the source entries of the analyzed pattern came from, to detect a pattern change cheaply.
+#[derive(Debug, PartialEq)]
+enum SourceKey {
+    /// The operator's own lower CSC (`col_ptr`, `row_idx`): source entry `k` is CSC position `k`.
+    Csc { col_ptr: Vec<usize>, row_idx: Vec<usize> },
+    /// Lower triplets in the order the operator returned them.
+    Triplets { rows: Vec<usize>, cols: Vec<usize> },
+}
+
+/// The analyzed pattern: the matrix handed to faer is already symmetrically permuted into the
+/// fill-reducing order (faer then runs with the identity ordering), so each refactorization is a
+/// single scatter of the source values instead of a copy plus faer's own permutation pass.
 #[derive(Debug)]
 struct Pattern {
     n: usize,
-    /// Coordinates of the source entries, to detect a pattern change.
-    src_rows: Vec<usize>,
-    src_cols: Vec<usize>,
-    /// Lower CSC (diagonal always present); `values` is refilled at every factorization.
-    csc: CscMatrix,
-    /// Source entry `k` lands in `csc.values[map[k]]`.
+    key: SourceKey,
+    /// Permuted CSC (upper triangle for faer's simplicial kernel, lower for the supernodal one,
+    /// which are the layouts faer consumes without a transpose). Diagonal always present.
+    col_ptr: Vec<usize>,
+    row_idx: Vec<usize>,
+    values: Vec<f64>,
+    side: Side,
+    /// Source entry `k` is added into `values[map[k]]` (duplicates sum).
     map: Vec<usize>,
-    /// Position of `(i, i)` in `csc.values`.
+    /// Position of permuted diagonal entry `(i, i)` in `values`, for the shift.
     diag_pos: Vec<usize>,
+    /// Fill-reducing permutation: position `k` holds original index `perm_fwd[k]`.
+    perm_fwd: Vec<usize>,
     symbolic: SymbolicCholesky<usize>,
 }
 
@@ -77,14 +92,18 @@ struct Numeric {
     subdiag: Vec<f64>,
     perm_fwd: Vec<usize>,
     perm_inv: Vec<usize>,
+    /// Dynamic-regularization signs in factor order.
+    signs: Vec<i8>,
+    /// Scratch for factor-order right-hand sides.
+    work: Vec<f64>,
 }
 
 /// Sparse LDLᵀ [`LinearSolver`] (faer), for assembled symmetric (indefinite) matrices.
 ///
 /// Reads `op.csc()` when it is [`CscStorage::SymmetricLower`], otherwise `op.lower_triplets()`.
-/// The symbolic analysis (AMD ordering, elimination tree, supernodes) runs once per sparsity
-/// pattern ([`analysis_count`](Self::analysis_count) counts them). Every solve is followed by
-/// iterative refinement against the operator; the final relative residual is reported.
+/// The symbolic analysis (fill-reducing ordering, elimination tree, supernodes) runs once per
+/// sparsity pattern ([`analysis_count`](Self::analysis_count) counts them). Every solve is
+/// followed by iterative refinement against the operator; the final relative residual is reported.
 ///
 /// A pivot that is exactly zero, non-finite, or below `ε·max|A|` (and is not a pivot set by
 /// dynamic regularization) makes `factor` fail with [`LinSolveError::Singular`], whose `pivot` is
@@ -162,9 +181,15 @@ impl SparseLdl {
         self.pattern.as_ref().map(|p| p.symbolic.len_val())
     }
 
-    /// Lower-triangle entries of `op`, with upper entries of symmetric-lower storage mirrored down.
-    fn lower_entries(op: &dyn LinearOperator, n: usize) -> Result<Triplets, LinSolveError> {
-        if let Some(c) = op.csc().filter(|c| c.storage == CscStorage::SymmetricLower) {
+    /// The operator's lower CSC, when it has one and it is readable as such.
+    fn lower_csc(op: &dyn LinearOperator) -> Option<CscRef<'_>> {
+        op.csc().filter(|c| c.storage == CscStorage::SymmetricLower)
+    }
+
+    /// Lower-triangle entries of `op` (upper entries of symmetric-lower storage mirrored down),
+    /// and the key that identifies their pattern.
+    fn lower_entries(op: &dyn LinearOperator, n: usize) -> Result<(Triplets, SourceKey), LinSolveError> {
+        if let Some(c) = Self::lower_csc(op) {
             check_len("CSC rows", n, c.nrows)?;
             check_len("CSC columns", n, c.ncols)?;
             check_len("CSC column pointers", n + 1, c.col_ptr.len())?;
@@ -172,10 +197,7 @@ impl SparseLdl {
             if c.row_idx.len() < nnz || c.values.len() < nnz {
                 return Err(LinSolveError::DimensionMismatch { what: "CSC entries", expected: nnz, got: c.row_idx.len().min(c.values.len()) });
             }
-            let mut t = Triplets::new(n, n);
-            t.rows.reserve(nnz);
-            t.cols.reserve(nnz);
-            t.vals.reserve(nnz);
+            let mut t = Triplets::with_capacity(n, n, nnz);
             for j in 0..n {
                 let (start, end) = (c.col_ptr[j], c.col_ptr[j + 1]);
                 if start > end || end > nnz {
@@ -187,7 +209,8 @@ impl SparseLdl {
                 }
             }
             check_triplets(&t, n)?;
-            return Ok(t);
+            let key = SourceKey::Csc { col_ptr: c.col_ptr.to_vec(), row_idx: c.row_idx[..nnz].to_vec() };
+            return Ok((t, key));
         }
         let t = op.lower_triplets().ok_or_else(|| {
             LinSolveError::Unsupported("SparseLdl needs an assembled matrix (csc() or triplets())".into())
@@ -196,21 +219,60 @@ impl SparseLdl {
         if t.rows.iter().zip(&t.cols).any(|(r, c)| r < c) {
             return Err(LinSolveError::Unsupported("lower_triplets() returned an entry above the diagonal".into()));
         }
-        Ok(t)
+        let key = SourceKey::Triplets { rows: t.rows.clone(), cols: t.cols.clone() };
+        Ok((t, key))
     }
 
-    /// Symbolic analysis of the pattern of `t` (plus the diagonal).
-    fn analyze_entries(&mut self, t: &Triplets, n: usize) -> Result<(), LinSolveError> {
+    /// The values of `op`'s lower CSC when its pattern is exactly the analyzed one (the IPM's
+    /// cached KKT assembly): then no triplets are built at all.
+    fn analyzed_csc_values<'a>(&self, op: &'a dyn LinearOperator, n: usize) -> Option<&'a [f64]> {
+        let p = self.pattern.as_ref()?;
+        let SourceKey::Csc { col_ptr, row_idx } = &p.key else { return None };
+        let c = Self::lower_csc(op)?;
+        let nnz = row_idx.len();
+        let same = p.n == n
+            && c.nrows == n
+            && c.ncols == n
+            && c.col_ptr == col_ptr.as_slice()
+            && c.row_idx.get(..nnz) == Some(row_idx.as_slice())
+            && c.values.len() >= nnz;
+        same.then(|| &c.values[..nnz])
+    }
+
+    /// Symbolic analysis of the pattern of `t` (plus the diagonal): AMD ordering of the original
+    /// pattern, then faer's symbolic factorization of the permuted pattern with identity ordering.
+    fn analyze_entries(&mut self, t: &Triplets, key: SourceKey, n: usize) -> Result<(), LinSolveError> {
         self.pattern = None;
         self.factored = false;
-        let mut with_diag = t.clone();
-        for i in 0..n {
-            with_diag.push(i, i, 0.0);
-        }
-        let (csc, full_map) = CscMatrix::from_triplets_with_map(&with_diag, CscStorage::SymmetricLower);
-        let map = full_map[..t.len()].to_vec();
-        let diag_pos = full_map[t.len()..].to_vec();
-        let sym = SymbolicSparseColMatRef::new_checked(n, n, &csc.col_ptr, None, &csc.row_idx);
+        let nsrc = t.len();
+        // Source coordinates followed by the n diagonal slots.
+        let coord = |k: usize| if k < nsrc { (t.rows[k], t.cols[k]) } else { (k - nsrc, k - nsrc) };
+        let total = nsrc + n;
+
+        let (perm_fwd, perm_inv) = {
+            let mut lower = Triplets::with_capacity(n, n, total);
+            for k in 0..total {
+                let (r, c) = coord(k);
+                lower.push(r, c, 0.0);
+            }
+            let csc = CscMatrix::from_triplets(&lower, CscStorage::SymmetricLower);
+            amd_order(n, &csc.col_ptr, &csc.row_idx)?
+        };
+
+        // Permuted coordinates in the triangle faer's kernel reads (upper for the symbolic
+        // analysis and the simplicial kernel, lower for the supernodal one).
+        let permuted = |upper: bool| {
+            let mut pt = Triplets::with_capacity(n, n, total);
+            for k in 0..total {
+                let (r, c) = coord(k);
+                let (a, b) = (perm_inv[r], perm_inv[c]);
+                let (lo, hi) = (a.min(b), a.max(b));
+                if upper { pt.push(lo, hi, 0.0) } else { pt.push(hi, lo, 0.0) }
+            }
+            CscMatrix::from_triplets_with_map(&pt, CscStorage::General)
+        };
+        let (upper, upper_map) = permuted(true);
+        let sym = SymbolicSparseColMatRef::new_checked(n, n, &upper.col_ptr, None, &upper.row_idx);
         let threshold = match (self.method, self.symbolic_kind) {
             (SparseLdlMethod::Ldlt, SymbolicKind::Auto) => SupernodalThreshold::AUTO,
             (SparseLdlMethod::Ldlt, SymbolicKind::Simplicial) => SupernodalThreshold::FORCE_SIMPLICIAL,
@@ -219,54 +281,78 @@ impl SparseLdl {
             (SparseLdlMethod::IntranodeLblt, _) => SupernodalThreshold::FORCE_SUPERNODAL,
         };
         let params = CholeskySymbolicParams { supernodal_flop_ratio_threshold: threshold, ..Default::default() };
-        let symbolic = factorize_symbolic_cholesky(sym, Side::Lower, SymmetricOrdering::Amd, params)
+        // faer reads the identity-ordered pattern as the upper triangle.
+        let symbolic = factorize_symbolic_cholesky(sym, Side::Upper, SymmetricOrdering::Identity, params)
             .map_err(|e| LinSolveError::Unsupported(format!("symbolic analysis failed: {e:?}")))?;
+        let (input, full_map, side) = match symbolic.raw() {
+            SymbolicCholeskyRaw::Simplicial(_) => (upper, upper_map, Side::Upper),
+            SymbolicCholeskyRaw::Supernodal(_) => {
+                let (lower, lower_map) = permuted(false);
+                (lower, lower_map, Side::Lower)
+            }
+        };
+        let CscMatrix { col_ptr, row_idx, values, .. } = input;
         self.numeric = Numeric {
             values: vec![0.0; symbolic.len_val()],
             subdiag: vec![0.0; n],
             perm_fwd: vec![0; n],
             perm_inv: vec![0; n],
+            signs: vec![0; n],
+            work: vec![0.0; n],
         };
-        self.pattern = Some(Pattern { n, src_rows: t.rows.clone(), src_cols: t.cols.clone(), csc, map, diag_pos, symbolic });
+        let map = full_map[..nsrc].to_vec();
+        let diag_pos = full_map[nsrc..].to_vec();
+        self.pattern = Some(Pattern { n, key, col_ptr, row_idx, values, side, map, diag_pos, perm_fwd, symbolic });
         self.analyses += 1;
         Ok(())
     }
 
-    /// Whether the analyzed pattern matches `t`'s coordinates.
-    fn same_pattern(&self, t: &Triplets, n: usize) -> bool {
-        self.pattern.as_ref().is_some_and(|p| p.n == n && p.src_rows == t.rows && p.src_cols == t.cols)
-    }
-
-    /// Original row of factor position `k` (AMD permutation, then the intranode pivoting one).
+    /// Original row of factor position `k` (fill-reducing permutation, after the intranode
+    /// pivoting one).
     fn original_index(&self, k: usize) -> usize {
         let Some(p) = &self.pattern else { return k };
         let k = match self.method {
             SparseLdlMethod::IntranodeLblt => self.numeric.perm_fwd.get(k).copied().unwrap_or(k),
             SparseLdlMethod::Ldlt => k,
         };
-        match p.symbolic.perm() {
-            Some(perm) => perm.arrays().0[k],
-            None => k,
-        }
+        p.perm_fwd.get(k).copied().unwrap_or(k)
     }
+}
 
-    fn solve_factor(&self, rhs: &mut [f64]) {
-        let Some(p) = &self.pattern else { return };
-        let n = p.n;
-        let mut mem = MemBuffer::new(p.symbolic.solve_in_place_scratch::<f64>(1, Par::Seq));
-        let stack = MemStack::new(&mut mem);
-        let rhs = ColMut::from_slice_mut(rhs).as_mat_mut();
-        match self.method {
-            SparseLdlMethod::Ldlt => {
-                LdltRef::new(&p.symbolic, &self.numeric.values).solve_in_place_with_conj(Conj::No, rhs, Par::Seq, stack)
-            }
-            SparseLdlMethod::IntranodeLblt => {
-                let perm = PermRef::new_checked(&self.numeric.perm_fwd, &self.numeric.perm_inv, n);
-                IntranodeLbltRef::new(&p.symbolic, &self.numeric.values, &self.numeric.subdiag, perm)
-                    .solve_in_place_with_conj(Conj::No, rhs, Par::Seq, stack)
-            }
+/// Solve with the factor in place: `rhs` in original order; `work` is factor-order scratch.
+fn solve_factor(method: SparseLdlMethod, p: &Pattern, num: &Numeric, work: &mut [f64], rhs: &mut [f64]) {
+    let n = p.n;
+    for (w, &i) in work.iter_mut().zip(&p.perm_fwd) {
+        *w = rhs[i];
+    }
+    let mut mem = MemBuffer::new(p.symbolic.solve_in_place_scratch::<f64>(1, Par::Seq));
+    let stack = MemStack::new(&mut mem);
+    let w = ColMut::from_slice_mut(work).as_mat_mut();
+    match method {
+        SparseLdlMethod::Ldlt => LdltRef::new(&p.symbolic, &num.values).solve_in_place_with_conj(Conj::No, w, Par::Seq, stack),
+        SparseLdlMethod::IntranodeLblt => {
+            let perm = PermRef::new_checked(&num.perm_fwd, &num.perm_inv, n);
+            IntranodeLbltRef::new(&p.symbolic, &num.values, &num.subdiag, perm)
+                .solve_in_place_with_conj(Conj::No, w, Par::Seq, stack)
         }
     }
+    for (w, &i) in work.iter().zip(&p.perm_fwd) {
+        rhs[i] = *w;
+    }
+}
+
+/// faer's approximate minimum degree ordering of a symmetric pattern (either triangle), as
+/// `(perm_fwd, perm_inv)`.
+fn amd_order(n: usize, col_ptr: &[usize], row_idx: &[usize]) -> Result<(Vec<usize>, Vec<usize>), LinSolveError> {
+    let mut fwd = vec![0usize; n];
+    let mut inv = vec![0usize; n];
+    let nnz = col_ptr[n];
+    let mut mem = MemBuffer::try_new(amd::order_maybe_unsorted_scratch::<usize>(n, nnz))
+        .map_err(|_| LinSolveError::Unsupported("out of memory for the AMD ordering".into()))?;
+    let sym = SymbolicSparseColMatRef::new_checked(n, n, col_ptr, None, &row_idx[..nnz]);
+    amd::order_maybe_unsorted(&mut fwd, &mut inv, sym, amd::Control::default(), MemStack::new(&mut mem))
+        .map_err(|e| LinSolveError::Unsupported(format!("AMD ordering failed: {e:?}")))?;
+    Ok((fwd, inv))
 }
 
 impl LinearSolver for SparseLdl {
@@ -288,11 +374,14 @@ impl LinearSolver for SparseLdl {
 
     fn analyze(&mut self, op: &dyn LinearOperator) -> Result<(), LinSolveError> {
         let n = square_dim(op)?;
-        let t = Self::lower_entries(op, n)?;
-        if self.same_pattern(&t, n) {
+        if self.analyzed_csc_values(op, n).is_some() {
             return Ok(());
         }
-        self.analyze_entries(&t, n)
+        let (t, key) = Self::lower_entries(op, n)?;
+        if self.pattern.as_ref().is_some_and(|p| p.n == n && p.key == key) {
+            return Ok(());
+        }
+        self.analyze_entries(&t, key, n)
     }
 
     fn factor(&mut self, op: &dyn LinearOperator, reg: &Regularization) -> Result<FactorInfo, LinSolveError> {
@@ -302,25 +391,20 @@ impl LinearSolver for SparseLdl {
             return Err(LinSolveError::NonFinite("regularization shift"));
         }
         // Fast path for refactorizations: an operator whose lower CSC has exactly the analyzed
-        // pattern (the IPM's cached KKT assembly) is copied value by value, with no triplets.
-        let same_csc = match (op.csc(), &self.pattern) {
-            (Some(c), Some(p)) => {
-                c.storage == CscStorage::SymmetricLower
-                    && p.n == n
-                    && c.col_ptr == p.csc.col_ptr.as_slice()
-                    && c.row_idx.get(..p.csc.row_idx.len()) == Some(p.csc.row_idx.as_slice())
-                    && c.values.len() >= p.csc.values.len()
+        // pattern is read value by value, with no triplets.
+        let entries = match self.analyzed_csc_values(op, n) {
+            Some(_) => None,
+            None => {
+                let (t, key) = Self::lower_entries(op, n)?;
+                if !self.pattern.as_ref().is_some_and(|p| p.n == n && p.key == key) {
+                    self.analyze_entries(&t, key, n)?;
+                }
+                Some(t)
             }
-            _ => false,
         };
-        let entries = if same_csc {
-            None
-        } else {
-            let t = Self::lower_entries(op, n)?;
-            if !self.same_pattern(&t, n) {
-                self.analyze_entries(&t, n)?;
-            }
-            Some(t)
+        let src: &[f64] = match &entries {
+            Some(t) => &t.vals,
+            None => self.analyzed_csc_values(op, n).expect("checked above"),
         };
         let dynamic = match &reg.dynamic {
             Some(d) if self.method == SparseLdlMethod::Ldlt => {
@@ -336,39 +420,40 @@ impl LinearSolver for SparseLdl {
         let Some(p) = self.pattern.as_mut() else {
             return Err(LinSolveError::NotFactored);
         };
-        match &entries {
-            Some(t) => p.csc.refill(&p.map, &t.vals),
-            None => {
-                let c = op.csc().expect("checked above");
-                let len = p.csc.values.len();
-                p.csc.values.copy_from_slice(&c.values[..len]);
-            }
+        p.values.iter_mut().for_each(|v| *v = 0.0);
+        for (&pos, &v) in p.map.iter().zip(src) {
+            p.values[pos] += v;
         }
         for &d in &p.diag_pos {
-            p.csc.values[d] += reg.shift;
+            p.values[d] += reg.shift;
         }
-        check_finite("matrix", &p.csc.values)?;
+        check_finite("matrix", &p.values)?;
         // ε·max|A| (no factor n, unlike the dense solvers): KKT matrices mix Σ ~ 1e6 with
         // δ_c ~ 1e-10 legitimately, and faer itself rejects only exact zeros.
-        let max_abs = p.csc.values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        let max_abs = p.values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
         let tol = match self.zero_pivot_rtol {
             Some(r) => r * max_abs,
             None => zero_pivot_tol(1, max_abs),
         };
-        let sym = SymbolicSparseColMatRef::new_checked(n, n, &p.csc.col_ptr, None, &p.csc.row_idx);
-        let a = SparseColMatRef::new(sym, &p.csc.values);
-        let num = &mut self.numeric;
         let p = &*p;
+        let sym = SymbolicSparseColMatRef::new_checked(n, n, &p.col_ptr, None, &p.row_idx);
+        let a = SparseColMatRef::new(sym, &p.values);
+        let num = &mut self.numeric;
 
         let (inertia, first_zero, regularized) = match method {
             SparseLdlMethod::Ldlt => {
-                // faer permutes the expected signs itself (they are given in original ordering).
+                // Expected signs are given in original order; the factor is in permuted order.
                 let regularization = match dynamic {
-                    Some(d) => LdltRegularization {
-                        dynamic_regularization_signs: Some(&d.signs),
-                        dynamic_regularization_delta: d.delta.abs(),
-                        dynamic_regularization_epsilon: d.epsilon.abs(),
-                    },
+                    Some(d) => {
+                        for (s, &i) in num.signs.iter_mut().zip(&p.perm_fwd) {
+                            *s = d.signs[i];
+                        }
+                        LdltRegularization {
+                            dynamic_regularization_signs: Some(&num.signs),
+                            dynamic_regularization_delta: d.delta.abs(),
+                            dynamic_regularization_epsilon: d.epsilon.abs(),
+                        }
+                    }
                     None => LdltRegularization::default(),
                 };
                 let delta = dynamic.map(|d| d.delta.abs());
@@ -377,7 +462,7 @@ impl LinearSolver for SparseLdl {
                 let res = p.symbolic.factorize_numeric_ldlt(
                     &mut num.values,
                     a,
-                    Side::Lower,
+                    p.side,
                     regularization,
                     Par::Seq,
                     stack,
@@ -390,11 +475,7 @@ impl LinearSolver for SparseLdl {
                         SymbolicCholeskyRaw::Supernodal(_) => index,
                     }
                     .min(n.saturating_sub(1));
-                    let pivot = match p.symbolic.perm() {
-                        Some(perm) => perm.arrays().0[k],
-                        None => k,
-                    };
-                    return Err(LinSolveError::Singular { pivot });
+                    return Err(LinSolveError::Singular { pivot: p.perm_fwd[k] });
                 }
                 let d = ldlt_diagonal(&p.symbolic, &num.values, n);
                 // faer's sparse API does not return its regularization count; a perturbed pivot is
@@ -421,7 +502,7 @@ impl LinearSolver for SparseLdl {
                     &mut num.perm_fwd,
                     &mut num.perm_inv,
                     a,
-                    Side::Lower,
+                    p.side,
                     Par::Seq,
                     stack,
                     Default::default(),
@@ -443,17 +524,29 @@ impl LinearSolver for SparseLdl {
         if !self.factored {
             return Err(LinSolveError::NotFactored);
         }
-        let n = self.pattern.as_ref().map_or(0, |p| p.n);
-        check_len("operator dimension (differs from the factored one)", n, square_dim(op)?)?;
-        check_len("right-hand side", n, rhs.len())?;
+        let Some(p) = self.pattern.as_ref() else {
+            return Err(LinSolveError::NotFactored);
+        };
+        check_len("operator dimension (differs from the factored one)", p.n, square_dim(op)?)?;
+        check_len("right-hand side", p.n, rhs.len())?;
         check_finite("right-hand side", rhs)?;
-        let b = rhs.to_vec();
-        self.solve_factor(rhs);
-        let this = &*self;
-        refine_with(op, self.shift, &b, rhs, self.refine, &mut |r: &mut [f64]| {
-            this.solve_factor(r);
-            Ok(())
-        })
+        let method = self.method;
+        let mut work = std::mem::take(&mut self.numeric.work);
+        let num = &self.numeric;
+        // RefineParams::off(): no copy of b and no residual product.
+        let off = self.refine.max_steps == 0 && self.refine.tol == f64::INFINITY;
+        let b = if off { Vec::new() } else { rhs.to_vec() };
+        solve_factor(method, p, num, &mut work, rhs);
+        let out = if off {
+            Ok(SolveInfo { iterations: 0, residual: None })
+        } else {
+            refine_with(op, self.shift, &b, rhs, self.refine, &mut |r: &mut [f64]| {
+                solve_factor(method, p, num, &mut work, r);
+                Ok(())
+            })
+        };
+        self.numeric.work = work;
+        out
     }
 }
 
