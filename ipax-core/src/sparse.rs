@@ -116,9 +116,11 @@ impl CscMatrix {
     pub fn from_triplets_with_map(t: &Triplets, storage: CscStorage) -> (CscMatrix, Vec<usize>) {
         assert!(t.out_of_range().is_none(), "triplet coordinate out of range");
         let nnz_in = t.len();
-        // Counting sort by column, then sort rows within each column.
-        let mut order: Vec<usize> = (0..nnz_in).collect();
-        order.sort_unstable_by_key(|&k| (t.cols[k], t.rows[k]));
+        // Two stable counting sorts (by row, then by column) order the entries by (column, row)
+        // in O(nnz + nrows + ncols): the symbolic analysis of a large KKT matrix runs this on
+        // every new pattern, where a comparison sort took a tenth of a whole solve.
+        let by_row = counting_order(nnz_in, t.nrows, |k| t.rows[k], None);
+        let order = counting_order(nnz_in, t.ncols, |k| t.cols[k], Some(&by_row));
         let mut col_ptr = vec![0usize; t.ncols + 1];
         let mut row_idx = Vec::with_capacity(nnz_in);
         let mut values = Vec::with_capacity(nnz_in);
@@ -284,6 +286,29 @@ impl LinearOperator for CscMatrix {
     fn csc(&self) -> Option<CscRef<'_>> {
         Some(self.as_ref())
     }
+}
+
+/// Entry indices `0..nnz` stably sorted by `key(k) < buckets`, visiting them in the order `input`
+/// (or `0..nnz`): one pass of an LSD radix sort.
+fn counting_order(nnz: usize, buckets: usize, key: impl Fn(usize) -> usize, input: Option<&[usize]>) -> Vec<usize> {
+    let mut start = vec![0usize; buckets + 1];
+    for k in 0..nnz {
+        start[key(k) + 1] += 1;
+    }
+    for b in 0..buckets {
+        start[b + 1] += start[b];
+    }
+    let mut out = vec![0usize; nnz];
+    let mut place = |k: usize| {
+        let b = key(k);
+        out[start[b]] = k;
+        start[b] += 1;
+    };
+    match input {
+        Some(order) => order.iter().for_each(|&k| place(k)),
+        None => (0..nnz).for_each(&mut place),
+    }
+    out
 }
 
 #[cfg(test)]

@@ -196,6 +196,9 @@ pub(crate) struct Errors {
     pub compl: f64,
     pub overall: f64,
     pub overall_mu: f64,
+    /// Ipopt's dual and complementarity scaling factors `s_d`, `s_c` (W&B 2006, eq. 5).
+    pub s_d: f64,
+    pub s_c: f64,
 }
 
 const KAPPA_D: f64 = 1e-5;
@@ -406,7 +409,26 @@ impl<'a, 'p> Ipm<'a, 'p> {
             compl,
             overall: (dual / s_d).max(primal).max(compl / s_c),
             overall_mu: (dual / s_d).max(primal).max(compl_mu / s_c),
+            s_d,
+            s_c,
         }
+    }
+
+    /// `E_μ` at the iterate `base` was computed at, for another barrier parameter: only the
+    /// complementarity term depends on μ, so the residuals (a Jacobian product and a constraint
+    /// pass) are not recomputed. The monotone μ update may test several μ per iteration.
+    fn overall_for_mu(&self, base: &Errors, mu: f64) -> f64 {
+        let mut compl_mu: f64 = 0.0;
+        for j in 0..self.n + self.m {
+            let w = self.w_val(&self.pt, j);
+            if self.has_lo[j] {
+                compl_mu = compl_mu.max(((w - self.lo[j]) * self.zl[j] - mu).abs());
+            }
+            if self.has_up[j] {
+                compl_mu = compl_mu.max(((self.up[j] - w) * self.zu[j] - mu).abs());
+            }
+        }
+        (base.dual / base.s_d).max(base.primal).max(compl_mu / base.s_c)
     }
 
     /// Unscaled max-norm constraint violation (Ipopt's `inf_pr` uses the scaled residual; we
@@ -655,7 +677,7 @@ impl<'a, 'p> Ipm<'a, 'p> {
             if self.fire(Checkpoint::IterStart) {
                 return Outcome::Status(SolveStatus::UserStop);
             }
-            self.update_mu();
+            self.update_mu(&err);
             if self.fire(Checkpoint::AfterMu) {
                 return Outcome::Status(SolveStatus::UserStop);
             }
@@ -846,12 +868,13 @@ impl<'a, 'p> Ipm<'a, 'p> {
 
     /// Barrier parameter update (W&B 2006 §2.1 for monotone; Nocedal–Wächter–Waltz 2009 LOQO
     /// oracle with a monotone safeguard for adaptive).
-    fn update_mu(&mut self) {
+    /// `err`: the errors at the current iterate (with μ = 0).
+    fn update_mu(&mut self, err: &Errors) {
         let o = self.opts;
         let mu_final = (o.tol / 10.0).max(o.mu_min).min(o.mu_init);
         let old = self.mu;
         if self.adaptive_free {
-            let err0 = self.errors(0.0).overall;
+            let err0 = err.overall;
             // Sufficient progress w.r.t. the last few accepted reference errors?
             let progress = self.adaptive_refs.is_empty() || self.adaptive_refs.iter().any(|&r| err0 <= 0.9999 * r);
             if progress {
@@ -881,7 +904,7 @@ impl<'a, 'p> Ipm<'a, 'p> {
             // Monotone: decrease while the barrier subproblem is solved (possibly several times).
             let force = self.tiny_steps > 0;
             loop {
-                let e_mu = self.errors(self.mu).overall_mu;
+                let e_mu = self.overall_for_mu(err, self.mu);
                 if self.mu <= mu_final || !(e_mu <= o.barrier_tol_factor * self.mu || force && self.mu == old) {
                     break;
                 }
