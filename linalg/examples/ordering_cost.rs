@@ -11,7 +11,7 @@ use std::time::Instant;
 use ipax_linalg::ordering::{NdParams, amd, factor_cost, nested_dissection_with};
 
 /// Lower-triangle CSC pattern of the (2d+1)-point Laplacian on a grid with the given sides.
-fn grid(sides: &[usize]) -> (usize, Vec<usize>, Vec<usize>) {
+fn grid(sides: &[usize], nine: bool) -> (usize, Vec<usize>, Vec<usize>) {
     let n: usize = sides.iter().product();
     let mut col_ptr = vec![0];
     let mut row_idx = Vec::new();
@@ -26,6 +26,18 @@ fn grid(sides: &[usize]) -> (usize, Vec<usize>, Vec<usize>) {
             rest /= s;
             stride *= s;
         }
+        if nine {
+            // 2-D 9-point stencil: the two diagonal neighbours in the next row.
+            let (x, y, s) = (j % sides[0], j / sides[0], sides[0]); // rows need not be sorted
+            if y + 1 < sides[1] {
+                if x > 0 {
+                    row_idx.push(j + s - 1);
+                }
+                if x + 1 < s {
+                    row_idx.push(j + s + 1);
+                }
+            }
+        }
         col_ptr.push(row_idx.len());
     }
     (n, col_ptr, row_idx)
@@ -39,10 +51,15 @@ fn main() {
         "{:<12} {:>8} | {:>9} {:>11} {:>10} | {:>9} {:>11} {:>10} | {:>7} {:>7}",
         "grid", "n", "AMD ms", "nnz(L)", "flops", "ND ms", "nnz(L)", "flops", "nnz ND/AMD", "flops ND/AMD"
     );
-    for (name, sides) in
-        [("2-D 100²", vec![100, 100]), ("2-D 200²", vec![200, 200]), ("2-D 316²", vec![316, 316]), ("3-D 30³", vec![30, 30, 30])]
-    {
-        let (n, cp, ri) = grid(&sides);
+    for (name, sides, nine) in [
+        ("2-D 100²", vec![100, 100], false),
+        ("2-D 200²", vec![200, 200], false),
+        ("2-D 316²", vec![316, 316], false),
+        ("3-D 30³", vec![30, 30, 30], false),
+        ("9pt 100²", vec![100, 100], true),
+        ("9pt 316²", vec![316, 316], true),
+    ] {
+        let (n, cp, ri) = grid(&sides, nine);
         let t = Instant::now();
         let p_amd = amd(n, &cp, &ri);
         let t_amd = t.elapsed().as_secs_f64() * 1e3;
