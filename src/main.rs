@@ -11,8 +11,9 @@ struct Cli {
     /// Solve a built-in problem from the testing registry (see --list-problems).
     #[arg(long)]
     problem: Option<String>,
-    /// Size parameter for scalable problem families.
-    #[arg(long)]
+    /// Size parameter for scalable problem families (its meaning is listed by --list-problems);
+    /// an integer, also written like `1e4`.
+    #[arg(long, value_parser = parse_size)]
     size: Option<usize>,
     /// Use the matrix-free form of the built-in problem (only J·v, Jᵀ·v, H·v).
     #[arg(long)]
@@ -108,9 +109,12 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     let problem = if cli.matrix_free { ipax::testing::get_matrix_free(name, cli.size) } else { ipax::testing::get(name, cli.size) };
-    let Some(problem) = problem else {
-        eprintln!("error: unknown problem '{name}' (see --list-problems)");
-        return ExitCode::from(2);
+    let problem = match problem {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
     };
     let result = ipax::solve(problem.as_ref(), &options);
     if cli.json {
@@ -194,4 +198,15 @@ fn option_listing() -> String {
         out.push_str(&format!("  {name:<34} {kind:<28} {doc}\n"));
     }
     out
+}
+
+/// A size given as a non-negative integer, in plain or scientific notation (`10000`, `1e4`).
+fn parse_size(text: &str) -> Result<usize, String> {
+    if let Ok(n) = text.parse::<usize>() {
+        return Ok(n);
+    }
+    match text.parse::<f64>() {
+        Ok(v) if v >= 0.0 && v.fract() == 0.0 && v < 1e18 => Ok(v as usize),
+        _ => Err(format!("'{text}' is not a non-negative integer size (e.g. 1000 or 1e4)")),
+    }
 }

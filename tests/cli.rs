@@ -30,6 +30,23 @@ fn json_output_and_unknown_option_suggestion() {
 }
 
 #[test]
+fn problem_names_and_sizes_are_checked_before_building() {
+    // Scientific notation is accepted for sizes.
+    let out = ipax().args(["--problem", "obstacle", "--size", "1e1", "--json", "print_level=0"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\"status\":\"Optimal\""));
+    // A grid side of 1e5 means 1e10 variables: a clear error, not an allocation abort.
+    let out = ipax().args(["--problem", "obstacle", "--size", "100000"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("10000000000 variables") && err.contains("grid points per side"), "{err}");
+    let out = ipax().args(["--problem", "vanderpool"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean vanderpol"));
+    let out = ipax().args(["--problem", "obstacle", "--size", "2.5"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
 fn solves_a_pyomo_nl_file_and_writes_a_sol_file() {
     let dir = std::env::temp_dir().join(format!("ipax-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

@@ -29,6 +29,9 @@ pub enum BenchError {
     /// No registry problem has this name.
     #[error("unknown problem '{0}' (see `ipax --list-problems`)")]
     UnknownProblem(String),
+    /// The registry refused to build the problem (unknown name, size too large).
+    #[error("{0}")]
+    Registry(String),
     /// An ipax option was rejected.
     #[error("invalid option {0}")]
     Option(String),

@@ -116,7 +116,7 @@ pub fn run_case(case: &Case, extra: &[(String, String)]) -> Result<Measurement, 
     let problem: Box<dyn ipax::Problem> = match &case.source {
         Source::Registry { name, size } => {
             let p = if case.route.matrix_free() { ipax_testing::get_matrix_free(name, *size) } else { ipax_testing::get(name, *size) };
-            p.ok_or_else(|| BenchError::UnknownProblem(name.clone()))?
+            p.map_err(|e| BenchError::Registry(e.to_string()))?
         }
         Source::Nl(path) => Box::new(
             ipax::problem::nl::NlProblem::from_file(path).map_err(|e| BenchError::Model(format!("{}: {e}", path.display())))?,

@@ -33,7 +33,9 @@ pub mod unconstrained;
 
 pub use matrix_free::MatrixFree;
 pub use problem_def::{Expected, Model, Oracle, Pattern, Small, Spec, TestProblem};
-pub use registry::{ProblemInfo, entry, get, get_matrix_free, get_test_problem, list, oracle, registry};
+pub use registry::{
+    MAX_FAMILY_VARIABLES, ProblemInfo, RegistryError, entry, get, get_matrix_free, get_test_problem, list, oracle, registry,
+};
 
 #[cfg(test)]
 mod tests;

@@ -32,7 +32,7 @@ fn small_problems() -> Vec<(Entry, TestProblem)> {
         .into_iter()
         .map(|e| {
             let size = if e.is_scalable() { Some(6) } else { None };
-            let p = e.build(size);
+            let p = e.build(size).expect("small size");
             (e, p)
         })
         .collect()
@@ -118,13 +118,21 @@ fn registry_has_enough_unique_lowercase_names() {
     assert_eq!(names.len(), reg.len(), "duplicate registry names");
     for e in &reg {
         assert_eq!(e.name, e.name.to_ascii_lowercase());
-        let p = e.build(None);
+        let p = e.build_default();
         assert_eq!(p.oracle().name, e.name, "oracle name mismatch");
         assert!(!p.oracle().source.is_empty(), "{} has no citation", e.name);
     }
-    assert!(registry::get("HS71", None).is_some());
-    assert!(registry::get("hs071", None).is_some());
-    assert!(registry::get("no_such_problem", None).is_none());
+    assert!(registry::get("HS71", None).is_ok());
+    assert!(registry::get("hs071", None).is_ok());
+    assert!(matches!(registry::get("no_such_problem", None), Err(registry::RegistryError::UnknownProblem { .. })));
+    // A typo lists the close names; a size beyond the limit is an error, not an allocation abort.
+    let Err(e) = registry::get("obstacel", None) else { panic!("typo accepted") };
+    assert!(e.to_string().contains("did you mean obstacle"), "{e}");
+    for (name, size) in [("obstacle", 100_000usize), ("bratu", usize::MAX), ("vanderpol", usize::MAX), ("elliptic_control", 1usize << 40)] {
+        let Err(e) = registry::get(name, Some(size)) else { panic!("{name} at {size} accepted") };
+        assert!(matches!(e, registry::RegistryError::SizeTooLarge { .. }), "{e}");
+        assert!(e.to_string().contains("variables"), "{e}");
+    }
     assert_eq!(registry::get("ext_rosenbrock", Some(1000)).unwrap().num_variables(), 1000);
     assert_eq!(registry::list().len(), reg.len());
     let o = registry::oracle("hs071", None).unwrap();
@@ -242,7 +250,7 @@ fn patterns_are_identical_at_different_points() {
 #[test]
 fn matrix_free_form_offers_products_only_and_agrees() {
     for e in registry::registry() {
-        let p = e.build(Some(4));
+        let p = e.build(Some(4)).expect("small size");
         let mf = registry::get_matrix_free(e.name, Some(4)).unwrap();
         let x = p.spec().x0.clone();
         let lam: Vec<f64> = (0..p.num_constraints()).map(|i| 0.5 - i as f64 * 0.1).collect();

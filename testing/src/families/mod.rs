@@ -21,17 +21,20 @@ pub(crate) struct FamilyEntry {
     pub build: fn(usize) -> TestProblem,
     pub default_size: usize,
     pub size_meaning: &'static str,
+    /// Number of variables at a size (u128 and saturating, so absurd sizes cannot overflow before
+    /// the registry's size check).
+    pub variables: fn(u128) -> u128,
 }
 
 /// All families, by registry name.
 pub(crate) const ALL: &[FamilyEntry] = &[
-    FamilyEntry { name: "ext_rosenbrock", build: rosenbrock::extended, default_size: 10, size_meaning: "variables (rounded up to even)" },
-    FamilyEntry { name: "chained_rosenbrock", build: rosenbrock::chained, default_size: 10, size_meaning: "variables" },
-    FamilyEntry { name: "elliptic_control", build: elliptic::semilinear_control, default_size: 8, size_meaning: "interior grid points per side (n = 2N²)" },
-    FamilyEntry { name: "vanderpol", build: vanderpol::vanderpol, default_size: 20, size_meaning: "time intervals (n = 3(N+1))" },
-    FamilyEntry { name: "obstacle", build: obstacle::obstacle, default_size: 8, size_meaning: "interior grid points per side (n = N²)" },
-    FamilyEntry { name: "disk_chain", build: disk_chain::disk_chain, default_size: 10, size_meaning: "variables (rounded up to even)" },
-    FamilyEntry { name: "bratu", build: bratu::bratu, default_size: 8, size_meaning: "interior grid points per side (n = m = N²)" },
+    FamilyEntry { name: "ext_rosenbrock", build: rosenbrock::extended, default_size: 10, size_meaning: "variables (rounded up to even)", variables: |s| s.max(2).div_ceil(2).saturating_mul(2) },
+    FamilyEntry { name: "chained_rosenbrock", build: rosenbrock::chained, default_size: 10, size_meaning: "variables", variables: |s| s.max(2) },
+    FamilyEntry { name: "elliptic_control", build: elliptic::semilinear_control, default_size: 8, size_meaning: "interior grid points per side (n = 2N²)", variables: |s| s.saturating_mul(s).saturating_mul(2).max(2) },
+    FamilyEntry { name: "vanderpol", build: vanderpol::vanderpol, default_size: 20, size_meaning: "time intervals (n = 3(N+1))", variables: |s| s.max(1).saturating_add(1).saturating_mul(3) },
+    FamilyEntry { name: "obstacle", build: obstacle::obstacle, default_size: 8, size_meaning: "interior grid points per side (n = N²)", variables: |s| s.saturating_mul(s).max(1) },
+    FamilyEntry { name: "disk_chain", build: disk_chain::disk_chain, default_size: 10, size_meaning: "variables (rounded up to even)", variables: |s| s.max(2).div_ceil(2).saturating_mul(2) },
+    FamilyEntry { name: "bratu", build: bratu::bratu, default_size: 8, size_meaning: "interior grid points per side (n = m = N²)", variables: |s| s.saturating_mul(s).max(1) },
 ];
 
 /// Index of grid node `(i, j)` (row-major) on an `N × N` interior grid.
