@@ -116,6 +116,11 @@ pub fn hs012() -> TestProblem {
 
 /// HS13: the classic cusp. At `x* = (1, 0)` the active gradients are linearly dependent and no KKT
 /// multipliers exist (LICQ and MFCQ fail).
+///
+/// A point feasible to ε = 1e-8 (constraint and, with Ipopt's bound relaxation, x₂ ≥ −1e-8)
+/// satisfies (1 − x₁)³ ≥ x₂ − ε ≥ −2ε, so x₁ ≤ 1 + (2ε)^(1/3) = 1.00271 and
+/// f ≥ (2 − 1.00271)² = 0.99459: f* = 1 is certifiable only to 5.5e-3 relative at that
+/// feasibility, by any solver (Ipopt 3.14 stops at f = 0.99458, the edge of that set).
 pub fn hs013() -> TestProblem {
     Small::new(&[-2.0, -2.0], |x| (x[0] - 2.0).sq() + x[1].sq())
         .bounds(&[0.0, 0.0], &[INF, INF])
@@ -124,6 +129,7 @@ pub fn hs013() -> TestProblem {
             hs("hs013", 1.0, &["inequality", "degenerate"])
                 .x(&[1.0, 0.0])
                 .no_kkt()
+                .objective_tolerance(5.5e-3)
                 .notes("constraint qualifications fail at x*: no KKT point; x0 is infeasible"),
         )
 }
