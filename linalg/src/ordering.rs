@@ -43,9 +43,9 @@ pub struct FactorCost {
     /// Number of entries of L, diagonal included.
     pub nnz_l: usize,
     /// Σ_j c_j², c_j the column count of L including the diagonal: the usual estimate of the
-    /// multiply-adds of a left- or right-looking LDLᵀ (each column j updates c_j² / 2 entries
-    /// of the trailing matrix, counted here without the ½ as faer's and CHOLMOD's flop counts do
-    /// up to lower-order terms).
+    /// work of an LDLᵀ (column j updates about c_j² / 2 entries of the trailing matrix, each a
+    /// multiply and an add). About twice faer's `FlopCount::n_mult_subs_ldl` (Σ c_j(c_j + 1)/2);
+    /// only ratios matter for choosing an ordering.
     pub flops: f64,
 }
 
