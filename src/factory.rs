@@ -1,9 +1,11 @@
 //! Concrete linear-solver choice for the IPM's KKT routes.
 
 use ipax_core::{LinearSolver, Problem};
-use ipax_ipm::options::{HessianApproximationKind, KktRouteChoice, KrylovPreconditionerChoice, LinearSolverChoice, Options};
+use ipax_ipm::options::{
+    HessianApproximationKind, KktRouteChoice, KrylovPreconditionerChoice, LinearSolverChoice, Options, SparseOrderingChoice,
+};
 use ipax_ipm::{KktRoute, LinearSolverFactory, SolverRequest};
-use ipax_linalg::{Cg, DenseCholesky, DenseLdlt, KrylovParams, Minres, Preconditioner, RefineParams, SparseLdl};
+use ipax_linalg::{Cg, DenseCholesky, DenseLdlt, FillOrdering, KrylovParams, Minres, Preconditioner, RefineParams, SparseLdl};
 
 /// Largest KKT dimension factored densely by `linear_solver = auto`.
 const DENSE_MAX_DIM: usize = 300;
@@ -16,8 +18,16 @@ const CONDENSED_DENSE_MAX_N: usize = 500;
 /// Sparse LDLᵀ for the augmented KKT system. Its own refinement (against the regularized matrix
 /// it factored) is switched off: the IPM refines against the unregularized reduced system anyway,
 /// so the inner loop (and even its residual check) only repeated triangular solves and products.
-fn kkt_sparse_ldl() -> SparseLdl {
-    SparseLdl::new().with_zero_pivot_rtol(KKT_ZERO_PIVOT_RTOL).with_refinement(RefineParams::off())
+fn kkt_sparse_ldl(ordering: SparseOrderingChoice) -> SparseLdl {
+    let ordering = match ordering {
+        SparseOrderingChoice::Auto => FillOrdering::Auto,
+        SparseOrderingChoice::Amd => FillOrdering::Amd,
+        SparseOrderingChoice::NestedDissection => FillOrdering::NestedDissection,
+    };
+    SparseLdl::new()
+        .with_zero_pivot_rtol(KKT_ZERO_PIVOT_RTOL)
+        .with_refinement(RefineParams::off())
+        .with_ordering(ordering)
 }
 
 /// Creates solvers according to `linear_solver` (and the route/size when `auto`).
@@ -26,6 +36,7 @@ pub struct DefaultSolverFactory {
     pub krylov_rtol: f64,
     pub krylov_max_iter: Option<usize>,
     pub preconditioner: KrylovPreconditionerChoice,
+    pub ordering: SparseOrderingChoice,
 }
 
 impl DefaultSolverFactory {
@@ -36,6 +47,7 @@ impl DefaultSolverFactory {
             krylov_rtol: o.krylov_rtol,
             krylov_max_iter: (o.krylov_max_iter > 0).then_some(o.krylov_max_iter),
             preconditioner: o.krylov_preconditioner,
+            ordering: o.sparse_ldl_ordering,
         }
     }
     fn krylov(&self) -> KrylovParams {
@@ -69,9 +81,9 @@ impl LinearSolverFactory for DefaultSolverFactory {
         match (r.route, self.choice) {
             (KktRoute::Augmented, C::Dense) => Box::new(DenseLdlt::new().with_zero_pivot_rtol(KKT_ZERO_PIVOT_RTOL)),
             (KktRoute::Augmented, C::Minres) | (KktRoute::Augmented, C::Cg) => self.minres(),
-            (KktRoute::Augmented, C::SparseLdl) => Box::new(kkt_sparse_ldl()),
+            (KktRoute::Augmented, C::SparseLdl) => Box::new(kkt_sparse_ldl(self.ordering)),
             (KktRoute::Augmented, C::Auto) => {
-                if r.dim <= DENSE_MAX_DIM { Box::new(DenseLdlt::new().with_zero_pivot_rtol(KKT_ZERO_PIVOT_RTOL)) } else { Box::new(kkt_sparse_ldl()) }
+                if r.dim <= DENSE_MAX_DIM { Box::new(DenseLdlt::new().with_zero_pivot_rtol(KKT_ZERO_PIVOT_RTOL)) } else { Box::new(kkt_sparse_ldl(self.ordering)) }
             }
             (KktRoute::Condensed, C::Dense) => Box::new(DenseCholesky::new()),
             (KktRoute::Condensed, C::Minres) => self.minres(),

@@ -47,7 +47,7 @@ use criterion::{BatchSize, Criterion, SamplingMode, criterion_group, criterion_m
 use ipax_core::{
     CscMatrix, CscStorage, LinSolveError, LinearOperator, LinearSolver, Problem, Regularization, SolveInfo, Triplets,
 };
-use ipax_linalg::{Cg, DenseCholesky, DenseLdlt, KrylovParams, Minres, Preconditioner, SparseLdl};
+use ipax_linalg::{Cg, DenseCholesky, DenseLdlt, FillOrdering, KrylovParams, Minres, Preconditioner, SparseLdl};
 use std::cell::RefCell;
 use std::hint::black_box;
 use std::time::Duration;
@@ -348,6 +348,15 @@ fn bench_linear_solvers(c: &mut Criterion) {
                 b.iter_batched_ref(|| bk.clone(), |x| ldl.solve_in_place(&kkt.k, x).expect("solve"), BatchSize::LargeInput)
             });
             assert_eq!(ldl.analysis_count(), 1, "the symbolic analysis must be reused");
+            // The two fill-reducing orderings `auto` chooses between, forced.
+            for (label, ordering) in [("amd", FillOrdering::Amd), ("nd", FillOrdering::NestedDissection)] {
+                let mut s = SparseLdl::new().with_ordering(ordering);
+                check_direct(&format!("sparse_ldl_{label}(K)"), &mut s, &kkt.k, &bk);
+                eprintln!("    sparse_ldl_{label}(K): nnz(L) = {}", s.factor_nnz().unwrap_or(0));
+                group.bench_function(format!("sparse_ldl_{label}(K)/factor"), |b| {
+                    b.iter(|| s.factor(black_box(&kkt.k), &Regularization::none()).expect("factor"))
+                });
+            }
 
             if n <= DENSE_MAX_N {
                 let mut ldlt = DenseLdlt::new();

@@ -64,6 +64,16 @@ pub enum KrylovPreconditionerChoice {
     None,
 }
 
+/// Fill-reducing ordering of the sparse LDLᵀ (`sparse_ldl_ordering`, cf. Ipopt's `ma97_order`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SparseOrderingChoice {
+    /// Nested dissection when it predicts clearly fewer flops than AMD, AMD otherwise.
+    Auto,
+    /// The default.
+    Amd,
+    NestedDissection,
+}
+
 /// Automatic problem scaling (`nlp_scaling_method`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ScalingMethod {
@@ -146,6 +156,7 @@ pub struct Options {
     pub kkt_route: KktRouteChoice,
     pub linear_solver: LinearSolverChoice,
     pub krylov_preconditioner: KrylovPreconditionerChoice,
+    pub sparse_ldl_ordering: SparseOrderingChoice,
     pub max_refinement_steps: usize,
     pub min_refinement_steps: usize,
     pub residual_ratio_max: f64,
@@ -228,6 +239,7 @@ impl Default for Options {
             kkt_route: KktRouteChoice::Auto,
             linear_solver: LinearSolverChoice::Auto,
             krylov_preconditioner: KrylovPreconditionerChoice::Auto,
+            sparse_ldl_ordering: SparseOrderingChoice::Amd,
             max_refinement_steps: 10,
             min_refinement_steps: 1,
             residual_ratio_max: 1e-10,
@@ -322,6 +334,11 @@ pub const OPTION_TABLE: &[(&str, OptionKind, &str)] = &[
         "krylov_preconditioner",
         OptionKind::Choice(&["auto", "jacobi", "incomplete-cholesky", "amg", "none"]),
         "CG/MINRES preconditioner (auto: incomplete Cholesky of the condensed matrix when assembled)",
+    ),
+    (
+        "sparse_ldl_ordering",
+        OptionKind::Choice(&["amd", "nested-dissection", "auto"]),
+        "fill-reducing ordering of the sparse LDLᵀ (nested-dissection: 2-D/3-D meshes without constraints; auto: whichever predicts fewer flops)",
     ),
     ("max_refinement_steps", OptionKind::Integer, "maximum iterative refinement steps"),
     ("min_refinement_steps", OptionKind::Integer, "minimum iterative refinement steps"),
@@ -537,6 +554,13 @@ impl Options {
                     _ => KrylovPreconditionerChoice::Auto,
                 }
             }
+            "sparse_ldl_ordering" => {
+                self.sparse_ldl_ordering = match v {
+                    "auto" => SparseOrderingChoice::Auto,
+                    "nested-dissection" => SparseOrderingChoice::NestedDissection,
+                    _ => SparseOrderingChoice::Amd,
+                }
+            }
             "nlp_scaling_method" => {
                 self.nlp_scaling_method = match v {
                     "none" => ScalingMethod::None,
@@ -628,6 +652,9 @@ mod tests {
         assert!(matches!(o.set("krylov_preconditioner", "ilu"), Err(OptionError::InvalidValue { .. })));
         o.set("krylov_preconditioner", "amg").unwrap();
         assert_eq!(o.krylov_preconditioner, KrylovPreconditionerChoice::Amg);
+        o.set("sparse_ldl_ordering", "nested-dissection").unwrap();
+        assert_eq!(o.sparse_ldl_ordering, SparseOrderingChoice::NestedDissection);
+        assert!(matches!(o.set("sparse_ldl_ordering", "metis"), Err(OptionError::InvalidValue { .. })));
     }
 
     #[test]

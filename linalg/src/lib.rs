@@ -57,6 +57,6 @@ pub use incomplete_cholesky::IncompleteCholesky;
 pub use krylov::{Cg, KrylovParams, Minres, Preconditioner};
 pub use refine::{RefineParams, refine, refine_with};
 pub use select::{SolverChoice, SolverKind, select_kind, select_solver};
-pub use sparse_ldl::{SparseLdl, SparseLdlMethod, SymbolicKind};
+pub use sparse_ldl::{FillOrdering, SparseLdl, SparseLdlMethod, SymbolicKind};
 
 
