@@ -44,15 +44,15 @@ pub struct KktFactor {
 /// Concrete solvers (not `Box<dyn>`) so a factor can move between threads (Python releases the
 /// GIL around the solve that produces it).
 enum Backend {
-    Dense(DenseLdlt),
-    Sparse(SparseLdl),
+    Dense(Box<DenseLdlt>),
+    Sparse(Box<SparseLdl>),
 }
 
 impl Backend {
     fn get(&mut self) -> &mut dyn LinearSolver {
         match self {
-            Backend::Dense(s) => s,
-            Backend::Sparse(s) => s,
+            Backend::Dense(s) => s.as_mut(),
+            Backend::Sparse(s) => s.as_mut(),
         }
     }
 }
@@ -102,9 +102,9 @@ impl KktFactor {
         }
         let matrix = CscMatrix::from_triplets(&t, CscStorage::SymmetricLower);
         let mut solver = if n + m <= 300 {
-            Backend::Dense(DenseLdlt::new().with_zero_pivot_rtol(1e-24))
+            Backend::Dense(Box::new(DenseLdlt::new().with_zero_pivot_rtol(1e-24)))
         } else {
-            Backend::Sparse(SparseLdl::new())
+            Backend::Sparse(Box::new(SparseLdl::new()))
         };
         let info = solver.get().factor(&matrix, &Regularization::none())?;
         if let Some(i) = info.inertia
@@ -159,8 +159,7 @@ mod tests {
             .constraint_bounds(vec![1.0], vec![1.0])
             .build()
             .unwrap();
-        let mut o = ipax_ipm::Options::default();
-        o.print_level = 0;
+        let o = ipax_ipm::Options { print_level: 0, ..Default::default() };
         let r = crate::solve(&problem, &o);
         assert!(r.status.is_success());
         let mut k = KktFactor::at_solution(&problem, &r).unwrap();

@@ -60,8 +60,7 @@ impl<'o> Solver<'o> {
         let route = choose_route(problem, o);
         let factory = DefaultSolverFactory::from_options(o);
         let qn = |n: usize, memory: usize| -> Box<dyn HessianApproximation> {
-            let mut opts = ipax_operators::LbfgsOptions::default();
-            opts.memory = memory;
+            let opts = ipax_operators::LbfgsOptions { memory, ..Default::default() };
             Box::new(Lbfgs::with_options(n, opts).unwrap_or_else(|_| Lbfgs::new(n)))
         };
         let la = LinearAlgebra { route, factory: &factory, quasi_newton: &qn };

@@ -62,8 +62,7 @@ fn every_oracle_problem_on_every_route() {
         table.push_str(info.name);
         for (route, hess) in CONFIGS {
             let p = get(info.name, None).expect("registry problem");
-            let mut opts = Options::default();
-            opts.print_level = 0;
+            let mut opts = Options { print_level: 0, ..Default::default() };
             opts.set("kkt_route", route).unwrap();
             opts.set("hessian_approximation", hess).unwrap();
             if hess == "limited-memory" {
@@ -93,8 +92,7 @@ fn every_oracle_problem_on_every_route() {
 #[test]
 fn hs071_matches_ipopt_iteration_count_and_solution() {
     let p = get("hs071", None).unwrap();
-    let mut opts = Options::default();
-    opts.print_level = 0;
+    let mut opts = Options { print_level: 0, ..Default::default() };
     for route in ["augmented", "condensed"] {
         opts.set("kkt_route", route).unwrap();
         let r = ipax::solve(p.as_ref(), &opts);

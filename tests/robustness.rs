@@ -9,9 +9,7 @@ use ipax_core::{CscMatrix, CscStorage, Triplets};
 use ipax_problem::FunctionProblem;
 
 fn quiet() -> Options {
-    let mut o = Options::default();
-    o.print_level = 0;
-    o
+    Options { print_level: 0, ..Default::default() }
 }
 
 /// `min (x − 2)²` whose objective is NaN for x > 2.5, started where the first L-BFGS step (B₀ = I)

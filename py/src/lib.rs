@@ -22,7 +22,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use ipax::{Checkpoint, IterationView, Observer, ObserverAction, Options, SolveResult, WarmStart};
 use ipax_core::{CscMatrix, CscStorage, EvalError, LinearOperator, Problem, ProblemScaling, Triplets};
-use numpy::{PyArray1, PyArrayMethods, PyReadonlyArray1, PyUntypedArrayMethods};
+use numpy::{PyArray1, PyArrayMethods, PyReadonlyArray1};
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
