@@ -9,7 +9,7 @@
 use std::sync::Arc;
 
 use crate::common::{check_finite, check_len, check_triplets, square_dim};
-use crate::amg::AmgPreconditioner;
+use crate::amg::{AmgPreconditioner, AmgRefresh};
 use crate::incomplete_cholesky::IncompleteCholesky;
 use ipax_core::{
     Capabilities, CscMatrix, CscStorage, FactorInfo, LinSolveError, LinearOperator, LinearSolver, Regularization, SolveInfo,
@@ -117,6 +117,92 @@ fn lower_csc<T>(
     }
 }
 
+/// An AMG hierarchy is set up from scratch after this many numeric updates in a row.
+///
+/// A backstop: the aggregates come from the strength of connection at the last full setup and
+/// interior-point barrier terms drift by orders of magnitude, but `update` itself rebuilds when
+/// the aggregation no longer fits ([`crate::amg::UPDATE_MAX_STALE`]) and `factor` rebuilds when
+/// the iteration count grew. On the obstacle problem (n = 1e5, 14 IPM iterations) 11 updates
+/// in a row kept the CG counts of fresh setups (6–14), while a full setup costs about twice an
+/// update (at n = 1e6 1.2–1.3 s against 0.36 s); so the period is long.
+pub const AMG_REBUILD_EVERY: usize = 10;
+/// A numeric AMG update is followed by a full setup when the largest iteration count of the
+/// solves since that update exceeds `AMG_ITERATION_GROWTH ×` the largest count after the last
+/// full setup, plus [`AMG_ITERATION_SLACK`].
+pub const AMG_ITERATION_GROWTH: f64 = 1.5;
+/// Absolute slack of the growth test (small counts fluctuate by a few iterations).
+pub const AMG_ITERATION_SLACK: usize = 3;
+
+/// Reuse bookkeeping of the AMG preconditioner across `factor` calls.
+#[derive(Debug, Default, Clone, Copy)]
+struct AmgReuse {
+    /// Full setups and numeric updates so far.
+    full: usize,
+    numeric: usize,
+    /// Numeric updates since the last full setup.
+    updates_since_full: usize,
+    /// Whether the current hierarchy comes from a full setup.
+    current_is_full: bool,
+    /// Largest iteration count of the solves with the last fully set-up hierarchy.
+    baseline: Option<usize>,
+    /// Largest iteration count of the solves since the last `factor`.
+    since_factor: Option<usize>,
+}
+
+impl AmgReuse {
+    fn record_setup(&mut self, refresh: AmgRefresh) {
+        match refresh {
+            AmgRefresh::Rebuilt => {
+                self.full += 1;
+                self.updates_since_full = 0;
+                self.current_is_full = true;
+                self.baseline = None;
+            }
+            AmgRefresh::Numeric => {
+                self.numeric += 1;
+                self.updates_since_full += 1;
+                self.current_is_full = false;
+            }
+        }
+        self.since_factor = None;
+    }
+
+    /// Record the iteration count of a solve (failed solves included: their count is the
+    /// evidence that the preconditioner degraded).
+    fn record_solve(&mut self, iterations: usize) {
+        self.since_factor = Some(self.since_factor.map_or(iterations, |k| k.max(iterations)));
+        if self.current_is_full {
+            self.baseline = Some(self.baseline.map_or(iterations, |k| k.max(iterations)));
+        }
+    }
+
+    /// Whether the next `factor` should set the hierarchy up from scratch: periodically, and
+    /// when the iteration count grew since the last full setup (stale aggregates).
+    fn wants_rebuild(&self) -> bool {
+        if self.updates_since_full >= AMG_REBUILD_EVERY {
+            return true;
+        }
+        match (self.baseline, self.since_factor) {
+            (Some(base), Some(now)) => now as f64 > AMG_ITERATION_GROWTH * base as f64 + AMG_ITERATION_SLACK as f64,
+            _ => false,
+        }
+    }
+}
+
+
+/// The iteration count a solve result reports, if any.
+fn solve_iterations(r: &Result<SolveInfo, LinSolveError>) -> Option<usize> {
+    match r {
+        Ok(info) => Some(info.iterations),
+        Err(
+            LinSolveError::NoConvergence { iterations, .. }
+            | LinSolveError::AccuracyLimit { iterations, .. }
+            | LinSolveError::NegativeCurvature { iterations, .. },
+        ) => Some(*iterations),
+        Err(_) => None,
+    }
+}
+
 /// Shared state: parameters, shift, built preconditioner.
 #[derive(Debug, Default)]
 struct KrylovState {
@@ -125,12 +211,14 @@ struct KrylovState {
     active: Option<Active>,
     shift: f64,
     n: usize,
+    amg: AmgReuse,
 }
 
 impl KrylovState {
     /// Record the shift and build the preconditioner (`abs_diag`: MINRES uses |diag|).
     fn factor(&mut self, op: &dyn LinearOperator, reg: &Regularization, abs_diag: bool) -> Result<FactorInfo, LinSolveError> {
-        self.active = None;
+        // Kept for an AMG update; dropped (like any other preconditioner) on every other path.
+        let previous = self.active.take();
         let n = square_dim(op)?;
         if !reg.shift.is_finite() {
             return Err(LinSolveError::NonFinite("regularization shift"));
@@ -154,8 +242,20 @@ impl KrylovState {
                 }
             }
             Preconditioner::Amg => {
-                match lower_csc(op, n, |a| AmgPreconditioner::new(a, reg.shift)) {
-                    Some(Ok(amg)) => Active::Amg(Arc::new(amg)),
+                // The previous hierarchy, when it can be refreshed rather than rebuilt.
+                let reuse = match previous {
+                    Some(Active::Amg(prev)) if !self.amg.wants_rebuild() => Arc::try_unwrap(prev).ok(),
+                    _ => None,
+                };
+                let r = lower_csc(op, n, |a| match reuse {
+                    Some(prev) => prev.update(a, reg.shift),
+                    None => AmgPreconditioner::new(a, reg.shift).map(|m| (m, AmgRefresh::Rebuilt)),
+                });
+                match r {
+                    Some(Ok((amg, refresh))) => {
+                        self.amg.record_setup(refresh);
+                        Active::Amg(Arc::new(amg))
+                    }
                     // As for IC(0): not SPD (a non-positive diagonal or coarse pivot) or no
                     // entries fall back to Jacobi.
                     Some(Err(LinSolveError::NotPositiveDefinite { .. })) | None => jacobi(op, n, reg.shift, abs_diag),
@@ -167,6 +267,13 @@ impl KrylovState {
         self.shift = reg.shift;
         self.n = n;
         Ok(FactorInfo::default())
+    }
+
+    /// Record a solve's iteration count for the AMG reuse policy.
+    fn record_solve(&mut self, r: &Result<SolveInfo, LinSolveError>) {
+        if let (Some(Active::Amg(_)), Some(k)) = (&self.active, solve_iterations(r)) {
+            self.amg.record_solve(k);
+        }
     }
 
     /// Whether `factor` built an incomplete Cholesky factor (rather than falling back).
@@ -252,6 +359,18 @@ impl Cg {
     pub fn uses_amg(&self) -> bool {
         matches!(self.state.active, Some(Active::Amg(_)))
     }
+    /// AMG setups so far as `(full, numeric)`: full setups ([`AmgPreconditioner::new`], or an
+    /// update that fell back to one) and numeric updates of the previous hierarchy
+    /// ([`AmgPreconditioner::update`]).
+    ///
+    /// With [`Preconditioner::Amg`], `factor` updates the previous hierarchy when the operator's
+    /// assembled pattern is unchanged, and sets it up from scratch after
+    /// [`AMG_REBUILD_EVERY`] updates in a row or when the iteration count since the last
+    /// update grew past [`AMG_ITERATION_GROWTH`]`×` (+ [`AMG_ITERATION_SLACK`]) that after the
+    /// last full setup.
+    pub fn amg_setups(&self) -> (usize, usize) {
+        (self.state.amg.full, self.state.amg.numeric)
+    }
 }
 
 impl LinearSolver for Cg {
@@ -272,6 +391,15 @@ impl LinearSolver for Cg {
     }
 
     fn solve_in_place(&mut self, op: &dyn LinearOperator, rhs: &mut [f64]) -> Result<SolveInfo, LinSolveError> {
+        let r = self.iterate(op, rhs);
+        self.state.record_solve(&r);
+        r
+    }
+}
+
+impl Cg {
+    /// The CG iteration proper (see [`LinearSolver::solve_in_place`]).
+    fn iterate(&self, op: &dyn LinearOperator, rhs: &mut [f64]) -> Result<SolveInfo, LinSolveError> {
         let s = &self.state;
         let (active, bnorm) = s.begin(op, rhs)?;
         let n = s.n;
@@ -367,6 +495,10 @@ impl Minres {
     pub fn is_preconditioned(&self) -> bool {
         matches!(self.state.active, Some(Active::Diagonal(_) | Active::User | Active::Ic(_) | Active::Amg(_)))
     }
+    /// AMG setups so far as `(full, numeric)`, as for [`Cg::amg_setups`].
+    pub fn amg_setups(&self) -> (usize, usize) {
+        (self.state.amg.full, self.state.amg.numeric)
+    }
 }
 
 impl LinearSolver for Minres {
@@ -387,6 +519,15 @@ impl LinearSolver for Minres {
     }
 
     fn solve_in_place(&mut self, op: &dyn LinearOperator, rhs: &mut [f64]) -> Result<SolveInfo, LinSolveError> {
+        let r = self.iterate(op, rhs);
+        self.state.record_solve(&r);
+        r
+    }
+}
+
+impl Minres {
+    /// The MINRES iteration proper (see [`LinearSolver::solve_in_place`]).
+    fn iterate(&self, op: &dyn LinearOperator, rhs: &mut [f64]) -> Result<SolveInfo, LinSolveError> {
         let s = &self.state;
         let (active, bnorm) = s.begin(op, rhs)?;
         let n = s.n;
@@ -659,6 +800,105 @@ mod tests {
         let d = DenseOp::from_rows(&[&[-1.0, 0.0], &[0.0, 2.0]]);
         amg.factor(&d, &Regularization::none()).unwrap();
         assert!(!amg.uses_amg());
+    }
+
+    /// `barrier_grid`'s pattern with its diagonal entry `i` replaced by `diag(i, old)`.
+    fn with_diagonal(a: &CscMatrix, mut diag: impl FnMut(usize, f64) -> f64) -> CscMatrix {
+        let mut b = a.clone();
+        for j in 0..b.ncols {
+            for p in b.col_ptr[j]..b.col_ptr[j + 1] {
+                if b.row_idx[p] == j {
+                    b.values[p] = diag(j, b.values[p]);
+                }
+            }
+        }
+        b
+    }
+
+    /// Refactoring with new values on the same pattern updates the AMG hierarchy numerically;
+    /// CG then converges in about as many iterations as with a fresh setup. A new pattern sets
+    /// the hierarchy up again; NaN values are a typed error.
+    #[test]
+    fn cg_reuses_the_amg_setup_across_refactorizations() {
+        let a = barrier_grid(64);
+        let mut cg = Cg::new(KrylovParams::default(), Preconditioner::Amg);
+        let (res, _) = solve(&mut cg, &a, 0.0);
+        assert!(res <= 1e-10 && cg.amg_setups() == (1, 0));
+        // Scaled and perturbed values: 1.7·S A S with a random diagonal S in [0.5, 1.5). A
+        // symmetric diagonal scaling leaves the strength of connection (eq. (3.1) of Vaněk et
+        // al.) unchanged, so a fresh setup picks the same aggregates and the update is kept.
+        let mut rng = Lcg::new(11);
+        let d: Vec<f64> = (0..a.ncols).map(|_| 1.0 + 0.5 * rng.next()).collect();
+        let mut b = a.clone();
+        for j in 0..b.ncols {
+            for p in b.col_ptr[j]..b.col_ptr[j + 1] {
+                b.values[p] *= 1.7 * d[b.row_idx[p]] * d[j];
+            }
+        }
+        let (res, info) = solve(&mut cg, &b, 0.0);
+        assert!(cg.uses_amg() && cg.amg_setups() == (1, 1), "{:?}", cg.amg_setups());
+        let mut fresh = Cg::new(KrylovParams::default(), Preconditioner::Amg);
+        let (res_fresh, info_fresh) = solve(&mut fresh, &b, 0.0);
+        assert!(res <= 1e-10 && res_fresh <= 1e-10, "{res:e} {res_fresh:e}");
+        assert!(
+            info.iterations as f64 <= 1.5 * info_fresh.iterations as f64 + 2.0,
+            "updated {} vs fresh {}",
+            info.iterations,
+            info_fresh.iterations
+        );
+        // A shift changes values only.
+        let (res, _) = solve(&mut cg, &b, 0.25);
+        assert!(res <= 1e-10 && cg.amg_setups() == (1, 2));
+        // Another pattern: a full setup.
+        let (res, _) = solve(&mut cg, &barrier_grid(48), 0.0);
+        assert!(res <= 1e-10 && cg.amg_setups() == (2, 2), "{:?}", cg.amg_setups());
+        // NaN values: a typed error, and the next factor starts afresh.
+        let mut nan = b.clone();
+        nan.values[10] = f64::NAN;
+        solve(&mut cg, &barrier_grid(64), 0.0);
+        assert!(matches!(cg.factor(&nan, &Regularization::none()), Err(LinSolveError::NonFinite(_))));
+        assert!(!cg.uses_amg());
+        let (res, _) = solve(&mut cg, &b, 0.0);
+        assert!(res <= 1e-10 && cg.amg_setups().0 == 4);
+        // MINRES shares the preconditioner and its reuse.
+        let mut m = Minres::new(KrylovParams::default(), Preconditioner::Amg);
+        let (r1, _) = solve(&mut m, &a, 0.0);
+        let (r2, _) = solve(&mut m, &b, 0.0);
+        assert!(r1 <= 1e-10 && r2 <= 1e-10 && m.amg_setups() == (1, 1));
+    }
+
+    /// The interior-point case: a random tenth of the diagonal grows by 1e6 per refactorization
+    /// (Σ at bounds becoming active) while the rest shrinks; CG keeps converging (the policy
+    /// rebuilds when the kept aggregates stop fitting), and the rebuilds are bounded by the
+    /// periodic rule and the iteration-growth test.
+    #[test]
+    fn cg_with_amg_updates_survives_barrier_terms_changing_by_orders_of_magnitude() {
+        let k = 64;
+        let base = barrier_grid(k);
+        let mut rng = Lcg::new(5);
+        let active: Vec<bool> = (0..k * k).map(|_| rng.next() > 0.8).collect();
+        let mut cg = Cg::new(KrylovParams::default(), Preconditioner::Amg);
+        let mut fresh_iterations = Vec::new();
+        let mut iterations = Vec::new();
+        let rounds = 6;
+        for round in 0..rounds {
+            let scale = 1e6f64.powi(round as i32 / 2);
+            let a = with_diagonal(&base, |i, d| if active[i] { d * scale } else { 4.0 + (d - 4.0) / scale });
+            let (res, info) = solve(&mut cg, &a, 0.0);
+            assert!(res <= 1e-10, "round {round}: residual {res:e}");
+            iterations.push(info.iterations);
+            let mut fresh = Cg::new(KrylovParams::default(), Preconditioner::Amg);
+            let (res, info) = solve(&mut fresh, &a, 0.0);
+            assert!(res <= 1e-10);
+            fresh_iterations.push(info.iterations);
+        }
+        let (full, numeric) = cg.amg_setups();
+        assert_eq!(full + numeric, rounds);
+        assert!(numeric >= 1, "{:?}", cg.amg_setups());
+        // A stale hierarchy may cost iterations until the growth test rebuilds it, never
+        // a failure; on average the updates stay close to fresh setups.
+        let (sum, sum_fresh): (usize, usize) = (iterations.iter().sum(), fresh_iterations.iter().sum());
+        assert!(sum as f64 <= 1.5 * sum_fresh as f64 + 2.0 * rounds as f64, "{iterations:?} vs {fresh_iterations:?}");
     }
 
     #[test]
