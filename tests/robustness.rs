@@ -462,3 +462,24 @@ fn overdetermined_systems_solve_when_consistent_and_are_infeasible_otherwise() {
         }
     }
 }
+
+#[test]
+fn every_sparse_ordering_solves_the_sparse_families_to_the_same_point() {
+    // Sizes where the augmented KKT matrix is above the dense threshold, so SparseLdl runs.
+    for (name, size) in [("obstacle", 20), ("elliptic_control", 12), ("vanderpol", 150), ("bratu", 20)] {
+        let p = ipax::testing::get(name, Some(size)).unwrap();
+        let mut objectives = Vec::new();
+        for ordering in ["amd", "nested-dissection", "auto"] {
+            let mut o = quiet();
+            o.set("sparse_ldl_ordering", ordering).unwrap();
+            o.set("kkt_route", "augmented").unwrap();
+            let r = ipax::solve(p.as_ref(), &o);
+            assert_eq!(r.status, SolveStatus::Optimal, "{name} with {ordering}");
+            assert!(r.errors.constraint_violation <= 1e-8, "{name} with {ordering}");
+            objectives.push(r.objective);
+        }
+        for f in &objectives[1..] {
+            assert!((f - objectives[0]).abs() <= 1e-8 * objectives[0].abs().max(1.0), "{name}: {objectives:?}");
+        }
+    }
+}
