@@ -11,6 +11,7 @@ use crate::observer::{Checkpoint, IterationView, KktInfo, Observer, ObserverActi
 use crate::options::{HessianApproximationKind, KrylovPreconditionerChoice, LineSearchKind, MuStrategy, Options};
 use crate::restoration::{self, RestorationOutcome};
 use crate::result::{FinalErrors, SolveResult, SolveStatus, Timings};
+use crate::summation::CompensatedSum;
 
 /// Creates a quasi-Newton Hessian approximation of dimension `n` with `memory` pairs.
 pub type QuasiNewtonFactory<'a> = &'a dyn Fn(usize, usize) -> Box<dyn HessianApproximation>;
@@ -298,23 +299,25 @@ impl<'a, 'p> Ipm<'a, 'p> {
 
     /// Barrier objective φ_μ with Ipopt's κ_d damping for one-sided bounds.
     fn phi(&self, pt: &Point, mu: f64) -> f64 {
-        let mut v = pt.f;
+        // Compensated: the line search compares φ at points whose difference can be far below
+        // the rounding error of a plain sum of n barrier terms (see `summation`).
+        let mut v = CompensatedSum::new(pt.f);
         for j in 0..self.n + self.m {
             let w = self.w_val(pt, j);
             if self.has_lo[j] {
-                v -= mu * (w - self.lo[j]).ln();
+                v.add(-mu * (w - self.lo[j]).ln());
                 if !self.has_up[j] {
-                    v += KAPPA_D * mu * (w - self.lo[j]);
+                    v.add(KAPPA_D * mu * (w - self.lo[j]));
                 }
             }
             if self.has_up[j] {
-                v -= mu * (self.up[j] - w).ln();
+                v.add(-mu * (self.up[j] - w).ln());
                 if !self.has_lo[j] {
-                    v += KAPPA_D * mu * (self.up[j] - w);
+                    v.add(KAPPA_D * mu * (self.up[j] - w));
                 }
             }
         }
-        v
+        v.value()
     }
 
     /// ∇φ_μ over w = (x, s).

@@ -21,6 +21,7 @@ pub mod nlp;
 pub mod observer;
 pub mod options;
 mod restoration;
+mod summation;
 pub mod result;
 
 pub use driver::{LinearAlgebra, QuasiNewtonFactory, WarmStart, solve};
