@@ -704,6 +704,8 @@ impl AmgPreconditioner {
         let n = a.ncols;
         let same_pattern = n == self.n && a.col_ptr[..=n] == self.pattern_ptr[..] && a.row_idx[..a.col_ptr[n]] == self.pattern_idx[..];
         if !same_pattern || self.levels.is_empty() {
+            // Free the old hierarchy before the new one is built.
+            drop(self);
             return Ok((Self::new(a, shift)?, AmgRefresh::Rebuilt));
         }
         match self.refill(a, shift)? {

@@ -124,7 +124,7 @@ fn lower_csc<T>(
 /// the aggregation no longer fits ([`crate::amg::UPDATE_MAX_STALE`]) and `factor` rebuilds when
 /// the iteration count grew. On the obstacle problem (n = 1e5, 14 IPM iterations) 11 updates
 /// in a row kept the CG counts of fresh setups (6–14), while a full setup costs about twice an
-/// update (at n = 1e6 1.2–1.3 s against 0.36 s); so the period is long.
+/// update (at n = 1e6 1.2–1.3 s against 0.3–0.4 s); so the period is long.
 pub const AMG_REBUILD_EVERY: usize = 10;
 /// A numeric AMG update is followed by a full setup when the largest iteration count of the
 /// solves since that update exceeds `AMG_ITERATION_GROWTH ×` the largest count after the last
@@ -189,7 +189,6 @@ impl AmgReuse {
     }
 }
 
-
 /// The iteration count a solve result reports, if any.
 fn solve_iterations(r: &Result<SolveInfo, LinSolveError>) -> Option<usize> {
     match r {
@@ -217,8 +216,12 @@ struct KrylovState {
 impl KrylovState {
     /// Record the shift and build the preconditioner (`abs_diag`: MINRES uses |diag|).
     fn factor(&mut self, op: &dyn LinearOperator, reg: &Regularization, abs_diag: bool) -> Result<FactorInfo, LinSolveError> {
-        // Kept for an AMG update; dropped (like any other preconditioner) on every other path.
-        let previous = self.active.take();
+        // An AMG hierarchy is kept for an update; any other preconditioner is dropped now, before
+        // a new one takes its memory.
+        let mut previous = match self.active.take() {
+            Some(Active::Amg(amg)) => Some(amg),
+            _ => None,
+        };
         let n = square_dim(op)?;
         if !reg.shift.is_finite() {
             return Err(LinSolveError::NonFinite("regularization shift"));
@@ -242,11 +245,10 @@ impl KrylovState {
                 }
             }
             Preconditioner::Amg => {
-                // The previous hierarchy, when it can be refreshed rather than rebuilt.
-                let reuse = match previous {
-                    Some(Active::Amg(prev)) if !self.amg.wants_rebuild() => Arc::try_unwrap(prev).ok(),
-                    _ => None,
-                };
+                // The previous hierarchy, when it can be refreshed rather than rebuilt (otherwise
+                // it is dropped here, before the new setup allocates).
+                let wants_rebuild = self.amg.wants_rebuild();
+                let reuse = previous.take().filter(|_| !wants_rebuild).and_then(|prev| Arc::try_unwrap(prev).ok());
                 let r = lower_csc(op, n, |a| match reuse {
                     Some(prev) => prev.update(a, reg.shift),
                     None => AmgPreconditioner::new(a, reg.shift).map(|m| (m, AmgRefresh::Rebuilt)),
@@ -802,7 +804,7 @@ mod tests {
         assert!(!amg.uses_amg());
     }
 
-    /// `barrier_grid`'s pattern with its diagonal entry `i` replaced by `diag(i, old)`.
+    /// `a` with its diagonal entry `i` replaced by `diag(i, old)`.
     fn with_diagonal(a: &CscMatrix, mut diag: impl FnMut(usize, f64) -> f64) -> CscMatrix {
         let mut b = a.clone();
         for j in 0..b.ncols {
