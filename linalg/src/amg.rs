@@ -29,6 +29,13 @@
 //! connection (their `a_ii` is huge), and when they are also diagonally dominant they are left out
 //! of the aggregation (a zero row of `T`): the smoother alone reduces their error, by a factor
 //! `Σ_j |a_ij| / a_ii` per sweep, and they do not distort the aggregates of the grid around them.
+//!
+//! The IPM refactors a matrix of the same pattern every iteration. [`AmgPreconditioner::update`]
+//! keeps the aggregates (hence the patterns of `P` and of every `A_c`) and recomputes only the
+//! values — the Jacobi-smoothed `P` with the new diagonal, `Pᵀ A P` into the kept patterns, the
+//! IC(0) smoother and the coarse factor — unless the strength of connection of the new values
+//! says the aggregates are stale ([`UPDATE_MAX_STALE`]); [`Cg`](crate::Cg) adds a periodic and an
+//! iteration-count safeguard.
 
 use crate::incomplete_cholesky::IncompleteCholesky;
 use faer::linalg::solvers::{Llt, Solve};
