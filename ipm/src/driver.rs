@@ -1376,7 +1376,6 @@ impl<'a, 'p> Ipm<'a, 'p> {
             return if ph_t <= phi + self.opts.eta_phi * alpha * gd + tol { Some(true) } else { None };
         }
         // At a feasible point (θ = 0) no reduction of θ is possible: only φ can show progress.
-        // At a feasible point (θ = 0) no reduction of θ is possible: only φ can show progress.
         if (theta > 0.0 && th_t <= (1.0 - GAMMA_THETA) * theta) || ph_t <= phi - GAMMA_PHI * theta + tol {
             return Some(false);
         }
