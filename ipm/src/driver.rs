@@ -908,6 +908,12 @@ impl<'a, 'p> Ipm<'a, 'p> {
             let force = self.tiny_steps > 0;
             loop {
                 let e_mu = self.overall_for_mu(err, self.mu);
+                // The shortcut must agree with the full evaluation (checked in debug builds, i.e.
+                // on every test solve).
+                debug_assert!({
+                    let full = self.errors(self.mu).overall_mu;
+                    (e_mu - full).abs() <= 1e-12 * full.abs().max(1e-300) || e_mu == full
+                });
                 if self.mu <= mu_final || !(e_mu <= o.barrier_tol_factor * self.mu || force && self.mu == old) {
                     break;
                 }
