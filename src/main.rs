@@ -63,7 +63,11 @@ fn main() -> ExitCode {
     if cli.list_problems {
         for p in ipax::testing::list() {
             let f = p.f_star.map_or("-".to_string(), |f| format!("{f:.8e}"));
-            println!("{:<24} n={:<6} m={:<6} f*={:<16} {:?}", p.name, p.n, p.m, f, p.expected);
+            let size = match p.default_size {
+                Some(d) => format!("  --size: {} (default {d})", p.size_meaning),
+                None => String::new(),
+            };
+            println!("{:<24} n={:<6} m={:<6} f*={:<16} {:?}{size}", p.name, p.n, p.m, f, p.expected);
         }
         return ExitCode::SUCCESS;
     }

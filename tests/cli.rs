@@ -30,6 +30,16 @@ fn json_output_and_unknown_option_suggestion() {
 }
 
 #[test]
+fn problem_list_says_what_each_family_size_means() {
+    let out = ipax().arg("--list-problems").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    let line = text.lines().find(|l| l.starts_with("obstacle ")).expect("obstacle listed");
+    assert!(line.contains("--size: interior grid points per side"), "{line}");
+    assert!(!text.lines().find(|l| l.starts_with("hs071 ")).unwrap().contains("--size"));
+}
+
+#[test]
 fn problem_names_and_sizes_are_checked_before_building() {
     // Scientific notation is accepted for sizes.
     let out = ipax().args(["--problem", "obstacle", "--size", "1e1", "--json", "print_level=0"]).output().unwrap();
