@@ -483,3 +483,58 @@ fn every_sparse_ordering_solves_the_sparse_families_to_the_same_point() {
         }
     }
 }
+
+/// Counts the solves of every linear solver it creates (wrapping the default choice).
+struct CountingFactory {
+    inner: ipax::DefaultSolverFactory,
+    solves: Arc<AtomicUsize>,
+}
+
+struct CountingSolver {
+    inner: Box<dyn ipax::LinearSolver>,
+    solves: Arc<AtomicUsize>,
+}
+
+impl ipax::LinearSolver for CountingSolver {
+    fn name(&self) -> &'static str {
+        self.inner.name()
+    }
+    fn capabilities(&self) -> ipax_core::Capabilities {
+        self.inner.capabilities()
+    }
+    fn analyze(&mut self, op: &dyn LinearOperator) -> Result<(), ipax_core::LinSolveError> {
+        self.inner.analyze(op)
+    }
+    fn factor(&mut self, op: &dyn LinearOperator, reg: &ipax_core::Regularization) -> Result<ipax_core::FactorInfo, ipax_core::LinSolveError> {
+        self.inner.factor(op, reg)
+    }
+    fn solve_in_place(&mut self, op: &dyn LinearOperator, rhs: &mut [f64]) -> Result<ipax_core::SolveInfo, ipax_core::LinSolveError> {
+        self.solves.fetch_add(1, Ordering::Relaxed);
+        self.inner.solve_in_place(op, rhs)
+    }
+}
+
+impl ipax_ipm::LinearSolverFactory for CountingFactory {
+    fn create(&self, request: &ipax_ipm::SolverRequest) -> Box<dyn ipax::LinearSolver> {
+        Box::new(CountingSolver { inner: self.inner.create(request), solves: self.solves.clone() })
+    }
+}
+
+#[test]
+fn min_refinement_steps_forces_refinement_solves() {
+    let p = ipax::testing::get("hs071", None).unwrap();
+    let mut counts = Vec::new();
+    for min_steps in ["0", "2"] {
+        let mut o = quiet();
+        o.set("min_refinement_steps", min_steps).unwrap();
+        let factory = CountingFactory { inner: ipax::DefaultSolverFactory::from_options(&o), solves: Arc::new(AtomicUsize::new(0)) };
+        let qn = |n: usize, _m: usize| -> Box<dyn ipax_core::HessianApproximation> { Box::new(ipax::operators::Lbfgs::new(n)) };
+        let la = ipax_ipm::driver::LinearAlgebra { route: ipax::choose_route(p.as_ref(), &o), factory: &factory, quasi_newton: &qn };
+        let r = ipax_ipm::driver::solve(p.as_ref(), &o, &la, None, None);
+        assert_eq!((r.status, r.iterations), (SolveStatus::Optimal, 8), "min_refinement_steps={min_steps}");
+        counts.push(factory.solves.load(Ordering::Relaxed));
+    }
+    // Refinement steps are forced where the first solve was already accurate (and stop early
+    // only when they no longer reduce the residual), so strictly more solves happen.
+    assert!(counts[1] > counts[0], "solves with min 0 / 2: {counts:?}");
+}

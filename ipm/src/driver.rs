@@ -535,6 +535,7 @@ impl<'a, 'p> Ipm<'a, 'p> {
             && matches!(self.opts.krylov_preconditioner, KrylovPreconditionerChoice::Auto | KrylovPreconditionerChoice::IncompleteCholesky | KrylovPreconditionerChoice::Amg);
         k.condensed_delta = self.opts.condensed_regularization;
         k.max_refinement_steps = self.opts.max_refinement_steps;
+        k.min_refinement_steps = self.opts.min_refinement_steps.min(self.opts.max_refinement_steps);
         k.residual_ratio_max = self.opts.residual_ratio_max;
         self.kkt = Some(k);
     }

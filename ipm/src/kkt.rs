@@ -277,6 +277,10 @@ pub struct KktSolver {
     /// δ_cond used by the condensed route on equality rows.
     pub condensed_delta: f64,
     pub max_refinement_steps: usize,
+    /// Refinement steps taken even when the first solution already meets `residual_ratio_max`
+    /// (`min_refinement_steps`; 0 by default, where Ipopt takes 1: the residual test here is
+    /// the stricter ‖r‖/‖b‖, so a step is taken whenever the first solve is not accurate).
+    pub min_refinement_steps: usize,
     pub residual_ratio_max: f64,
     pub last_inertia: Option<Inertia>,
     base_residual_ratio: Option<f64>,
@@ -321,6 +325,7 @@ impl KktSolver {
             smw: None,
             condensed_delta: 1e-9,
             max_refinement_steps: 10,
+            min_refinement_steps: 0,
             residual_ratio_max: 1e-10,
             last_inertia: None,
             base_residual_ratio: None,
@@ -741,12 +746,17 @@ impl KktSolver {
         for step in 0..=self.max_refinement_steps {
             r.copy_from_slice(&b);
             op.apply(-1.0, rhs, 1.0, &mut r);
+            // ‖r‖/‖b‖, stricter than Ipopt's ‖r‖/(min(‖x‖, 1e6‖b‖) + ‖b‖): with Ipopt's ratio the
+            // reduced system's solutions were too inexact for L-BFGS on badly scaled problems
+            // (powell_badly_scaled hit max_iter), so refinement runs whenever ‖r‖/‖b‖ > 1e-10.
             let new_res = vec_ops::norm_inf(&r) / bnorm;
             if !new_res.is_finite() {
                 return Err(LinSolveError::NonFinite("KKT solution"));
             }
-            // Stop when accurate, or when refinement stopped helping (keep the better iterate).
-            if new_res <= self.residual_ratio_max || step == self.max_refinement_steps || new_res > 0.9 * residual {
+            // Stop when accurate (after the minimum number of steps), or when refinement stopped
+            // helping (keep the better iterate).
+            let accurate = new_res <= self.residual_ratio_max && step >= self.min_refinement_steps;
+            if accurate || step == self.max_refinement_steps || new_res > 0.9 * residual {
                 residual = residual.min(new_res);
                 break;
             }
