@@ -538,3 +538,43 @@ fn min_refinement_steps_forces_refinement_solves() {
     // only when they no longer reduce the residual), so strictly more solves happen.
     assert!(counts[1] > counts[0], "solves with min 0 / 2: {counts:?}");
 }
+
+#[test]
+fn start_with_resto_restores_first_and_fails_at_a_feasible_start() {
+    // HS71 starts infeasible: restoration runs before any Newton step, then the solve goes on.
+    let p = ipax_testing::get("hs071", None).unwrap();
+    let mut first_resto_iter = None;
+    let mut obs = |v: &ipax::IterationView<'_>| {
+        if v.checkpoint == Checkpoint::PreRestorationEntry && first_resto_iter.is_none() {
+            first_resto_iter = Some(v.iteration);
+        }
+        ObserverAction::Continue
+    };
+    let mut o = quiet();
+    o.set("start_with_resto", "yes").unwrap();
+    let r = ipax::Solver::new(o.clone()).with_observer(&mut obs).solve(p.as_ref());
+    assert_eq!(r.status, SolveStatus::Optimal);
+    assert!((r.objective - 17.0140173).abs() < 1e-6);
+    assert_eq!(first_resto_iter, Some(0));
+    // HS35 starts feasible: nothing to restore, which Ipopt reports as a failure too.
+    let feasible = ipax_testing::get("hs035", None).unwrap();
+    assert_eq!(ipax::solve(feasible.as_ref(), &o).status, SolveStatus::RestorationFailed);
+}
+
+#[test]
+fn acceptable_obj_change_tol_holds_back_the_acceptable_exit() {
+    // A loose acceptable level reached after one iteration ends the solve "Acceptable" early...
+    let p = ipax_testing::get("rosenbrock", None).unwrap();
+    let mut o = quiet();
+    o.set("tol", "1e-14").unwrap();
+    o.set("acceptable_tol", "1e3").unwrap();
+    o.set("acceptable_iter", "1").unwrap();
+    let loose = ipax::solve(p.as_ref(), &o);
+    assert_eq!(loose.status, SolveStatus::Acceptable);
+    // ...unless the objective must also have stopped changing.
+    o.set("acceptable_obj_change_tol", "1e-10").unwrap();
+    let strict = ipax::solve(p.as_ref(), &o);
+    assert!(strict.status.is_success(), "{:?}", strict.status);
+    assert!(strict.iterations > loose.iterations + 5, "{} vs {}", strict.iterations, loose.iterations);
+    assert!(strict.objective < 1e-10);
+}

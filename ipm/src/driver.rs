@@ -145,6 +145,10 @@ pub(crate) struct Ipm<'a, 'p> {
     /// The quasi-Newton memory was just reset after a failed line search (reset again only after
     /// an accepted step).
     qn_reset_pending: bool,
+    /// Scaled objective at the previous iteration's start (for `acceptable_obj_change_tol`).
+    last_f: Option<f64>,
+    /// `start_with_resto` has been acted on.
+    started_in_resto: bool,
     qn: Option<Box<dyn HessianApproximation>>,
     pub iter: usize,
     la_time: Duration,
@@ -258,6 +262,8 @@ impl<'a, 'p> Ipm<'a, 'p> {
             jac_degenerate: None,
             degen_iters: 0,
             qn_reset_pending: false,
+            last_f: None,
+            started_in_resto: false,
             qn: None,
             iter: 0,
             la_time: Duration::ZERO,
@@ -672,6 +678,7 @@ impl<'a, 'p> Ipm<'a, 'p> {
             if let Some(status) = self.check_termination(&err, start) {
                 return Outcome::Status(status);
             }
+            self.last_f = Some(self.pt.f);
             if let Some(test) = exit.as_deref_mut()
                 && self.iter > 0
                 && test(&self.pt.x, &self.pt.s)
@@ -684,6 +691,19 @@ impl<'a, 'p> Ipm<'a, 'p> {
             self.update_mu(&err);
             if self.fire(Checkpoint::AfterMu) {
                 return Outcome::Status(SolveStatus::UserStop);
+            }
+            // Ipopt's `start_with_resto`: the first iteration is a restoration phase. As Ipopt
+            // documents, a feasible starting point makes that a failure: there is nothing to
+            // restore, and the user asked for restoration, not for a normal solve.
+            if self.opts.start_with_resto && !self.started_in_resto && !self.in_resto {
+                self.started_in_resto = true;
+                if self.unscaled_violation() <= self.opts.constr_viol_tol {
+                    return Outcome::Status(SolveStatus::RestorationFailed);
+                }
+                match self.restoration_phase() {
+                    Ok(()) => continue,
+                    Err(outcome) => return outcome,
+                }
             }
             // --- search direction ---
             let hess = match self.hessian_term_owned() {
@@ -837,7 +857,12 @@ impl<'a, 'p> Ipm<'a, 'p> {
         {
             return Some(SolveStatus::Optimal);
         }
+        // Ipopt's `acceptable_obj_change_tol`: the objective's relative change since the previous
+        // iteration must be this small too (the default 1e20 switches the test off).
+        let obj_change_ok = o.acceptable_obj_change_tol >= 1e20
+            || self.last_f.is_some_and(|p| (self.pt.f - p).abs() <= o.acceptable_obj_change_tol * self.pt.f.abs().max(1.0));
         if err.overall <= o.acceptable_tol
+            && obj_change_ok
             && err.dual <= o.acceptable_tol.sqrt() * err.dual_terms
             && dual_unscaled <= o.acceptable_dual_inf_tol
             && viol <= o.acceptable_constr_viol_tol
