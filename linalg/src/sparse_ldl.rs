@@ -26,7 +26,7 @@ use faer::sparse::linalg::cholesky::{
     CholeskySymbolicParams, IntranodeLbltRef, LdltRef, SymbolicCholesky, SymbolicCholeskyRaw, SymmetricOrdering,
     factorize_symbolic_cholesky,
 };
-use faer::sparse::{SparseColMatRef, SymbolicSparseColMatRef};
+use faer::sparse::{SparseColMatRef, SymbolicSparseColMat, SymbolicSparseColMatRef};
 use faer::{ColMut, Conj, Par, Side};
 use ipax_core::{
     Capabilities, CscMatrix, CscRef, CscStorage, FactorInfo, LinSolveError, LinearOperator, LinearSolver,
@@ -104,10 +104,10 @@ enum SourceKey {
 struct Pattern {
     n: usize,
     key: SourceKey,
-    /// Permuted CSC (upper triangle for faer's simplicial kernel, lower for the supernodal one,
-    /// which are the layouts faer consumes without a transpose). Diagonal always present.
-    col_ptr: Vec<usize>,
-    row_idx: Vec<usize>,
+    /// Permuted CSC structure (upper triangle for faer's simplicial kernel, lower for the
+    /// supernodal one, which are the layouts faer consumes without a transpose), checked once
+    /// here rather than at every factorization. Diagonal always present.
+    structure: SymbolicSparseColMat<usize>,
     values: Vec<f64>,
     side: Side,
     /// Source entry `k` is added into `values[map[k]]` (duplicates sum).
@@ -369,6 +369,7 @@ impl SparseLdl {
             }
         };
         let CscMatrix { col_ptr, row_idx, values, .. } = input;
+        let structure = SymbolicSparseColMat::new_checked(n, n, col_ptr, None, row_idx);
         self.numeric = Numeric {
             values: vec![0.0; symbolic.len_val()],
             subdiag: vec![0.0; n],
@@ -379,7 +380,7 @@ impl SparseLdl {
         };
         let map = full_map[..nsrc].to_vec();
         let diag_pos = full_map[nsrc..].to_vec();
-        self.pattern = Some(Pattern { n, key, col_ptr, row_idx, values, side, map, diag_pos, perm_fwd, ordering, symbolic });
+        self.pattern = Some(Pattern { n, key, structure, values, side, map, diag_pos, perm_fwd, ordering, symbolic });
         self.analyses += 1;
         Ok(())
     }
@@ -474,7 +475,8 @@ impl LinearSolver for SparseLdl {
         }
         // Fast path for refactorizations: an operator whose lower CSC has exactly the analyzed
         // pattern is read value by value, with no triplets.
-        let entries = match self.analyzed_csc_values(op, n) {
+        let fast = self.analyzed_csc_values(op, n);
+        let entries = match fast {
             Some(_) => None,
             None => {
                 let (t, key) = Self::lower_entries(op, n)?;
@@ -484,9 +486,10 @@ impl LinearSolver for SparseLdl {
                 Some(t)
             }
         };
-        let src: &[f64] = match &entries {
-            Some(t) => &t.vals,
-            None => self.analyzed_csc_values(op, n).expect("checked above"),
+        let src: &[f64] = match (&entries, fast) {
+            (Some(t), _) => &t.vals,
+            (None, Some(v)) => v,
+            (None, None) => return Err(LinSolveError::NotFactored),
         };
         let dynamic = match &reg.dynamic {
             Some(d) if self.method == SparseLdlMethod::Ldlt => {
@@ -509,17 +512,19 @@ impl LinearSolver for SparseLdl {
         for &d in &p.diag_pos {
             p.values[d] += reg.shift;
         }
-        check_finite("matrix", &p.values)?;
         // ε·max|A| (no factor n, unlike the dense solvers): KKT matrices mix Σ ~ 1e6 with
-        // δ_c ~ 1e-10 legitimately, and faer itself rejects only exact zeros.
-        let max_abs = p.values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        // δ_c ~ 1e-10 legitimately, and faer itself rejects only exact zeros. One pass also
+        // finds non-finite entries (NaN compares false, so it is tested explicitly).
+        let (max_abs, finite) = p.values.iter().fold((0.0f64, true), |(m, ok), v| (m.max(v.abs()), ok && v.is_finite()));
+        if !finite {
+            return Err(LinSolveError::NonFinite("matrix"));
+        }
         let tol = match self.zero_pivot_rtol {
             Some(r) => r * max_abs,
             None => zero_pivot_tol(1, max_abs),
         };
         let p = &*p;
-        let sym = SymbolicSparseColMatRef::new_checked(n, n, &p.col_ptr, None, &p.row_idx);
-        let a = SparseColMatRef::new(sym, &p.values);
+        let a = SparseColMatRef::new(p.structure.as_ref(), &p.values);
         let num = &mut self.numeric;
 
         let (inertia, first_zero, regularized) = match method {
