@@ -67,9 +67,9 @@ pub enum KrylovPreconditionerChoice {
 /// Fill-reducing ordering of the sparse LDLᵀ (`sparse_ldl_ordering`, cf. Ipopt's `ma97_order`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SparseOrderingChoice {
-    /// Nested dissection when it predicts clearly fewer flops than AMD, AMD otherwise.
+    /// The default: nested dissection on large, fill-heavy matrices without a constraint block
+    /// when it predicts clearly fewer flops than AMD, AMD otherwise.
     Auto,
-    /// The default.
     Amd,
     NestedDissection,
 }
@@ -239,7 +239,7 @@ impl Default for Options {
             kkt_route: KktRouteChoice::Auto,
             linear_solver: LinearSolverChoice::Auto,
             krylov_preconditioner: KrylovPreconditionerChoice::Auto,
-            sparse_ldl_ordering: SparseOrderingChoice::Amd,
+            sparse_ldl_ordering: SparseOrderingChoice::Auto,
             max_refinement_steps: 10,
             min_refinement_steps: 0,
             residual_ratio_max: 1e-10,
@@ -337,8 +337,8 @@ pub const OPTION_TABLE: &[(&str, OptionKind, &str)] = &[
     ),
     (
         "sparse_ldl_ordering",
-        OptionKind::Choice(&["amd", "nested-dissection", "auto"]),
-        "fill-reducing ordering of the sparse LDLᵀ (nested-dissection: 2-D/3-D meshes without constraints; auto: whichever predicts fewer flops)",
+        OptionKind::Choice(&["auto", "amd", "nested-dissection"]),
+        "fill-reducing ordering of the sparse LDLᵀ (auto: nested dissection for large fill-heavy matrices without a constraint block when it predicts clearly fewer flops, else AMD)",
     ),
     ("max_refinement_steps", OptionKind::Integer, "maximum iterative refinement steps"),
     ("min_refinement_steps", OptionKind::Integer, "iterative refinement steps taken even when the first KKT solve meets residual_ratio_max (default 0)"),
@@ -556,9 +556,9 @@ impl Options {
             }
             "sparse_ldl_ordering" => {
                 self.sparse_ldl_ordering = match v {
-                    "auto" => SparseOrderingChoice::Auto,
+                    "amd" => SparseOrderingChoice::Amd,
                     "nested-dissection" => SparseOrderingChoice::NestedDissection,
-                    _ => SparseOrderingChoice::Amd,
+                    _ => SparseOrderingChoice::Auto,
                 }
             }
             "nlp_scaling_method" => {

@@ -57,17 +57,17 @@ pub enum SymbolicKind {
 
 /// Fill-reducing ordering of [`SparseLdl`]'s symbolic analysis.
 ///
-/// AMD is the default. Nested dissection cuts the factorization time of the obstacle problem's
-/// Hessian at n = 1e5 from 129 to 75 ms, but on the saddle-point KKT matrices of the elliptic
-/// control and Bratu problems it is no faster, and computing it costs about two AMD orderings, so
-/// trying it on every large pattern (`Auto`) lost 10% on a 6-iteration elliptic-control solve.
+/// Nested dissection cuts the factorization time of the obstacle problem's Hessian at n = 1e5
+/// from 129 to 75 ms, but on the saddle-point KKT matrices of the elliptic control and Bratu
+/// problems it is no faster, and computing it costs about two AMD orderings. `Auto` (the
+/// default) therefore tries it only on large, fill-heavy matrices with a positive diagonal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum FillOrdering {
-    /// Nested dissection when its predicted flop count is clearly below AMD's (large grid-like
-    /// patterns), AMD otherwise.
+    /// Nested dissection when the matrix is large, its AMD factor fills heavily, its diagonal
+    /// is positive (no constraint block) and ND predicts clearly fewer flops; AMD otherwise.
+    #[default]
     Auto,
     /// Approximate minimum degree (faer).
-    #[default]
     Amd,
     /// Nested dissection ([`crate::ordering::nested_dissection`]).
     NestedDissection,
@@ -197,7 +197,7 @@ impl SparseLdl {
         self
     }
 
-    /// Choose the fill-reducing ordering (default [`FillOrdering::Amd`]).
+    /// Choose the fill-reducing ordering (default [`FillOrdering::Auto`]).
     pub fn with_ordering(mut self, ordering: FillOrdering) -> Self {
         self.ordering = ordering;
         self.pattern = None;
@@ -315,8 +315,11 @@ impl SparseLdl {
                     let amd = amd_order(n, cp, ri)?;
                     let amd_cost = ordering::factor_cost(n, cp, ri, &amd);
                     // Little fill (short columns of L: banded and tree-like patterns) leaves
-                    // nothing for a dissection to save; skip its ordering time there.
-                    let nd = (amd_cost.flops > ND_MIN_MEAN_COLUMN * amd_cost.nnz_l as f64).then(|| nested_dissection(n, cp, ri));
+                    // nothing for a dissection to save; and on saddle-point matrices (a diagonal
+                    // entry ≤ 0: a constraint block) it was measured no faster (see
+                    // `FillOrdering`). Skip its ordering time in both cases.
+                    let worth_trying = amd_cost.flops > ND_MIN_MEAN_COLUMN * amd_cost.nnz_l as f64 && positive_diagonal(t, n);
+                    let nd = worth_trying.then(|| nested_dissection(n, cp, ri));
                     match nd {
                         Some(nd) if ordering::factor_cost(n, cp, ri, &nd).flops <= ND_MAX_FLOP_RATIO * amd_cost.flops => {
                             (nd, FillOrdering::NestedDissection)
@@ -417,6 +420,17 @@ fn solve_factor(method: SparseLdlMethod, p: &Pattern, num: &Numeric, work: &mut 
     for (w, &i) in work.iter().zip(&p.perm_fwd) {
         rhs[i] = *w;
     }
+}
+
+/// Whether every diagonal entry of the (lower) triplets, duplicates summed, is positive.
+fn positive_diagonal(t: &Triplets, n: usize) -> bool {
+    let mut d = vec![0.0; n];
+    for k in 0..t.len() {
+        if t.rows[k] == t.cols[k] {
+            d[t.rows[k]] += t.vals[k];
+        }
+    }
+    d.iter().all(|&v| v > 0.0)
 }
 
 /// The nested-dissection ordering with [`ND_LEAF_SIZE`] leaves.
@@ -785,6 +799,12 @@ mod tests {
         let mut amd = SparseLdl::new().with_ordering(FillOrdering::Amd);
         amd.factor(&lap, &Regularization::none()).unwrap();
         assert!(auto.factor_nnz().unwrap() < amd.factor_nnz().unwrap());
+        // A saddle-point matrix (negative constraint block) of the same size class keeps AMD.
+        let (kkt_big, n, m) = grid_kkt(80, 0.1, 1e-8);
+        assert!(n + m >= ND_MIN_DIM);
+        let mut auto_kkt = SparseLdl::new();
+        assert!(auto_kkt.factor(&kkt_big, &Regularization::none()).unwrap().inertia.unwrap().is(n, m));
+        assert_eq!(auto_kkt.ordering_used(), Some(FillOrdering::Amd));
     }
 
     #[test]
