@@ -53,24 +53,23 @@ impl DefaultSolverFactory {
     fn krylov(&self) -> KrylovParams {
         KrylovParams { rtol: self.krylov_rtol, max_iter: self.krylov_max_iter, ..KrylovParams::default() }
     }
-    /// CG on the (SPD) condensed matrix: incomplete Cholesky unless asked otherwise (AMG, Jacobi, none).
-    fn cg(&self) -> Box<dyn LinearSolver> {
-        let pc = match self.preconditioner {
-            KrylovPreconditionerChoice::Auto | KrylovPreconditionerChoice::IncompleteCholesky => Preconditioner::IncompleteCholesky,
+    /// The preconditioner asked for, with `auto` resolved to `auto_choice`.
+    fn preconditioner(&self, auto_choice: Preconditioner) -> Preconditioner {
+        match self.preconditioner {
+            KrylovPreconditionerChoice::Auto => auto_choice,
+            KrylovPreconditionerChoice::IncompleteCholesky => Preconditioner::IncompleteCholesky,
             KrylovPreconditionerChoice::Amg => Preconditioner::Amg,
             KrylovPreconditionerChoice::Jacobi => Preconditioner::Jacobi,
             KrylovPreconditionerChoice::None => Preconditioner::None,
-        };
-        Box::new(Cg::new(self.krylov(), pc))
+        }
+    }
+    /// CG on the (SPD) condensed matrix: incomplete Cholesky unless asked otherwise (AMG, Jacobi, none).
+    fn cg(&self) -> Box<dyn LinearSolver> {
+        Box::new(Cg::new(self.krylov(), self.preconditioner(Preconditioner::IncompleteCholesky)))
     }
     /// MINRES (symmetric indefinite or SPD): IC(0) only when asked for explicitly.
     fn minres(&self) -> Box<dyn LinearSolver> {
-        let pc = match self.preconditioner {
-            KrylovPreconditionerChoice::Auto | KrylovPreconditionerChoice::Jacobi => Preconditioner::Jacobi,
-            KrylovPreconditionerChoice::IncompleteCholesky => Preconditioner::IncompleteCholesky,
-            KrylovPreconditionerChoice::Amg => Preconditioner::Amg,
-            KrylovPreconditionerChoice::None => Preconditioner::None,
-        };
+        let pc = self.preconditioner(Preconditioner::Jacobi);
         Box::new(Minres::new(self.krylov(), pc))
     }
 }
