@@ -43,6 +43,7 @@ pub mod amg;
 pub mod dense;
 pub mod incomplete_cholesky;
 pub mod krylov;
+mod multifrontal;
 pub mod ordering;
 pub mod refine;
 pub mod select;

@@ -11,10 +11,14 @@
 //! - [`IntranodeLblt`](SparseLdlMethod::IntranodeLblt): Bunch–Kaufman pivoting inside each
 //!   supernode (symbolic analysis forced supernodal). Pivots cannot leave their supernode, so it
 //!   is not fully robust either, and it has no dynamic regularization.
+//! - [`Pivoted`](SparseLdlMethod::Pivoted): multifrontal LDLᵀ with threshold Bunch–Kaufman
+//!   pivoting and delayed pivots on an equilibrated matrix ([`crate::multifrontal`]): the true
+//!   inertia and an accurate factor whatever the order of zero-diagonal (constraint) rows.
 //!
 //! Inertia is counted from the signs of `D` (Sylvester's law of inertia); faer does not report it.
 
 use crate::common::{block_inertia, check_finite, check_len, check_triplets, square_dim, zero_pivot_tol};
+use crate::multifrontal::{self, MfFactor, MfSymbolic};
 use crate::ordering;
 use crate::refine::{RefineParams, refine_with};
 use faer::dyn_stack::{MemBuffer, MemStack};
@@ -41,6 +45,8 @@ pub enum SparseLdlMethod {
     Ldlt,
     /// Bunch–Kaufman pivoting restricted to each supernode (faer `factorize_numeric_intranode_lblt`).
     IntranodeLblt,
+    /// Threshold Bunch–Kaufman with delayed pivots (multifrontal, [`crate::multifrontal`]).
+    Pivoted,
 }
 
 /// Which symbolic structure faer builds for the [`SparseLdlMethod::Ldlt`] kernel.
@@ -119,6 +125,8 @@ struct Pattern {
     /// Which ordering produced `perm_fwd`.
     ordering: FillOrdering,
     symbolic: SymbolicCholesky<usize>,
+    /// Assembly tree for [`SparseLdlMethod::Pivoted`].
+    tree: Option<MfSymbolic>,
 }
 
 /// Numeric factor storage (reused across factorizations of one pattern).
@@ -132,6 +140,8 @@ struct Numeric {
     signs: Vec<i8>,
     /// Scratch for factor-order right-hand sides.
     work: Vec<f64>,
+    /// The factor of [`SparseLdlMethod::Pivoted`].
+    pivoted: Option<MfFactor>,
 }
 
 /// Sparse LDLᵀ [`LinearSolver`] (faer), for assembled symmetric (indefinite) matrices.
@@ -358,7 +368,7 @@ impl SparseLdl {
             (SparseLdlMethod::Ldlt, SymbolicKind::Simplicial) => SupernodalThreshold::FORCE_SIMPLICIAL,
             (SparseLdlMethod::Ldlt, SymbolicKind::Supernodal) => SupernodalThreshold::FORCE_SUPERNODAL,
             // On a simplicial symbolic the intranode kernel silently degrades to unpivoted LDLᵀ.
-            (SparseLdlMethod::IntranodeLblt, _) => SupernodalThreshold::FORCE_SUPERNODAL,
+            (SparseLdlMethod::IntranodeLblt, _) | (SparseLdlMethod::Pivoted, _) => SupernodalThreshold::FORCE_SUPERNODAL,
         };
         let params = CholeskySymbolicParams { supernodal_flop_ratio_threshold: threshold, ..Default::default() };
         // faer reads the identity-ordered pattern as the upper triangle.
@@ -380,10 +390,28 @@ impl SparseLdl {
             perm_inv: vec![0; n],
             signs: vec![0; n],
             work: vec![0.0; n],
+            pivoted: None,
         };
         let map = full_map[..nsrc].to_vec();
         let diag_pos = full_map[nsrc..].to_vec();
-        self.pattern = Some(Pattern { n, key, structure, values, side, map, diag_pos, perm_fwd, ordering, symbolic });
+        let tree = match (self.method, symbolic.raw()) {
+            (SparseLdlMethod::Pivoted, SymbolicCholeskyRaw::Supernodal(sn)) => {
+                let ns = sn.n_supernodes();
+                let begin: Vec<usize> = sn.supernode_begin().iter().copied().chain(std::iter::once(n)).collect();
+                // Each supernode's pattern is a prefix of its slot in `row_idx` (relaxed
+                // supernodes leave slack after it): read it through `supernode(s).pattern()`.
+                let mut row_ptr = Vec::with_capacity(ns + 1);
+                let mut rows = Vec::new();
+                row_ptr.push(0);
+                for s in 0..ns {
+                    rows.extend_from_slice(sn.supernode(s).pattern());
+                    row_ptr.push(rows.len());
+                }
+                Some(MfSymbolic::new(n, begin, row_ptr, rows))
+            }
+            _ => None,
+        };
+        self.pattern = Some(Pattern { n, key, structure, values, side, map, diag_pos, perm_fwd, ordering, symbolic, tree });
         self.analyses += 1;
         Ok(())
     }
@@ -394,7 +422,7 @@ impl SparseLdl {
         let Some(p) = &self.pattern else { return k };
         let k = match self.method {
             SparseLdlMethod::IntranodeLblt => self.numeric.perm_fwd.get(k).copied().unwrap_or(k),
-            SparseLdlMethod::Ldlt => k,
+            SparseLdlMethod::Ldlt | SparseLdlMethod::Pivoted => k,
         };
         p.perm_fwd.get(k).copied().unwrap_or(k)
     }
@@ -406,10 +434,18 @@ fn solve_factor(method: SparseLdlMethod, p: &Pattern, num: &Numeric, work: &mut 
     for (w, &i) in work.iter_mut().zip(&p.perm_fwd) {
         *w = rhs[i];
     }
+    if let (SparseLdlMethod::Pivoted, Some(f)) = (method, &num.pivoted) {
+        f.solve_in_place(work);
+        for (w, &i) in work.iter().zip(&p.perm_fwd) {
+            rhs[i] = *w;
+        }
+        return;
+    }
     let mut mem = MemBuffer::new(p.symbolic.solve_in_place_scratch::<f64>(1, Par::Seq));
     let stack = MemStack::new(&mut mem);
     let w = ColMut::from_slice_mut(work).as_mat_mut();
     match method {
+        SparseLdlMethod::Pivoted => unreachable!("handled above"),
         SparseLdlMethod::Ldlt => LdltRef::new(&p.symbolic, &num.values).solve_in_place_with_conj(Conj::No, w, Par::Seq, stack),
         SparseLdlMethod::IntranodeLblt => {
             let perm = PermRef::new_checked(&num.perm_fwd, &num.perm_inv, n);
@@ -457,6 +493,7 @@ impl LinearSolver for SparseLdl {
         match self.method {
             SparseLdlMethod::Ldlt => "sparse-ldl",
             SparseLdlMethod::IntranodeLblt => "sparse-ldl-intranode-bk",
+            SparseLdlMethod::Pivoted => "sparse-ldl-pivoted",
         }
     }
 
@@ -612,6 +649,21 @@ impl LinearSolver for SparseLdl {
                 let (inertia, first_zero) = block_inertia(n, |k| d[k], |k| num.subdiag[k], |_| tol);
                 (inertia, first_zero, 0)
             }
+            SparseLdlMethod::Pivoted => {
+                let tree = p.tree.as_ref().ok_or(LinSolveError::NotFactored)?;
+                // The equilibrated matrix has entries ≤ 1: the zero-pivot test is relative to 1.
+                let zero_tol = self.zero_pivot_rtol.unwrap_or(f64::EPSILON);
+                let cp = p.structure.col_ptr();
+                let ri = p.structure.row_idx();
+                num.pivoted = None;
+                let f = multifrontal::factorize(tree, cp, ri, &p.values, multifrontal::DEFAULT_PIVOT_THRESHOLD, zero_tol)
+                    .map_err(|e| LinSolveError::Unsupported(format!("pivoted factorization: {e:?}")))?;
+                let inertia = ipax_core::Inertia { positive: f.positive, negative: f.negative, zero: f.zero };
+                // `first_zero` is a permuted index already (no intranode permutation here).
+                let first_zero = f.first_zero;
+                num.pivoted = Some(f);
+                (inertia, first_zero, 0)
+            }
         };
         if let Some(k) = first_zero {
             return Err(LinSolveError::Singular { pivot: self.original_index(k) });
@@ -686,14 +738,15 @@ mod tests {
     use crate::test_util::*;
     use ipax_core::{DynamicRegularization, Inertia, LinearOperatorExt};
 
-    const METHODS: [SparseLdlMethod; 2] = [SparseLdlMethod::Ldlt, SparseLdlMethod::IntranodeLblt];
+    const METHODS: [SparseLdlMethod; 3] = [SparseLdlMethod::Ldlt, SparseLdlMethod::IntranodeLblt, SparseLdlMethod::Pivoted];
 
     /// Every kernel/structure combination.
-    fn variants() -> [SparseLdl; 3] {
+    fn variants() -> [SparseLdl; 4] {
         [
             SparseLdl::new().with_symbolic_kind(SymbolicKind::Simplicial),
             SparseLdl::new().with_symbolic_kind(SymbolicKind::Supernodal),
             SparseLdl::new().with_method(SparseLdlMethod::IntranodeLblt),
+            SparseLdl::new().with_method(SparseLdlMethod::Pivoted),
         ]
     }
 
@@ -981,5 +1034,114 @@ mod tests {
         let mut x = b.clone();
         s.solve_in_place(&a, &mut x).unwrap();
         assert!(rel_residual(&a, 0.3, &x, &b) <= 1e-12);
+    }
+}
+
+/// The pivoted kernel on saddle-point matrices whose zero-diagonal rows come in arbitrary order:
+/// the inertia must be the true one (eigenvalues, or the KKT inertia theorem at n ≥ 1e4) and
+/// solves accurate, where the static-order kernel meets exact zero pivots.
+#[cfg(test)]
+mod pivoted_tests {
+    use super::*;
+    use crate::test_util::*;
+    use ipax_core::LinearOperatorExt;
+
+    /// Random sparse KKT `[[H, Jᵀ], [J, 0]]` (lower triplets), symmetrically permuted by a random
+    /// permutation so constraint rows are interleaved with variables in any order. `H` is
+    /// diagonal with entries of both signs plus random couplings (indefinite when `neg > 0`),
+    /// `J` has `per_row` random entries per row plus one private column (full row rank).
+    fn random_kkt(n: usize, m: usize, per_row: usize, neg: usize, seed: u64) -> (CscMatrix, Vec<usize>) {
+        let mut rng = Lcg::new(seed);
+        let nt = n + m;
+        let mut perm: Vec<usize> = (0..nt).collect();
+        for i in (1..nt).rev() {
+            let j = ((rng.next() + 1.0) * 0.5 * (i + 1) as f64) as usize % (i + 1);
+            perm.swap(i, j);
+        }
+        let mut t = Triplets::new(nt, nt);
+        let mut push = |r: usize, c: usize, v: f64| {
+            let (a, b) = (perm[r], perm[c]);
+            t.push(a.max(b), a.min(b), v);
+        };
+        for i in 0..n {
+            let d = if i < neg { -1.0 - rng.next().abs() } else { 2.0 + rng.next() };
+            push(i, i, d);
+            if i + 1 < n {
+                push(i + 1, i, 0.1 * rng.next());
+            }
+        }
+        for r in 0..m {
+            // Private column r (m ≤ n): full row rank whatever the other entries are.
+            push(n + r, r, 1.0 + rng.next().abs());
+            // Columns near the private one: local coupling (as in discretized or network models)
+            // keeps the fill moderate; random columns over all of 0..n would fill the factor.
+            for _ in 0..per_row {
+                let c = (r + (((rng.next() + 1.0) * 0.5 * 40.0) as usize)) % n;
+                if c != r {
+                    push(n + r, c, rng.next());
+                }
+            }
+            push(n + r, n + r, 0.0);
+        }
+        (CscMatrix::from_triplets(&t, CscStorage::SymmetricLower), perm)
+    }
+
+    fn check_solve(s: &mut SparseLdl, a: &CscMatrix, tol: f64) {
+        let n = a.shape().0;
+        let xt: Vec<f64> = (0..n).map(|i| 1.0 + (i % 5) as f64).collect();
+        let b = a.matvec(&xt);
+        let mut x = b.clone();
+        s.solve_in_place(a, &mut x).unwrap();
+        let res = rel_residual(a, 0.0, &x, &b);
+        assert!(res <= tol, "residual {res:e}");
+    }
+
+    #[test]
+    fn true_inertia_against_eigenvalues_on_small_random_kkt() {
+        for seed in 0..12 {
+            let (n, m) = (40 + seed as usize, 15 + (seed as usize % 7));
+            let neg = (seed as usize) % 4;
+            let (a, _) = random_kkt(n, m, 3, neg, seed);
+            let expect = eigen_inertia(&a);
+            let mut s = SparseLdl::new().with_method(SparseLdlMethod::Pivoted);
+            let got = s.factor(&a, &Regularization::none()).unwrap().inertia.unwrap();
+            assert_eq!(got, expect, "seed {seed}");
+            check_solve(&mut s, &a, 1e-10);
+        }
+    }
+
+    #[test]
+    fn true_inertia_at_ten_thousand_in_any_order() {
+        // H positive definite and J of full row rank: inertia (n, m, 0) by the KKT inertia theorem.
+        let (n, m) = (7000, 3500);
+        for seed in [1u64, 2] {
+            let (a, _) = random_kkt(n, m, 4, 0, seed);
+            let mut s = SparseLdl::new().with_method(SparseLdlMethod::Pivoted);
+            let got = s.factor(&a, &Regularization::none()).unwrap().inertia.unwrap();
+            assert!(got.is(n, m), "seed {seed}: {got:?}");
+            s.pattern.as_ref().and_then(|p| p.tree.as_ref()).expect("assembly tree").check().unwrap();
+            check_solve(&mut s, &a, 1e-9);
+            // Equivalent to the eigenvalue check at a size where dense eigenvalues are affordable.
+        }
+    }
+
+    #[test]
+    fn a_singular_kkt_is_reported_as_singular() {
+        // Two identical constraint rows: J rank deficient, one zero eigenvalue.
+        let mut t = Triplets::new(5, 5);
+        for i in 0..3 {
+            t.push(i, i, 2.0);
+        }
+        for r in [3, 4] {
+            t.push(r, 0, 1.0);
+            t.push(r, 1, 1.0);
+            t.push(r, r, 0.0);
+        }
+        let a = CscMatrix::from_triplets(&t, CscStorage::SymmetricLower);
+        let mut s = SparseLdl::new().with_method(SparseLdlMethod::Pivoted).with_zero_pivot_rtol(1e-12);
+        match s.factor(&a, &Regularization::none()) {
+            Err(LinSolveError::Singular { pivot }) => assert!(pivot < 5),
+            other => panic!("expected Singular, got {other:?}"),
+        }
     }
 }

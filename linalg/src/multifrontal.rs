@@ -1,0 +1,733 @@
+//! Multifrontal symmetric-indefinite LDLᵀ with threshold Bunch–Kaufman pivoting and delayed pivots.
+//!
+//! Static-order LDLᵀ fails on saddle-point (KKT) matrices whose zero-diagonal constraint rows are
+//! eliminated before their neighbours: the pivot is exactly zero, or tiny and followed by huge
+//! growth, so both the inertia and the solution are wrong. This kernel keeps the fill-reducing
+//! order and the supernodes of the symbolic analysis, but decides pivots numerically inside each
+//! front (Duff & Reid 1983, *The multifrontal solution of indefinite sparse symmetric linear
+//! equations*, ACM TOMS 9; the threshold 1×1/2×2 test of MA27/MA57):
+//!
+//! - a 1×1 pivot `a_jj` is accepted when `|a_jj| ≥ u·γ_j`, `γ_j = max_{i≠j} |a_ij|` over the
+//!   whole front column;
+//! - otherwise a 2×2 pivot `(j, r)`, `r = argmax_{i fully summed} |a_rj|`, is accepted when
+//!   `|a_rr|γ_j + |a_rj|γ_r ≤ |det|/u` and `|a_rj|γ_j + |a_jj|γ_r ≤ |det|/u` (entries of L are
+//!   then bounded by `1/u`);
+//! - columns with no acceptable pivot are *delayed*: passed to the parent front with their
+//!   contribution, where more candidates are fully summed. A root front pivots whatever is left.
+//!
+//! The matrix is equilibrated first (symmetric Ruiz scaling, Ruiz 2001), which changes neither the
+//! inertia (a congruence) nor the solution once unscaled, and makes the threshold test meaningful
+//! on KKT matrices whose entries span many orders of magnitude.
+//!
+//! Fronts are dense, full symmetric, column-major. Pivots update only the fully-summed panel;
+//! the contribution block gets one matrix product `C −= L₂ D L₂ᵀ` at the end (faer's GEMM).
+
+use faer::linalg::matmul::matmul;
+use faer::{Accum, MatMut, MatRef, Par};
+
+/// MA57's default pivot threshold: entries of L bounded by 100.
+pub(crate) const DEFAULT_PIVOT_THRESHOLD: f64 = 0.01;
+/// Symmetric Ruiz equilibration sweeps (each halves the distance of row norms to 1 in log scale).
+const RUIZ_SWEEPS: usize = 8;
+const NONE: usize = usize::MAX;
+
+/// Supernodal assembly tree of an (already permuted) pattern.
+#[derive(Debug, Clone)]
+pub(crate) struct MfSymbolic {
+    n: usize,
+    /// Supernode `s` owns columns `begin[s]..begin[s + 1]`.
+    begin: Vec<usize>,
+    /// Row indices below each supernode's diagonal block: `rows[row_ptr[s]..row_ptr[s + 1]]`.
+    row_ptr: Vec<usize>,
+    rows: Vec<usize>,
+    /// Children of each supernode: `child[child_ptr[s]..child_ptr[s + 1]]`.
+    child_ptr: Vec<usize>,
+    child: Vec<usize>,
+    parent: Vec<usize>,
+}
+
+impl MfSymbolic {
+    /// From supernode boundaries and row patterns (faer's supernodal symbolic Cholesky).
+    /// Parents have larger column indices than their children, so supernode order is topological.
+    pub(crate) fn new(n: usize, begin: Vec<usize>, row_ptr: Vec<usize>, rows: Vec<usize>) -> Self {
+        let ns = begin.len() - 1;
+        let mut col_owner = vec![0usize; n];
+        for s in 0..ns {
+            for c in begin[s]..begin[s + 1] {
+                col_owner[c] = s;
+            }
+        }
+        let parent: Vec<usize> = (0..ns)
+            .map(|s| rows[row_ptr[s]..row_ptr[s + 1]].iter().min().map_or(NONE, |&r| col_owner[r]))
+            .collect();
+        let mut child_ptr = vec![0usize; ns + 1];
+        for &p in &parent {
+            if p != NONE {
+                child_ptr[p + 1] += 1;
+            }
+        }
+        for s in 0..ns {
+            child_ptr[s + 1] += child_ptr[s];
+        }
+        let mut fill = child_ptr.clone();
+        let mut child = vec![0usize; child_ptr[ns]];
+        for (s, &p) in parent.iter().enumerate() {
+            if p != NONE {
+                child[fill[p]] = s;
+                fill[p] += 1;
+            }
+        }
+        MfSymbolic { n, begin, row_ptr, rows, child_ptr, child, parent }
+    }
+
+    /// Check the assembly-tree invariants: rows below each front, and every child's rows inside
+    /// its parent's index list (what extend-add relies on).
+    #[cfg(test)]
+    pub(crate) fn check(&self) -> Result<(), String> {
+        let ns = self.n_supernodes();
+        for s in 0..ns {
+            let (b, e) = (self.begin[s], self.begin[s + 1]);
+            let r = &self.rows[self.row_ptr[s]..self.row_ptr[s + 1]];
+            if r.iter().any(|&i| i < e) { return Err(format!("s {s} [{b},{e}) has row < end: {r:?}")); }
+            let p = self.parent[s];
+            if p != NONE {
+                let (pb, pe) = (self.begin[p], self.begin[p + 1]);
+                let pr = &self.rows[self.row_ptr[p]..self.row_ptr[p + 1]];
+                for &i in r {
+                    if !((pb..pe).contains(&i) || pr.contains(&i)) { return Err(format!("s {s} row {i} not in parent {p}")); }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn n_supernodes(&self) -> usize {
+        self.begin.len() - 1
+    }
+}
+
+/// What one front eliminated: `elim` (pivot order) and the rows below them, `below`.
+#[derive(Debug, Clone, Default)]
+struct FrontFactor {
+    elim: Vec<usize>,
+    below: Vec<usize>,
+    /// k×k unit lower triangle (column-major; entries inside 2×2 pivots are zero).
+    l11: Vec<f64>,
+    /// |below|×k (column-major).
+    l21: Vec<f64>,
+    /// Block-diagonal D: `diag[t]`, and `off[t] = D_{t+1,t}` (nonzero only for a 2×2 block at t).
+    diag: Vec<f64>,
+    off: Vec<f64>,
+}
+
+/// Numeric failures of the multifrontal factorization.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum MfError {
+    /// An entry of the matrix lies outside the analyzed pattern (analysis and values disagree).
+    PatternMismatch { row: usize, col: usize },
+}
+
+/// The factor `P S A S Pᵀ = L D Lᵀ` (S the scaling, P the dynamic pivot order), with its inertia.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct MfFactor {
+    fronts: Vec<FrontFactor>,
+    scale: Vec<f64>,
+    /// Pivots in elimination order: (1×1 or 2×2 block values) for inertia and zero detection.
+    pub(crate) positive: usize,
+    pub(crate) negative: usize,
+    pub(crate) zero: usize,
+    /// Permuted index of the first (numerically) zero pivot.
+    pub(crate) first_zero: Option<usize>,
+    /// Columns delayed at least once (a measure of how much pivoting was needed).
+    pub(crate) delayed: usize,
+    /// 2×2 pivots taken.
+    pub(crate) two_by_two: usize,
+}
+
+/// Symmetric Ruiz equilibration of a lower CSC matrix: `s` with `max_j |s_i a_ij s_j| ≈ 1`.
+fn ruiz_scaling(n: usize, col_ptr: &[usize], row_idx: &[usize], values: &[f64]) -> Vec<f64> {
+    let mut s = vec![1.0f64; n];
+    let mut r = vec![0.0f64; n];
+    for _ in 0..RUIZ_SWEEPS {
+        r.iter_mut().for_each(|v| *v = 0.0);
+        for j in 0..n {
+            for p in col_ptr[j]..col_ptr[j + 1] {
+                let i = row_idx[p];
+                let v = (s[i] * values[p] * s[j]).abs();
+                r[i] = r[i].max(v);
+                r[j] = r[j].max(v);
+            }
+        }
+        let mut done = true;
+        for i in 0..n {
+            if r[i] > 0.0 && r[i].is_finite() {
+                s[i] /= r[i].sqrt();
+                done &= (r[i] - 1.0).abs() < 1e-3;
+            }
+        }
+        if done {
+            break;
+        }
+    }
+    s
+}
+
+/// Dense full-symmetric front, column-major.
+struct Front {
+    f: usize,
+    a: Vec<f64>,
+}
+
+impl Front {
+    #[inline]
+    fn at(&self, i: usize, j: usize) -> f64 {
+        self.a[i + j * self.f]
+    }
+    #[inline]
+    fn at_mut(&mut self, i: usize, j: usize) -> &mut f64 {
+        &mut self.a[i + j * self.f]
+    }
+    /// max_{i ≥ from, i ≠ j} |a_ij| over column j (valid for panel columns j < p).
+    fn col_max(&self, j: usize, from: usize) -> f64 {
+        let col = &self.a[j * self.f..(j + 1) * self.f];
+        let mut m = 0.0f64;
+        for (i, v) in col.iter().enumerate().skip(from) {
+            if i != j {
+                m = m.max(v.abs());
+            }
+        }
+        m
+    }
+    /// Symmetric swap of positions `x < y` (both in the panel `< p`): whole columns, and rows
+    /// within the panel columns (rows of contribution columns are never read before the final
+    /// update).
+    fn swap(&mut self, x: usize, y: usize, p: usize) {
+        if x == y {
+            return;
+        }
+        let f = self.f;
+        for i in 0..f {
+            self.a.swap(i + x * f, i + y * f);
+        }
+        for j in 0..p {
+            self.a.swap(x + j * f, y + j * f);
+        }
+    }
+}
+
+/// Factor the permuted, lower-CSC matrix `A` (rows ≥ column in each column) on `sym`'s tree.
+///
+/// `u` is the pivot threshold (0 < u ≤ 0.5); `zero_tol` the magnitude, in the equilibrated matrix
+/// (entries ≤ 1), below which a pivot counts as zero.
+pub(crate) fn factorize(
+    sym: &MfSymbolic,
+    col_ptr: &[usize],
+    row_idx: &[usize],
+    values: &[f64],
+    u: f64,
+    zero_tol: f64,
+) -> Result<MfFactor, MfError> {
+    let n = sym.n;
+    let ns = sym.n_supernodes();
+    let scale = ruiz_scaling(n, col_ptr, row_idx, values);
+    let mut out = MfFactor { scale, fronts: Vec::with_capacity(ns), ..Default::default() };
+    // Contribution blocks waiting for their parent: (indices, dense full matrix).
+    let mut pending: Vec<Option<(Vec<usize>, Vec<f64>)>> = vec![None; ns];
+    // Delayed columns each child hands up (they lead its contribution index list).
+    let mut delayed_of: Vec<usize> = vec![0; ns];
+    let mut pos = vec![NONE; n];
+    for s in 0..ns {
+        let (b, e) = (sym.begin[s], sym.begin[s + 1]);
+        let children = &sym.child[sym.child_ptr[s]..sym.child_ptr[s + 1]];
+        // Index list: delayed columns of the children, own columns, then the rows below.
+        let mut idx: Vec<usize> = Vec::new();
+        for &c in children {
+            if let Some((ci, _)) = &pending[c] {
+                idx.extend_from_slice(&ci[..delayed_of[c]]);
+            }
+        }
+        idx.extend(b..e);
+        let p = idx.len();
+        idx.extend_from_slice(&sym.rows[sym.row_ptr[s]..sym.row_ptr[s + 1]]);
+        let f = idx.len();
+        for (k, &g) in idx.iter().enumerate() {
+            pos[g] = k;
+        }
+        let mut fr = Front { f, a: vec![0.0; f * f] };
+        // Original entries of the own columns (scaled).
+        for j in b..e {
+            let lj = pos[j];
+            for q in col_ptr[j]..col_ptr[j + 1] {
+                let i = row_idx[q];
+                let li = pos[i];
+                if li == NONE {
+                    for &g in &idx {
+                        pos[g] = NONE;
+                    }
+                    return Err(MfError::PatternMismatch { row: i, col: j });
+                }
+                let v = out.scale[i] * values[q] * out.scale[j];
+                *fr.at_mut(li, lj) += v;
+                if li != lj {
+                    *fr.at_mut(lj, li) += v;
+                }
+            }
+        }
+        // Extend-add of the children's contribution blocks.
+        for &c in children {
+            let Some((ci, cb)) = pending[c].take() else { continue };
+            let m = ci.len();
+            let loc: Vec<usize> = ci.iter().map(|&g| pos[g]).collect();
+            if let Some(bad) = ci.iter().zip(&loc).find(|(_, l)| **l == NONE) {
+                let row = *bad.0;
+                for &g in &idx {
+                    pos[g] = NONE;
+                }
+                return Err(MfError::PatternMismatch { row, col: b });
+            }
+            for (y, &ly) in loc.iter().enumerate() {
+                let src = &cb[y * m..(y + 1) * m];
+                let dst = &mut fr.a[ly * f..(ly + 1) * f];
+                for (x, &lx) in loc.iter().enumerate() {
+                    dst[lx] += src[x];
+                }
+            }
+        }
+        let is_root = sym.parent[s] == NONE;
+        let (k, diag, off) = pivot_panel(&mut fr, &mut idx, p, u, zero_tol, is_root);
+        out.two_by_two += off.iter().filter(|v| **v != 0.0).count();
+        // Schur complement of the rows below the panel: C −= L₂ D L₂ᵀ with L₂ = F[p.., 0..k].
+        let r = f - p;
+        if r > 0 && k > 0 {
+            let mut w = vec![0.0; r * k];
+            let mut t = 0;
+            while t < k {
+                if off[t] != 0.0 {
+                    let (d0, o, d1) = (diag[t], off[t], diag[t + 1]);
+                    for i in 0..r {
+                        let (l0, l1) = (fr.at(p + i, t), fr.at(p + i, t + 1));
+                        w[i + t * r] = l0 * d0 + l1 * o;
+                        w[i + (t + 1) * r] = l0 * o + l1 * d1;
+                    }
+                    t += 2;
+                } else {
+                    for i in 0..r {
+                        w[i + t * r] = fr.at(p + i, t) * diag[t];
+                    }
+                    t += 1;
+                }
+            }
+            // L₂ as an r×k view into the front (column stride f), the update into the r×r corner.
+            let l2: Vec<f64> = (0..k).flat_map(|t| (0..r).map(move |i| (t, i))).map(|(t, i)| fr.at(p + i, t)).collect();
+            let wm = MatRef::from_column_major_slice(&w, r, k);
+            let lm = MatRef::from_column_major_slice(&l2, r, k);
+            let corner = &mut fr.a[p * f + p..];
+            let cm = MatMut::from_column_major_slice_with_stride_mut(corner, r, r, f);
+            matmul(cm, Accum::Add, wm, lm.transpose(), -1.0, Par::Seq);
+        }
+        // Store the factor of the eliminated columns.
+        let below: Vec<usize> = idx[k..].to_vec();
+        let nb = below.len();
+        let mut l11 = vec![0.0; k * k];
+        let mut l21 = vec![0.0; nb * k];
+        for t in 0..k {
+            for i in t + 1..k {
+                l11[i + t * k] = fr.at(i, t);
+            }
+            for i in 0..nb {
+                l21[i + t * nb] = fr.at(k + i, t);
+            }
+        }
+        classify_pivots(&mut out, &idx[..k], &diag, &off, zero_tol);
+        // Contribution block for the parent: delayed columns first, then the rows below.
+        let m = f - k;
+        if !is_root && m > 0 {
+            let mut cb = vec![0.0; m * m];
+            for y in 0..m {
+                for x in 0..m {
+                    let (fx, fy) = (k + x, k + y);
+                    // The panel (columns < p) is current in every row; rows < p of contribution
+                    // columns are stale (read their transpose); the corner was updated above.
+                    cb[x + y * m] = if fy < p { fr.at(fx, fy) } else if fx < p { fr.at(fy, fx) } else { fr.at(fx, fy) };
+                }
+            }
+            delayed_of[s] = p - k;
+            out.delayed += p - k;
+            pending[s] = Some((below.clone(), cb));
+        } else if !is_root {
+            pending[s] = Some((Vec::new(), Vec::new()));
+        }
+        for &g in &idx {
+            pos[g] = NONE;
+        }
+        out.fronts.push(FrontFactor { elim: idx[..k].to_vec(), below, l11, l21, diag, off });
+    }
+    Ok(out)
+}
+
+/// Count the inertia of the pivots (1×1 `diag[t]`, or 2×2 blocks where `off[t] ≠ 0`).
+fn classify_pivots(out: &mut MfFactor, elim: &[usize], diag: &[f64], off: &[f64], zero_tol: f64) {
+    let classify = |v: f64, g: usize, out: &mut MfFactor| {
+        if !v.is_finite() || v.abs() <= zero_tol {
+            out.zero += 1;
+            out.first_zero.get_or_insert(g);
+        } else if v > 0.0 {
+            out.positive += 1;
+        } else {
+            out.negative += 1;
+        }
+    };
+    let mut t = 0;
+    while t < diag.len() {
+        if off[t] != 0.0 {
+            let (a, b, c) = (diag[t], off[t], diag[t + 1]);
+            let mean = 0.5 * (a + c);
+            let rad = (0.5 * (a - c)).hypot(b);
+            let big = if mean >= 0.0 { mean + rad } else { mean - rad };
+            let small = if big != 0.0 { (a * c - b * b) / big } else { 0.0 };
+            classify(big, elim[t], out);
+            classify(small, elim[t + 1], out);
+            t += 2;
+        } else {
+            classify(diag[t], elim[t], out);
+            t += 1;
+        }
+    }
+}
+
+/// Threshold Bunch–Kaufman on the fully-summed panel `0..p` of the front. Returns the number of
+/// eliminated columns `k` (moved to `0..k`, `idx` permuted alike) and D (diagonal, 2×2 offdiag).
+/// After it, columns `0..k` of the front hold L (below the unit diagonal); columns `k..p` (the
+/// delayed ones) are updated in every row.
+fn pivot_panel(fr: &mut Front, idx: &mut [usize], p: usize, u: f64, zero_tol: f64, is_root: bool) -> (usize, Vec<f64>, Vec<f64>) {
+    let f = fr.f;
+    let mut diag = Vec::with_capacity(p);
+    let mut off = Vec::with_capacity(p);
+    let mut k = 0;
+    let mut w0 = vec![0.0; f];
+    let mut w1 = vec![0.0; f];
+    while k < p {
+        let mut chosen: Option<(usize, Option<usize>)> = None;
+        // At the root nothing can be delayed: when no pivot passes the threshold, relax it by
+        // decades (the most stable pivot available is taken, never just the first nonzero one).
+        let mut thr = u;
+        while chosen.is_none() {
+        for j in k..p {
+            let ajj = fr.at(j, j);
+            let gj = fr.col_max(j, k);
+            if ajj.abs() > zero_tol && ajj.abs() >= thr * gj {
+                chosen = Some((j, None));
+                break;
+            }
+            // Best 2×2 partner among the fully-summed rows.
+            let mut r = NONE;
+            let mut arj = 0.0f64;
+            for i in k..p {
+                if i != j && fr.at(i, j).abs() > arj.abs() {
+                    arj = fr.at(i, j);
+                    r = i;
+                }
+            }
+            if r == NONE {
+                continue;
+            }
+            let arr = fr.at(r, r);
+            let gr = fr.col_max(r, k);
+            let det = ajj * arr - arj * arj;
+            // A 2×2 block is singular only relative to its own entries (the front's entries shrink
+            // with elimination; an absolute test would call [[0, 1e-9], [1e-9, 0]] singular).
+            let ok = det.abs() > zero_tol * (ajj * arr).abs().max(arj * arj)
+                && (arr.abs() * gj + arj.abs() * gr) * thr <= det.abs()
+                && (arj.abs() * gj + ajj.abs() * gr) * thr <= det.abs();
+            if ok {
+                chosen = Some((j, Some(r)));
+                break;
+            }
+        }
+        if !is_root || thr < 1e-14 {
+            break;
+        }
+        thr *= 0.1;
+        }
+        if chosen.is_none() && is_root {
+            // Singular (to working precision): take the largest remaining diagonal as a zero
+            // pivot so the factorization completes and the zero is counted.
+            let j = (k..p).max_by(|&x, &y| fr.at(x, x).abs().total_cmp(&fr.at(y, y).abs())).unwrap_or(k);
+            chosen = Some((j, None));
+        }
+        let Some((j, partner)) = chosen else { break };
+        match partner {
+            None => {
+                fr.swap(k, j, p);
+                idx.swap(k, j);
+                let d = fr.at(k, k);
+                let inv = if d != 0.0 { 1.0 / d } else { 0.0 };
+                w0[k + 1..f].copy_from_slice(&fr.a[k * f + k + 1..(k + 1) * f]);
+                // Update the remaining panel columns: a_ic −= w_i w_c / d.
+                for c in k + 1..p {
+                    let wc = w0[c] * inv;
+                    if wc != 0.0 {
+                        let col = &mut fr.a[c * f..(c + 1) * f];
+                        for i in k + 1..f {
+                            col[i] -= w0[i] * wc;
+                        }
+                    }
+                }
+                for i in k + 1..f {
+                    fr.a[i + k * f] = w0[i] * inv;
+                }
+                diag.push(d);
+                off.push(0.0);
+                k += 1;
+            }
+            Some(r) => {
+                // Bring j to k and r to k + 1 (r ≠ k after the first swap unless r was at k).
+                let r = if r == k { j } else { r };
+                fr.swap(k, j, p);
+                idx.swap(k, j);
+                fr.swap(k + 1, r, p);
+                idx.swap(k + 1, r);
+                let (a, b, c) = (fr.at(k, k), fr.at(k + 1, k), fr.at(k + 1, k + 1));
+                let det = a * c - b * b;
+                let (i00, i01, i11) = (c / det, -b / det, a / det);
+                w0[k + 2..f].copy_from_slice(&fr.a[k * f + k + 2..(k + 1) * f]);
+                w1[k + 2..f].copy_from_slice(&fr.a[(k + 1) * f + k + 2..(k + 2) * f]);
+                for cc in k + 2..p {
+                    // Row cc of W D⁻¹ (the multipliers of column cc), applied to all rows.
+                    let (l0, l1) = (w0[cc] * i00 + w1[cc] * i01, w0[cc] * i01 + w1[cc] * i11);
+                    if l0 != 0.0 || l1 != 0.0 {
+                        let col = &mut fr.a[cc * f..(cc + 1) * f];
+                        for i in k + 2..f {
+                            col[i] -= w0[i] * l0 + w1[i] * l1;
+                        }
+                    }
+                }
+                for i in k + 2..f {
+                    fr.a[i + k * f] = w0[i] * i00 + w1[i] * i01;
+                    fr.a[i + (k + 1) * f] = w0[i] * i01 + w1[i] * i11;
+                }
+                fr.a[(k + 1) + k * f] = 0.0;
+                diag.push(a);
+                diag.push(c);
+                off.push(b);
+                off.push(0.0);
+                k += 2;
+            }
+        }
+    }
+    (k, diag, off)
+}
+
+impl MfFactor {
+    /// Solve `A x = b` in place (`x` in the permuted order the factor was computed in).
+    pub(crate) fn solve_in_place(&self, x: &mut [f64]) {
+        for (v, s) in x.iter_mut().zip(&self.scale) {
+            *v *= s;
+        }
+        let mut xe = Vec::new();
+        // Forward: L y = b.
+        for fr in &self.fronts {
+            let k = fr.elim.len();
+            let nb = fr.below.len();
+            xe.clear();
+            xe.extend(fr.elim.iter().map(|&g| x[g]));
+            for t in 0..k {
+                let v = xe[t];
+                if v != 0.0 {
+                    for i in t + 1..k {
+                        xe[i] -= fr.l11[i + t * k] * v;
+                    }
+                    let col = &fr.l21[t * nb..(t + 1) * nb];
+                    for (i, &g) in fr.below.iter().enumerate() {
+                        x[g] -= col[i] * v;
+                    }
+                }
+            }
+            for (t, &g) in fr.elim.iter().enumerate() {
+                x[g] = xe[t];
+            }
+        }
+        // Block diagonal.
+        for fr in &self.fronts {
+            let mut t = 0;
+            while t < fr.diag.len() {
+                if fr.off[t] != 0.0 {
+                    let (a, b, c) = (fr.diag[t], fr.off[t], fr.diag[t + 1]);
+                    let det = a * c - b * b;
+                    let (g0, g1) = (fr.elim[t], fr.elim[t + 1]);
+                    let (r0, r1) = (x[g0], x[g1]);
+                    x[g0] = (c * r0 - b * r1) / det;
+                    x[g1] = (a * r1 - b * r0) / det;
+                    t += 2;
+                } else {
+                    let g = fr.elim[t];
+                    x[g] = if fr.diag[t] != 0.0 { x[g] / fr.diag[t] } else { 0.0 };
+                    t += 1;
+                }
+            }
+        }
+        // Backward: Lᵀ x = y, fronts in reverse order.
+        for fr in self.fronts.iter().rev() {
+            let k = fr.elim.len();
+            let nb = fr.below.len();
+            xe.clear();
+            xe.extend(fr.elim.iter().map(|&g| x[g]));
+            for t in (0..k).rev() {
+                let col = &fr.l21[t * nb..(t + 1) * nb];
+                let mut acc = 0.0;
+                for (i, &g) in fr.below.iter().enumerate() {
+                    acc += col[i] * x[g];
+                }
+                for i in t + 1..k {
+                    acc += fr.l11[i + t * k] * xe[i];
+                }
+                xe[t] -= acc;
+            }
+            for (t, &g) in fr.elim.iter().enumerate() {
+                x[g] = xe[t];
+            }
+        }
+        for (v, s) in x.iter_mut().zip(&self.scale) {
+            *v *= s;
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// Dense reference: lower CSC of a symmetric matrix given densely.
+    fn lower_csc(a: &[Vec<f64>]) -> (Vec<usize>, Vec<usize>, Vec<f64>) {
+        let n = a.len();
+        let (mut cp, mut ri, mut v) = (vec![0], vec![], vec![]);
+        for j in 0..n {
+            for i in j..n {
+                if a[i][j] != 0.0 || i == j {
+                    ri.push(i);
+                    v.push(a[i][j]);
+                }
+            }
+            cp.push(ri.len());
+        }
+        (cp, ri, v)
+    }
+
+    /// One supernode per column, tree from the first off-diagonal of the (dense-closure) pattern.
+    pub(crate) fn simple_symbolic(n: usize, a: &[Vec<f64>]) -> MfSymbolic {
+        // Symbolic factorization by elimination on the boolean pattern.
+        let mut pat: Vec<Vec<bool>> = (0..n).map(|i| (0..n).map(|j| a[i][j] != 0.0 || i == j).collect()).collect();
+        for k in 0..n {
+            let below: Vec<usize> = (k + 1..n).filter(|&i| pat[i][k]).collect();
+            for &i in &below {
+                for &j in &below {
+                    pat[i][j] = true;
+                }
+            }
+        }
+        let begin: Vec<usize> = (0..=n).collect();
+        let mut row_ptr = vec![0];
+        let mut rows = vec![];
+        for k in 0..n {
+            rows.extend((k + 1..n).filter(|&i| pat[i][k]));
+            row_ptr.push(rows.len());
+        }
+        MfSymbolic::new(n, begin, row_ptr, rows)
+    }
+
+    #[test]
+    fn saddle_point_with_zero_leading_pivot_solves_and_counts_inertia() {
+        // [0 1; 1 0] embedded: the first pivot is exactly zero in natural order.
+        let a = vec![
+            vec![0.0, 2.0, 0.0, 0.0],
+            vec![2.0, 1.0, 1.0, 0.0],
+            vec![0.0, 1.0, 3.0, 1.0],
+            vec![0.0, 0.0, 1.0, 0.0],
+        ];
+        let (cp, ri, v) = lower_csc(&a);
+        let sym = simple_symbolic(4, &a);
+        let fac = factorize(&sym, &cp, &ri, &v, DEFAULT_PIVOT_THRESHOLD, 1e-14).unwrap();
+        assert_eq!(fac.zero, 0);
+        // Eigenvalues of this matrix: two positive and two negative (checked by det signs).
+        assert_eq!(fac.positive + fac.negative, 4);
+        let xt = [1.0, -2.0, 0.5, 3.0];
+        let mut b: Vec<f64> = (0..4).map(|i| (0..4).map(|j| a[i][j] * xt[j]).sum()).collect();
+        fac.solve_in_place(&mut b);
+        for i in 0..4 {
+            assert!((b[i] - xt[i]).abs() < 1e-12, "{b:?}");
+        }
+    }
+}
+/// Dense matrices with zero diagonals on hand-built two- and four-front trees: delayed pivots and
+/// 2×2 blocks must reproduce the solution.
+#[cfg(test)]
+mod tree_tests {
+    use super::*;
+    #[test]
+    fn two_fronts_dense() {
+        let mut st = 12345u64;
+        let mut rnd = || { st = st.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407); ((st >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0 };
+        for trial in 0..30 {
+            let n = 12;
+            let mut a = vec![vec![0.0; n]; n];
+            for i in 0..n { for j in 0..=i { let v = if (i + j + trial) % 3 == 0 { 0.0 } else { rnd() }; a[i][j] = v; a[j][i] = v; } }
+            // zero diagonals on the first half to force delays / 2x2
+            for i in 0..n/2 { if (i + trial) % 2 == 0 { a[i][i] = 0.0; } }
+            let (cp, ri, v) = {
+                let (mut cp, mut ri, mut v) = (vec![0], vec![], vec![]);
+                for j in 0..n { for i in j..n { ri.push(i); v.push(a[i][j]); } cp.push(ri.len()); }
+                (cp, ri, v)
+            };
+            for split in [1usize, 3, 6, 9] {
+                let begin = vec![0, split, n];
+                let row_ptr = vec![0, n - split, n - split];
+                let rows: Vec<usize> = (split..n).collect();
+                let sym = MfSymbolic::new(n, begin, row_ptr, rows);
+                let fac = factorize(&sym, &cp, &ri, &v, 0.1, 0.0).unwrap();
+                let xt: Vec<f64> = (0..n).map(|i| 1.0 + i as f64).collect();
+                let b: Vec<f64> = (0..n).map(|i| (0..n).map(|j| a[i][j] * xt[j]).sum()).collect();
+                let mut x = b.clone();
+                fac.solve_in_place(&mut x);
+                let err = x.iter().zip(&xt).map(|(p, q)| (p - q).abs()).fold(0.0, f64::max);
+                assert!(err < 1e-6, "trial {trial} split {split}: err {err:e} delayed {} 2x2 {}", fac.delayed, fac.two_by_two);
+            }
+        }
+    }
+}
+#[cfg(test)]
+mod sibling_tests {
+    use super::*;
+    #[test]
+    fn siblings_and_chain() {
+        let mut st = 999u64;
+        let mut rnd = || { st = st.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407); ((st >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0 };
+        for trial in 0..200 {
+            let n = 12;
+            let mut a = vec![vec![0.0; n]; n];
+            for i in 0..n { for j in 0..=i {
+                let blocked = i / 3 == 1 && j / 3 == 0;
+                let v = if blocked || (i * 7 + j * 3 + trial) % 4 == 0 { 0.0 } else { rnd() };
+                a[i][j] = v; a[j][i] = v; } }
+            for i in 0..n { if (i * 5 + trial) % 3 == 0 { a[i][i] = 0.0; } }
+            let (mut cp, mut ri, mut v) = (vec![0], vec![], vec![]);
+            for j in 0..n { for i in j..n { if a[i][j] != 0.0 || i == j { ri.push(i); v.push(a[i][j]); } } cp.push(ri.len()); }
+            // s0: 0..3 rows 6..12; s1: 3..6 rows 6..12; s2: 6..9 rows 9..12; s3: 9..12.
+            let begin = vec![0, 3, 6, 9, 12];
+            let mut rows = vec![]; let mut row_ptr = vec![0];
+            rows.extend(6..12); row_ptr.push(rows.len());
+            rows.extend(6..12); row_ptr.push(rows.len());
+            rows.extend(9..12); row_ptr.push(rows.len());
+            row_ptr.push(rows.len());
+            let sym = MfSymbolic::new(n, begin, row_ptr, rows);
+            let fac = factorize(&sym, &cp, &ri, &v, 0.1, 0.0).unwrap();
+            let xt: Vec<f64> = (0..n).map(|i| 1.0 + i as f64).collect();
+            let b: Vec<f64> = (0..n).map(|i| (0..n).map(|j| a[i][j] * xt[j]).sum()).collect();
+            let mut x = b.clone();
+            fac.solve_in_place(&mut x);
+            let err = x.iter().zip(&xt).map(|(p, q)| (p - q).abs()).fold(0.0, f64::max);
+            let amax = a.iter().flatten().fold(0.0f64, |m, v| m.max(v.abs()));
+            let _ = amax;
+            assert!(err < 1e-5, "trial {trial}: err {err:e} delayed {} 2x2 {}", fac.delayed, fac.two_by_two);
+        }
+    }
+}
