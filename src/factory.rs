@@ -15,7 +15,10 @@ const KKT_ZERO_PIVOT_RTOL: f64 = 1e-24;
 /// Largest n for which `kkt_route = auto` picks the condensed route with dense Cholesky.
 const CONDENSED_DENSE_MAX_N: usize = 500;
 
-/// Sparse LDLᵀ for the augmented KKT system. Its own refinement (against the regularized matrix
+/// Sparse LDLᵀ for the augmented KKT system: the fast static-order kernel, switching for good to
+/// the pivoted one (threshold Bunch–Kaufman, delayed pivots) at its first zero pivot, so that a
+/// constraint row ordered before its neighbours costs a pivoted factor, not a δ_c perturbation
+/// of every later step (AC power flow: 3000 iterations without, see bench/README.md). Its own refinement (against the regularized matrix
 /// it factored) is switched off: the IPM refines against the unregularized reduced system anyway,
 /// so the inner loop (and even its residual check) only repeated triangular solves and products.
 fn kkt_sparse_ldl(ordering: SparseOrderingChoice) -> SparseLdl {
@@ -28,6 +31,7 @@ fn kkt_sparse_ldl(ordering: SparseOrderingChoice) -> SparseLdl {
         .with_zero_pivot_rtol(KKT_ZERO_PIVOT_RTOL)
         .with_refinement(RefineParams::off())
         .with_ordering(ordering)
+        .with_pivoting_fallback(true)
 }
 
 /// Creates solvers according to `linear_solver` (and the route/size when `auto`).

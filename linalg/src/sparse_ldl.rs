@@ -169,6 +169,8 @@ pub struct SparseLdl {
     analyses: usize,
     zero_pivot_rtol: Option<f64>,
     ordering: FillOrdering,
+    /// Switch from the static-order kernel to [`SparseLdlMethod::Pivoted`] on its first zero pivot.
+    pivot_fallback: bool,
 }
 
 impl SparseLdl {
@@ -182,6 +184,16 @@ impl SparseLdl {
         self.method = method;
         self.pattern = None;
         self.factored = false;
+        self
+    }
+
+    /// On the first zero pivot of the static-order [`SparseLdlMethod::Ldlt`] kernel, switch to
+    /// [`SparseLdlMethod::Pivoted`] for this and every later factorization. Matrices the static
+    /// order factors stably (most PDE and control KKT systems) keep its speed; saddle-point
+    /// systems whose constraint rows are eliminated before their neighbours (power-flow networks)
+    /// get the pivoted kernel's true inertia instead of a regularized, perturbed factor.
+    pub fn with_pivoting_fallback(mut self, on: bool) -> Self {
+        self.pivot_fallback = on;
         self
     }
 
@@ -519,6 +531,26 @@ impl LinearSolver for SparseLdl {
     }
 
     fn factor(&mut self, op: &dyn LinearOperator, reg: &Regularization) -> Result<FactorInfo, LinSolveError> {
+        let result = self.factor_once(op, reg);
+        if self.pivot_fallback
+            && self.method == SparseLdlMethod::Ldlt
+            && reg.dynamic.is_none()
+            && matches!(result, Err(LinSolveError::Singular { .. }))
+        {
+            self.method = SparseLdlMethod::Pivoted;
+            self.pattern = None;
+            return self.factor_once(op, reg);
+        }
+        result
+    }
+
+    fn solve_in_place(&mut self, op: &dyn LinearOperator, rhs: &mut [f64]) -> Result<SolveInfo, LinSolveError> {
+        self.solve_in_place_impl(op, rhs)
+    }
+}
+
+impl SparseLdl {
+    fn factor_once(&mut self, op: &dyn LinearOperator, reg: &Regularization) -> Result<FactorInfo, LinSolveError> {
         self.factored = false;
         let n = square_dim(op)?;
         if !reg.shift.is_finite() {
@@ -673,7 +705,7 @@ impl LinearSolver for SparseLdl {
         Ok(FactorInfo { inertia: Some(inertia), regularized_pivots: regularized })
     }
 
-    fn solve_in_place(&mut self, op: &dyn LinearOperator, rhs: &mut [f64]) -> Result<SolveInfo, LinSolveError> {
+    fn solve_in_place_impl(&mut self, op: &dyn LinearOperator, rhs: &mut [f64]) -> Result<SolveInfo, LinSolveError> {
         if !self.factored {
             return Err(LinSolveError::NotFactored);
         }
