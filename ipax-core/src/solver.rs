@@ -104,6 +104,15 @@ pub trait LinearSolver {
     /// Set the relative residual an iterative method stops at (inexact-Newton forcing term).
     /// Direct solvers ignore it.
     fn set_relative_tolerance(&mut self, _rtol: f64) {}
+
+    /// Switch to a more robust (and usually slower) factorization for every later `factor`, e.g.
+    /// from a static pivot order to threshold pivoting; `true` when something changed. The IPM
+    /// calls it when a factorization stays singular although the constraint block is already
+    /// regularized, which is numerical breakdown of the pivot order rather than degeneracy
+    /// (Ipopt's `SymLinearSolver::IncreaseQuality` plays this role).
+    fn increase_quality(&mut self) -> bool {
+        false
+    }
 }
 
 impl<S: LinearSolver + ?Sized> LinearSolver for Box<S> {
@@ -124,5 +133,8 @@ impl<S: LinearSolver + ?Sized> LinearSolver for Box<S> {
     }
     fn set_relative_tolerance(&mut self, rtol: f64) {
         (**self).set_relative_tolerance(rtol)
+    }
+    fn increase_quality(&mut self) -> bool {
+        (**self).increase_quality()
     }
 }

@@ -414,7 +414,17 @@ impl KktSolver {
         blocks.d(delta_w, delta_c, &mut self.d);
         self.smw = None;
         match self.route {
-            KktRoute::Augmented => self.factor_augmented(blocks, n, m),
+            KktRoute::Augmented => {
+                let status = self.factor_augmented(blocks, n, m)?;
+                // Singular although the constraint block is already regularized: the pivot order
+                // broke down numerically (a static order eliminating constraint rows before
+                // their neighbours), so ask the solver for threshold pivoting instead of letting
+                // δ_c grow until it distorts every step.
+                if status == FactorStatus::Singular && delta_c > 0.0 && m > 0 && self.solver.increase_quality() {
+                    return self.factor_augmented(blocks, n, m);
+                }
+                Ok(status)
+            }
             KktRoute::Condensed => self.factor_condensed(blocks, n, m),
         }
     }

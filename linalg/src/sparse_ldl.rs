@@ -169,7 +169,7 @@ pub struct SparseLdl {
     analyses: usize,
     zero_pivot_rtol: Option<f64>,
     ordering: FillOrdering,
-    /// Switch from the static-order kernel to [`SparseLdlMethod::Pivoted`] on its first zero pivot.
+    /// [`increase_quality`](LinearSolver::increase_quality) switches to [`SparseLdlMethod::Pivoted`].
     pivot_fallback: bool,
 }
 
@@ -187,11 +187,11 @@ impl SparseLdl {
         self
     }
 
-    /// On the first zero pivot of the static-order [`SparseLdlMethod::Ldlt`] kernel, switch to
-    /// [`SparseLdlMethod::Pivoted`] for this and every later factorization. Matrices the static
-    /// order factors stably (most PDE and control KKT systems) keep its speed; saddle-point
-    /// systems whose constraint rows are eliminated before their neighbours (power-flow networks)
-    /// get the pivoted kernel's true inertia instead of a regularized, perturbed factor.
+    /// Let [`increase_quality`](LinearSolver::increase_quality) switch from the static-order
+    /// kernel to [`SparseLdlMethod::Pivoted`] for this and every later factorization. Matrices
+    /// the static order factors stably (most PDE and control KKT systems) keep its speed;
+    /// saddle-point systems whose constraint rows are eliminated before their neighbours
+    /// (power-flow networks) get the pivoted kernel's true inertia instead of a perturbed factor.
     pub fn with_pivoting_fallback(mut self, on: bool) -> Self {
         self.pivot_fallback = on;
         self
@@ -531,17 +531,17 @@ impl LinearSolver for SparseLdl {
     }
 
     fn factor(&mut self, op: &dyn LinearOperator, reg: &Regularization) -> Result<FactorInfo, LinSolveError> {
-        let result = self.factor_once(op, reg);
-        if self.pivot_fallback
-            && self.method == SparseLdlMethod::Ldlt
-            && reg.dynamic.is_none()
-            && matches!(result, Err(LinSolveError::Singular { .. }))
-        {
-            self.method = SparseLdlMethod::Pivoted;
-            self.pattern = None;
-            return self.factor_once(op, reg);
+        self.factor_once(op, reg)
+    }
+
+    fn increase_quality(&mut self) -> bool {
+        if !self.pivot_fallback || self.method == SparseLdlMethod::Pivoted {
+            return false;
         }
-        result
+        self.method = SparseLdlMethod::Pivoted;
+        self.pattern = None;
+        self.factored = false;
+        true
     }
 
     fn solve_in_place(&mut self, op: &dyn LinearOperator, rhs: &mut [f64]) -> Result<SolveInfo, LinSolveError> {
