@@ -1611,14 +1611,9 @@ impl<'a, 'p> Ipm<'a, 'p> {
             }
         }
         self.pt = self.evaluate(x, s).map_err(|_| SolveStatus::EvaluationError)?;
-        for i in 0..self.m {
-            if self.is_ineq[i] {
-                // Keep the slack consistent with c(x) where the bounds allow.
-                let mut v = self.pt.c[i];
-                push_one(&mut v, self.lo[n + i], self.up[n + i], 1e-8, 1e-8);
-                self.pt.s[i] = v;
-            }
-        }
+        let mut s = std::mem::take(&mut self.pt.s);
+        self.restoration_slacks(&self.pt.c, &mut s);
+        self.pt.s = s;
         self.evaluate_derivatives().map_err(|_| SolveStatus::EvaluationError)?;
         for j in 0..n + self.m {
             let w = self.w_val(&self.pt, j);
@@ -1639,6 +1634,21 @@ impl<'a, 'p> Ipm<'a, 'p> {
         Ok(())
     }
 
+    /// Slacks the outer iterate takes on leaving restoration (the exit test judges the same ones):
+    /// `c(x)` moved into the slack bounds by `slack_bound_push`/`slack_bound_frac`, as at the
+    /// initial point. Pushing only 1e-8 off a bound made `θ` look restored while leaving slacks
+    /// at the boundary, so every later step was cut to α ≈ 1e-4 by the fraction-to-the-boundary
+    /// rule and restoration was re-entered (case6495rte).
+    fn restoration_slacks(&self, c: &[f64], s: &mut [f64]) {
+        for i in 0..self.m {
+            if self.is_ineq[i] {
+                let mut v = c[i];
+                push_one(&mut v, self.lo[self.n + i], self.up[self.n + i], self.opts.slack_bound_push, self.opts.slack_bound_frac);
+                s[i] = v;
+            }
+        }
+    }
+
     /// Values the restoration phase needs.
     pub(crate) fn restoration_inputs(&self) -> (f64, Vec<f64>) {
         let mut r = vec![0.0; self.m];
@@ -1653,13 +1663,7 @@ impl<'a, 'p> Ipm<'a, 'p> {
             Ok(p) => p,
             Err(_) => return false,
         };
-        for i in 0..self.m {
-            if self.is_ineq[i] {
-                let mut v = pt.c[i];
-                push_one(&mut v, self.lo[self.n + i], self.up[self.n + i], 1e-8, 1e-8);
-                s_proj[i] = v;
-            }
-        }
+        self.restoration_slacks(&pt.c, &mut s_proj);
         let pt = Point { s: s_proj, ..pt };
         let th = self.theta(&pt);
         let ph = self.phi(&pt, self.mu);
