@@ -119,11 +119,11 @@ PROBLEMS = {
 # does not reach the expected count within its budget fails the test.
 BUDGET = {
     "multistart": 40,
-    "mlsl": 60,
+    "mlsl": 40,
     "deflation": 60,
-    "tunneling": 80,
-    "flooding": 80,
-    "basinhopping": 60,
+    "tunneling": 150,
+    "flooding": 150,
+    "basinhopping": 100,
 }
 
 
@@ -207,6 +207,20 @@ def test_method_finds_all_minima(method, name):
     assert_certified(res, grad, hess, bounds, cons)
 
 
+# Rastrigin in 5 dimensions (32 minima on [-0.5, 1.5]^5): the sampling methods and basin hopping
+# find all of them within a test-sized budget. The repulsion methods (deflation, tunneling,
+# flooding) need hundreds of solves there or stall short of 32; the benchmark page measures them.
+@pytest.mark.parametrize("method,budget", [("multistart", 150), ("mlsl", 80), ("basinhopping", 300)])
+def test_rastrigin5(method, budget):
+    n = 5
+    res = ipax.find_minima(
+        rastrigin, [0.4] * n, method=method, jac=rastrigin_grad, hess=rastrigin_hess, bounds=rastrigin_bounds(n),
+        n_minima=2**n, max_solves=budget, seed=1,
+    )
+    assert len(res) == 2**n and res.status == 0 and abs(res.fun) <= 1e-6
+    assert_certified(res, rastrigin_grad, rastrigin_hess, rastrigin_bounds(n), ())
+
+
 def test_camel_half_plane_minima_values():
     res, _ = run("multistart", "camel_half")
     xs = sorted((round(p.x[0], 3), round(p.x[1], 3)) for p in res)
@@ -266,8 +280,8 @@ def _signature(res):
 
 @pytest.mark.parametrize("method", METHODS)
 def test_fixed_seed_reproduces(method):
-    a, _ = run(method, "camel", seed=7, n_minima=None, max_solves=12)
-    b, _ = run(method, "camel", seed=7, n_minima=None, max_solves=12)
+    a, _ = run(method, "camel", seed=7, n_minima=None, max_solves=12, options={"patience": 5})
+    b, _ = run(method, "camel", seed=7, n_minima=None, max_solves=12, options={"patience": 5})
     assert _signature(a) == _signature(b)
 
 
@@ -341,6 +355,8 @@ def test_x0_wrong_length():
     with pytest.raises(ValueError, match="fun\\(x0\\) failed for x0 of length 1"):
         ipax.find_minima(camel, [0.0])
     with pytest.raises(ValueError, match="gradient at x0 has 2"):
+        ipax.find_minima(lambda x: float(x @ x), [0.0, 0.0, 0.0], jac=lambda x: 2 * x[:2])
+    with pytest.raises(ValueError, match="jac\\(x0\\) failed for x0 of length 3"):
         ipax.find_minima(lambda x: float(x @ x), [0.0, 0.0, 0.0], jac=camel_grad)
 
 

@@ -65,9 +65,9 @@ _METHOD_OPTIONS: Dict[str, Dict[str, Any]] = {
     "multistart": {},
     "mlsl": {"batch": None, "reduce": 0.5, "sigma": 4.0},
     "deflation": {"power": 2.0, "shift": 10.0},
-    "tunneling": {"pole_strength": 1.0, "radius": 0.05},
-    "flooding": {"height": None, "width": 0.1, "growth": 2.0, "max_raises": 8},
-    "basinhopping": {"stepsize": 0.25, "temperature": 1.0, "target_accept": 0.5, "interval": 10},
+    "tunneling": {"pole_strength": 1.0, "radius": 0.1},
+    "flooding": {"height": None, "width": 0.15, "growth": 4.0, "max_raises": 8},
+    "basinhopping": {"stepsize": 0.5, "temperature": 1.0, "target_accept": 0.5, "interval": 10},
 }
 # scipy spellings minimize() translates itself.
 _SCIPY_SOLVER_OPTIONS = ("disp", "maxiter")
@@ -306,22 +306,32 @@ class _Problem:
         return np.clip(x, self.lb, self.ub)
 
     # --- the local solve
-    def solve(self, start: np.ndarray, objective=None, explore=False, callback=None) -> _Solve:
+    def solve(self, start: np.ndarray, objective=None, explore=False) -> _Solve:
         """One ipax solve from ``start``: of the user's objective, or of ``objective`` (a function
         returning (value, gradient)) with the user's bounds and constraints — the exploring solve
         of deflation/tunneling/flooding, run to ``explore_tol`` with L-BFGS."""
         opts = dict(self.solver_options)
-        if objective is None:
-            res = minimize(
-                self.fun, start, args=self.args, jac=self.jac, hess=self.hess, hessp=self.hessp,
-                bounds=self.bound_pairs, constraints=self.constraints, tol=self.tol, options=opts,
-            )
-        else:
-            opts["maxiter"] = self.explore_maxiter
-            res = minimize(
-                objective, start, jac=True, bounds=self.bound_pairs, constraints=self.constraints,
-                tol=self.explore_tol, options=opts, callback=callback,
-            )
+        try:
+            if objective is None:
+                res = minimize(
+                    self.fun, start, args=self.args, jac=self.jac, hess=self.hess, hessp=self.hessp,
+                    bounds=self.bound_pairs, constraints=self.constraints, tol=self.tol, options=opts,
+                )
+            else:
+                opts["maxiter"] = self.explore_maxiter
+                res = minimize(
+                    objective, start, jac=True, bounds=self.bound_pairs, constraints=self.constraints,
+                    tol=self.explore_tol, options=opts,
+                )
+        except RuntimeError as exc:
+            # A solver panic (reported as "internal error in ipax") ends this one solve, not the
+            # search: it is recorded as a failure. Exceptions from the user's callbacks keep their
+            # own type and propagate.
+            if not str(exc).startswith("internal error in ipax"):
+                raise
+            z = np.zeros(0)
+            return _Solve(x=np.asarray(start, dtype=float).copy(), fun=math.nan, success=False, message=str(exc), nit=0, nfev=0, njev=0,
+                          start=np.asarray(start, dtype=float).copy(), constr=z, mult_g=z, mult_x_L=z, mult_x_U=z)
         return _Solve(
             x=np.asarray(res.x, dtype=float).copy(), fun=float(res.fun), success=bool(res.success),
             message=str(res.message), nit=int(res.nit), nfev=int(res.nfev), njev=int(res.njev),
@@ -595,7 +605,7 @@ def _mlsl(S: _Search, opts: Dict[str, Any]):
     local searches stays finite), no solve has started from x before, and x is farther than r_k
     from every known minimum. Stopping rule (status 2): the Bayesian estimate of the number of
     minima, w(N − 1)/(N − w − 2) after N solves found w minima (Boender & Rinnooy Kan 1987), is
-    below w + 0.5 (applied only when ``n_minima`` is None); or ``patience`` (100) sample
+    below w + 0.5 (applied only when ``n_minima`` is None); or ``patience`` (30) sample
     iterations in a row without a start point.
 
     γ decides which minima MLSL can reach at all: a basin whose points all lie above the
@@ -627,15 +637,19 @@ def _mlsl(S: _Search, opts: Dict[str, Any]):
         keep = np.argsort(F, kind="stable")[: max(1, int(math.ceil(gamma * kN)))]
         Xs = (X[keep] - prob.lo) / prob.scale
         mins = np.array([(p.x - prob.lo) / prob.scale for p in S.minima]) if S.minima else np.zeros((0, n))
+        # Vectorized linkage test over the reduced sample (pairwise distances, box units).
+        cand = np.flatnonzero(~used[keep])
         starts = []
-        for a, i in enumerate(keep):
-            if used[i]:
-                continue
-            d = np.linalg.norm(Xs - Xs[a], axis=1)
-            better_near = np.any((d <= rk) & (F[keep] < F[i]))
-            near_min = mins.shape[0] and np.min(np.linalg.norm(mins - Xs[a], axis=1)) <= rk
-            if not better_near and not near_min:
-                starts.append(i)
+        if cand.size:
+            D = np.sqrt(((Xs[cand, None, :] - Xs[None, :, :]) ** 2).sum(axis=2))
+            Fk = F[keep]
+            better_near = np.any((D <= rk) & (Fk[None, :] < Fk[cand, None]), axis=1)
+            if mins.shape[0]:
+                dm = np.sqrt(((Xs[cand, None, :] - mins[None, :, :]) ** 2).sum(axis=2)).min(axis=1)
+                near_min = dm <= rk
+            else:
+                near_min = np.zeros(cand.size, dtype=bool)
+            starts = [int(keep[a]) for a in cand[~better_near & ~near_min]]
         used[starts] = True
         for j in range(0, len(starts), max(S.workers, 1)):
             chunk = starts[j : j + max(S.workers, 1)]
@@ -645,37 +659,59 @@ def _mlsl(S: _Search, opts: Dict[str, Any]):
         w, Ns = len(S.minima), S.n_solves
         if S.n_minima is None and Ns > w + 2 and w * (Ns - 1) / (Ns - w - 2) < w + 0.5:
             raise _Stop(2, f"MLSL stopping rule: the Bayesian estimate of the number of minima is below {w} + 0.5")
-        if idle >= (opts["patience"] or 100):
+        if idle >= (opts["patience"] or 30):
             raise _Stop(2, f"MLSL: {idle} sample iterations without a start point")
 
 
 def _pole_product(x, roots, scale, power, shift):
-    """P(x) = Π_i (dᵢ⁻ᵖ + σ) and ∇P, dᵢ = ‖(x − rᵢ)/scale‖ (σ = shift; σ = 0 gives tunneling's
-    pure poles Π dᵢ⁻ᵖ). ∇P = P Σ ∇φᵢ/φᵢ with ∇φᵢ = −p dᵢ^(−p−1) ∇dᵢ, ∇dᵢ = (x − rᵢ)/(scale² dᵢ)."""
+    """P(x) = Π_i φᵢ and ∇P, dᵢ = ‖(x − rᵢ)/scale‖, with φᵢ = 1 + dᵢ⁻ᵖ/σ for σ = shift > 0 —
+    Farrell et al.'s shifted operator dᵢ⁻ᵖ + σ divided by σ, which changes no minimizer but keeps
+    P ≈ 1 far from the roots however many there are (Π(dᵢ⁻ᵖ + σ) would be σᵏ, 1e30 for σ = 10
+    and 30 roots) — and φᵢ = dᵢ⁻ᵖ for σ = 0 (tunneling's pure poles).
+    ∇P = P Σ ∇φᵢ/φᵢ, ∇φᵢ = −(p/σ') dᵢ^(−p−1) ∇dᵢ (σ' = σ or 1), ∇dᵢ = (x − rᵢ)/(scale² dᵢ)."""
     P = 1.0
     acc = np.zeros_like(x)
+    div = shift if shift > 0 else 1.0
+    base = 1.0 if shift > 0 else 0.0
     for r in roots:
         u = (x - r) / scale
         d = math.sqrt(float(u @ u) + 1e-24)  # the softening only guards d = 0 exactly
-        phi = d ** (-power) + shift
-        dphi = -power * d ** (-power - 1.0)
+        phi = d ** (-power) / div + base
+        dphi = -power * d ** (-power - 1.0) / div
         acc += (dphi / phi) * (u / (scale * d))
         P *= phi
     return P, P * acc
 
 
-def _explore_round(S: _Search, starts: List[np.ndarray], make_objective, stop_cb=None) -> List[Tuple[str, Optional[int], np.ndarray]]:
+class _Found(Exception):
+    """Raised from an exploring objective to end that solve at ``x`` (tunneling: a point with
+    T(x) ≤ 0 was evaluated). Raising from the objective rather than using minimize's per-iteration
+    callback also catches trial points, and works in the restoration phase."""
+
+    def __init__(self, x: np.ndarray, fx: float):
+        super().__init__("tunnel point found")
+        self.x = x.copy()
+        self.fx = fx
+
+
+def _explore_round(S: _Search, starts: List[np.ndarray], make_objective) -> List[Tuple[str, Optional[int], np.ndarray]]:
     """Exploring solves (modified objective, loose tolerance) from ``starts`` in parallel, then
     polishing solves (the user's problem) from where they ended; results certified in order."""
     starts = starts[: max(1, S.remaining() // 2)]
     objective = make_objective()
 
     def job(x):
-        e = S.prob.solve(x, objective=objective, explore=True, callback=stop_cb() if stop_cb else None)
+        try:
+            e = S.prob.solve(x, objective=objective, explore=True)
+        except _Found as hit:
+            z = np.zeros(0)
+            e = _Solve(x=hit.x, fun=hit.fx, success=True, message="tunnel point found", nit=0, nfev=0, njev=0, start=x.copy(), constr=z, mult_g=z, mult_x_L=z, mult_x_U=z)
         return e, S.prob.solve(e.x.copy())
 
     out = []
+    S.last_explore = []
     for x, (e, p) in zip(starts, S.run([lambda x=x: job(x) for x in starts])):
+        S.last_explore.append(e.x.copy())
         S.charge_explore(e)
         kind, idx = S.consider(p, start=x)
         out.append((kind, idx, p.x))
@@ -742,16 +778,18 @@ def _tunneling(S: _Search, opts: Dict[str, Any]):
 
     Alternates a minimization phase (an ipax solve of f) with a tunneling phase that minimizes
 
-        T(x) = (f(x) − f*) / Π_i ‖x − rᵢ‖^(2λ)     (``pole_strength`` λ = 1)
+        T(x) = (f(x) − f*) / Π_i ‖x − rᵢ‖^(2λ)     (``pole_strength`` λ = 1, box units)
 
-    from a point at ``radius`` (0.05 box units) from the current minimum x*, with poles at every
-    known minimum rᵢ so the solve cannot fall back into them. The tunneling solve stops as soon
-    as T ≤ 0 away from the poles, i.e. at a point of equal or lower objective in another basin;
-    the next minimization starts there. If the tunneling solve ends with T > 0 (no lower point
-    found from that direction), the minimization still starts from where it ended — a new basin,
-    possibly higher — and after ``patience`` failed tunnels (default 5) from x* the search
-    tunnels from the next minimum by objective, so higher minima are collected too. Stops
-    (status 2) when a full pass over the known minima finds nothing new.
+    from a point at distance ρ from the current minimum x* (f* = f(x*)), with poles at every
+    known minimum rᵢ so the solve cannot fall back into them. The tunneling phase ends at the
+    first evaluated point with T ≤ 0 farther than ρ/2 from every pole — a point of equal or
+    lower objective in another basin — and the next minimization starts there. If the tunneling
+    solve ends with T > 0 (no such point from that direction), the minimization still starts
+    where it ended, a new basin possibly higher; the next tunnel from the same x* starts twice as
+    far (ρ = ``radius``·2ᵏ after k failures, ``radius`` = 0.1, at most 1 box unit), and after
+    ``patience`` (5) failures the search tunnels from the next minimum by objective, so minima
+    above the global one are collected too. Stops (status 2) when every known minimum has had
+    ``patience`` failed tunnels.
     """
     prob = S.prob
     lam = float(opts["pole_strength"])
@@ -768,26 +806,21 @@ def _tunneling(S: _Search, opts: Dict[str, Any]):
         xs = S.minima[i0].x.copy()
         fstar = S.minima[i0].fun
         roots = [q.x.copy() for q in S.minima]
+        rho = min(1.0, radius * 2.0 ** tries.get(i0, 0))
         eta = 1e-8 * max(1.0, abs(fstar))
 
-        def make(roots=roots, fstar=fstar):
+        def make(roots=roots, fstar=fstar, rho=rho):
             def obj(x):
                 fx, g = prob.f_and_g(x)
+                if fx <= fstar + eta and min(prob.dist(x, r) for r in roots) > rho / 2:
+                    raise _Found(x, fx)
                 P, dP = _pole_product(x, roots, prob.scale, 2 * lam, 0.0)
                 return P * (fx - fstar), P * g + (fx - fstar) * dP
 
             return obj
 
-        def stop_cb(roots=roots, fstar=fstar):
-            # Levy–Montalvo's tunneling phase ends at the first point with T ≤ 0 off the poles.
-            def cb(xk):
-                if prob.f(xk) <= fstar + eta and min(prob.dist(xk, r) for r in roots) > radius / 2:
-                    raise StopIteration
-
-            return cb
-
-        starts = [_perturb(prob, xs, radius, S.rng) for _ in range(max(S.workers, 1))]
-        res = _explore_round(S, starts, make, stop_cb)
+        starts = [_perturb(prob, xs, rho, S.rng) for _ in range(max(S.workers, 1))]
+        res = _explore_round(S, starts, make)
         if any(k == "new" for k, _, _ in res):
             tries[i0] = 0
         else:
@@ -796,64 +829,73 @@ def _tunneling(S: _Search, opts: Dict[str, Any]):
 
 def _flooding(S: _Search, opts: Dict[str, Any]):
     """Flooding (H. Grubmüller, "Predicting slow structural transitions in macromolecular systems:
-    conformational flooding", Phys. Rev. E 52 (1995) 2893; the filled-function idea of
-    R. Ge, "A filled function method for finding a global minimizer of a function of several
-    variables", Math. Programming 46 (1990) 191–204).
+    conformational flooding", Phys. Rev. E 52 (1995) 2893; with the bump deposition of
+    metadynamics, A. Laio & M. Parrinello, "Escaping free-energy minima", PNAS 99 (2002) 12562,
+    and the filled-function idea of R. Ge, Math. Programming 46 (1990) 191–204).
 
-    Found basins are filled with Gaussian bumps
+    A walker minimizes the flooded objective
 
-        f̃(x) = f(x) + Σ_i hᵢ exp(−‖x − rᵢ‖² / (2w²))     (``width`` w = 0.1 box units)
+        f̃(x) = f(x) + Σ_j h_j exp(−‖x − b_j‖² / (2w²))     (``width`` w = 0.15 box units)
 
-    and the solve starts next to the minimum being flooded. If it still drains back into that
-    basin, the flood rises: hᵢ ← ``growth``·hᵢ (2×), up to ``max_raises`` (8) times; then the
-    search floods the next minimum. ``height`` h₀ defaults to 0.1·max(1, |f(rᵢ)|). A new
-    minimum becomes the next basin to flood. Stops (status 2) when every basin has been flooded
-    to the maximum without escaping to a new minimum.
+    and after each exploring solve a bump is deposited where it ended (the bottom of the flooded
+    basin), so the basin fills up until the walker spills over into a neighbour; every endpoint
+    is polished on the original problem. Each new minimum gets a bump of height h₀ (``height``,
+    default 0.1·max(1, |f(r)|)); while rounds find nothing new the deposited height grows by
+    ``growth`` (4×) per round, up to ``max_raises`` (8) times, then restarts from h₀. Stops
+    (status 2) after ``patience`` rounds (default 30) without a new minimum.
     """
     prob = S.prob
     w = float(opts["width"])
     growth = float(opts["growth"])
     max_raises = int(opts["max_raises"])
+    patience = int(opts["patience"] or 30)
     S.consider(prob.solve(prob.x0.copy()))
-    heights: List[float] = []
-    raises: List[int] = []
-    current = 0
+    if not S.minima:  # nothing certified from x0: flood around where that solve ended anyway
+        walker = S.failures[-1].x.copy() if S.failures else S.saddles[-1].x.copy()
+    else:
+        walker = S.minima[0].x.copy()
 
-    def h0(i):
-        return float(opts["height"]) if opts["height"] is not None else 0.1 * max(1.0, abs(S.minima[i].fun))
+    def h0(f):
+        return float(opts["height"]) if opts["height"] is not None else 0.1 * max(1.0, abs(f))
 
+    centers = [q.x.copy() for q in S.minima]
+    heights = [h0(q.fun) for q in S.minima]
+    base = heights[0] if heights else h0(prob.f(walker))
+    raises = idle = 0
     while True:
-        while len(heights) < len(S.minima):
-            heights.append(h0(len(heights)))
-            raises.append(0)
-        if raises[current] > max_raises:
-            open_ = [i for i in sorted(range(len(S.minima)), key=lambda i: S.minima[i].fun) if raises[i] <= max_raises]
-            if not open_:
-                raise _Stop(2, f"flooding: all {len(S.minima)} basins flooded {max_raises} times without a new minimum")
-            current = open_[0]
-        roots = [q.x.copy() for q in S.minima]
-        hs = np.array(heights)
+        C, Hs = np.array(centers).reshape(-1, prob.n), np.array(heights)
 
-        def make(roots=roots, hs=hs):
+        def make(C=C, Hs=Hs):
             def obj(x):
                 fx, g = prob.f_and_g(x)
-                for r, h in zip(roots, hs):
-                    u = (x - r) / prob.scale
-                    e = h * math.exp(-float(u @ u) / (2 * w * w))
-                    fx += e
-                    g = g - e * u / (prob.scale * w * w)
+                if len(Hs):
+                    U = (x - C) / prob.scale
+                    e = Hs * np.exp(-np.sum(U * U, axis=1) / (2 * w * w))
+                    fx = fx + float(e.sum())
+                    g = g - (e[:, None] * U).sum(axis=0) / (prob.scale * w * w)
                 return fx, g
 
             return obj
 
-        starts = [_perturb(prob, roots[current], 0.5 * w, S.rng) for _ in range(max(S.workers, 1))]
+        starts = [_perturb(prob, walker, 0.5 * w, S.rng) for _ in range(max(S.workers, 1))]
+        n_before = len(S.minima)
         res = _explore_round(S, starts, make)
-        new = [idx for k, idx, _ in res if k == "new"]
-        if new:
-            current = new[0]
+        h = base * growth ** raises
+        for (_, _, px), ex in zip(res, S.last_explore):
+            centers.append(ex.copy())
+            heights.append(h)
+        for q in S.minima[n_before:]:
+            centers.append(q.x.copy())
+            heights.append(h0(q.fun))
+        walker = S.last_explore[0].copy()
+        if len(S.minima) > n_before:
+            raises = idle = 0
+            base = h0(S.minima[-1].fun)
         else:
-            heights[current] *= growth
-            raises[current] += 1
+            idle += 1
+            raises = raises + 1 if raises < max_raises else 0
+            if idle >= patience:
+                raise _Stop(2, f"flooding: {idle} rounds without a new minimum")
 
 
 def _basinhopping(S: _Search, opts: Dict[str, Any]):
@@ -862,7 +904,7 @@ def _basinhopping(S: _Search, opts: Dict[str, Any]):
     (1997) 5111–5116).
 
     A Markov chain over local minima: from the current minimum x, perturb every coordinate by
-    U(−s, s)·(box width) (``stepsize`` s = 0.25), clip to the bounds, solve, and accept the new
+    U(−s, s)·(box width) (``stepsize`` s = 0.5), clip to the bounds, solve, and accept the new
     minimum with the Metropolis probability min(1, exp(−(f_new − f)/T)) (``temperature`` T = 1).
     Every ``interval`` (10) steps the step size is scaled by 0.9 or 1/0.9 toward the acceptance
     rate ``target_accept`` (0.5), as scipy.optimize.basinhopping does. With ``workers`` > 1,
@@ -1026,7 +1068,10 @@ def find_minima(
     except Exception as exc:
         raise ValueError(f"fun(x0) failed for x0 of length {n} ({type(exc).__name__}: {exc}); is x0 the right length?") from exc
     if callable(jac) or jac is True:
-        gx = np.asarray(v[1] if jac is True else jac(x0, *args), dtype=float).ravel()
+        try:
+            gx = np.asarray(v[1] if jac is True else jac(x0, *args), dtype=float).ravel()
+        except Exception as exc:
+            raise ValueError(f"jac(x0) failed for x0 of length {n} ({type(exc).__name__}: {exc}); is x0 the right length?") from exc
         if gx.size != n:
             raise ValueError(f"x0 has {n} entries but the gradient at x0 has {gx.size}")
     kkt_tol = float(mopts["kkt_tol"] if mopts["kkt_tol"] is not None else 100.0 * tol)
