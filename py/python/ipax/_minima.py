@@ -697,7 +697,9 @@ class _Found(Exception):
 def _explore_round(S: _Search, starts: List[np.ndarray], make_objective) -> List[Tuple[str, Optional[int], np.ndarray]]:
     """Exploring solves (modified objective, loose tolerance) from ``starts`` in parallel, then
     polishing solves (the user's problem) from where they ended; results certified in order."""
-    starts = starts[: max(1, S.remaining() // 2)]
+    if S.remaining() < 2:  # an exploring solve without its polish would be wasted
+        raise _Stop(1, f"max_solves = {S.max_solves} local solves done")
+    starts = starts[: S.remaining() // 2]
     objective = make_objective()
 
     def job(x):
