@@ -381,3 +381,35 @@ def test_result_is_a_sequence_with_scipy_fields():
     assert res.nfev > 0 and res.nit > 0
     assert all(p.hits >= 1 and p.start.shape == (2,) for p in res)
     assert "MinimaResult" in repr(res)
+
+
+def test_jac_true_and_bounds_object():
+    def fg(x):
+        return himmelblau(x), himmelblau_grad(x)
+
+    bounds = scipy_optimize.Bounds([-5, -5], [5, 5])
+    for method in ("multistart", "deflation"):
+        res = ipax.find_minima(fg, [0.0, 0.0], method=method, jac=True, hess=himmelblau_hess, bounds=bounds, n_minima=4, max_solves=60, seed=0)
+        assert len(res) == 4
+        assert_certified(res, himmelblau_grad, himmelblau_hess, [(-5, 5)] * 2, ())
+
+
+def test_exception_in_fun_propagates():
+    calls = []
+
+    def f(x):
+        calls.append(1)
+        if len(calls) > 30:
+            raise ZeroDivisionError("user bug")
+        return camel(x)
+
+    with pytest.raises(ZeroDivisionError, match="user bug"):
+        ipax.find_minima(f, [0.5, 0.5], jac=camel_grad, hess=camel_hess, bounds=CAMEL_BOUNDS, max_solves=20, seed=0)
+
+
+def test_tunneling_without_a_first_minimum_from_x0():
+    # x0 is a saddle of x² − y² + y⁴: the first solve gives no minimum, tunneling starts from Sobol points.
+    f = lambda x: x[0] ** 2 - x[1] ** 2 + x[1] ** 4
+    res = ipax.find_minima(f, [0.0, 0.0], method="tunneling", bounds=[(-2, 2)] * 2, n_minima=2, max_solves=40, seed=0)
+    assert len(res) == 2 and len(res.saddles) == 1
+    np.testing.assert_allclose(sorted(p.x[1] for p in res), [-1 / np.sqrt(2), 1 / np.sqrt(2)], atol=1e-5)

@@ -44,7 +44,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 import numpy as np
 
-from ._minimize import _blocks, _fd_jacobian, _parse_bounds, _vec, minimize
+from ._minimize import _blocks, _fd_jacobian, _parse_bounds, minimize
 from ._problem import option_names
 
 __all__ = ["find_minima", "MinimaResult", "LocalPoint", "MinimaCallbackError", "METHODS"]
@@ -77,7 +77,7 @@ class MinimaCallbackError(RuntimeError):
     """The ``callback`` given to :func:`find_minima` raised (the original is ``__cause__``)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # eq=False: fields are numpy arrays
 class LocalPoint:
     """One local solution found by :func:`find_minima`.
 
@@ -306,7 +306,7 @@ class _Problem:
         return np.clip(x, self.lb, self.ub)
 
     # --- the local solve
-    def solve(self, start: np.ndarray, objective=None, explore=False) -> _Solve:
+    def solve(self, start: np.ndarray, objective=None) -> _Solve:
         """One ipax solve from ``start``: of the user's objective, or of ``objective`` (a function
         returning (value, gradient)) with the user's bounds and constraints — the exploring solve
         of deflation/tunneling/flooding, run to ``explore_tol`` with L-BFGS."""
@@ -704,7 +704,7 @@ def _explore_round(S: _Search, starts: List[np.ndarray], make_objective) -> List
 
     def job(x):
         try:
-            e = S.prob.solve(x, objective=objective, explore=True)
+            e = S.prob.solve(x, objective=objective)
         except _Found as hit:
             z = np.zeros(0)
             e = _Solve(x=hit.x, fun=hit.fx, success=True, message="tunnel point found", nit=0, nfev=0, njev=0, start=x.copy(), constr=z, mult_g=z, mult_x_L=z, mult_x_U=z)
@@ -798,6 +798,11 @@ def _tunneling(S: _Search, opts: Dict[str, Any]):
     radius = float(opts["radius"])
     patience = int(opts["patience"] or 5)
     S.consider(prob.solve(prob.x0.copy()))
+    # Tunneling needs a first minimum: if the solve from x0 gave none, try Sobol points.
+    for x in _sobol(prob, S.max_solves, S.rng) if not S.minima else ():
+        if S.minima:
+            break
+        S.consider(prob.solve(x))
     tries: Dict[int, int] = {}
     while True:
         order = sorted(range(len(S.minima)), key=lambda i: S.minima[i].fun)
