@@ -8,7 +8,7 @@ Six strategies decide where the next local solve starts (or what it minimizes):
 ``multistart``  independent solves from scrambled Sobol points of the bounding box
 ``mlsl``        multi-level single linkage: sample, and solve only from points with no better
                 sample point within a critical distance (Rinnooy Kan & Timmer 1987)
-``deflation``   minimize the deflated objective ``(f − c)·Π(‖x − rᵢ‖⁻ᵖ + σ)`` so the known
+``deflation``   minimize the deflated objective ``(f − c)·Π(1 + ‖x − rᵢ‖⁻ᵖ/σ)`` so the known
                 minima rᵢ repel the solve (Farrell, Birkisson & Funke 2015)
 ``tunneling``   minimize the tunneling function ``(f − f*)/Π‖x − rᵢ‖^{2λ}`` to leave the basin of
                 f* for a point of equal or lower objective (Levy & Montalvo 1985)
@@ -725,14 +725,16 @@ def _deflation(S: _Search, opts: Dict[str, Any]):
     distinct solutions of nonlinear partial differential equations", SIAM J. Sci. Comput. 37(4)
     (2015) A2026–A2045).
 
-    Their shifted deflation operator M(x) = Π_i (‖x − rᵢ‖⁻ᵖ + σ) (``power`` p = 2, ``shift``
-    σ = 10; distances in box units) multiplies a residual so that the known roots rᵢ are no longer roots while far from
-    them M ≈ σᵏ changes nothing. For a minimization we deflate the objective gap:
+    Their shifted deflation operator Π_i (‖x − rᵢ‖⁻ᵖ + σ) (``power`` p = 2, ``shift`` σ = 10;
+    distances in box units) multiplies a residual so that the known roots rᵢ are no longer roots,
+    while far from them it is ≈ σᵏ, a constant that changes nothing. We use it divided by σᵏ,
+    M(x) = Π_i (1 + ‖x − rᵢ‖⁻ᵖ/σ) (the same poles, and M ≈ 1 far away however many roots are
+    known), and for a minimization we deflate the objective gap:
 
         f̃(x) = M(x) · (f(x) − c),   c = min_i f(rᵢ) − max(1, |min_i f(rᵢ)|),
 
-    so f̃ → +∞ at every known minimum (f − c > 0 there), and far from them f̃ ≈ σᵏ(f − c) has f's
-    minimizers. ∇f̃ = M∇f + (f − c)∇M. Each round re-solves from x0 with every found minimum
+    so f̃ → +∞ at every known minimum (f − c > 0 there), and far from them f̃ ≈ f − c has nearly f's
+    minimizers (the polishing solve removes the difference). ∇f̃ = M∇f + (f − c)∇M. Each round re-solves from x0 with every found minimum
     deflated (the paper's loop); when that lands on a known minimum the next rounds start from
     scrambled Sobol points instead. Stops (status 2) after ``patience`` rounds (default 10)
     without a new minimum.
