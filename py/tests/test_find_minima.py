@@ -413,3 +413,12 @@ def test_tunneling_without_a_first_minimum_from_x0():
     res = ipax.find_minima(f, [0.0, 0.0], method="tunneling", bounds=[(-2, 2)] * 2, n_minima=2, max_solves=40, seed=0)
     assert len(res) == 2 and len(res.saddles) == 1
     np.testing.assert_allclose(sorted(p.x[1] for p in res), [-1 / np.sqrt(2), 1 / np.sqrt(2)], atol=1e-5)
+
+
+def test_constraint_without_hessians_uses_finite_differences():
+    # Neither the objective nor the constraint gives a Hessian (nor a Jacobian): the solves use
+    # L-BFGS and certification differentiates numerically; the test checks with exact derivatives.
+    circle = NonlinearConstraint(lambda x: x[0] ** 2 + x[1] ** 2, 1.0, 1.0)
+    res = ipax.find_minima(tri, [0.6, 0.5], bounds=[(-2, 2)] * 2, constraints=(circle,), n_minima=3, max_solves=40, seed=0)
+    assert len(res) == 3 and abs(res.fun + 1) <= 1e-6
+    assert_certified(res, tri_grad, tri_hess, [(-2, 2)] * 2, (CIRCLE,))

@@ -243,12 +243,13 @@ class _Problem:
     def cons_jac(self, x: np.ndarray) -> np.ndarray:
         if not self.m:
             return np.zeros((0, self.n))
-        parts = []
-        for b in self.blocks:
-            J = b.jac(x)
-            J = J.toarray() if hasattr(J, "toarray") else np.asarray(J, dtype=float)
-            parts.append(np.atleast_2d(J).reshape(b.size, self.n))
-        return np.vstack(parts)
+        return np.vstack([self._block_jac(b, x) for b in self.blocks])
+
+    def _block_jac(self, b, x: np.ndarray) -> np.ndarray:
+        """One constraint block's Jacobian at x as a dense (rows × n) array."""
+        J = b.jac(x)
+        J = J.toarray() if hasattr(J, "toarray") else np.asarray(J, dtype=float)
+        return np.atleast_2d(J).reshape(b.size, self.n)
 
     def lagrangian_hessian(self, x: np.ndarray, lam: np.ndarray) -> np.ndarray:
         """∇²f + Σ λᵢ∇²cᵢ: the user's ``hess`` (and constraint ``hess``) when given, else central
@@ -293,8 +294,7 @@ class _Problem:
                 Hb = b.hess(x, lb_)
                 H = H + (Hb.toarray() if hasattr(Hb, "toarray") else np.asarray(Hb, dtype=float))
             else:
-                jtl = lambda z, b=b, l=lb_: np.atleast_2d(np.asarray(b.jac(z).toarray() if hasattr(b.jac(z), "toarray") else b.jac(z), dtype=float)).reshape(b.size, n).T @ l
-                Hb = _fd_jacobian(jtl, x)
+                Hb = _fd_jacobian(lambda z, b=b, l=lb_: self._block_jac(b, z).T @ l, x)
                 H = H + 0.5 * (Hb + Hb.T)
         return H
 
@@ -352,7 +352,8 @@ def _certify(prob: _Problem, s: _Solve, kkt_tol: float, psd_tol: float, start: n
     Second order (Nocedal & Wright, Thm. 12.5/12.6): at a minimum, dᵀ∇²L d ≥ 0 for d in the null
     space of the strongly active constraint gradients. Active: equality rows; inequality rows and
     bounds within 1e-6 (relative) of a bound whose multiplier exceeds 1e-6·max(1, ‖∇f‖∞). Z =
-    orthonormal null-space basis from the SVD of the active Jacobian; ``min_eig`` = λ_min(Zᵀ∇²L Z), +inf when the active set fixes every variable.
+    orthonormal null-space basis from the SVD of the active Jacobian; ``min_eig`` =
+    λ_min(Zᵀ∇²L Z), +inf when the active set fixes every variable.
     """
     x, lam, zl, zu = s.x, s.mult_g, s.mult_x_L, s.mult_x_U
     n, m = prob.n, prob.m
@@ -366,7 +367,7 @@ def _certify(prob: _Problem, s: _Solve, kkt_tol: float, psd_tol: float, start: n
     sd = max(100.0, (np.abs(lam).sum() + np.abs(zl).sum() + np.abs(zu).sum()) / max(1, m + 2 * n)) / 100.0
     infeas = 0.0
     if m:
-        infeas = max(infeas, float(np.max(np.maximum(prob.cl - c, 0.0), initial=0.0)), float(np.max(np.maximum(c - prob.cu, 0.0), initial=0.0)))
+        infeas = max(float(np.max(np.maximum(prob.cl - c, 0.0))), float(np.max(np.maximum(c - prob.cu, 0.0))))
     infeas = max(infeas, float(np.max(np.maximum(prob.lb - x, 0.0))), float(np.max(np.maximum(x - prob.ub, 0.0))))
     comp = 0.0
     with np.errstate(invalid="ignore"):
@@ -734,10 +735,10 @@ def _deflation(S: _Search, opts: Dict[str, Any]):
         f̃(x) = M(x) · (f(x) − c),   c = min_i f(rᵢ) − max(1, |min_i f(rᵢ)|),
 
     so f̃ → +∞ at every known minimum (f − c > 0 there), and far from them f̃ ≈ f − c has nearly f's
-    minimizers (the polishing solve removes the difference). ∇f̃ = M∇f + (f − c)∇M. Each round re-solves from x0 with every found minimum
-    deflated (the paper's loop); when that lands on a known minimum the next rounds start from
-    scrambled Sobol points instead. Stops (status 2) after ``patience`` rounds (default 10)
-    without a new minimum.
+    minimizers (the polishing solve removes the difference). ∇f̃ = M∇f + (f − c)∇M. Each round
+    re-solves from x0 with every found minimum deflated (the paper's loop); when that lands on a
+    known minimum the next rounds start from scrambled Sobol points instead. Stops (status 2)
+    after ``patience`` rounds (default 10) without a new minimum.
 
     Why σ = 10 and not the paper's σ = 1: distances here are in box units, so with σ = 1 a pole
     raises f̃ by a factor ≥ 2 over a whole box width and hides minima near a known one (the
