@@ -709,7 +709,9 @@ def _explore_round(S: _Search, starts: List[np.ndarray], make_objective) -> List
         except _Found as hit:
             z = np.zeros(0)
             e = _Solve(x=hit.x, fun=hit.fx, success=True, message="tunnel point found", nit=0, nfev=0, njev=0, start=x.copy(), constr=z, mult_g=z, mult_x_L=z, mult_x_U=z)
-        return e, S.prob.solve(e.x.copy())
+        # polish from where the exploring solve ended (from its start if it diverged to inf/nan)
+        xe = e.x if np.all(np.isfinite(e.x)) else np.asarray(x, dtype=float)
+        return e, S.prob.solve(xe.copy())
 
     out = []
     S.last_explore = []
