@@ -579,7 +579,16 @@ def _perturb(prob: _Problem, x: np.ndarray, radius: float, rng: np.random.Genera
 
 def _multistart(S: _Search, opts: Dict[str, Any]):
     """Multistart: x0, then scrambled Sobol points of the box (jittered around x0 for unbounded
-    variables), solved independently — ``workers`` at a time."""
+    variables, see :func:`_sobol`), solved independently — ``workers`` at a time.
+
+    The starts are the low-discrepancy sequence of I.M. Sobol, "On the distribution of points in
+    a cube and the approximate evaluation of integrals", USSR Comput. Math. Math. Phys. 7(4)
+    (1967) 86–112, with the scrambling of A.B. Owen, "Scrambling Sobol' and Niederreiter–Xing
+    points", J. Complexity 14 (1998) 466–489 (scipy.stats.qmc.Sobol): they cover the box more
+    evenly than uniform random points, so fewer starts fall into the same basin. Multistart as
+    a global method: A.H.G. Rinnooy Kan & G.T. Timmer, "Stochastic global optimization methods
+    part I: Clustering methods", Math. Programming 39 (1987) 27–56. Runs until ``n_minima`` or
+    ``max_solves``."""
     prob = S.prob
     pts = np.vstack([prob.x0[None, :], _sobol(prob, S.max_solves, S.rng)])
     i = 0
