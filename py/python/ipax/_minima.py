@@ -1045,6 +1045,10 @@ def find_minima(
     Returns a :class:`MinimaResult` (sequence of certified minima, best first).
     """
     t0 = time.perf_counter()
+    try:  # the core package needs only numpy; find_minima samples with scipy.stats.qmc
+        import scipy.stats  # noqa: F401
+    except ImportError as exc:  # pragma: no cover - exercised only without scipy
+        raise ImportError("ipax.find_minima needs scipy (pip install 'ipax[scipy]' or scipy)") from exc
     if not callable(fun):
         raise TypeError("fun must be callable")
     if not isinstance(method, str) or method.lower() not in METHODS:
