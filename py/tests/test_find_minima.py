@@ -438,3 +438,10 @@ def test_workers_run_solves_in_threads():
     # the solves ran in the pool's threads (how many of the two got work is up to the scheduler;
     # the wall-time gain is measured in benchmarks/bench_find_minima.py, not asserted here)
     assert len(seen - {threading.get_ident()}) >= 1
+
+
+def test_hessp_route():
+    hessp = lambda x, p: himmelblau_hess(x) @ p
+    res = ipax.find_minima(himmelblau, [0.0, 0.0], method="mlsl", jac=himmelblau_grad, hessp=hessp, bounds=[(-5, 5)] * 2, n_minima=4, max_solves=30, seed=0)
+    assert len(res) == 4 and abs(res.fun) <= 1e-6
+    assert_certified(res, himmelblau_grad, himmelblau_hess, [(-5, 5)] * 2, ())
