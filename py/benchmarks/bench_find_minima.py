@@ -135,7 +135,7 @@ def main():
     rows += threads_table()
     if args.json:
         with open(args.json, "w") as fh:
-            json.dump(rows, fh, indent=1)
+            fh.write("[\n" + ",\n".join(json.dumps(r) for r in rows) + "\n]\n")  # one run per line
 
 
 def method_table(args):
