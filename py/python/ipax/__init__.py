@@ -7,12 +7,15 @@ A drop-in for cyipopt (``import ipax as cyipopt``) and for ``scipy.optimize.mini
   matrix-free ``jvp``/``vjp``/``hvp``;
 * :func:`minimize` / :func:`minimize_ipopt` — scipy's interface (bounds, ``LinearConstraint``,
   ``NonlinearConstraint``, constraint dicts, ``jac=True``, ``hess``/``hessp``);
+* :func:`find_minima` — many distinct local minima (multistart, MLSL, deflation, tunneling,
+  flooding, basin hopping), each certified by KKT and reduced-Hessian checks;
 * :class:`Solver` — a session that warm-starts each solve from the previous ``(x, λ, z)``;
 * :class:`EvaluationError` (alias :class:`CyIpoptEvaluationError`) — raise it in a callback to make
   the solver back off the step instead of stopping.
 """
 
 from ._ipax import __version__
+from ._minima import LocalPoint, MinimaCallbackError, MinimaResult, find_minima
 from ._minimize import OptimizeResult, minimize, minimize_ipopt
 from ._problem import INF, CyIpoptEvaluationError, EvaluationError, Problem, Solver, option_names
 
@@ -26,6 +29,10 @@ __all__ = [
     "minimize",
     "minimize_ipopt",
     "OptimizeResult",
+    "find_minima",
+    "MinimaResult",
+    "LocalPoint",
+    "MinimaCallbackError",
     "EvaluationError",
     "CyIpoptEvaluationError",
     "INF",

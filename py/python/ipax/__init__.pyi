@@ -94,3 +94,68 @@ def minimize(
 minimize_ipopt = minimize
 
 def option_names() -> List[str]: ...
+
+class MinimaCallbackError(RuntimeError):
+    """The ``callback`` given to :func:`find_minima` raised (the original is ``__cause__``)."""
+
+class LocalPoint:
+    """One local solution: ``kind`` is ``"minimum"``, ``"saddle"`` or ``"failed"``."""
+
+    x: np.ndarray
+    fun: float
+    kind: str
+    kkt: float
+    min_eig: float
+    nit: int
+    nfev: int
+    njev: int
+    start: np.ndarray
+    message: str
+    hits: int
+    constr: np.ndarray
+    mult_g: np.ndarray
+    mult_x_L: np.ndarray
+    mult_x_U: np.ndarray
+    n_active: int
+
+class MinimaResult(Sequence[LocalPoint]):
+    """Certified minima sorted by objective, with scipy-style summary attributes."""
+
+    minima: List[LocalPoint]
+    saddles: List[LocalPoint]
+    failures: List[LocalPoint]
+    x: Optional[np.ndarray]
+    fun: Optional[float]
+    success: bool
+    status: int
+    message: str
+    n_solves: int
+    nit: int
+    nfev: int
+    njev: int
+    method: str
+    time: float
+    def __getitem__(self, i: Any) -> Any: ...
+    def __len__(self) -> int: ...
+    def keys(self) -> List[str]: ...
+
+def find_minima(
+    fun: Callable[..., Any],
+    x0: ArrayLike,
+    *,
+    method: str = ...,
+    args: tuple = ...,
+    jac: Any = ...,
+    hess: Any = ...,
+    hessp: Optional[Callable[..., Any]] = ...,
+    bounds: Any = ...,
+    constraints: Any = ...,
+    n_minima: Optional[int] = ...,
+    max_solves: int = ...,
+    seed: Any = ...,
+    tol: float = ...,
+    distinct_tol: float = ...,
+    options: Optional[Dict[str, Any]] = ...,
+    callback: Optional[Callable[[LocalPoint], Any]] = ...,
+    workers: int = ...,
+) -> MinimaResult: ...
