@@ -1,7 +1,8 @@
 //! AMPL `.nl` models as [`ipax_core::Problem`]s, and `.sol` output.
 //!
-//! [`NlProblem::from_file`] reads a text-format (`g`) `.nl` file — the format AMPL and Pyomo hand
-//! to solver executables — together with the `.col`/`.row` name files next to it. Objective and
+//! [`NlProblem::from_file`] reads an `.nl` file — the format AMPL and Pyomo hand to solver
+//! executables, as text (`g`) or binary (`b`, AMPL's default) — together with the `.col`/`.row`
+//! name files next to it. [`text_to_binary`] writes the binary form of a text file. Objective and
 //! constraints become expression DAGs (defined variables from `V` segments are shared), and
 //! derivatives come from automatic differentiation:
 //!
@@ -25,9 +26,8 @@
 //! exp/log/log10/sqrt, trigonometric and hyperbolic functions and their inverses, atan2, abs,
 //! min/max lists, if-then-else with comparisons and logical operators, piecewise-linear terms,
 //! floor/ceil/rounding), `S` suffixes (user `scaling_factor` becomes [`Problem::scaling`]), initial
-//! primal/dual guesses. Rejected with a typed [`NlError`]: the binary `b` format, imported
-//! functions, logical constraints, complementarity, string-valued expressions. Only objective 0
-//! is optimized when several are declared (AMPL's default `objno = 1`).
+//! primal/dual guesses. Rejected with a typed [`NlError`]: imported functions, logical
+//! constraints, complementarity, string-valued expressions. Only objective 0 is optimized when several are declared (AMPL's default `objno = 1`).
 //!
 //! ```
 //! use ipax_core::Problem;
@@ -45,6 +45,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod binary;
 mod error;
 mod expr;
 mod parser;
@@ -54,7 +55,8 @@ mod tape;
 #[cfg(test)]
 mod tests;
 
-pub use error::NlError;
+pub use binary::{ByteOrder, text_to_binary};
+pub use error::{NlError, Pos};
 pub use parser::{NlHeader, Suffix, SuffixTarget};
 pub use sol::{SolFile, SolveResult, format_sol, read_sol, write_sol};
 
@@ -244,18 +246,9 @@ impl NlProblem {
         Ok(p)
     }
 
-    /// Parse `.nl` bytes (the binary `b` format is reported as unsupported).
+    /// Parse `.nl` bytes in either format: text (`g` header) or binary (`b` header).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, NlError> {
-        if bytes.first() == Some(&b'b') {
-            return Err(NlError::Unsupported { line: 1, what: "binary .nl format; write the text 'g' format instead (in AMPL: `write g<stub>;`)".into() });
-        }
-        match std::str::from_utf8(bytes) {
-            Ok(text) => Self::from_str(text),
-            Err(e) => {
-                let line = 1 + bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count();
-                Err(NlError::syntax(line, "UTF-8 text", "invalid byte sequence"))
-            }
-        }
+        Ok(Self::from_model(parser::parse_bytes(bytes)?))
     }
 
     /// Parse the text of an `.nl` file.
