@@ -48,6 +48,8 @@
 mod binary;
 mod error;
 mod expr;
+#[doc(hidden)]
+pub mod fuzz;
 mod parser;
 mod sol;
 mod tape;
