@@ -156,12 +156,14 @@ fn plain_call_writes_model_sol_beside_the_model_like_ipopt() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// min x0  s.t.  x0² + x1² ≤ -1 (no real point satisfies it).
+const INFEASIBLE: &str = "g3 1 1 0\n 2 1 1 0 0\n 1 0\n 0 0\n 2 0 0\n 0 0 0 1\n 0 0 0 0 0\n 2 1\n 0 0\n 0 0 0 0 0\n\
+    C0\no0\no5\nv0\nn2\no5\nv1\nn2\nO0 0\nn0\nr\n1 -1\nb\n3\n3\nx2\n0 1\n1 1\nk1\n1\nJ0 2\n0 0\n1 0\nG0 1\n0 1\n";
+
 #[test]
 fn infeasible_model_reports_code_200_and_exits_zero() {
     use ipax::problem::nl::read_sol;
-    // min x0  s.t.  x0² + x1² ≤ -1 (no real point satisfies it).
-    let text = "g3 1 1 0\n 2 1 1 0 0\n 1 0\n 0 0\n 2 0 0\n 0 0 0 1\n 0 0 0 0 0\n 2 1\n 0 0\n 0 0 0 0 0\n\
-                C0\no0\no5\nv0\nn2\no5\nv1\nn2\nO0 0\nn0\nr\n1 -1\nb\n3\n3\nx2\n0 1\n1 1\nk1\n1\nJ0 2\n0 0\n1 0\nG0 1\n0 1\n";
+    let text = INFEASIBLE;
     let dir = std::env::temp_dir().join(format!("ipax-cli-infeas-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("inf.nl"), text).unwrap();
@@ -181,4 +183,56 @@ fn help_lists_the_solver_options() {
     for name in ["tol", "max_iter", "mu_strategy", "hessian_approximation", "kkt_route", "linear_solver"] {
         assert!(text.contains(&format!("  {name} ")), "--help does not list {name}:\n{text}");
     }
+}
+
+/// Every text `.nl` the tests use (fixtures, the fuzzer's seed models, the infeasible model
+/// above), by label.
+fn text_models() -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for f in ["hs071.nl", "hs071_pyomo.nl", "ops_pyomo.nl"] {
+        out.push((f.to_string(), std::fs::read_to_string(fixture(f)).unwrap()));
+    }
+    out.push(("infeasible".to_string(), INFEASIBLE.to_string()));
+    for (i, s) in ipax::problem::nl::fuzz::builtin_seeds().into_iter().enumerate() {
+        out.push((format!("seed {i}"), s));
+    }
+    out
+}
+
+#[test]
+fn every_text_model_solves_bit_identically_from_binary() {
+    use ipax::problem::nl::{ByteOrder, NlProblem, text_to_binary};
+    let mut options = ipax::Options::default();
+    options.print_level = 0;
+    for (label, text) in text_models() {
+        let p = NlProblem::from_str(&text).unwrap_or_else(|e| panic!("{label}: {e}"));
+        let a = ipax::solve(&p, &options);
+        for order in [ByteOrder::Little, ByteOrder::Big] {
+            let q = NlProblem::from_bytes(&text_to_binary(&text, order).unwrap()).unwrap();
+            let b = ipax::solve(&q, &options);
+            assert_eq!((a.status, a.iterations), (b.status, b.iterations), "{label} {order:?}");
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&a.x), bits(&b.x), "{label} {order:?}");
+            assert_eq!(bits(&a.constraint_multipliers), bits(&b.constraint_multipliers), "{label} {order:?}");
+        }
+    }
+}
+
+#[test]
+fn binary_nl_file_gives_the_same_sol_file_as_text() {
+    use ipax::problem::nl::{ByteOrder, text_to_binary};
+    let dir = std::env::temp_dir().join(format!("ipax-cli-binary-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = std::fs::read_to_string(fixture("ops_pyomo.nl")).unwrap();
+    std::fs::write(dir.join("t.nl"), &text).unwrap();
+    std::fs::write(dir.join("b.nl"), text_to_binary(&text, ByteOrder::Little).unwrap()).unwrap();
+    let t = ipax_in(&dir, &["t.nl", "print_level=0"]);
+    let b = ipax_in(&dir, &["b.nl", "print_level=0"]);
+    let (ts, bs) = (std::fs::read_to_string(dir.join("t.sol")), std::fs::read_to_string(dir.join("b.sol")));
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(t.status.success() && b.status.success(), "{}", String::from_utf8_lossy(&b.stderr));
+    let (ts, bs) = (ts.unwrap(), bs.unwrap());
+    assert!(ts.trim_end().ends_with("objno 0 0"), "{ts}");
+    // Shortest round-trip decimals: equal text means bit-identical x and duals.
+    assert_eq!(ts, bs);
 }

@@ -50,7 +50,7 @@ const BIG: usize = 64 << 20;
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let seconds: u64 = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(60);
-    let rng_seed: u64 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(0x5EED_0F_1234);
+    let rng_seed: u64 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(0x005E_ED0F_1234);
     let seed_dir = args.get(3).map_or("problem/src/nl/testdata", String::as_str);
     let out_dir = std::path::PathBuf::from(args.get(4).map_or("target/nl-fuzz", String::as_str));
     let mut seeds = builtin_seeds();

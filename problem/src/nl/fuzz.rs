@@ -223,23 +223,17 @@ pub fn builtin_seeds() -> Vec<String> {
         format!("g3 1 1 0\n {n} 1 1 0 0\n 1 1\n 0 0\n {n} {n} {n}\n 0 0 0 1\n 0 0 0 0 0\n 2 1\n 0 0\n 0 {nd} 0 0 0\n")
     };
     let tail = "r\n0 -1e3 1e3\nb\n0 -1 2\n1 3\n2 0.5\nx2\n0 0.25\n2 1.5\nd1\n0 -0.5\nk2\n1\n1\nJ0 2\n0 1.5\n1 -2\nG0 1\n2 0.5\n";
-    let mut out = Vec::new();
-    out.push(
+    vec![
         header(3, 2)
             + "V3 1 0\n0 2\no2\nv1\nv2\nV4 0 0\no2\no41\nv3\nv3\nC0\no54\n3\nv4\no35\no22\nv0\nv1\nv3\nn-7\no11\n2\nv0\nv2\n\
                O0 0\no0\no64\n3\nn-1\nn1\nn0.5\nn2.5\nn2\nv0\no12\n2\no44\nv1\nn70000\n"
             + tail
             + "S4 2 scaling_factor\n0 2\n2 0.5\nS1 1 sosno\n0 3\nS6 1 scaling_factor\n0 10\n",
-    );
-    out.push(
         header(3, 0)
             + "C0\no70\n2\no29\nv0\nv1\no71\n2\no24\nv1\nv2\nn0\nO0 1\no5\no43\no0\nv0\nn2\no76\nv2\nn0.5\n"
             + tail,
-    );
-    out.push(
         header(3, 0)
             + "C0\no48\no3\nv0\no16\nv1\no39\no15\nv2\nO0 0\no54\n4\no55\nv0\nn0.3\no57\nv1\nn2\no58\nv2\nn1\no56\nv0\nn3\n"
             + tail,
-    );
-    out
+    ]
 }
