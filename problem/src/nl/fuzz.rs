@@ -5,7 +5,8 @@
 //! boundary values (0, −1, 2³¹, 2⁶⁴, 1e308, nan …), segment letters and opcodes changed. Half of
 //! the cases are then transcoded to the binary format ([`super::text_to_binary`]) and mutated
 //! at the byte level (bit flips, 4-byte integers and 8-byte doubles overwritten with boundary
-//! values, truncation, insertion). [`exercise`] parses the result and, if it parses, evaluates
+//! values, truncation, insertion); now and then a block of lines is repeated up to 64 times, to
+//! expose costs super-linear in the input size. [`exercise`] parses the result and, if it parses, evaluates
 //! everything the solver would: the contract is `Ok` or a typed [`NlError`], never a panic,
 //! and no allocation out of proportion to the input.
 //!
@@ -51,7 +52,7 @@ fn mutate_text(lines: &mut Vec<String>, rng: &mut Rng) {
         lines.push(String::new());
     }
     let i = rng.below(lines.len());
-    match rng.below(9) {
+    match rng.below(10) {
         0 => {
             lines.remove(i);
         }
@@ -86,6 +87,15 @@ fn mutate_text(lines: &mut Vec<String>, rng: &mut Rng) {
             lines[i] = String::from_utf8_lossy(&b).into_owned();
         }
         6 => lines[i] = format!("o{}", rng.below(90)),
+        // Growth: a block of lines repeated, so that costs super-linear in the input size
+        // (sums over many terms, long lists, many segments) become visible as slow cases.
+        8 if rng.below(4) == 0 => {
+            let len = 1 + rng.below(20).min(lines.len() - i - 1);
+            let block: Vec<String> = lines[i..i + len].to_vec();
+            for _ in 0..2 + rng.below(63) {
+                lines.splice(i..i, block.iter().cloned());
+            }
+        }
         7 => {
             let mut b = lines[i].clone().into_bytes();
             if !b.is_empty() {

@@ -745,3 +745,46 @@ fn short_fuzz_run_finds_no_panic() {
     assert!(binary > cases / 4 && binary < 3 * cases / 4, "{binary} binary cases");
     assert!(parsed > 0 && parsed < cases, "{parsed} of {cases} parsed");
 }
+
+/// `k` constraints `sin(V) + x_j` sharing one defined variable `V = Σ_{i<k} x_i²`: every
+/// constraint element is dense in all `k` variables, so the element Hessians total
+/// `k · k(k+1)/2` entries from a file of size O(k) — what the budget guards against.
+fn shared_defined_variable_model(k: usize) -> String {
+    let mut s = format!("g3 1 1 0\n {k} {k} 1 0 0\n {k} 0\n 0 0\n {k} 0 0\n 0 0 0 1\n 0 0 0 0 0\n 0 0\n 0 0\n 0 1 0 0 0\n");
+    s.push_str(&format!("V{k} 0 0\no54\n{k}\n"));
+    for i in 0..k {
+        s.push_str(&format!("o2\nv{i}\nv{i}\n"));
+    }
+    for j in 0..k {
+        s.push_str(&format!("C{j}\no0\no41\nv{k}\nv{j}\n"));
+    }
+    s.push_str("O0 0\nn0\nr\n");
+    s.push_str(&"3\n".repeat(k));
+    s.push_str("b\n");
+    s.push_str(&"3\n".repeat(k));
+    s
+}
+
+#[test]
+fn element_hessians_beyond_the_budget_drop_the_exact_hessian() {
+    let k = 12;
+    let text = shared_defined_variable_model(k);
+    let full = NlProblem::from_str(&text).unwrap();
+    assert!(full.exact_hessian() && full.has_hessian());
+    assert_eq!(full.hessian_entries(), k * k * (k + 1) / 2);
+    let capped = NlProblem::from_model_with_limit(parser::parse(&text).unwrap(), full.hessian_entries() - 1);
+    assert!(!capped.exact_hessian() && !capped.has_hessian());
+    assert_eq!(capped.hessian_entries(), full.hessian_entries());
+    let x: Vec<f64> = (0..k).map(|i| 0.1 * i as f64).collect();
+    assert!(capped.hessian(&x, 1.0, &vec![1.0; k]).unwrap().is_none());
+    // Everything else is unchanged (the budget only concerns second derivatives).
+    let (mut a, mut b) = (fingerprint(&full, &x), fingerprint(&capped, &x));
+    // The fingerprint ends with the dense Hessian (k² entries) or one marker.
+    a.truncate(a.len() - k * k);
+    b.truncate(b.len() - 1);
+    assert_eq!(a, b);
+    // The default budget: k = 420 asks for 3.7·10⁷ entries (about 1.2 GB) from a 60 kB file.
+    let big = NlProblem::from_str(&shared_defined_variable_model(420)).unwrap();
+    assert_eq!(big.hessian_entries(), 420 * 420 * 421 / 2);
+    assert!(big.hessian_entries() > HESSIAN_ENTRY_LIMIT && !big.exact_hessian());
+}
