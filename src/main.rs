@@ -148,6 +148,14 @@ fn solve_nl(path: &std::path::Path, cli: &Cli, options: &ipax::Options) -> ExitC
             return ExitCode::from(2);
         }
     };
+    if !problem.exact_hessian() {
+        eprintln!(
+            "note: the element Hessians of {} would need {} entries (limit {}); the Hessian is approximated instead",
+            nl_path.display(),
+            problem.hessian_entries(),
+            ipax::problem::nl::HESSIAN_ENTRY_LIMIT
+        );
+    }
     let mut options = options.clone();
     if cli.ampl && options.print_level == 5 {
         options.print_level = 0;

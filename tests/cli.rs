@@ -236,3 +236,35 @@ fn binary_nl_file_gives_the_same_sol_file_as_text() {
     // Shortest round-trip decimals: equal text means bit-identical x and duals.
     assert_eq!(ts, bs);
 }
+
+#[test]
+fn model_beyond_the_element_hessian_budget_solves_with_an_approximation() {
+    use ipax::problem::nl::read_sol;
+    // 420 constraints sin(V) + x_j sharing V = Σ x_i²: 420·(420·421/2) = 3.7e7 element-Hessian
+    // entries from a 60 kB file, above HESSIAN_ENTRY_LIMIT.
+    let k = 420;
+    let mut s = format!("g3 1 1 0\n {k} {k} 1 0 0\n {k} 0\n 0 0\n {k} 0 0\n 0 0 0 1\n 0 0 0 0 0\n 0 0\n 0 0\n 0 1 0 0 0\n");
+    s.push_str(&format!("V{k} 0 0\no54\n{k}\n"));
+    for i in 0..k {
+        s.push_str(&format!("o2\nv{i}\nv{i}\n"));
+    }
+    for j in 0..k {
+        s.push_str(&format!("C{j}\no0\no41\nv{k}\nv{j}\n"));
+    }
+    s.push_str("O0 0\nn0\nr\n");
+    s.push_str(&"2 -0.5\n".repeat(k));
+    s.push_str("b\n");
+    s.push_str(&"0 -1 1\n".repeat(k));
+    let dir = std::env::temp_dir().join(format!("ipax-cli-budget-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("shared.nl"), &s).unwrap();
+    let out = ipax_in(&dir, &["shared.nl", "max_iter=1", "print_level=0"]);
+    let sol = std::fs::read_to_string(dir.join("shared.sol"));
+    std::fs::remove_dir_all(&dir).ok();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("Hessian is approximated"), "{err}");
+    let sol = read_sol(&sol.unwrap()).unwrap();
+    assert_eq!(sol.x.len(), k);
+    assert!(sol.solve_result_num.is_some_and(|c| c < 600), "{:?}", sol.solve_result_num);
+}
