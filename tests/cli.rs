@@ -202,8 +202,7 @@ fn text_models() -> Vec<(String, String)> {
 #[test]
 fn every_text_model_solves_bit_identically_from_binary() {
     use ipax::problem::nl::{ByteOrder, NlProblem, text_to_binary};
-    let mut options = ipax::Options::default();
-    options.print_level = 0;
+    let options = ipax::Options { print_level: 0, ..Default::default() };
     for (label, text) in text_models() {
         let p = NlProblem::from_str(&text).unwrap_or_else(|e| panic!("{label}: {e}"));
         let a = ipax::solve(&p, &options);
