@@ -18,6 +18,7 @@
 //! assert!((result.objective - 17.0140173).abs() < 1e-6);
 //! ```
 
+pub mod ampl;
 mod factory;
 pub mod sensitivity;
 mod solver;

@@ -34,7 +34,7 @@ struct Cli {
     /// `ipax_options` environment variable.
     #[arg(long = "ampl", hide = true)]
     ampl: bool,
-    /// Where to write the AMPL .sol file (default with -AMPL: the model path with extension .sol).
+    /// Where to write the AMPL .sol file (default: the model path with extension .sol, as Ipopt).
     #[arg(short = 'o', long = "sol")]
     sol: Option<std::path::PathBuf>,
     /// An AMPL .nl model file (or stub), and options as key=value (Ipopt names), e.g.
@@ -139,7 +139,7 @@ fn main() -> ExitCode {
 
 /// Solve an AMPL `.nl` model and write the `.sol` file AMPL and Pyomo read.
 fn solve_nl(path: &std::path::Path, cli: &Cli, options: &ipax::Options) -> ExitCode {
-    use ipax::problem::nl::{NlProblem, SolveResult as SolCode, write_sol};
+    use ipax::problem::nl::{NlProblem, write_sol};
     let nl_path = if path.extension().is_none() && !path.exists() { path.with_extension("nl") } else { path.to_path_buf() };
     let problem = match NlProblem::from_file(&nl_path) {
         Ok(p) => p,
@@ -148,28 +148,28 @@ fn solve_nl(path: &std::path::Path, cli: &Cli, options: &ipax::Options) -> ExitC
             return ExitCode::from(2);
         }
     };
+    if !problem.exact_hessian() {
+        eprintln!(
+            "note: the element Hessians of {} would need {} entries (limit {}); the Hessian is approximated instead",
+            nl_path.display(),
+            problem.hessian_entries(),
+            ipax::problem::nl::HESSIAN_ENTRY_LIMIT
+        );
+    }
     let mut options = options.clone();
     if cli.ampl && options.print_level == 5 {
         options.print_level = 0;
     }
     let result = ipax::solve(&problem, &options);
     let objective = problem.user_objective(result.objective);
-    let code = match result.status {
-        ipax::SolveStatus::Optimal => SolCode::Solved,
-        ipax::SolveStatus::Acceptable => SolCode::SolvedQuestionable,
-        ipax::SolveStatus::Infeasible => SolCode::Infeasible,
-        ipax::SolveStatus::Unbounded | ipax::SolveStatus::DivergingIterates => SolCode::Unbounded,
-        ipax::SolveStatus::MaxIterations | ipax::SolveStatus::MaxWallTime => SolCode::LimitReached,
-        _ => SolCode::Failure,
-    };
-    let sol_path = cli.sol.clone().or_else(|| cli.ampl.then(|| nl_path.with_extension("sol")));
-    if let Some(sol) = &sol_path {
-        let message = format!("ipax {}: {}", env!("CARGO_PKG_VERSION"), result.status.message());
-        let duals = problem.ampl_duals(&result.constraint_multipliers);
-        if let Err(e) = write_sol(sol, &message, &result.x, &duals, code.code()) {
-            eprintln!("error: cannot write {}: {e}", sol.display());
-            return ExitCode::from(2);
-        }
+    let code = ipax::ampl::solve_result_num(result.status);
+    // Like Ipopt's AMPL executable, the .sol file goes beside the model unless -o says otherwise.
+    let sol_path = cli.sol.clone().unwrap_or_else(|| nl_path.with_extension("sol"));
+    let message = format!("ipax {}: {}", env!("CARGO_PKG_VERSION"), result.status.message());
+    let duals = problem.ampl_duals(&result.constraint_multipliers);
+    if let Err(e) = write_sol(&sol_path, &message, &result.x, &duals, code) {
+        eprintln!("error: cannot write {}: {e}", sol_path.display());
+        return ExitCode::from(2);
     }
     if cli.json {
         println!(
@@ -184,10 +184,11 @@ fn solve_nl(path: &std::path::Path, cli: &Cli, options: &ipax::Options) -> ExitC
     } else if !cli.ampl {
         println!("\n{}: status {:?}, objective {:.10}, iterations {}", nl_path.display(), result.status, objective, result.iterations);
     }
-    // Under -AMPL the outcome travels in the .sol file's solve_result_num; a non-zero exit code
-    // tells AMPL and Pyomo that the solver crashed (Pyomo then raises instead of reading the
-    // infeasible or iteration-limit status), so like other AMPL solvers exit 0 once it is written.
-    if result.status.is_success() || (cli.ampl && sol_path.is_some()) { ExitCode::SUCCESS } else { ExitCode::from(1) }
+    // The outcome travels in the .sol file's solve_result_num. Like Ipopt's AMPL executable
+    // (`ampl_ipopt.cpp` returns 0 after the solve), exit 0 once it is written: AMPL and Pyomo
+    // treat a non-zero exit code as a solver crash and never read an infeasible or
+    // iteration-limit status.
+    ExitCode::SUCCESS
 }
 
 /// One line per solver option: name, accepted values, description.

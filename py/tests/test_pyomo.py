@@ -496,3 +496,51 @@ def test_options_reach_the_solver(solver):
         del solver.options["max_iter"]
     assert res.solver.termination_condition == TerminationCondition.maxIterations, res.solver
     _assert_optimal(_solve(solver, HS["hs071"][0](), options={"tol": 1e-10}))
+
+
+# --------------------------------------------------------------------------------------------
+# Ipopt's executable convention: `ipax model.nl` (no -AMPL) writes model.sol beside the model.
+# --------------------------------------------------------------------------------------------
+
+
+def test_plain_call_writes_model_sol_that_pyomo_reads(ipax_exe, tmp_path):
+    from pyomo.opt.plugins.sol import ResultsReader_sol
+
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(range(1, 5), bounds=(1, 5))
+    for i, v in zip(range(1, 5), [1, 5, 5, 1]):
+        m.x[i].value = v
+    m.c1 = pyo.Constraint(expr=m.x[1] * m.x[2] * m.x[3] * m.x[4] >= 25)
+    m.c2 = pyo.Constraint(expr=sum(m.x[i] ** 2 for i in m.x) == 40)
+    m.obj = pyo.Objective(expr=m.x[1] * m.x[4] * (m.x[1] + m.x[2] + m.x[3]) + m.x[3])
+    models = tmp_path / "models"
+    models.mkdir()
+    m.write(str(models / "hs071.nl"), format="nl", io_options={"symbolic_solver_labels": True})
+    names = (models / "hs071.col").read_text().split()
+    expected = {"x[1]": 1.0, "x[2]": 4.742999637, "x[3]": 3.821149984, "x[4]": 1.379408291}
+
+    def run(*args):
+        # Run from the parent directory: the .sol must land beside the model, not in the cwd.
+        return subprocess.run(
+            [str(ipax_exe), "models/hs071.nl", "print_level=0", *args],
+            cwd=tmp_path, capture_output=True, text=True,
+        )
+
+    done = run()
+    assert done.returncode == 0, done.stderr
+    assert not (tmp_path / "hs071.sol").exists()
+    res = ResultsReader_sol()(str(models / "hs071.sol"), suffixes=["dual"])
+    assert res.solver.id == 0
+    assert res.solver.termination_condition == TerminationCondition.optimal
+    sol = res.solution[0]
+    x = {names[i]: sol.variable[f"v{i}"]["Value"] for i in range(4)}
+    for name, value in expected.items():
+        assert x[name] == pytest.approx(value, abs=1e-6)
+    assert len(sol.constraint) == 2  # duals read back
+
+    # An iteration limit: exit code 0 (as Ipopt's executable), solve_result_num 400.
+    limited = run("max_iter=1")
+    assert limited.returncode == 0, limited.stderr
+    res = ResultsReader_sol()(str(models / "hs071.sol"))
+    assert res.solver.id == 400
+    assert res.solver.termination_condition == TerminationCondition.maxIterations

@@ -1,8 +1,27 @@
-//! Typed errors of the `.nl` reader. Every variant names the (1-based) line where reading stopped,
-//! so a malformed file can be fixed without a debugger.
+//! Typed errors of the `.nl` reader. Every variant names where reading stopped — the (1-based)
+//! line of a text file, or the byte offset in a binary one — so a malformed file can be fixed
+//! without a debugger.
 
 use std::path::PathBuf;
 use thiserror::Error;
+
+/// A place in an `.nl` file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pos {
+    /// 1-based line of a text file (also of the text header of a binary file).
+    Line(usize),
+    /// 0-based byte offset in a binary (`b`) file.
+    Byte(usize),
+}
+
+impl std::fmt::Display for Pos {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Pos::Line(n) => write!(f, "line {n}"),
+            Pos::Byte(n) => write!(f, "byte {n}"),
+        }
+    }
+}
 
 /// Why an AMPL `.nl` file could not be read.
 #[derive(Debug, Error)]
@@ -18,28 +37,28 @@ pub enum NlError {
         source: std::io::Error,
     },
     /// A line did not have the expected shape.
-    #[error("line {line}: expected {expected}, found {found:?}")]
+    #[error("{at}: expected {expected}, found {found:?}")]
     Syntax {
-        /// 1-based line number.
-        line: usize,
+        /// Where.
+        at: Pos,
         /// What the reader was looking for.
         expected: String,
         /// The offending text (truncated to a reasonable length).
         found: String,
     },
     /// The file ended while more input was required.
-    #[error("line {line}: unexpected end of file, expected {expected}")]
+    #[error("{at}: unexpected end of file, expected {expected}")]
     UnexpectedEof {
-        /// 1-based number of the (missing) line.
-        line: usize,
+        /// Where the missing input should have been.
+        at: Pos,
         /// What the reader was looking for.
         expected: String,
     },
     /// An index (variable, constraint, objective, defined variable…) is out of range.
-    #[error("line {line}: {what} index {index} out of range (must be < {limit})")]
+    #[error("{at}: {what} index {index} out of range (must be < {limit})")]
     IndexOutOfRange {
-        /// 1-based line number.
-        line: usize,
+        /// Where.
+        at: Pos,
         /// Which kind of index.
         what: &'static str,
         /// The index found.
@@ -47,40 +66,49 @@ pub enum NlError {
         /// The exclusive upper limit implied by the header.
         limit: usize,
     },
-    /// A valid `.nl` feature that ipax does not handle (binary format, imported functions,
+    /// A valid `.nl` feature that ipax does not handle (imported functions,
     /// logical constraints, complementarity, string expressions…).
-    #[error("line {line}: unsupported: {what}")]
+    #[error("{at}: unsupported: {what}")]
     Unsupported {
-        /// 1-based line number.
-        line: usize,
+        /// Where.
+        at: Pos,
         /// The feature.
         what: String,
     },
     /// The file is inconsistent: counts disagree with the header, duplicated or missing segments,
     /// cycles among defined variables, unsorted breakpoints…
-    #[error("line {line}: {message}")]
+    #[error("{at}: {message}")]
     Invalid {
-        /// 1-based line number (for whole-file checks, the line just past the end).
-        line: usize,
+        /// Where (for whole-file checks, just past the end).
+        at: Pos,
         /// What is wrong.
         message: String,
     },
 }
 
 impl NlError {
-    /// The line number the error refers to (`None` only for I/O errors).
-    pub fn line(&self) -> Option<usize> {
+    /// Where the error occurred (`None` only for I/O errors).
+    pub fn position(&self) -> Option<Pos> {
         match self {
             NlError::Io { .. } => None,
-            NlError::Syntax { line, .. }
-            | NlError::UnexpectedEof { line, .. }
-            | NlError::IndexOutOfRange { line, .. }
-            | NlError::Unsupported { line, .. }
-            | NlError::Invalid { line, .. } => Some(*line),
+            NlError::Syntax { at, .. }
+            | NlError::UnexpectedEof { at, .. }
+            | NlError::IndexOutOfRange { at, .. }
+            | NlError::Unsupported { at, .. }
+            | NlError::Invalid { at, .. } => Some(*at),
         }
     }
 
-    pub(crate) fn syntax(line: usize, expected: impl Into<String>, found: &str) -> Self {
+    /// The line number the error refers to (`None` for I/O errors and for the binary part of a
+    /// binary file, see [`NlError::position`]).
+    pub fn line(&self) -> Option<usize> {
+        match self.position() {
+            Some(Pos::Line(n)) => Some(n),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn syntax(at: Pos, expected: impl Into<String>, found: &str) -> Self {
         let mut found = found.to_string();
         if found.len() > 60 {
             let mut cut = 60;
@@ -90,10 +118,10 @@ impl NlError {
             found.truncate(cut);
             found.push('…');
         }
-        NlError::Syntax { line, expected: expected.into(), found }
+        NlError::Syntax { at, expected: expected.into(), found }
     }
 
-    pub(crate) fn invalid(line: usize, message: impl Into<String>) -> Self {
-        NlError::Invalid { line, message: message.into() }
+    pub(crate) fn invalid(at: Pos, message: impl Into<String>) -> Self {
+        NlError::Invalid { at, message: message.into() }
     }
 }

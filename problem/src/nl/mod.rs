@@ -1,7 +1,8 @@
 //! AMPL `.nl` models as [`ipax_core::Problem`]s, and `.sol` output.
 //!
-//! [`NlProblem::from_file`] reads a text-format (`g`) `.nl` file — the format AMPL and Pyomo hand
-//! to solver executables — together with the `.col`/`.row` name files next to it. Objective and
+//! [`NlProblem::from_file`] reads an `.nl` file — the format AMPL and Pyomo hand to solver
+//! executables, as text (`g`) or binary (`b`, AMPL's default) — together with the `.col`/`.row`
+//! name files next to it. [`text_to_binary`] writes the binary form of a text file. Objective and
 //! constraints become expression DAGs (defined variables from `V` segments are shared), and
 //! derivatives come from automatic differentiation:
 //!
@@ -25,9 +26,8 @@
 //! exp/log/log10/sqrt, trigonometric and hyperbolic functions and their inverses, atan2, abs,
 //! min/max lists, if-then-else with comparisons and logical operators, piecewise-linear terms,
 //! floor/ceil/rounding), `S` suffixes (user `scaling_factor` becomes [`Problem::scaling`]), initial
-//! primal/dual guesses. Rejected with a typed [`NlError`]: the binary `b` format, imported
-//! functions, logical constraints, complementarity, string-valued expressions. Only objective 0
-//! is optimized when several are declared (AMPL's default `objno = 1`).
+//! primal/dual guesses. Rejected with a typed [`NlError`]: imported functions, logical
+//! constraints, complementarity, string-valued expressions. Only objective 0 is optimized when several are declared (AMPL's default `objno = 1`).
 //!
 //! ```
 //! use ipax_core::Problem;
@@ -45,8 +45,11 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod binary;
 mod error;
 mod expr;
+#[doc(hidden)]
+pub mod fuzz;
 mod parser;
 mod sol;
 mod tape;
@@ -54,7 +57,8 @@ mod tape;
 #[cfg(test)]
 mod tests;
 
-pub use error::NlError;
+pub use binary::{ByteOrder, text_to_binary};
+pub use error::{NlError, Pos};
 pub use parser::{NlHeader, Suffix, SuffixTarget};
 pub use sol::{SolFile, SolveResult, format_sol, read_sol, write_sol};
 
@@ -64,6 +68,12 @@ use parser::NlModel;
 use std::path::Path;
 use expr::PiecewiseLinear;
 use tape::{Arena, TapeRange, TapeStore, TapeWorkspace};
+
+/// Most element-Hessian entries (Σ p(p+1)/2 over nonlinear elements touching p variables) for
+/// which the exact Hessian is set up: 2²⁵ entries need about 1 GB during setup (triplet, scatter
+/// position and CSC slot). Beyond it the model has no exact Hessian and the solver approximates
+/// it; see [`NlProblem::exact_hessian`].
+pub const HESSIAN_ENTRY_LIMIT: usize = 1 << 25;
 
 /// One term of a partially separable function: `weight · e(x)`.
 #[derive(Debug, Clone)]
@@ -214,6 +224,10 @@ pub struct NlProblem {
     hess: CscMatrix,
     max_tape: usize,
     max_slots: usize,
+    /// Whether the exact Hessian was set up (element Hessians within [`HESSIAN_ENTRY_LIMIT`]).
+    exact_hessian: bool,
+    /// Σ p(p+1)/2 over the nonlinear elements.
+    hessian_entries: usize,
     suffixes: Vec<Suffix>,
     var_names: Option<Vec<String>>,
     con_names: Option<Vec<String>>,
@@ -244,18 +258,9 @@ impl NlProblem {
         Ok(p)
     }
 
-    /// Parse `.nl` bytes (the binary `b` format is reported as unsupported).
+    /// Parse `.nl` bytes in either format: text (`g` header) or binary (`b` header).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, NlError> {
-        if bytes.first() == Some(&b'b') {
-            return Err(NlError::Unsupported { line: 1, what: "binary .nl format; write the text 'g' format instead (in AMPL: `write g<stub>;`)".into() });
-        }
-        match std::str::from_utf8(bytes) {
-            Ok(text) => Self::from_str(text),
-            Err(e) => {
-                let line = 1 + bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count();
-                Err(NlError::syntax(line, "UTF-8 text", "invalid byte sequence"))
-            }
-        }
+        Ok(Self::from_model(parser::parse_bytes(bytes)?))
     }
 
     /// Parse the text of an `.nl` file.
@@ -265,6 +270,11 @@ impl NlProblem {
     }
 
     fn from_model(model: NlModel) -> Self {
+        Self::from_model_with_limit(model, HESSIAN_ENTRY_LIMIT)
+    }
+
+    /// [`Self::from_model`] with the element-Hessian budget as a parameter (tests use a small one).
+    pub(crate) fn from_model_with_limit(model: NlModel, hessian_limit: usize) -> Self {
         let NlModel { header, nodes, pls, def_roots, con_body, obj_body, obj_max, con_linear, obj_linear, .. } = &model;
         let arena = Arena { nodes, def_roots };
         let mut tapes = Tapes { pls: pls.clone(), ..Tapes::default() };
@@ -272,9 +282,8 @@ impl NlProblem {
         let maximize = obj_max.first().copied().unwrap_or(false);
         let sign = if maximize { -1.0 } else { 1.0 };
 
-        // Every element pair becomes a Hessian triplet; duplicates are summed by the CSC
-        // conversion, whose scatter map then sends each element entry straight to its slot.
-        let mut hess_t = Triplets::new(n, n);
+        // Entries of all element Hessians (Σ p(p+1)/2 over nonlinear elements).
+        let mut hess_needed = 0usize;
         let mut ws = TapeWorkspace::new(nodes.len(), n);
         let mut max_tape = 0;
         let mut max_slots = 0;
@@ -300,8 +309,36 @@ impl NlProblem {
                     let tape_vars = tapes.store.tape(&range, &[]).vars;
                     let grad_start = tapes.grad_pos.len();
                     tapes.grad_pos.extend(tape_vars.iter().map(|&j| pos(j)));
-                    let hess_start = tapes.hess_pos.len();
                     if range.nonlinear {
+                        let p = tape_vars.len();
+                        hess_needed = hess_needed.saturating_add(p * (p + 1) / 2);
+                    }
+                    // Hessian positions are assigned below, once the total size is known.
+                    Element { range, weight, grad_start, hess_start: 0 }
+                })
+                .collect();
+            Function { constant, linear, elements, vars }
+        };
+        let mut objective = match obj_body.first() {
+            Some(&body) => build(body, &obj_linear[0], sign),
+            None => Function::default(),
+        };
+        let mut constraints: Vec<Function> = con_body.iter().zip(con_linear).map(|(&b, l)| build(b, l, 1.0)).collect();
+
+        // Every element pair becomes a Hessian triplet; duplicates are summed by the CSC
+        // conversion, whose scatter map then sends each element entry straight to its slot.
+        // Elements are dense in their own variables, so elements sharing a large defined
+        // variable cost Σ p(p+1)/2 — cubic in the file size for m constraints that all use one
+        // defined variable over m variables (a 30 kB file asked for 2.6·10⁸ entries). Past
+        // `hessian_limit` the exact Hessian is dropped and the solver approximates it (L-BFGS).
+        let exact_hessian = hess_needed <= hessian_limit;
+        let mut hess_t = Triplets::new(n, n);
+        if exact_hessian {
+            for f in std::iter::once(&mut objective).chain(constraints.iter_mut()) {
+                for e in &mut f.elements {
+                    e.hess_start = tapes.hess_pos.len();
+                    if e.range.nonlinear {
+                        let tape_vars = tapes.store.tape(&e.range, &[]).vars;
                         for a in 0..tape_vars.len() {
                             for b in 0..=a {
                                 let (va, vb) = (tape_vars[a], tape_vars[b]);
@@ -310,16 +347,9 @@ impl NlProblem {
                             }
                         }
                     }
-                    Element { range, weight, grad_start, hess_start }
-                })
-                .collect();
-            Function { constant, linear, elements, vars }
-        };
-        let objective = match obj_body.first() {
-            Some(&body) => build(body, &obj_linear[0], sign),
-            None => Function::default(),
-        };
-        let constraints: Vec<Function> = con_body.iter().zip(con_linear).map(|(&b, l)| build(b, l, 1.0)).collect();
+                }
+            }
+        }
 
         let mut jac_t = Triplets::new(header.n_con, n);
         let mut jac_offset = Vec::with_capacity(constraints.len());
@@ -360,6 +390,8 @@ impl NlProblem {
             hess,
             max_tape,
             max_slots,
+            exact_hessian,
+            hessian_entries: hess_needed,
             suffixes: model.suffixes.clone(),
             var_names: None,
             con_names: None,
@@ -377,6 +409,19 @@ impl NlProblem {
             h: if hessian { vec![0.0; self.max_slots * self.max_slots] } else { Vec::new() },
             grad: vec![0.0; self.max_slots],
         }
+    }
+
+    /// Whether the exact Hessian of the Lagrangian is available. It is not when the element
+    /// Hessians would need more than [`HESSIAN_ENTRY_LIMIT`] entries (see
+    /// [`NlProblem::hessian_entries`]); the solver then approximates the Hessian (L-BFGS).
+    pub fn exact_hessian(&self) -> bool {
+        self.exact_hessian
+    }
+
+    /// Entries of all element Hessians, Σ p(p+1)/2 over nonlinear elements touching p variables
+    /// (each defined variable counted inside every element that uses it).
+    pub fn hessian_entries(&self) -> usize {
+        self.hessian_entries
     }
 
     /// The header counts (integer variables are relaxed to continuous by this NLP reader; check
@@ -513,12 +558,15 @@ impl Problem for NlProblem {
     }
 
     fn has_hessian(&self) -> bool {
-        true
+        self.exact_hessian
     }
 
     fn hessian(&self, x: &[f64], obj_factor: f64, lambda: &[f64]) -> Result<Option<Box<dyn LinearOperator + '_>>, EvalError> {
         Self::check_len("Hessian input x", self.header.n_var, x.len())?;
         Self::check_len("Hessian multipliers", self.header.n_con, lambda.len())?;
+        if !self.exact_hessian {
+            return Ok(None);
+        }
         let mut s = self.scratch(true);
         let mut hv = vec![0.0; self.hess.nnz()];
         if obj_factor != 0.0 {

@@ -1,11 +1,13 @@
-//! Reader for the text (`g`) `.nl` format (D. M. Gay, "Writing .nl Files", Sandia report
-//! SAND2005-7907P, 2005).
+//! Reader for the text (`g`) and binary (`b`) `.nl` formats (D. M. Gay, "Writing .nl Files",
+//! Sandia report SAND2005-7907P, 2005).
 //!
-//! The file is a 10-line header followed by segments, each introduced by a letter at the start of
-//! a line. Expressions are written in prefix (Polish) notation, one token per line; they are read
-//! with an explicit stack so that nesting depth is bounded only by memory.
+//! The file is a 10-line text header followed by segments, each introduced by a letter. In the
+//! text format every item sits on its own line; the binary format writes the same items in the
+//! same order as raw integers and doubles. One parser reads both through the [`Source`] trait.
+//! Expressions are written in prefix (Polish) notation; they are read with an explicit stack so
+//! that nesting depth is bounded only by memory.
 
-use super::error::NlError;
+use super::error::{NlError, Pos};
 use super::expr::{BinOp, NaryOp, Node, NodeId, PiecewiseLinear, UnOp, binary, unary};
 
 /// The counts in the header of an `.nl` file.
@@ -95,17 +97,22 @@ pub(crate) struct NlModel {
 
 /// Line cursor over the file text (no up-front split: a large model is not duplicated as a
 /// vector of lines).
-struct Lines<'a> {
+#[derive(Clone)]
+pub(crate) struct Lines<'a> {
     rest: &'a str,
     /// Lines consumed so far (= 1-based number of the last line returned).
     pos: usize,
 }
 
 impl<'a> Lines<'a> {
+    pub(crate) fn new(text: &'a str) -> Self {
+        Lines { rest: text, pos: 0 }
+    }
+
     /// Next line and its 1-based number.
-    fn next(&mut self, expected: &str) -> Result<(usize, &'a str), NlError> {
+    pub(crate) fn next(&mut self, expected: &str) -> Result<(usize, &'a str), NlError> {
         if self.rest.is_empty() {
-            return Err(NlError::UnexpectedEof { line: self.pos + 1, expected: expected.to_string() });
+            return Err(NlError::UnexpectedEof { at: Pos::Line(self.pos + 1), expected: expected.to_string() });
         }
         let (line, rest) = match self.rest.find('\n') {
             Some(i) => (&self.rest[..i], &self.rest[i + 1..]),
@@ -119,10 +126,6 @@ impl<'a> Lines<'a> {
     fn at_end(&self) -> bool {
         self.rest.is_empty()
     }
-
-    fn end_line(&self) -> usize {
-        self.pos + 1
-    }
 }
 
 /// The tokens of a line, comments (`# …`) removed.
@@ -130,24 +133,24 @@ fn tokens(line: &str) -> std::str::SplitWhitespace<'_> {
     line.split('#').next().unwrap_or("").split_whitespace()
 }
 
-fn parse_usize(tok: Option<&str>, line: usize, what: &str) -> Result<usize, NlError> {
-    let t = tok.ok_or_else(|| NlError::syntax(line, what, ""))?;
-    t.parse::<usize>().map_err(|_| NlError::syntax(line, what, t))
+fn parse_usize(tok: Option<&str>, at: Pos, what: &str) -> Result<usize, NlError> {
+    let t = tok.ok_or_else(|| NlError::syntax(at, what, ""))?;
+    t.parse::<usize>().map_err(|_| NlError::syntax(at, what, t))
 }
 
-fn parse_f64(tok: Option<&str>, line: usize, what: &str) -> Result<f64, NlError> {
-    let t = tok.ok_or_else(|| NlError::syntax(line, what, ""))?;
+fn parse_f64(tok: Option<&str>, at: Pos, what: &str) -> Result<f64, NlError> {
+    let t = tok.ok_or_else(|| NlError::syntax(at, what, ""))?;
     match t.parse::<f64>() {
         Ok(v) if !v.is_nan() => Ok(v),
-        _ => Err(NlError::syntax(line, what, t)),
+        _ => Err(NlError::syntax(at, what, t)),
     }
 }
 
-fn check_index(index: usize, limit: usize, line: usize, what: &'static str) -> Result<usize, NlError> {
+fn check_index(index: usize, limit: usize, at: Pos, what: &'static str) -> Result<usize, NlError> {
     if index < limit {
         Ok(index)
     } else {
-        Err(NlError::IndexOutOfRange { line, what, index: index as u64, limit })
+        Err(NlError::IndexOutOfRange { at, what, index: index as u64, limit })
     }
 }
 
@@ -156,13 +159,264 @@ fn header_ints(lines: &mut Lines<'_>, min: usize, max: usize, what: &str) -> Res
     let (ln, line) = lines.next(what)?;
     let mut out = Vec::new();
     for t in tokens(line).take(max) {
-        out.push(t.parse::<usize>().map_err(|_| NlError::syntax(ln, format!("{what} (nonnegative integers)"), line))?);
+        out.push(t.parse::<usize>().map_err(|_| NlError::syntax(Pos::Line(ln), format!("{what} (nonnegative integers)"), line))?);
     }
     if out.len() < min {
-        return Err(NlError::syntax(ln, format!("{min} integers: {what}"), line));
+        return Err(NlError::syntax(Pos::Line(ln), format!("{min} integers: {what}"), line));
     }
     out.resize(max, 0);
     Ok((ln, out))
+}
+
+/// One item of an expression, in either encoding: a constant (`n`, `s`, `l`), a reference to a
+/// variable or defined variable (`v`), or an operator (`o`) whose operands follow.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Token {
+    Const(f64),
+    Ref(usize),
+    Op(usize),
+}
+
+/// What the shared parser needs from an encoding. The text format (`g`) puts every item on its
+/// own line, with integers and reals as decimal tokens; the binary format (`b`) writes the same
+/// items in the same order as raw 4-byte integers, 8-byte IEEE doubles and single letters
+/// (Gay, "Writing .nl Files", §"Binary format"). Everything above this trait — segments,
+/// counts, index checks, expression building — is common to both.
+pub(crate) trait Source {
+    /// Position of the item being read, for errors.
+    fn at(&self) -> Pos;
+    /// The letter of the next segment, or `None` at the end of input (text: blank lines skipped).
+    fn segment(&mut self) -> Result<Option<char>, NlError>;
+    /// Start the next item of a segment (text: the next line; binary: nothing to skip).
+    fn item(&mut self, expected: &str) -> Result<Pos, NlError>;
+    /// A nonnegative integer: on the segment line or in the current item.
+    fn uint(&mut self, what: &str) -> Result<usize, NlError>;
+    /// A real number in the current item.
+    fn real(&mut self, what: &str) -> Result<f64, NlError>;
+    /// The value of an integer suffix (text: any number; binary: a 4-byte integer).
+    fn int_value(&mut self, what: &str) -> Result<f64, NlError>;
+    /// A bound type 0–5 (text: an integer; binary: the character `'0'`–`'5'`).
+    fn bound_type(&mut self) -> Result<usize, NlError>;
+    /// A name (suffix): a token on the segment line, or a length-prefixed string.
+    fn name(&mut self, what: &str) -> Result<String, NlError>;
+    /// The third field of a `V` segment (its position, unused by ipax): optional in text.
+    fn defined_position(&mut self) -> Result<(), NlError>;
+    /// The next expression item.
+    fn token(&mut self) -> Result<(Pos, Token), NlError>;
+    /// The current item as shown in a syntax error.
+    fn found(&self) -> String;
+}
+
+/// The text encoding: one item per line.
+pub(crate) struct TextSource<'a> {
+    pub(crate) lines: Lines<'a>,
+    line: &'a str,
+    toks: std::str::SplitWhitespace<'a>,
+}
+
+impl<'a> TextSource<'a> {
+    pub(crate) fn new(lines: Lines<'a>) -> Self {
+        TextSource { lines, line: "", toks: "".split_whitespace() }
+    }
+
+    fn start(&mut self, expected: &str) -> Result<Pos, NlError> {
+        let (ln, line) = self.lines.next(expected)?;
+        self.line = line;
+        self.toks = tokens(line);
+        Ok(Pos::Line(ln))
+    }
+}
+
+impl Source for TextSource<'_> {
+    fn at(&self) -> Pos {
+        Pos::Line(self.lines.pos)
+    }
+
+    fn segment(&mut self) -> Result<Option<char>, NlError> {
+        while !self.lines.at_end() {
+            self.start("a segment")?;
+            if let Some(c) = self.line.chars().next().filter(|_| !self.line.trim().is_empty()) {
+                self.toks = tokens(&self.line[c.len_utf8()..]);
+                return Ok(Some(c));
+            }
+        }
+        Ok(None)
+    }
+
+    fn item(&mut self, expected: &str) -> Result<Pos, NlError> {
+        self.start(expected)
+    }
+
+    fn uint(&mut self, what: &str) -> Result<usize, NlError> {
+        parse_usize(self.toks.next(), self.at(), what)
+    }
+
+    fn real(&mut self, what: &str) -> Result<f64, NlError> {
+        parse_f64(self.toks.next(), self.at(), what)
+    }
+
+    fn int_value(&mut self, what: &str) -> Result<f64, NlError> {
+        self.real(what)
+    }
+
+    fn bound_type(&mut self) -> Result<usize, NlError> {
+        self.uint("a bound type 0-4")
+    }
+
+    fn name(&mut self, what: &str) -> Result<String, NlError> {
+        let at = self.at();
+        self.toks.next().map(str::to_string).ok_or_else(|| NlError::syntax(at, what, self.line))
+    }
+
+    fn defined_position(&mut self) -> Result<(), NlError> {
+        Ok(())
+    }
+
+    fn token(&mut self) -> Result<(Pos, Token), NlError> {
+        let at = self.start("an expression line (o/n/v/s/l)")?;
+        let text = self.line.trim_start();
+        let rest = || tokens(text.get(1..).unwrap_or("")).next();
+        let tok = match text.chars().next() {
+            Some('n' | 's' | 'l') => Token::Const(parse_f64(rest(), at, "a number after 'n'/'s'/'l'")?),
+            Some('v') => Token::Ref(parse_usize(rest(), at, "a variable index after 'v'")?),
+            Some('o') => Token::Op(parse_usize(rest(), at, "an opcode after 'o'")?),
+            Some('f') => return Err(NlError::Unsupported { at, what: "imported function call".into() }),
+            Some('h') => return Err(NlError::Unsupported { at, what: "string literal in an expression".into() }),
+            _ => return Err(NlError::syntax(at, "an expression line (o/n/v/s/l)", self.line)),
+        };
+        Ok((at, tok))
+    }
+
+    fn found(&self) -> String {
+        self.line.to_string()
+    }
+}
+
+/// The binary encoding: the bytes after the text header. Integers are 4-byte two's complement,
+/// reals 8-byte IEEE doubles, both in the byte order the header's `arith` field declares.
+pub(crate) struct BinarySource<'a> {
+    data: &'a [u8],
+    /// Offset of `data[0]` in the file (the header's length), so errors give file offsets.
+    base: usize,
+    pos: usize,
+    /// Start of the item being read.
+    item: usize,
+    big_endian: bool,
+}
+
+impl<'a> BinarySource<'a> {
+    pub(crate) fn new(data: &'a [u8], base: usize, big_endian: bool) -> Self {
+        BinarySource { data, base, pos: 0, item: 0, big_endian }
+    }
+
+    fn take<const N: usize>(&mut self, what: &str) -> Result<[u8; N], NlError> {
+        match self.data.get(self.pos..self.pos + N) {
+            Some(b) => {
+                self.pos += N;
+                Ok(b.try_into().unwrap_or([0; N]))
+            }
+            None => Err(NlError::UnexpectedEof { at: Pos::Byte(self.base + self.pos), expected: what.to_string() }),
+        }
+    }
+
+    fn i32(&mut self, what: &str) -> Result<i32, NlError> {
+        let b = self.take::<4>(what)?;
+        Ok(if self.big_endian { i32::from_be_bytes(b) } else { i32::from_le_bytes(b) })
+    }
+
+    fn f64(&mut self, what: &str) -> Result<f64, NlError> {
+        let at = Pos::Byte(self.base + self.pos);
+        let b = self.take::<8>(what)?;
+        let v = if self.big_endian { f64::from_be_bytes(b) } else { f64::from_le_bytes(b) };
+        if v.is_nan() {
+            return Err(NlError::syntax(at, what, "NaN"));
+        }
+        Ok(v)
+    }
+
+    fn byte(&mut self, what: &str) -> Result<u8, NlError> {
+        Ok(self.take::<1>(what)?[0])
+    }
+}
+
+impl Source for BinarySource<'_> {
+    fn at(&self) -> Pos {
+        Pos::Byte(self.base + self.item)
+    }
+
+    fn segment(&mut self) -> Result<Option<char>, NlError> {
+        self.item = self.pos;
+        if self.pos == self.data.len() {
+            return Ok(None);
+        }
+        Ok(Some(char::from(self.byte("a segment")?)))
+    }
+
+    fn item(&mut self, _expected: &str) -> Result<Pos, NlError> {
+        self.item = self.pos;
+        Ok(self.at())
+    }
+
+    fn uint(&mut self, what: &str) -> Result<usize, NlError> {
+        let at = Pos::Byte(self.base + self.pos);
+        let v = self.i32(what)?;
+        usize::try_from(v).map_err(|_| NlError::syntax(at, what, &v.to_string()))
+    }
+
+    fn real(&mut self, what: &str) -> Result<f64, NlError> {
+        self.f64(what)
+    }
+
+    fn int_value(&mut self, what: &str) -> Result<f64, NlError> {
+        Ok(f64::from(self.i32(what)?))
+    }
+
+    fn bound_type(&mut self) -> Result<usize, NlError> {
+        // A wrapping subtraction sends bytes below '0' far out of range, where the caller
+        // reports them as an unknown bound type.
+        Ok(usize::from(self.byte("a bound type '0'-'5'")?.wrapping_sub(b'0')))
+    }
+
+    fn name(&mut self, what: &str) -> Result<String, NlError> {
+        let len = self.uint(what)?;
+        let at = Pos::Byte(self.base + self.pos);
+        let bytes = self
+            .data
+            .get(self.pos..self.pos.saturating_add(len))
+            .ok_or_else(|| NlError::UnexpectedEof { at, expected: format!("{what} ({len} bytes)") })?;
+        self.pos += len;
+        Ok(String::from_utf8_lossy(bytes).into_owned())
+    }
+
+    fn defined_position(&mut self) -> Result<(), NlError> {
+        self.uint("the position of a defined variable").map(|_| ())
+    }
+
+    fn token(&mut self) -> Result<(Pos, Token), NlError> {
+        self.item = self.pos;
+        let at = self.at();
+        let tok = match self.byte("an expression item (o/n/v/s/l)")? {
+            b'n' => Token::Const(self.f64("a real constant")?),
+            b's' => {
+                let b = self.take::<2>("a short integer constant")?;
+                Token::Const(f64::from(if self.big_endian { i16::from_be_bytes(b) } else { i16::from_le_bytes(b) }))
+            }
+            b'l' => Token::Const(f64::from(self.i32("an integer constant")?)),
+            b'v' => Token::Ref(self.uint("a variable index after 'v'")?),
+            b'o' => Token::Op(self.uint("an opcode after 'o'")?),
+            b'f' => return Err(NlError::Unsupported { at, what: "imported function call".into() }),
+            b'h' => return Err(NlError::Unsupported { at, what: "string literal in an expression".into() }),
+            b => return Err(NlError::syntax(at, "an expression item (o/n/v/s/l)", &format!("byte 0x{b:02x}"))),
+        };
+        Ok((at, tok))
+    }
+
+    fn found(&self) -> String {
+        match self.data.get(self.item) {
+            Some(b) => format!("byte 0x{b:02x}"),
+            None => "end of file".to_string(),
+        }
+    }
 }
 
 fn opcode_name(code: usize) -> &'static str {
@@ -178,6 +432,62 @@ fn opcode_name(code: usize) -> &'static str {
         79 => "imported function call",
         81 => "string literal",
         _ => "logical operator",
+    }
+}
+
+/// What an opcode is, and so how many operands follow it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum OpKind {
+    Unary(UnOp),
+    /// A binary opcode (kept as its code: constant folding and the power family look at it).
+    Binary(u8),
+    /// `if c then a else b`: three operands.
+    If,
+    /// A list operator; its operand count follows the opcode.
+    List(NaryOp),
+    /// A piecewise-linear term: slope count, `2k − 1` constants, then one operand.
+    Piecewise,
+}
+
+/// The kind of opcode `code` (Gay, "Writing .nl Files", Table 6), or the error for an opcode
+/// ipax does not handle.
+pub(crate) fn op_kind(code: usize, at: Pos) -> Result<OpKind, NlError> {
+    let un = |op| Ok(OpKind::Unary(op));
+    match code {
+        13 => un(UnOp::Floor),
+        14 => un(UnOp::Ceil),
+        15 => un(UnOp::Abs),
+        16 => un(UnOp::Neg),
+        34 => un(UnOp::Not),
+        37 => un(UnOp::Tanh),
+        38 => un(UnOp::Tan),
+        39 => un(UnOp::Sqrt),
+        40 => un(UnOp::Sinh),
+        41 => un(UnOp::Sin),
+        42 => un(UnOp::Log10),
+        43 => un(UnOp::Log),
+        44 => un(UnOp::Exp),
+        45 => un(UnOp::Cosh),
+        46 => un(UnOp::Cos),
+        47 => un(UnOp::Atanh),
+        49 => un(UnOp::Atan),
+        50 => un(UnOp::Asinh),
+        51 => un(UnOp::Asin),
+        52 => un(UnOp::Acosh),
+        53 => un(UnOp::Acos),
+        77 => un(UnOp::Sqr),
+        0..=6 | 20..=24 | 28..=30 | 48 | 55..=58 | 76 | 78 => Ok(OpKind::Binary(code as u8)),
+        35 => Ok(OpKind::If),
+        11 => Ok(OpKind::List(NaryOp::Min)),
+        12 => Ok(OpKind::List(NaryOp::Max)),
+        54 => Ok(OpKind::List(NaryOp::Sum)),
+        70 => Ok(OpKind::List(NaryOp::And)),
+        71 => Ok(OpKind::List(NaryOp::Or)),
+        64 => Ok(OpKind::Piecewise),
+        59..=63 | 65..=69 | 72..=75 | 79 | 81 => {
+            Err(NlError::Unsupported { at, what: format!("operator o{code} ({})", opcode_name(code)) })
+        }
+        _ => Err(NlError::syntax(at, "a known opcode", &format!("o{code}"))),
     }
 }
 
@@ -200,8 +510,8 @@ struct Parser {
     header: NlHeader,
     nodes: Vec<Node>,
     pls: Vec<PiecewiseLinear>,
-    /// Defined variables referenced by the expression being parsed: `(k, line)`.
-    refs: Vec<(usize, usize)>,
+    /// Defined variables referenced by the expression being parsed: `(k, position)`.
+    refs: Vec<(usize, Pos)>,
 }
 
 impl Parser {
@@ -211,22 +521,14 @@ impl Parser {
     }
 
     /// A reference `v<i>`: a model variable or a defined variable.
-    fn reference(&mut self, idx: usize, line: usize) -> Result<NodeId, NlError> {
+    fn reference(&mut self, idx: usize, at: Pos) -> Result<NodeId, NlError> {
         let h = &self.header;
         if idx < h.n_var {
             Ok(self.push(Node::Var(idx)))
         } else {
-            let k = check_index(idx, h.n_var + h.n_defined, line, "variable")? - h.n_var;
-            self.refs.push((k, line));
+            let k = check_index(idx, h.n_var + h.n_defined, at, "variable")? - h.n_var;
+            self.refs.push((k, at));
             Ok(self.push(Node::Def(k)))
-        }
-    }
-
-    fn constant(&self, line: usize, text: &str) -> Result<f64, NlError> {
-        let mut chars = text.chars();
-        match chars.next() {
-            Some('n' | 's' | 'l') => parse_f64(tokens(chars.as_str()).next(), line, "a number after 'n'/'s'/'l'"),
-            _ => Err(NlError::syntax(line, "a constant (n/s/l line)", text)),
         }
     }
 
@@ -260,29 +562,18 @@ impl Parser {
         self.push(node)
     }
 
-    /// Parse one expression starting at the next line.
-    fn expr(&mut self, lines: &mut Lines<'_>) -> Result<NodeId, NlError> {
+    /// Parse one expression starting at the next item.
+    fn expr(&mut self, src: &mut impl Source) -> Result<NodeId, NlError> {
         let mut stack: Vec<Frame> = Vec::new();
         loop {
-            let (ln, line) = lines.next("an expression line (o/n/v/s/l)")?;
-            let text = line.trim_start();
-            let mut id = match text.chars().next() {
-                Some('n' | 's' | 'l') => {
-                    let c = self.constant(ln, text)?;
-                    self.push(Node::Const(c))
-                }
-                Some('v') => {
-                    let idx = parse_usize(tokens(&text[1..]).next(), ln, "a variable index after 'v'")?;
-                    self.reference(idx, ln)?
-                }
-                Some('o') => {
-                    let code = parse_usize(tokens(&text[1..]).next(), ln, "an opcode after 'o'")?;
-                    stack.push(self.operator(code, ln, lines)?);
+            let (at, tok) = src.token()?;
+            let mut id = match tok {
+                Token::Const(c) => self.push(Node::Const(c)),
+                Token::Ref(idx) => self.reference(idx, at)?,
+                Token::Op(code) => {
+                    stack.push(self.operator(code, at, src)?);
                     continue;
                 }
-                Some('f') => return Err(NlError::Unsupported { line: ln, what: "imported function call".into() }),
-                Some('h') => return Err(NlError::Unsupported { line: ln, what: "string literal in an expression".into() }),
-                _ => return Err(NlError::syntax(ln, "an expression line (o/n/v/s/l)", line)),
             };
             loop {
                 match stack.last_mut() {
@@ -302,60 +593,35 @@ impl Parser {
     }
 
     /// The pending operator for opcode `code` (list counts and piecewise-linear data are read here).
-    fn operator(&mut self, code: usize, ln: usize, lines: &mut Lines<'_>) -> Result<Frame, NlError> {
+    fn operator(&mut self, code: usize, at: Pos, src: &mut impl Source) -> Result<Frame, NlError> {
         let frame = |op, need| Frame { op, need, kids: Vec::new() };
-        let un = |op| Ok(frame(Pending::Unary(op), 1));
-        match code {
-            13 => un(UnOp::Floor),
-            14 => un(UnOp::Ceil),
-            15 => un(UnOp::Abs),
-            16 => un(UnOp::Neg),
-            34 => un(UnOp::Not),
-            37 => un(UnOp::Tanh),
-            38 => un(UnOp::Tan),
-            39 => un(UnOp::Sqrt),
-            40 => un(UnOp::Sinh),
-            41 => un(UnOp::Sin),
-            42 => un(UnOp::Log10),
-            43 => un(UnOp::Log),
-            44 => un(UnOp::Exp),
-            45 => un(UnOp::Cosh),
-            46 => un(UnOp::Cos),
-            47 => un(UnOp::Atanh),
-            49 => un(UnOp::Atan),
-            50 => un(UnOp::Asinh),
-            51 => un(UnOp::Asin),
-            52 => un(UnOp::Acosh),
-            53 => un(UnOp::Acos),
-            77 => un(UnOp::Sqr),
-            0..=6 | 20..=24 | 28..=30 | 48 | 55..=58 | 76 | 78 => Ok(frame(Pending::Binary(code as u8), 2)),
-            35 => Ok(frame(Pending::If, 3)),
-            11 | 12 | 54 | 70 | 71 => {
-                let (cl, cline) = lines.next("the operand count of a list operator")?;
-                let k = parse_usize(tokens(cline).next(), cl, "the operand count of a list operator")?;
+        match op_kind(code, at)? {
+            OpKind::Unary(op) => Ok(frame(Pending::Unary(op), 1)),
+            OpKind::Binary(code) => Ok(frame(Pending::Binary(code), 2)),
+            OpKind::If => Ok(frame(Pending::If, 3)),
+            OpKind::List(op) => {
+                let what = "the operand count of a list operator";
+                let cl = src.item(what)?;
+                let k = src.uint(what)?;
                 if k == 0 {
                     return Err(NlError::invalid(cl, "list operator with no operands"));
                 }
-                let op = match code {
-                    11 => NaryOp::Min,
-                    12 => NaryOp::Max,
-                    54 => NaryOp::Sum,
-                    70 => NaryOp::And,
-                    _ => NaryOp::Or,
-                };
                 Ok(frame(Pending::Nary(op), k))
             }
-            64 => {
-                let (cl, cline) = lines.next("the slope count of a piecewise-linear term")?;
-                let k = parse_usize(tokens(cline).next(), cl, "the slope count of a piecewise-linear term")?;
+            OpKind::Piecewise => {
+                let what = "the slope count of a piecewise-linear term";
+                let cl = src.item(what)?;
+                let k = src.uint(what)?;
                 if k < 2 {
                     return Err(NlError::invalid(cl, "too few slopes in piecewise-linear term (need ≥ 2)"));
                 }
                 let mut slopes = Vec::new();
                 let mut breaks = Vec::new();
                 for i in 0..k.saturating_mul(2) - 1 {
-                    let (l, t) = lines.next("a piecewise-linear slope or breakpoint")?;
-                    let c = self.constant(l, t.trim_start())?;
+                    let (l, tok) = src.token()?;
+                    let Token::Const(c) = tok else {
+                        return Err(NlError::syntax(l, "a constant (n/s/l line)", &src.found()));
+                    };
                     if i % 2 == 0 {
                         slopes.push(c);
                     } else {
@@ -368,10 +634,6 @@ impl Parser {
                 self.pls.push(PiecewiseLinear { slopes, breaks });
                 Ok(frame(Pending::Pl(self.pls.len() - 1), 1))
             }
-            59..=63 | 65..=69 | 72..=75 | 79 | 81 => {
-                Err(NlError::Unsupported { line: ln, what: format!("operator o{code} ({})", opcode_name(code)) })
-            }
-            _ => Err(NlError::syntax(ln, "a known opcode", &format!("o{code}"))),
         }
     }
 }
@@ -402,48 +664,37 @@ fn binop(code: u8) -> BinOp {
     }
 }
 
-/// Read `count` lines of `<index> <value>` pairs, indices checked against `limit`.
+/// Read `count` `<index> <value>` items, indices checked against `limit` (`int_values`: the
+/// values of an integer suffix).
 fn index_values(
-    lines: &mut Lines<'_>,
+    src: &mut impl Source,
     count: usize,
     limit: usize,
     what: &'static str,
+    int_values: bool,
 ) -> Result<Vec<(usize, f64)>, NlError> {
     let mut out = Vec::new();
     for _ in 0..count {
-        let (ln, line) = lines.next("an 'index value' line")?;
-        let mut t = tokens(line);
-        let i = check_index(parse_usize(t.next(), ln, "an index")?, limit, ln, what)?;
-        let v = parse_f64(t.next(), ln, "a value")?;
+        let at = src.item("an 'index value' line")?;
+        let i = check_index(src.uint("an index")?, limit, at, what)?;
+        let v = if int_values { src.int_value("a value")? } else { src.real("a value")? };
         out.push((i, v));
     }
     Ok(out)
 }
 
-/// Segment header line: letter followed by integers, e.g. `C3` or `J3 2` or `O0 1`.
-fn seg_ints(line: &str, ln: usize, n: usize, what: &str) -> Result<Vec<usize>, NlError> {
-    let mut t = tokens(&line[1..]);
-    (0..n).map(|_| parse_usize(t.next(), ln, what)).collect()
-}
-
-/// Parse the text of an `.nl` file.
-pub(crate) fn parse(text: &str) -> Result<NlModel, NlError> {
-    let mut lines = Lines { rest: text, pos: 0 };
-    let (ln, first) = lines.next("the header line starting with 'g'")?;
-    match first.chars().next() {
-        Some('g') => {}
-        Some('b') => return Err(NlError::Unsupported { line: ln, what: "binary .nl format; write the text 'g' format instead (in AMPL: `write g<stub>;`)".into() }),
-        _ => return Err(NlError::syntax(ln, "'g' (text .nl header)", first)),
-    }
-    let (_, l2) = header_ints(&mut lines, 3, 6, "vars, constraints, objectives, ranges, equations, logical constraints")?;
-    let (_, l3) = header_ints(&mut lines, 2, 6, "nonlinear constraints, objectives[, complementarity]")?;
-    let _ = header_ints(&mut lines, 0, 2, "network constraints")?;
-    let _ = header_ints(&mut lines, 0, 3, "nonlinear variables")?;
-    let (_, l6) = header_ints(&mut lines, 0, 4, "linear network variables, functions, arith, flags")?;
-    let (_, l7) = header_ints(&mut lines, 0, 5, "discrete variables")?;
-    let (_, l8) = header_ints(&mut lines, 2, 2, "nonzeros in Jacobian, gradients")?;
-    let _ = header_ints(&mut lines, 0, 2, "max name lengths")?;
-    let (l10n, l10) = header_ints(&mut lines, 0, 5, "common expressions")?;
+/// The header of an `.nl` file (text in both formats), with the `arith` field of line 6 (the
+/// byte order of a binary file) and the number of its last line.
+fn parse_header(lines: &mut Lines<'_>) -> Result<(NlHeader, usize, usize), NlError> {
+    let (_, l2) = header_ints(lines, 3, 6, "vars, constraints, objectives, ranges, equations, logical constraints")?;
+    let (_, l3) = header_ints(lines, 2, 6, "nonlinear constraints, objectives[, complementarity]")?;
+    let _ = header_ints(lines, 0, 2, "network constraints")?;
+    let _ = header_ints(lines, 0, 3, "nonlinear variables")?;
+    let (_, l6) = header_ints(lines, 0, 4, "linear network variables, functions, arith, flags")?;
+    let (_, l7) = header_ints(lines, 0, 5, "discrete variables")?;
+    let (_, l8) = header_ints(lines, 2, 2, "nonzeros in Jacobian, gradients")?;
+    let _ = header_ints(lines, 0, 2, "max name lengths")?;
+    let (l10n, l10) = header_ints(lines, 0, 5, "common expressions")?;
     let header = NlHeader {
         n_var: l2[0],
         n_con: l2[1],
@@ -461,10 +712,63 @@ pub(crate) fn parse(text: &str) -> Result<NlModel, NlError> {
         nzo: l8[1],
         n_defined: l10.iter().try_fold(0usize, |a, &b| a.checked_add(b)).unwrap_or(usize::MAX),
     };
-    // Every variable, constraint, objective and defined variable needs at least one line of its
-    // own further down, so counts beyond the file size are corrupt; rejecting them here keeps a
-    // damaged header from triggering a huge allocation.
-    let budget = text.len();
+    Ok((header, l6[2], l10n))
+}
+
+/// Parse the text of an `.nl` file (a binary file given as text is parsed as binary).
+pub(crate) fn parse(text: &str) -> Result<NlModel, NlError> {
+    parse_bytes(text.as_bytes())
+}
+
+/// Parse an `.nl` file in either format: `g` (text) or `b` (binary) in its first byte.
+pub(crate) fn parse_bytes(bytes: &[u8]) -> Result<NlModel, NlError> {
+    match bytes.first() {
+        Some(b'b') => parse_binary(bytes),
+        _ => {
+            let text = std::str::from_utf8(bytes).map_err(|e| {
+                let line = 1 + bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count();
+                NlError::syntax(Pos::Line(line), "UTF-8 text", "invalid byte sequence")
+            })?;
+            let mut lines = Lines::new(text);
+            let (ln, first) = lines.next("the header line starting with 'g'")?;
+            if !first.starts_with('g') {
+                return Err(NlError::syntax(Pos::Line(ln), "'g' (text .nl header) or 'b' (binary)", first));
+            }
+            let (header, _, l10n) = parse_header(&mut lines)?;
+            parse_body(header, l10n, text.len(), TextSource::new(lines))
+        }
+    }
+}
+
+/// A binary file: the 10 header lines are text, the segments after them binary.
+fn parse_binary(bytes: &[u8]) -> Result<NlModel, NlError> {
+    // The header ends after its 10th newline; a shorter file is reported by the header reader.
+    let end = bytes.iter().enumerate().filter(|&(_, &b)| b == b'\n').nth(9).map_or(bytes.len(), |(i, _)| i + 1);
+    let text = std::str::from_utf8(&bytes[..end]).map_err(|e| {
+        let line = 1 + bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count();
+        NlError::syntax(Pos::Line(line), "a text header", "invalid byte sequence")
+    })?;
+    let mut lines = Lines::new(text);
+    lines.next("the header line starting with 'b'")?;
+    let (header, arith, l10n) = parse_header(&mut lines)?;
+    // `arith` (line 6): 1 = IEEE little-endian, 2 = IEEE big-endian, 0 = unspecified (the
+    // reader's own order), other values are non-IEEE arithmetics (ampl/mp `arith::Kind`).
+    let big_endian = match arith {
+        0 => cfg!(target_endian = "big"),
+        1 => false,
+        2 => true,
+        k => {
+            return Err(NlError::Unsupported { at: Pos::Line(6), what: format!("binary .nl in non-IEEE arithmetic (arith = {k})") });
+        }
+    };
+    parse_body(header, l10n, bytes.len(), BinarySource::new(&bytes[end..], end, big_endian))
+}
+
+/// The segments after the header, in either encoding.
+fn parse_body(header: NlHeader, l10n: usize, budget: usize, mut src: impl Source) -> Result<NlModel, NlError> {
+    // Every variable, constraint, objective and defined variable needs at least one line (text)
+    // or byte (binary) of its own further down, so counts beyond the file size are corrupt;
+    // rejecting them here keeps a damaged header from triggering a huge allocation.
     for (count, what) in [
         (header.n_var, "variables"),
         (header.n_con, "constraints"),
@@ -474,18 +778,18 @@ pub(crate) fn parse(text: &str) -> Result<NlModel, NlError> {
         (header.nzo, "gradient nonzeros"),
     ] {
         if count > budget {
-            return Err(NlError::invalid(l10n, format!("header declares {count} {what}, more than the file can hold")));
+            return Err(NlError::invalid(Pos::Line(l10n), format!("header declares {count} {what}, more than the file can hold")));
         }
     }
     if header.n_cc > 0 {
-        return Err(NlError::Unsupported { line: 3, what: "complementarity constraints".into() });
+        return Err(NlError::Unsupported { at: Pos::Line(3), what: "complementarity constraints".into() });
     }
     let (n, m, no, nd) = (header.n_var, header.n_con, header.n_obj, header.n_defined);
     let mut p = Parser { header: header.clone(), nodes: Vec::new(), pls: Vec::new(), refs: Vec::new() };
 
-    let mut def_roots: Vec<Option<(NodeId, usize)>> = vec![None; nd];
+    let mut def_roots: Vec<Option<(NodeId, Pos)>> = vec![None; nd];
     let mut def_deps: Vec<Vec<usize>> = vec![Vec::new(); nd];
-    let mut all_refs: Vec<(usize, usize)> = Vec::new();
+    let mut all_refs: Vec<(usize, Pos)> = Vec::new();
     let mut con_body: Vec<Option<NodeId>> = vec![None; m];
     let mut obj_body: Vec<Option<NodeId>> = vec![None; no];
     let mut obj_max = vec![false; no];
@@ -500,44 +804,42 @@ pub(crate) fn parse(text: &str) -> Result<NlModel, NlError> {
     let mut suffixes = Vec::new();
     let (mut seen_b, mut seen_r, mut seen_k) = (false, false, false);
 
-    while !lines.at_end() {
-        let (ln, line) = lines.next("a segment")?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let seg = line.chars().next().unwrap_or(' ');
+    while let Some(seg) = src.segment()? {
+        let ln = src.at();
         match seg {
-            'F' => return Err(NlError::Unsupported { line: ln, what: "imported functions (F segment)".into() }),
-            'L' => return Err(NlError::Unsupported { line: ln, what: "logical constraints (L segment)".into() }),
+            'F' => return Err(NlError::Unsupported { at: ln, what: "imported functions (F segment)".into() }),
+            'L' => return Err(NlError::Unsupported { at: ln, what: "logical constraints (L segment)".into() }),
             'S' => {
-                let mut t = tokens(&line[1..]);
-                let kind = parse_usize(t.next(), ln, "suffix kind")?;
-                let count = parse_usize(t.next(), ln, "suffix entry count")?;
-                let name = t.next().ok_or_else(|| NlError::syntax(ln, "suffix name", line))?.to_string();
+                let kind = src.uint("suffix kind")?;
+                let count = src.uint("suffix entry count")?;
+                let name = src.name("suffix name")?;
                 let (target, limit, what) = match kind & 3 {
                     0 => (SuffixTarget::Variable, n, "suffix variable"),
                     1 => (SuffixTarget::Constraint, m, "suffix constraint"),
                     2 => (SuffixTarget::Objective, no, "suffix objective"),
                     _ => (SuffixTarget::Problem, 1, "suffix problem"),
                 };
-                let values = index_values(&mut lines, count, limit, what)?;
-                suffixes.push(Suffix { name, target, real: kind & 4 != 0, values });
+                let real = kind & 4 != 0;
+                let values = index_values(&mut src, count, limit, what, !real)?;
+                suffixes.push(Suffix { name, target, real, values });
             }
             'V' => {
-                let v = seg_ints(line, ln, 2, "'V<index> <linear terms> <kind>'")?;
-                let k = check_index(v[0].wrapping_sub(n), nd, ln, "defined variable")
-                    .map_err(|_| NlError::IndexOutOfRange { line: ln, what: "defined variable", index: v[0] as u64, limit: n + nd })?;
+                let what = "'V<index> <linear terms> <kind>'";
+                let (idx, nlin) = (src.uint(what)?, src.uint(what)?);
+                src.defined_position()?;
+                let k = check_index(idx.wrapping_sub(n), nd, ln, "defined variable")
+                    .map_err(|_| NlError::IndexOutOfRange { at: ln, what: "defined variable", index: idx as u64, limit: n + nd })?;
                 if def_roots[k].is_some() {
-                    return Err(NlError::invalid(ln, format!("defined variable {} defined twice", v[0])));
+                    return Err(NlError::invalid(ln, format!("defined variable {idx} defined twice")));
                 }
                 p.refs.clear();
                 let mut terms = Vec::new();
-                for (j, c) in index_values(&mut lines, v[1], n + nd, "variable")? {
+                for (j, c) in index_values(&mut src, nlin, n + nd, "variable", false)? {
                     let r = p.reference(j, ln)?;
                     let cn = p.push(Node::Const(c));
                     terms.push(p.push(Node::Binary(BinOp::Mult, cn, r)));
                 }
-                let e = p.expr(&mut lines)?;
+                let e = p.expr(&mut src)?;
                 let root = if terms.is_empty() {
                     e
                 } else {
@@ -549,37 +851,38 @@ pub(crate) fn parse(text: &str) -> Result<NlModel, NlError> {
                 all_refs.append(&mut p.refs);
             }
             'C' => {
-                let i = check_index(seg_ints(line, ln, 1, "'C<index>'")?[0], m, ln, "constraint")?;
+                let i = check_index(src.uint("'C<index>'")?, m, ln, "constraint")?;
                 if con_body[i].is_some() {
                     return Err(NlError::invalid(ln, format!("constraint {i} has two C segments")));
                 }
                 p.refs.clear();
-                con_body[i] = Some(p.expr(&mut lines)?);
+                con_body[i] = Some(p.expr(&mut src)?);
                 all_refs.append(&mut p.refs);
             }
             'O' => {
-                let v = seg_ints(line, ln, 2, "'O<index> <sense>'")?;
-                let i = check_index(v[0], no, ln, "objective")?;
+                let what = "'O<index> <sense>'";
+                let (idx, sense) = (src.uint(what)?, src.uint(what)?);
+                let i = check_index(idx, no, ln, "objective")?;
                 if obj_body[i].is_some() {
                     return Err(NlError::invalid(ln, format!("objective {i} has two O segments")));
                 }
-                if v[1] > 1 {
-                    return Err(NlError::syntax(ln, "objective sense 0 (minimize) or 1 (maximize)", line));
+                if sense > 1 {
+                    return Err(NlError::syntax(ln, "objective sense 0 (minimize) or 1 (maximize)", &src.found()));
                 }
-                obj_max[i] = v[1] == 1;
+                obj_max[i] = sense == 1;
                 p.refs.clear();
-                obj_body[i] = Some(p.expr(&mut lines)?);
+                obj_body[i] = Some(p.expr(&mut src)?);
                 all_refs.append(&mut p.refs);
             }
             'd' => {
-                let c = seg_ints(line, ln, 1, "'d<count>'")?[0];
-                for (i, v) in index_values(&mut lines, c, m, "constraint")? {
+                let c = src.uint("'d<count>'")?;
+                for (i, v) in index_values(&mut src, c, m, "constraint", false)? {
                     y0[i] = Some(v);
                 }
             }
             'x' => {
-                let c = seg_ints(line, ln, 1, "'x<count>'")?[0];
-                for (i, v) in index_values(&mut lines, c, n, "variable")? {
+                let c = src.uint("'x<count>'")?;
+                for (i, v) in index_values(&mut src, c, n, "variable", false)? {
                     x0[i] = Some(v);
                 }
             }
@@ -594,27 +897,25 @@ pub(crate) fn parse(text: &str) -> Result<NlModel, NlError> {
                 }
                 *seen = true;
                 for i in 0..count {
-                    let (l, text) = lines.next("a bound line (type 0-4)")?;
-                    let mut t = tokens(text);
-                    let ty = parse_usize(t.next(), l, "a bound type 0-4")?;
-                    let mut num = |what| parse_f64(t.next(), l, what);
+                    let l = src.item("a bound line (type 0-4)")?;
+                    let ty = src.bound_type()?;
                     match ty {
                         0 => {
-                            lo[i] = num("lower bound")?;
-                            hi[i] = num("upper bound")?;
+                            lo[i] = src.real("lower bound")?;
+                            hi[i] = src.real("upper bound")?;
                         }
-                        1 => hi[i] = num("upper bound")?,
-                        2 => lo[i] = num("lower bound")?,
+                        1 => hi[i] = src.real("upper bound")?,
+                        2 => lo[i] = src.real("lower bound")?,
                         3 => {}
                         4 => {
-                            let v = num("fixed value")?;
+                            let v = src.real("fixed value")?;
                             lo[i] = v;
                             hi[i] = v;
                         }
                         5 if seg == 'r' => {
-                            return Err(NlError::Unsupported { line: l, what: "complementarity constraint".into() });
+                            return Err(NlError::Unsupported { at: l, what: "complementarity constraint".into() });
                         }
-                        _ => return Err(NlError::syntax(l, "a bound type 0-4", text)),
+                        _ => return Err(NlError::syntax(l, "a bound type 0-4", &src.found())),
                     }
                 }
             }
@@ -623,14 +924,15 @@ pub(crate) fn parse(text: &str) -> Result<NlModel, NlError> {
                     return Err(NlError::invalid(ln, "second 'k' segment"));
                 }
                 seen_k = true;
-                let c = seg_ints(line, ln, 1, "'k<count>'")?[0];
+                let c = src.uint("'k<count>'")?;
                 if c.checked_add(1) != Some(n) && !(n == 0 && c == 0) {
                     return Err(NlError::invalid(ln, format!("k segment has {c} entries, expected {} (variables − 1)", n.saturating_sub(1))));
                 }
                 let mut prev = 0;
                 for _ in 0..c {
-                    let (l, t) = lines.next("a cumulative Jacobian column count")?;
-                    let v = parse_usize(tokens(t).next(), l, "a cumulative Jacobian column count")?;
+                    let what = "a cumulative Jacobian column count";
+                    let l = src.item(what)?;
+                    let v = src.uint(what)?;
                     if v < prev || v > header.nzc {
                         return Err(NlError::invalid(l, format!("column count {v} not in [{prev}, {}]", header.nzc)));
                     }
@@ -638,20 +940,24 @@ pub(crate) fn parse(text: &str) -> Result<NlModel, NlError> {
                 }
             }
             'J' | 'G' => {
-                let v = seg_ints(line, ln, 2, "'J<index> <count>' or 'G<index> <count>'")?;
+                let what = "'J<index> <count>' or 'G<index> <count>'";
+                let (idx, count) = (src.uint(what)?, src.uint(what)?);
                 let (limit, what, store) =
                     if seg == 'J' { (m, "constraint", &mut con_linear) } else { (no, "objective", &mut obj_linear) };
-                let i = check_index(v[0], limit, ln, what)?;
+                let i = check_index(idx, limit, ln, what)?;
                 if store[i].is_some() {
                     return Err(NlError::invalid(ln, format!("{what} {i} has two '{seg}' segments")));
                 }
-                store[i] = Some(index_values(&mut lines, v[1], n, "variable")?);
+                store[i] = Some(index_values(&mut src, count, n, "variable", false)?);
             }
-            _ => return Err(NlError::syntax(ln, "a segment letter (F S V C L O d x r b k J G)", line)),
+            _ => return Err(NlError::syntax(ln, "a segment letter (F S V C L O d x r b k J G)", &src.found())),
         }
     }
 
-    let end = lines.end_line();
+    let end = match src.at() {
+        Pos::Line(l) => Pos::Line(l + 1),
+        Pos::Byte(b) => Pos::Byte(b),
+    };
     let missing = |what: String| NlError::invalid(end, what);
     if n > 0 && !seen_b {
         return Err(missing("missing 'b' (variable bounds) segment".into()));
@@ -679,9 +985,9 @@ pub(crate) fn parse(text: &str) -> Result<NlModel, NlError> {
     if nzo != header.nzo {
         return Err(missing(format!("G segments hold {nzo} entries, header declares {}", header.nzo)));
     }
-    for &(k, line) in &all_refs {
+    for &(k, at) in &all_refs {
         if def_roots[k].is_none() {
-            return Err(NlError::invalid(line, format!("defined variable {} is used but never defined", n + k)));
+            return Err(NlError::invalid(at, format!("defined variable {} is used but never defined", n + k)));
         }
     }
     check_acyclic(&def_roots, &def_deps, n)?;
@@ -708,7 +1014,7 @@ pub(crate) fn parse(text: &str) -> Result<NlModel, NlError> {
 
 /// Kahn's algorithm over "defined variable k uses defined variable j": any variable left
 /// unordered lies on (or behind) a cycle.
-fn check_acyclic(roots: &[Option<(NodeId, usize)>], deps: &[Vec<usize>], n: usize) -> Result<(), NlError> {
+fn check_acyclic(roots: &[Option<(NodeId, Pos)>], deps: &[Vec<usize>], n: usize) -> Result<(), NlError> {
     let nd = deps.len();
     let mut users: Vec<Vec<usize>> = vec![Vec::new(); nd];
     let mut pending = vec![0usize; nd];
@@ -731,8 +1037,8 @@ fn check_acyclic(roots: &[Option<(NodeId, usize)>], deps: &[Vec<usize>], n: usiz
     }
     if done < nd {
         let k = (0..nd).find(|&k| pending[k] > 0).unwrap_or(0);
-        let line = roots[k].map_or(0, |r| r.1);
-        return Err(NlError::invalid(line, format!("defined variable {} depends on itself (cycle among V segments)", n + k)));
+        let at = roots[k].map_or(Pos::Line(0), |r| r.1);
+        return Err(NlError::invalid(at, format!("defined variable {} depends on itself (cycle among V segments)", n + k)));
     }
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! Tests of the `.nl` reader: HS071, every operator against finite differences, malformed files,
-//! a mutation fuzz loop and the `.sol` layout.
+//! a mutation fuzz loop, the `.sol` layout, and the binary format (every text model round-trips
+//! through [`text_to_binary`] bit for bit).
 
 use super::*;
 use ipax_core::LinearOperatorExt;
@@ -294,31 +295,31 @@ fn malformed_files_report_the_line() {
     // Truncated in the middle of the objective expression (line 41 is `v1`).
     let lines: Vec<&str> = HS071.lines().collect();
     let e = err(&lines[..41].join("\n"));
-    assert!(matches!(e, NlError::UnexpectedEof { line: 42, .. }), "{e}");
+    assert!(matches!(e, NlError::UnexpectedEof { at: Pos::Line(42), .. }), "{e}");
     assert!(e.to_string().contains("line 42"), "{e}");
 
     // Header declares 3 constraints: the `r` segment then swallows the `b` line (line 52).
     let e = err(&HS071.replacen(" 4 2 1 0 1 0", " 4 3 1 0 1 0", 1));
-    assert!(matches!(e, NlError::Syntax { line: 52, .. }), "{e}");
+    assert!(matches!(e, NlError::Syntax { at: Pos::Line(52), .. }), "{e}");
     // Header declares 3 variables: v3 is then out of range.
     let e = err(&HS071.replacen(" 4 2 1 0 1 0", " 3 2 1 0 1 0", 1));
-    assert!(matches!(e, NlError::IndexOutOfRange { line: 18, .. }), "{e}");
+    assert!(matches!(e, NlError::IndexOutOfRange { at: Pos::Line(18), .. }), "{e}");
     // A C segment is missing altogether (checked at the end of the file).
     let e = err(&HS071.replacen("C1\t#c2", "C0", 1));
     assert!(e.to_string().contains("two C segments"), "{e}");
 
     // Unknown opcode on line 12.
     let e = err(&HS071.replacen("o2\t#*", "o99", 1));
-    assert!(matches!(e, NlError::Syntax { line: 12, .. }), "{e}");
+    assert!(matches!(e, NlError::Syntax { at: Pos::Line(12), .. }), "{e}");
     assert!(e.to_string().contains("opcode"), "{e}");
 
     // Bad number on line 24 (`n2` of the first square).
     let e = err(&HS071.replacen("n2\n", "n2.x\n", 1));
-    assert!(matches!(e, NlError::Syntax { line: 24, .. }), "{e}");
+    assert!(matches!(e, NlError::Syntax { at: Pos::Line(24), .. }), "{e}");
 
     // Variable index out of range on line 15.
     let e = err(&HS071.replacen("v0\t#x1", "v17", 1));
-    assert!(matches!(e, NlError::IndexOutOfRange { line: 15, index: 17, limit: 4, .. }), "{e}");
+    assert!(matches!(e, NlError::IndexOutOfRange { at: Pos::Line(15), index: 17, limit: 4, .. }), "{e}");
 
     // Jacobian count disagrees with the header.
     let e = err(&HS071.replacen(" 8 4\t#", " 9 4\t#", 1));
@@ -326,15 +327,17 @@ fn malformed_files_report_the_line() {
 
     // Constraint index out of range.
     let e = err(&HS071.replacen("C1\t#c2", "C5", 1));
-    assert!(matches!(e, NlError::IndexOutOfRange { line: 19, what: "constraint", .. }), "{e}");
+    assert!(matches!(e, NlError::IndexOutOfRange { at: Pos::Line(19), what: "constraint", .. }), "{e}");
 
     // Unsupported features.
-    assert!(matches!(err(&HS071.replacen('g', "b", 1)), NlError::Unsupported { line: 1, .. }));
+    // A text body under a binary header is read as binary, and rejected with a byte offset.
+    let e = err(&HS071.replacen('g', "b", 1));
+    assert!(matches!(e.position(), Some(Pos::Byte(_))), "{e}");
     assert!(matches!(err(&(HS071.to_string() + "F0 1 -1 myfunc\n")), NlError::Unsupported { .. }));
     assert!(matches!(err(&(HS071.to_string() + "L0\nn1\n")), NlError::Unsupported { .. }));
     assert!(matches!(err(&HS071.replacen("2 25\n", "5 1 3\n", 1)), NlError::Unsupported { .. }));
-    assert!(matches!(err(&HS071.replacen("o2\t#*", "o74", 1)), NlError::Unsupported { line: 12, .. }));
-    assert!(matches!(err(""), NlError::UnexpectedEof { line: 1, .. }));
+    assert!(matches!(err(&HS071.replacen("o2\t#*", "o74", 1)), NlError::Unsupported { at: Pos::Line(12), .. }));
+    assert!(matches!(err(""), NlError::UnexpectedEof { at: Pos::Line(1), .. }));
 }
 
 #[test]
@@ -568,5 +571,220 @@ fn inconsistent_linear_segments_are_rejected() {
     assert!(e.to_string().contains("two 'J' segments"), "{e}");
     // Objective sense other than 0/1.
     let e = err(&HS071.replacen("O0 0", "O0 2", 1));
-    assert!(matches!(e, NlError::Syntax { line: 34, .. }), "{e}");
+    assert!(matches!(e, NlError::Syntax { at: Pos::Line(34), .. }), "{e}");
+}
+
+/// Every text model the tests above use, by label: fixtures, operator cases, chains, defined
+/// variables, suffixes (real and integer), initial guesses.
+fn text_models() -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = vec![("hs071".into(), HS071.to_string())];
+    for f in ["hs071.nl", "hs071_pyomo.nl", "ops_pyomo.nl"] {
+        out.push((f.into(), std::fs::read_to_string(testdata(f)).unwrap()));
+    }
+    for (label, expr, _) in cases() {
+        out.push((label.into(), model(3, 0, "", expr, expr)));
+    }
+    out.push(("chain".into(), chain_model(6)));
+    let defs = "V3 1 0\n0 2\no2\nv1\nv2\nV4 0 0\no2\no41\nv3\nv3\n";
+    out.push(("defined".into(), model(3, 2, defs, "o0\no2\nv4\nv4\nv3", "o5\nv4\nn3")));
+    out.push(("maximize".into(), model(2, 0, "", "o2\nv0\nv1", "o0\nv0\nv1").replace("O0 0", "O0 1")));
+    out.push((
+        "suffixes".into(),
+        HS071.to_string()
+            + "S4 2 scaling_factor\n0 2\n3 0.5\nS5 1 scaling_factor\n1 0.1\nS0 2 sosno\n1 3\n2 -4\nd1\n1 -0.25\nx2\n0 1.5\n3 -0.0\n",
+    ));
+    // Constants in every binary encoding: short, long, real, and −0 (which must stay a real).
+    out.push(("constants".into(), model(2, 0, "", "o54\n4\no2\nn-7\nv0\no2\nn70000\nv1\no2\nn0.1\nv0\nn-0", "o2\nn1e300\nv1")));
+    out
+}
+
+/// Everything the solver sees of a problem, evaluated at `x` (compared bit for bit).
+fn fingerprint(p: &NlProblem, x: &[f64]) -> Vec<u64> {
+    let (n, m) = (p.num_variables(), p.num_constraints());
+    let mut v: Vec<f64> = vec![n as f64, m as f64];
+    let (mut lo, mut hi) = (vec![0.0; n], vec![0.0; n]);
+    p.variable_bounds(&mut lo, &mut hi);
+    v.extend(lo.iter().chain(&hi));
+    let (mut lo, mut hi) = (vec![0.0; m], vec![0.0; m]);
+    p.constraint_bounds(&mut lo, &mut hi);
+    v.extend(lo.iter().chain(&hi));
+    let mut x0 = vec![0.0; n];
+    p.initial_point(&mut x0);
+    v.extend(&x0);
+    v.extend(p.initial_duals().iter().map(|d| d.unwrap_or(f64::MAX)));
+    v.push(p.objective(x).unwrap_or(f64::MIN));
+    let mut g = vec![0.0; n];
+    let _ = p.gradient(x, &mut g);
+    v.extend(&g);
+    let mut c = vec![0.0; m];
+    let _ = p.constraints(x, &mut c);
+    v.extend(&c);
+    if let Ok(j) = p.jacobian(x) {
+        v.extend(j.to_dense());
+    }
+    match p.hessian(x, 0.7, &vec![0.3; m]) {
+        Ok(Some(h)) => v.extend(h.to_dense()),
+        _ => v.push(f64::MIN),
+    }
+    if let Some(s) = p.scaling() {
+        v.extend(s.variables.unwrap_or_default());
+        v.extend(s.constraints.unwrap_or_default());
+        v.push(s.objective);
+    }
+    for s in p.suffixes() {
+        v.extend(s.values.iter().flat_map(|&(i, x)| [i as f64, x]));
+    }
+    v.into_iter().map(f64::to_bits).collect()
+}
+
+#[test]
+fn every_text_model_reads_identically_from_binary_in_both_byte_orders() {
+    let mut rng = Rng(99);
+    for (label, text) in text_models() {
+        let p = NlProblem::from_str(&text).unwrap_or_else(|e| panic!("{label}: {e}"));
+        for order in [ByteOrder::Little, ByteOrder::Big] {
+            let bin = text_to_binary(&text, order).unwrap_or_else(|e| panic!("{label}: {e}"));
+            assert_eq!(bin[0], b'b');
+            let q = NlProblem::from_bytes(&bin).unwrap_or_else(|e| panic!("{label} ({order:?}): {e}"));
+            assert_eq!(p.header(), q.header(), "{label}");
+            assert_eq!(p.is_maximize(), q.is_maximize(), "{label}");
+            assert_eq!(p.jacobian_nnz(), q.jacobian_nnz(), "{label}");
+            assert_eq!(p.hessian_nnz(), q.hessian_nnz(), "{label}");
+            for _ in 0..3 {
+                let x: Vec<f64> = (0..p.num_variables()).map(|_| rng.uniform(0.6, 1.9)).collect();
+                assert_eq!(fingerprint(&p, &x), fingerprint(&q, &x), "{label} ({order:?})");
+            }
+        }
+    }
+}
+
+#[test]
+fn binary_constants_use_all_three_encodings() {
+    let text = model(2, 0, "", "o54\n4\no2\nn-7\nv0\no2\nn70000\nv1\no2\nn0.1\nv0\nn-0", "v0");
+    let bin = text_to_binary(&text, ByteOrder::Little).unwrap();
+    let has = |pat: &[u8]| bin.windows(pat.len()).any(|w| w == pat);
+    assert!(has(&[b's', 0xf9, 0xff]), "-7 as a short");
+    assert!(has(&[b'l', 0x70, 0x11, 0x01, 0x00]), "70000 as a long");
+    assert!(has(&[&[b'n'][..], &0.1f64.to_le_bytes()].concat()), "0.1 as a double");
+    assert!(has(&[&[b'n'][..], &(-0.0f64).to_le_bytes()].concat()), "-0 keeps its sign as a double");
+}
+
+#[test]
+fn malformed_binary_files_are_typed_errors_with_byte_offsets() {
+    let bin = text_to_binary(HS071, ByteOrder::Little).unwrap();
+    let header_len = bin.iter().enumerate().filter(|&(_, &b)| b == b'\n').nth(9).unwrap().0 + 1;
+    // Every truncation is a typed error; once the header is whole, its position is a byte offset
+    // no further than the cut (a header cut inside its last line may still parse).
+    for cut in 1..bin.len() {
+        match NlProblem::from_bytes(&bin[..cut]) {
+            Ok(_) => panic!("truncated binary accepted at {cut}"),
+            Err(e) if cut >= header_len => {
+                assert!(matches!(e.position(), Some(Pos::Byte(b)) if b <= cut), "cut {cut}: {e}")
+            }
+            Err(e) => assert!(e.position().is_some(), "cut {cut}: {e}"),
+        }
+    }
+    // A negative 4-byte count, an unknown segment byte, an unknown byte order.
+    let j = header_len + bin[header_len..].iter().position(|&b| b == b'J').unwrap();
+    let mut neg = bin.clone();
+    neg[j + 5..j + 9].copy_from_slice(&(-3i32).to_le_bytes());
+    let e = NlProblem::from_bytes(&neg).unwrap_err();
+    assert!(matches!(e, NlError::Syntax { at: Pos::Byte(b), .. } if b == j + 5), "{e}");
+    let mut seg = bin.clone();
+    seg[j] = b'Q';
+    let e = NlProblem::from_bytes(&seg).unwrap_err();
+    assert!(matches!(e, NlError::Syntax { at: Pos::Byte(b), .. } if b == j), "{e}");
+    assert!(NlProblem::from_bytes(&bin).is_ok());
+    let mut vax = String::from_utf8_lossy(&bin[..header_len]).into_owned();
+    let line6 = vax.lines().nth(5).unwrap().to_string();
+    vax = vax.replacen(&line6, " 0 0 4 0", 1);
+    let mut vax = vax.into_bytes();
+    vax.extend_from_slice(&bin[header_len..]);
+    let e = NlProblem::from_bytes(&vax).unwrap_err();
+    assert!(matches!(e, NlError::Unsupported { at: Pos::Line(6), .. }), "{e}");
+    // A big-endian file read as little-endian (arith field swapped) fails cleanly, not silently.
+    let mut swapped = text_to_binary(HS071, ByteOrder::Big).unwrap();
+    let h = String::from_utf8_lossy(&swapped[..header_len]).replacen(" 0 0 2 1\n", " 0 0 1 1\n", 1);
+    assert_eq!(h.len(), header_len);
+    assert_ne!(h.as_bytes(), &swapped[..header_len], "arith field rewritten");
+    swapped[..header_len].copy_from_slice(h.as_bytes());
+    assert!(NlProblem::from_bytes(&swapped).is_err());
+}
+
+#[test]
+fn builtin_fuzz_seeds_are_valid_models_in_both_formats() {
+    for (i, seed) in fuzz::builtin_seeds().iter().enumerate() {
+        let p = NlProblem::from_str(seed).unwrap_or_else(|e| panic!("seed {i}: {e}"));
+        let q = NlProblem::from_bytes(&text_to_binary(seed, ByteOrder::Little).unwrap()).unwrap();
+        let x: Vec<f64> = (0..p.num_variables()).map(|j| 0.3 + 0.2 * j as f64).collect();
+        assert_eq!(fingerprint(&p, &x), fingerprint(&q, &x), "seed {i}");
+    }
+}
+
+/// A short run of the structure-aware fuzzer (the long runs use the `nl-fuzz` binary): text and
+/// binary mutants must parse or fail with a typed error, never panic.
+#[test]
+fn short_fuzz_run_finds_no_panic() {
+    let mut seeds = fuzz::builtin_seeds();
+    seeds.push(HS071.to_string());
+    for f in ["hs071_pyomo.nl", "ops_pyomo.nl"] {
+        seeds.push(std::fs::read_to_string(testdata(f)).unwrap());
+    }
+    let mut rng = fuzz::Rng(0x1234_5678_9ABC);
+    let (mut parsed, mut binary) = (0, 0);
+    let cases = 3000;
+    for _ in 0..cases {
+        let input = fuzz::case(&seeds, &mut rng);
+        binary += usize::from(input[0] == b'b');
+        match std::panic::catch_unwind(|| fuzz::exercise(&input)) {
+            Ok(r) => parsed += usize::from(r.is_ok()),
+            Err(_) => panic!("the .nl reader panicked on:\n{}", String::from_utf8_lossy(&input)),
+        }
+    }
+    // Both formats are exercised, and mutants both survive and get rejected.
+    assert!(binary > cases / 4 && binary < 3 * cases / 4, "{binary} binary cases");
+    assert!(parsed > 0 && parsed < cases, "{parsed} of {cases} parsed");
+}
+
+/// `k` constraints `sin(V) + x_j` sharing one defined variable `V = Σ_{i<k} x_i²`: every
+/// constraint element is dense in all `k` variables, so the element Hessians total
+/// `k · k(k+1)/2` entries from a file of size O(k) — what the budget guards against.
+fn shared_defined_variable_model(k: usize) -> String {
+    let mut s = format!("g3 1 1 0\n {k} {k} 1 0 0\n {k} 0\n 0 0\n {k} 0 0\n 0 0 0 1\n 0 0 0 0 0\n 0 0\n 0 0\n 0 1 0 0 0\n");
+    s.push_str(&format!("V{k} 0 0\no54\n{k}\n"));
+    for i in 0..k {
+        s.push_str(&format!("o2\nv{i}\nv{i}\n"));
+    }
+    for j in 0..k {
+        s.push_str(&format!("C{j}\no0\no41\nv{k}\nv{j}\n"));
+    }
+    s.push_str("O0 0\nn0\nr\n");
+    s.push_str(&"3\n".repeat(k));
+    s.push_str("b\n");
+    s.push_str(&"3\n".repeat(k));
+    s
+}
+
+#[test]
+fn element_hessians_beyond_the_budget_drop_the_exact_hessian() {
+    let k = 12;
+    let text = shared_defined_variable_model(k);
+    let full = NlProblem::from_str(&text).unwrap();
+    assert!(full.exact_hessian() && full.has_hessian());
+    assert_eq!(full.hessian_entries(), k * k * (k + 1) / 2);
+    let capped = NlProblem::from_model_with_limit(parser::parse(&text).unwrap(), full.hessian_entries() - 1);
+    assert!(!capped.exact_hessian() && !capped.has_hessian());
+    assert_eq!(capped.hessian_entries(), full.hessian_entries());
+    let x: Vec<f64> = (0..k).map(|i| 0.1 * i as f64).collect();
+    assert!(capped.hessian(&x, 1.0, &vec![1.0; k]).unwrap().is_none());
+    // Everything else is unchanged (the budget only concerns second derivatives).
+    let (mut a, mut b) = (fingerprint(&full, &x), fingerprint(&capped, &x));
+    // The fingerprint ends with the dense Hessian (k² entries) or one marker.
+    a.truncate(a.len() - k * k);
+    b.truncate(b.len() - 1);
+    assert_eq!(a, b);
+    // The default budget: k = 420 asks for 3.7·10⁷ entries (about 1.2 GB) from a 60 kB file.
+    let big = NlProblem::from_str(&shared_defined_variable_model(420)).unwrap();
+    assert_eq!(big.hessian_entries(), 420 * 420 * 421 / 2);
+    assert!(big.hessian_entries() > HESSIAN_ENTRY_LIMIT && !big.exact_hessian());
 }
