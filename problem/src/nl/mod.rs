@@ -67,7 +67,7 @@ use ipax_core::{CscMatrix, CscStorage, EvalError, LinearOperator, Problem, Probl
 use parser::NlModel;
 use std::path::Path;
 use expr::PiecewiseLinear;
-use tape::{Arena, TapeRange, TapeStore, TapeWorkspace};
+use tape::{Arena, Local, TapeRange, TapeStore, TapeWorkspace};
 
 /// Most element-Hessian entries (Σ p(p+1)/2 over nonlinear elements touching p variables) for
 /// which the exact Hessian is set up: 2²⁵ entries need about 1 GB during setup (triplet, scatter
@@ -116,7 +116,17 @@ struct Scratch {
     adot: Vec<f64>,
     h: Vec<f64>,
     grad: Vec<f64>,
+    /// Local partials of the last [`Tape::forward_local`] sweep.
+    loc: Vec<Local>,
+    /// Vector-mode tangents and adjoint tangents ([`Tape::hessian_local`]); empty unless the
+    /// scratch is for Hessians. Elements needing more than this fall back to scalar sweeps.
+    vdot: Vec<f64>,
+    vadot: Vec<f64>,
 }
+
+/// Largest `instructions × variables` of an element whose Hessian is taken in vector mode
+/// (2 × 8 MB of scratch); larger elements use `p` scalar sweeps, which need only O(instructions).
+const VECTOR_HESSIAN_LIMIT: usize = 1 << 20;
 
 impl Function {
     fn value(&self, t: &Tapes, x: &[f64], s: &mut Scratch) -> f64 {
@@ -138,11 +148,11 @@ impl Function {
         }
         for e in &self.elements {
             let tape = t.store.tape(&e.range, &t.pls);
-            tape.forward(x, &mut s.val);
+            tape.forward_local(x, &mut s.val, &mut s.loc);
             let p = e.range.num_vars();
             let g = &mut s.grad[..p];
             g.iter_mut().for_each(|v| *v = 0.0);
-            tape.gradient(&s.val, &mut s.adj, &mut s.adot, e.weight, g);
+            tape.gradient_local(&s.val, &s.loc, &mut s.adj, e.weight, g);
             for (slot, &q) in t.grad_pos[e.grad_start..e.grad_start + p].iter().enumerate() {
                 out[q] += g[slot];
             }
@@ -157,8 +167,13 @@ impl Function {
             }
             let tape = t.store.tape(&e.range, &t.pls);
             let p = e.range.num_vars();
-            tape.forward(x, &mut s.val);
-            tape.hessian(&s.val, &mut s.dot, &mut s.adj, &mut s.adot, &mut s.h);
+            if tape.hessian_local_len() <= s.vdot.len() {
+                tape.forward_local(x, &mut s.val, &mut s.loc);
+                tape.hessian_local(&s.val, &s.loc, &mut s.vdot, &mut s.adj, &mut s.vadot, &mut s.h);
+            } else {
+                tape.forward(x, &mut s.val);
+                tape.hessian(&s.val, &mut s.dot, &mut s.adj, &mut s.adot, &mut s.h);
+            }
             let w = scale * e.weight;
             let pos = &t.hess_pos[e.hess_start..e.hess_start + p * (p + 1) / 2];
             for a in 0..p {
@@ -224,6 +239,9 @@ pub struct NlProblem {
     hess: CscMatrix,
     max_tape: usize,
     max_slots: usize,
+    /// Largest vector-mode Hessian scratch of any nonlinear element within
+    /// [`VECTOR_HESSIAN_LIMIT`].
+    max_vector_hessian: usize,
     /// Whether the exact Hessian was set up (element Hessians within [`HESSIAN_ENTRY_LIMIT`]).
     exact_hessian: bool,
     /// Σ p(p+1)/2 over the nonlinear elements.
@@ -287,6 +305,7 @@ impl NlProblem {
         let mut ws = TapeWorkspace::new(nodes.len(), n);
         let mut max_tape = 0;
         let mut max_slots = 0;
+        let mut max_vector_hessian = 0;
         let mut build = |body: NodeId, linear: &[(usize, f64)], scale: f64| -> Function {
             let mut constant = 0.0;
             let mut terms = Vec::new();
@@ -312,6 +331,10 @@ impl NlProblem {
                     if range.nonlinear {
                         let p = tape_vars.len();
                         hess_needed = hess_needed.saturating_add(p * (p + 1) / 2);
+                        let vector = range.len().saturating_mul(p);
+                        if vector <= VECTOR_HESSIAN_LIMIT {
+                            max_vector_hessian = max_vector_hessian.max(vector);
+                        }
                     }
                     // Hessian positions are assigned below, once the total size is known.
                     Element { range, weight, grad_start, hess_start: 0 }
@@ -390,6 +413,7 @@ impl NlProblem {
             hess,
             max_tape,
             max_slots,
+            max_vector_hessian,
             exact_hessian,
             hessian_entries: hess_needed,
             suffixes: model.suffixes.clone(),
@@ -408,6 +432,9 @@ impl NlProblem {
             adot: vec![0.0; t],
             h: if hessian { vec![0.0; self.max_slots * self.max_slots] } else { Vec::new() },
             grad: vec![0.0; self.max_slots],
+            loc: vec![Local::default(); t],
+            vdot: if hessian { vec![0.0; self.max_vector_hessian] } else { Vec::new() },
+            vadot: if hessian { vec![0.0; self.max_vector_hessian] } else { Vec::new() },
         }
     }
 

@@ -788,3 +788,52 @@ fn element_hessians_beyond_the_budget_drop_the_exact_hessian() {
     assert_eq!(big.hessian_entries(), 420 * 420 * 421 / 2);
     assert!(big.hessian_entries() > HESSIAN_ENTRY_LIMIT && !big.exact_hessian());
 }
+
+/// The vector-mode element Hessian (one tangent and one reverse sweep carrying all directions,
+/// from recorded partials) equals the scalar forward-over-reverse one (`p` sweep pairs, used for
+/// elements beyond `VECTOR_HESSIAN_LIMIT`) on every operator, and the recorded-partials gradient
+/// equals the gradient of the scalar reverse sweep.
+#[test]
+fn vector_mode_hessian_equals_scalar_sweeps_on_every_operator() {
+    let mut rng = Rng(0x51ED_2701_AB37_11C3);
+    let mut checked = 0;
+    for (label, expr, (lo, hi)) in cases() {
+        let con = format!("o0\no2\n{expr}\nv2\no2\nv0\nv1");
+        let p = NlProblem::from_str(&model(3, 0, "", expr, &con)).unwrap_or_else(|e| panic!("{label}: {e}"));
+        let mut s = p.scratch(true);
+        for _ in 0..4 {
+            let x: Vec<f64> = (0..3).map(|_| rng.uniform(lo, hi)).collect();
+            for f in std::iter::once(&p.objective).chain(&p.constraints) {
+                for e in &f.elements {
+                    let tape = p.tapes.store.tape(&e.range, &p.tapes.pls);
+                    let np = e.range.num_vars();
+                    let v_plain = tape.forward(&x, &mut s.val);
+                    let mut h_scalar = vec![0.0; np * np];
+                    tape.hessian(&s.val.clone(), &mut s.dot, &mut s.adj, &mut s.adot, &mut h_scalar);
+                    let v_local = tape.forward_local(&x, &mut s.val, &mut s.loc);
+                    assert_eq!(v_plain.to_bits(), v_local.to_bits(), "{label}: value");
+                    let mut h_vector = vec![0.0; np * np];
+                    let len = tape.hessian_local_len();
+                    let (mut dot, mut adot) = (vec![0.0; len], vec![0.0; len]);
+                    tape.hessian_local(&s.val, &s.loc, &mut dot, &mut s.adj, &mut adot, &mut h_vector);
+                    for (k, (a, b)) in h_scalar.iter().zip(&h_vector).enumerate() {
+                        assert!(a == b || (a.is_nan() && b.is_nan()), "{label}: H entry {k}: scalar {a} vs vector {b} at {x:?}");
+                    }
+                    // Gradient: the reverse sweep of the scalar Hessian's first column carries
+                    // the adjoints; compare with finite differences of the element instead.
+                    let mut g = vec![0.0; np];
+                    tape.gradient_local(&s.val, &s.loc, &mut s.adj, 1.0, &mut g);
+                    for (slot, &j) in tape.vars.iter().enumerate() {
+                        let (mut xp, mut xm) = (x.clone(), x.clone());
+                        xp[j] += 1e-6;
+                        xm[j] -= 1e-6;
+                        let fd = (tape.forward(&xp, &mut s.dot) - tape.forward(&xm, &mut s.dot)) / 2e-6;
+                        assert!((fd - g[slot]).abs() <= 1e-5 * (1.0 + fd.abs()), "{label}: gradient slot {slot}: {} vs FD {fd}", g[slot]);
+                    }
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked > 100, "only {checked} elements checked");
+}
