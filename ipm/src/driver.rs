@@ -1750,7 +1750,7 @@ impl Ipm<'_, '_> {
     /// The point to return and the status it honestly supports (issue 16, item 1).
     ///
     /// The candidate is the final iterate projected onto the original bounds when
-    /// `honor_original_bounds` is set (Ipopt's behaviour), else the iterate itself. Its violation
+    /// `honor_original_bounds` is set (Ipopt's default before 3.14), else the iterate itself. Its violation
     /// `v` of the *original* bounds and constraints is recomputed from the user's callbacks
     /// ([`Nlp::original_violation`]). As Ipopt, success is only reported within the unscaled
     /// tolerances: Optimal needs `v ≤ constr_viol_tol`, Acceptable `v ≤ acceptable_constr_viol_tol`.
