@@ -578,3 +578,74 @@ fn acceptable_obj_change_tol_holds_back_the_acceptable_exit() {
     assert!(strict.iterations > loose.iterations + 5, "{} vs {}", strict.iterations, loose.iterations);
     assert!(strict.objective < 1e-10);
 }
+
+/// `min 1e30·x² + y²` (or `1e30·(x − 1)²`) with `x + y ≥ 0.5` and bounds: the objective scaling
+/// (~1e-29) and the huge curvature stress the κ_Σ safeguard of the bound multipliers, whose
+/// interval `[μ/(κ_Σ s), κ_Σ μ/s]` was passed to `f64::clamp` (a panic when crossed or NaN).
+/// Whatever the route and Hessian, the solve must return a status, never panic, and a success
+/// must be a stationary point.
+#[test]
+fn huge_objectives_never_panic_and_success_is_stationary() {
+    type F = fn(&[f64]) -> f64;
+    let cases: [(f64, f64, f64, F, F, F); 3] = [
+        (-1.0, 2.0, 1.5, |x| 1e30 * x[0] * x[0] + x[1] * x[1], |x| 2e30 * x[0], |_| 2e30),
+        (0.5, 2.0, 1.5, |x| 1e30 * x[0] * x[0] + x[1] * x[1], |x| 2e30 * x[0], |_| 2e30),
+        (-1.0, f64::INFINITY, 1.5, |x| 1e30 * (x[0] - 1.0).powi(2) + x[1] * x[1], |x| 2e30 * (x[0] - 1.0), |_| 2e30),
+    ];
+    for (k, (lo, up, x0, f, dfx, hxx)) in cases.into_iter().enumerate() {
+        let p = FunctionProblem::builder()
+            .objective(move |x: &[f64]| f(x))
+            .gradient(move |x: &[f64], g: &mut [f64]| {
+                g[0] = dfx(x);
+                g[1] = 2.0 * x[1];
+            })
+            .constraints(|x: &[f64], c: &mut [f64]| c[0] = x[0] + x[1])
+            .jacobian_dense(|_x: &[f64], j: &mut [f64]| {
+                j[0] = 1.0;
+                j[1] = 1.0;
+            })
+            .hessian_triplets(vec![0, 1], vec![0, 1], move |x: &[f64], s: f64, _l: &[f64], out: &mut [f64]| {
+                out[0] = s * hxx(x);
+                out[1] = 2.0 * s;
+            })
+            .constraint_bounds(vec![0.5], vec![f64::INFINITY])
+            .variable_bounds(vec![lo, lo], vec![up, up])
+            .initial_point(vec![x0, x0])
+            .build()
+            .unwrap();
+        for route in ["augmented", "condensed"] {
+            for hess in ["exact", "limited-memory"] {
+                let mut o = quiet();
+                o.set("kkt_route", route).unwrap();
+                o.set("hessian_approximation", hess).unwrap();
+                o.max_iter = 300;
+                let r = ipax::solve(&p, &o);
+                if r.status.is_success() {
+                    // The y-part of the KKT conditions in the user's units: 2y − λ − z_L + z_U = 0
+                    // (the x-part is dominated by 1e30 and says little).
+                    let ky = 2.0 * r.x[1] + r.constraint_multipliers[0] - r.lower_bound_multipliers[1] + r.upper_bound_multipliers[1];
+                    assert!(ky.abs() <= 1e-2, "case {k} [{route}, {hess}]: {:?} at {:?}, y-stationarity {ky:e}", r.status, r.x);
+                }
+            }
+        }
+    }
+}
+
+/// A Hessian callback returning NaN/∞ away from the start must not panic: the step is backed off
+/// or the solve ends with a status.
+#[test]
+fn nan_and_inf_in_derivatives_end_with_a_status_not_a_panic() {
+    for bad in [f64::NAN, f64::INFINITY] {
+        let p = FunctionProblem::builder()
+            .objective(|x: &[f64]| (x[0] - 3.0).powi(2))
+            .gradient(|x: &[f64], g: &mut [f64]| g[0] = 2.0 * (x[0] - 3.0))
+            .hessian_triplets(vec![0], vec![0], move |x: &[f64], s: f64, _l: &[f64], out: &mut [f64]| {
+                out[0] = if x[0] > 1.0 { bad } else { 2.0 * s };
+            })
+            .initial_point(vec![0.0])
+            .build()
+            .unwrap();
+        let r = ipax::solve(&p, &quiet());
+        assert!(!r.status.is_success() || (r.x[0] - 3.0).abs() < 1e-6, "{:?} at {:?}", r.status, r.x);
+    }
+}

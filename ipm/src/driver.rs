@@ -453,16 +453,6 @@ impl<'a, 'p> Ipm<'a, 'p> {
         v
     }
 
-    /// Unscaled max violation of the user's original constraint bounds (what the result reports).
-    fn original_violation(&self) -> f64 {
-        let mut v: f64 = 0.0;
-        for i in 0..self.m {
-            let ci = self.pt.c[i] / self.nlp.con_scale[i];
-            v = v.max((self.nlp.c_l_orig[i] - ci).max(ci - self.nlp.c_u_orig[i]).max(0.0));
-        }
-        v
-    }
-
     fn sigma(&self, pt: &Point) -> Vec<f64> {
         (0..self.n + self.m)
             .map(|j| {
@@ -656,7 +646,8 @@ impl<'a, 'p> Ipm<'a, 'p> {
             // Start μ at the average complementarity of the warm point.
             let (sum, cnt) = self.complementarity_sum();
             if cnt > 0 {
-                self.mu = (sum / cnt as f64).clamp(self.opts.mu_min, self.opts.mu_init);
+                // max/min, not clamp: mu_min > mu_init is a user setting, not a reason to panic.
+                self.mu = (sum / cnt as f64).min(self.opts.mu_init).max(self.opts.mu_min);
             }
         } else if let Err(e) = self.least_squares_multipliers() {
             let _ = e; // a failed estimate just leaves y = 0, as Ipopt does
@@ -843,6 +834,11 @@ impl<'a, 'p> Ipm<'a, 'p> {
         let o = self.opts;
         let viol = self.unscaled_violation();
         let dual_unscaled = err.dual / self.nlp.obj_scale;
+        // Ipopt tests `compl_inf_tol` on the unscaled complementarity: slack·multiplier pairs
+        // scale with the objective factor only (constraint and variable scalings cancel). The
+        // scaled value let f = 1e30·x² + y² (objective scale ~1e-29) stop "Optimal" with an
+        // unscaled complementarity of 0.6 at a non-stationary y.
+        let compl_unscaled = err.compl / self.nlp.obj_scale;
         // Beyond Ipopt: the scaled test divides the dual residual by s_d ∝ ‖y‖ + ‖z‖, so diverging
         // multipliers of vanishing constraint gradients (LICQ failing, Jᵀy bounded while y → ∞) can
         // make an O(1) residual look converged. Optimal also requires the residual to be small
@@ -853,7 +849,7 @@ impl<'a, 'p> Ipm<'a, 'p> {
             && dual_relative_ok
             && dual_unscaled <= o.dual_inf_tol
             && viol <= o.constr_viol_tol
-            && err.compl <= o.compl_inf_tol
+            && compl_unscaled <= o.compl_inf_tol
         {
             return Some(SolveStatus::Optimal);
         }
@@ -866,7 +862,7 @@ impl<'a, 'p> Ipm<'a, 'p> {
             && err.dual <= o.acceptable_tol.sqrt() * err.dual_terms
             && dual_unscaled <= o.acceptable_dual_inf_tol
             && viol <= o.acceptable_constr_viol_tol
-            && err.compl <= o.acceptable_compl_inf_tol
+            && compl_unscaled <= o.acceptable_compl_inf_tol
         {
             self.acceptable_count += 1;
             if o.acceptable_iter > 0 && self.acceptable_count >= o.acceptable_iter {
@@ -919,7 +915,7 @@ impl<'a, 'p> Ipm<'a, 'p> {
                     let sigma = 0.1 * (0.05 * (1.0 - xi) / xi.max(1e-300)).min(2.0).powi(3);
                     // The LOQO value may exceed the current μ when complementarity is uneven; an
                     // increase throws away progress towards centrality, so μ never grows here.
-                    self.mu = (sigma * avg).min(old).clamp(mu_final, o.mu_max);
+                    self.mu = (sigma * avg).min(old).min(o.mu_max).max(mu_final);
                 } else {
                     self.mu = mu_final;
                 }
@@ -927,7 +923,7 @@ impl<'a, 'p> Ipm<'a, 'p> {
                 // Switch to monotone mode from the current average complementarity.
                 self.adaptive_free = false;
                 let (sum, cnt) = self.complementarity_sum();
-                self.mu = if cnt > 0 { (0.8 * sum / cnt as f64).clamp(mu_final, o.mu_max) } else { mu_final };
+                self.mu = if cnt > 0 { (0.8 * sum / cnt as f64).min(o.mu_max).max(mu_final) } else { mu_final };
             }
         } else {
             // Monotone: decrease while the barrier subproblem is solved (possibly several times).
@@ -984,6 +980,17 @@ fn nlp_bound_mults(nlp: &Nlp<'_>, z: &[f64]) -> Vec<f64> {
         full[i] = z[k] * nlp.var_scale[k] / nlp.obj_scale;
     }
     full
+}
+
+/// The κ_Σ safeguard of W&B 2006 (eq. 16): `z ← max(min(z, κ_Σ μ / s), μ / (κ_Σ s))` for a bound
+/// multiplier `z` and its slack `s`. With a huge objective (f = 1e30·x²) or a slack rounded to
+/// zero or below, the interval ends can be NaN/∞ or crossed (`min > max`), where `f64::clamp`
+/// panics; then the interval is meaningless and the multiplier keeps its new value if that is
+/// positive and finite, else its previous one (positive, as every multiplier the IPM holds).
+fn kappa_sigma_safeguard(z: f64, z_old: f64, mu: f64, k_sigma: f64, s: f64) -> f64 {
+    let z = if z.is_finite() && z > 0.0 { z } else { z_old };
+    let (lo, hi) = (mu / (k_sigma * s), k_sigma * mu / s);
+    if lo.is_finite() && hi.is_finite() && lo > 0.0 && lo <= hi { z.min(hi).max(lo) } else { z }
 }
 
 /// Ipopt's bound push for one component (W&B 2006, eq. 34–35).
@@ -1564,12 +1571,12 @@ impl<'a, 'p> Ipm<'a, 'p> {
             if self.has_lo[j] {
                 let sl = w - self.lo[j];
                 let z = self.zl[j] + alpha_z * dir.dzl[j];
-                self.zl[j] = z.clamp(self.mu / (k_sigma * sl), k_sigma * self.mu / sl);
+                self.zl[j] = kappa_sigma_safeguard(z, self.zl[j], self.mu, k_sigma, sl);
             }
             if self.has_up[j] {
                 let su = self.up[j] - w;
                 let z = self.zu[j] + alpha_z * dir.dzu[j];
-                self.zu[j] = z.clamp(self.mu / (k_sigma * su), k_sigma * self.mu / su);
+                self.zu[j] = kappa_sigma_safeguard(z, self.zu[j], self.mu, k_sigma, su);
             }
         }
         match self.evaluate_derivatives() {
@@ -1687,18 +1694,9 @@ impl<'a, 'p> Ipm<'a, 'p> {
             return r;
         }
         let nlp = self.nlp;
-        let mut x_free = self.pt.x.clone();
-        if self.opts.honor_original_bounds {
-            for j in 0..self.n {
-                x_free[j] = x_free[j].max(nlp.x_l_orig[j]).min(nlp.x_u_orig[j]);
-            }
-        }
+        let (status, x_free, viol, c, note) = self.honest_final_point(status);
         let x = nlp.full_x(&x_free);
         let objective = nlp.objective_unscaled(&x_free).unwrap_or(self.pt.f / nlp.obj_scale);
-        let mut c = vec![0.0; self.m];
-        if nlp.constraints_unscaled(&x_free, &mut c).is_err() {
-            c = self.pt.c.iter().zip(&nlp.con_scale).map(|(v, s)| v / s).collect();
-        }
         let y: Vec<f64> = self.y.iter().zip(&nlp.con_scale).map(|(y, s)| y * s / nlp.obj_scale).collect();
         let mut zl = nlp_bound_mults(nlp, &self.zl[..self.n]);
         let mut zu = nlp_bound_mults(nlp, &self.zu[..self.n]);
@@ -1721,14 +1719,11 @@ impl<'a, 'p> Ipm<'a, 'p> {
             }
         }
         let err = self.errors(0.0);
-        let viol = self.original_violation();
-        let mut bound_viol: f64 = 0.0;
-        for j in 0..self.n {
-            let d = nlp.var_scale[j];
-            bound_viol = bound_viol.max((nlp.x_l_orig[j] - x_free[j]) / d).max((x_free[j] - nlp.x_u_orig[j]) / d);
-        }
         let total = start.elapsed();
-        let route = self.kkt.as_ref().map(|k| format!("{:?} route, {} solver", k.route, k.solver_name())).unwrap_or_default();
+        let mut route = self.kkt.as_ref().map(|k| format!("{:?} route, {} solver", k.route, k.solver_name())).unwrap_or_default();
+        if let Some(note) = note {
+            route = if route.is_empty() { note } else { format!("{route}; {note}") };
+        }
         SolveResult {
             status,
             x,
@@ -1742,7 +1737,7 @@ impl<'a, 'p> Ipm<'a, 'p> {
             timings: Timings { total, function_evaluations: nlp.eval_time(), linear_algebra: self.la_time },
             errors: FinalErrors {
                 dual_infeasibility: err.dual / nlp.obj_scale,
-                constraint_violation: viol.max(bound_viol.max(0.0)),
+                constraint_violation: viol,
                 complementarity: err.compl / nlp.obj_scale,
                 overall: err.overall,
             },
@@ -1752,6 +1747,66 @@ impl<'a, 'p> Ipm<'a, 'p> {
 }
 
 impl Ipm<'_, '_> {
+    /// The point to return and the status it honestly supports (issue 16, item 1).
+    ///
+    /// The candidate is the final iterate projected onto the original bounds when
+    /// `honor_original_bounds` is set (Ipopt's default before 3.14), else the iterate itself. Its violation
+    /// `v` of the *original* bounds and constraints is recomputed from the user's callbacks
+    /// ([`Nlp::original_violation`]). As Ipopt, success is only reported within the unscaled
+    /// tolerances: Optimal needs `v ≤ constr_viol_tol`, Acceptable `v ≤ acceptable_constr_viol_tol`.
+    /// If the projection is what broke feasibility (the iterate sits up to the bound relaxation
+    /// outside the original bounds, and moving it back can violate the constraints), the
+    /// unprojected iterate is returned instead when it meets the tolerance, since its only defect
+    /// is a bound violation no larger than the relaxation. Otherwise the status is lowered to what
+    /// the point supports (Optimal → Acceptable, or `SearchDirectionTooSmall`, a failure, when not
+    /// even the acceptable tolerance holds), with a note in the result message.
+    ///
+    /// Returns `(status, x_free, v, c(x) unscaled, note)`.
+    fn honest_final_point(&self, status: SolveStatus) -> (SolveStatus, Vec<f64>, f64, Vec<f64>, Option<String>) {
+        let nlp = self.nlp;
+        let o = self.opts;
+        let unprojected = self.pt.x.clone();
+        let mut projected = unprojected.clone();
+        if o.honor_original_bounds {
+            for j in 0..self.n {
+                projected[j] = projected[j].max(nlp.x_l_orig[j]).min(nlp.x_u_orig[j]);
+            }
+        }
+        // A failed evaluation counts as an infinite violation (that candidate cannot be certified).
+        let judge = |x: &[f64]| nlp.original_violation(x).ok();
+        let fallback_c = || self.pt.c.iter().zip(&nlp.con_scale).map(|(v, s)| v / s).collect::<Vec<f64>>();
+        let (v_proj, c_proj) = judge(&projected).unwrap_or_else(|| (f64::INFINITY, fallback_c()));
+        let tol_for = |st: SolveStatus| match st {
+            SolveStatus::Optimal => Some(o.constr_viol_tol),
+            SolveStatus::Acceptable => Some(o.acceptable_constr_viol_tol),
+            _ => None,
+        };
+        let Some(tol) = tol_for(status) else {
+            return (status, projected, v_proj, c_proj, None);
+        };
+        if v_proj <= tol {
+            return (status, projected, v_proj, c_proj, None);
+        }
+        let moved = projected != unprojected;
+        let unproj = if moved { judge(&unprojected) } else { None };
+        if let Some((v_un, c_un)) = unproj.clone().filter(|(v, _)| *v <= tol) {
+            let note = format!("the projection onto the original bounds raised the violation to {v_proj:.2e}; returning the unprojected point (violation {v_un:.2e})");
+            return (status, unprojected, v_un, c_un, Some(note));
+        }
+        // Neither candidate meets the tolerance of the status: report what the point supports.
+        let (x, v, c) = match unproj {
+            Some((v_un, c_un)) if v_un < v_proj => (unprojected, v_un, c_un),
+            _ => (projected, v_proj, c_proj),
+        };
+        let lowered = if status == SolveStatus::Optimal && v <= o.acceptable_constr_viol_tol {
+            SolveStatus::Acceptable
+        } else {
+            SolveStatus::SearchDirectionTooSmall
+        };
+        let note = format!("converged on the relaxed problem, but the original bounds/constraints are violated by {v:.2e} > {tol:.1e}: reported {lowered:?}, not {status:?}");
+        (lowered, x, v, c, Some(note))
+    }
+
     /// Current complementarity average, for restoration's starting μ.
     pub(crate) fn current_point(&self) -> (&[f64], &[f64]) {
         (&self.pt.x, &self.pt.s)

@@ -124,9 +124,13 @@ impl<'p> Nlp<'p> {
         let x_l_orig: Vec<f64> = free.iter().zip(&var_scale).map(|(&i, d)| xl[i] * d).collect();
         let x_u_orig: Vec<f64> = free.iter().zip(&var_scale).map(|(&i, d)| xu[i] * d).collect();
         // Ipopt relaxes bounds by a tiny relative amount so that degenerate problems keep a
-        // nonempty interior (bound_relax_factor; Wächter & Biegler 2006, §3.5).
+        // nonempty interior (bound_relax_factor; Wächter & Biegler 2006, §3.5): each bound b moves
+        // outwards by min(bound_relax_factor·max(1, |b|), constr_viol_tol), the cap Ipopt 3.14
+        // applies (documentation of `bound_relax_factor`). Without the cap a bound of size 1e6 was
+        // relaxed by 1e-2, and projecting the final x back onto it (`honor_original_bounds`)
+        // moved x far enough to break the constraints by as much.
         let relax = |b: f64, sign: f64| {
-            if b.is_finite() { b + sign * opts.bound_relax_factor * b.abs().max(1.0) } else { b }
+            if b.is_finite() { b + sign * (opts.bound_relax_factor * b.abs().max(1.0)).min(opts.constr_viol_tol) } else { b }
         };
         let x_l: Vec<f64> = x_l_orig.iter().map(|&b| relax(b, -1.0)).collect();
         let x_u: Vec<f64> = x_u_orig.iter().map(|&b| relax(b, 1.0)).collect();
@@ -134,9 +138,14 @@ impl<'p> Nlp<'p> {
         // projected back at the end while constraints cannot be); equalities stay exact.
         let (c_l_orig, c_u_orig) = (cl.clone(), cu.clone());
         // Capped at 1e-9 absolute, so the reported violation of the original bounds stays below
-        // 1e-9 even for bounds of size 1e6 (a relative relaxation would allow 1e-4 there).
+        // 1e-9 even for bounds of size 1e6 (a relative relaxation would allow 1e-4 there); this is
+        // never more than Ipopt's min(bound_relax_factor·max(1, |b|), constr_viol_tol).
         let relax = |b: f64, sign: f64| {
-            if b.is_finite() { b + sign * (1e-2 * opts.bound_relax_factor * b.abs().max(1.0)).min(1e-9) } else { b }
+            if b.is_finite() {
+                b + sign * (1e-2 * opts.bound_relax_factor * b.abs().max(1.0)).min(1e-9).min(opts.constr_viol_tol)
+            } else {
+                b
+            }
         };
         for i in 0..m {
             if cl[i] != cu[i] {
@@ -245,6 +254,29 @@ impl<'p> Nlp<'p> {
             return Err(EvalError::NonFinite { what: "objective" });
         }
         Ok(f)
+    }
+
+    /// Violation of the user's *original* (unrelaxed, unscaled) bounds and constraints at the
+    /// free-variable point `x` (algorithm space), recomputed from the user's callbacks:
+    ///
+    /// `max( maxᵢ max(x_Lᵢ − xᵢ, xᵢ − x_Uᵢ, 0),  maxⱼ max(c_Lⱼ − cⱼ(x), cⱼ(x) − c_Uⱼ, 0) )`
+    ///
+    /// in the user's units (absolute, as Ipopt's unscaled `constr_viol_tol` test). This is the
+    /// number a final Optimal/Acceptable status is judged by; it also returns `c(x)`.
+    pub fn original_violation(&self, x: &[f64]) -> Result<(f64, Vec<f64>), EvalError> {
+        let mut v: f64 = 0.0;
+        for k in 0..self.n {
+            let d = self.var_scale[k];
+            v = v.max((self.x_l_orig[k] - x[k]) / d).max((x[k] - self.x_u_orig[k]) / d);
+        }
+        let mut c = vec![0.0; self.m];
+        self.constraints_unscaled(x, &mut c)?;
+        for j in 0..self.m {
+            v = v.max(self.c_l_orig[j] - c[j]).max(c[j] - self.c_u_orig[j]);
+        }
+        // NaN-safe: a NaN comparison above leaves v unchanged, but constraints_unscaled already
+        // rejected non-finite values.
+        Ok((v.max(0.0), c))
     }
 
     /// Scaled objective.
