@@ -80,6 +80,7 @@ pub mod function_problem;
 pub mod linear;
 pub mod nl;
 pub mod ops;
+pub mod presolve;
 pub mod quadratic;
 pub mod scalar;
 mod validate;
