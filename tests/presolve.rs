@@ -236,3 +236,60 @@ fn cli_prints_diagnostics_and_writes_full_duals() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+mod closures {
+    use super::*;
+    use ipax::problem::{ConstraintsFn, FunctionProblem, ObjectiveFn, Scalar};
+
+    /// min x0·x1 + (x2 − x1)²  s.t.  x0 = 3,  x1 − x0² = 1  (x1 = 10), with `free_x2 = false`
+    /// pinning x2 by its bounds so that every variable is pinned or eliminated.
+    struct Obj;
+    impl ObjectiveFn for Obj {
+        fn eval<T: Scalar>(&self, x: &[T]) -> T {
+            x[0] * x[1] + (x[2] - x[1]) * (x[2] - x[1])
+        }
+    }
+    struct Cons;
+    impl ConstraintsFn for Cons {
+        fn eval<T: Scalar>(&self, x: &[T], c: &mut [T]) {
+            c[0] = x[0];
+            c[1] = x[1] - x[0] * x[0];
+        }
+    }
+
+    fn build(free_x2: bool) -> FunctionProblem {
+        let x2_bound = if free_x2 { (f64::NEG_INFINITY, f64::INFINITY) } else { (4.0, 4.0) };
+        FunctionProblem::builder()
+            .name("closure-chain")
+            .objective_generic(Obj)
+            .constraints_generic(Cons)
+            .initial_point(vec![0.0, 0.0, 0.0])
+            .variable_bounds(vec![f64::NEG_INFINITY, f64::NEG_INFINITY, x2_bound.0], vec![f64::INFINITY, f64::INFINITY, x2_bound.1])
+            .constraint_bounds(vec![3.0, 1.0], vec![3.0, 1.0])
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn function_problems_go_through_presolve() {
+        for free_x2 in [true, false] {
+            let p = build(free_x2);
+            let (off, _) = solve(&p, None);
+            let (on, d) = solve(&p, Some("aggressive"));
+            let d = d.unwrap();
+            assert_eq!(counts(&d), (2, 2, 2, 2), "free_x2={free_x2}: {d}");
+            assert_same_optimum("closure", &off, &on);
+            assert!((on.x[1] - 10.0).abs() < 1e-12);
+            assert!(stationarity(&p, &on) <= 1e-6, "free_x2={free_x2}: {}", stationarity(&p, &on));
+            for i in 0..2 {
+                let (a, b) = (off.constraint_multipliers[i], on.constraint_multipliers[i]);
+                assert!((a - b).abs() <= 1e-6 * a.abs().max(1.0), "free_x2={free_x2} row {i}: {a} vs {b}");
+            }
+            if !free_x2 {
+                // x2 is pinned by the user and appears in no row: its bound multiplier balances
+                // ∂f/∂x2 = 2(x2 − x1) = −12 → z_U = 12.
+                assert!((on.upper_bound_multipliers[2] - 12.0).abs() < 1e-8, "{:?}", on.upper_bound_multipliers);
+            }
+        }
+    }
+}
