@@ -4,11 +4,53 @@ use std::io::Write;
 
 use ipax_core::{HessianApproximation, Problem};
 use ipax_ipm::options::AuxiliaryCoupling;
-use ipax_ipm::{IterationLog, IterationView, LinearAlgebra, Observer, ObserverAction, Options, SolveResult, WarmStart};
+use ipax_ipm::{Checkpoint, IterationLog, IterationView, LinearAlgebra, Observer, ObserverAction, Options, SolveResult, WarmStart};
+use ipax_problem::diagnostics::{DiagnoseError, DiagnoseInput, IterateSample, Report, diagnose};
 use ipax_operators::Lbfgs;
 use ipax_problem::presolve::{AuxiliaryDiagnostics, AuxiliaryOptions, AuxiliaryPresolve, CouplingPolicy};
 
 use crate::factory::{DefaultSolverFactory, choose_route};
+
+/// Solve `problem` and run the named diagnostics on the result (`ipax model.nl --diagnose`):
+/// every iteration's step and KKT data is sampled by an observer, and
+/// [`ipax_problem::diagnostics::diagnose`] ranks the findings at the final (full-space, i.e.
+/// postsolved) point. The report comes back even when the solve failed.
+pub fn solve_and_diagnose(problem: &dyn Problem, options: &Options) -> (SolveResult, Result<Report, DiagnoseError>) {
+    let mut samples: Vec<IterateSample> = Vec::new();
+    let mut sample = |v: &IterationView<'_>| {
+        if v.checkpoint == Checkpoint::AfterStep {
+            samples.push(IterateSample {
+                iteration: v.iteration,
+                in_restoration: v.in_restoration,
+                mu: v.mu,
+                alpha_primal: v.alpha_primal,
+                line_search_trials: v.line_search_trials,
+                delta_w: v.kkt.delta_w,
+                delta_c: v.kkt.delta_c,
+                inertia: v.kkt.inertia,
+                factorizations: v.kkt.factorizations,
+            });
+        }
+        ObserverAction::Continue
+    };
+    let mut solver = Solver::new(options.clone()).with_observer(&mut sample);
+    let result = solver.solve(problem);
+    let dropped = solver.presolve_diagnostics().map_or(0, |d| d.dropped_rows);
+    drop(solver);
+    let input = DiagnoseInput {
+        problem,
+        x: &result.x,
+        y: &result.constraint_multipliers,
+        z_l: &result.lower_bound_multipliers,
+        z_u: &result.upper_bound_multipliers,
+        samples: &samples,
+        expected_negative: problem.num_constraints() - dropped,
+        converged: result.status.is_success(),
+        tol: (100.0 * options.tol).max(1e-6),
+    };
+    let report = diagnose(&input);
+    (result, report)
+}
 
 /// Solve `problem` with `options`, choosing the KKT route and linear solver automatically.
 pub fn solve(problem: &dyn Problem, options: &Options) -> SolveResult {

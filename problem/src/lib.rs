@@ -75,6 +75,7 @@
 #![warn(missing_docs)]
 
 pub mod derivatives;
+pub mod diagnostics;
 pub mod error;
 pub mod function_problem;
 pub mod linear;

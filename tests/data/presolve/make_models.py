@@ -129,6 +129,19 @@ def redundant_pair():
     return m
 
 
+def structural_pair():
+    """Diagnostics: two equations over-determine the one variable they touch (flow)."""
+    m = pyo.ConcreteModel()
+    m.flow = pyo.Var(initialize=1.0)
+    m.a = pyo.Var(initialize=0.0)
+    m.b = pyo.Var(initialize=0.0)
+    m.mass_balance = pyo.Constraint(expr=m.flow == 10)
+    m.mass_balance_dup = pyo.Constraint(expr=2 * m.flow == 20)
+    m.split = pyo.Constraint(expr=m.a + m.b == 3)
+    m.obj = pyo.Objective(expr=(m.a - 1) ** 2 + m.b ** 2 + 0.01 * m.flow ** 2)
+    return m
+
+
 def value_dependency():
     """Diagnostics: row2 = row0 + row1 on a full pattern (structurally fine, numerically rank 2)."""
     m = pyo.ConcreteModel()
@@ -149,6 +162,7 @@ def main():
         ("all_rows", all_rows),
         ("pure_all_rows", pure_all_rows),
         ("redundant_pair", redundant_pair),
+        ("structural_pair", structural_pair),
         ("value_dependency", value_dependency),
     ]:
         model = build()
