@@ -67,6 +67,8 @@ fn chain_of_fifty_definitions() {
     // v0..v49 are pure definitions; v50 enters the objective.
     assert_eq!(counts(&d_safe), (50, 51, 50, 50), "{d_safe}");
     assert_eq!((d_safe.candidates.pure, d_safe.candidates.objective), (50, 1));
+    // Linear definitions: one linearized sweep solves them all, no Newton iteration.
+    assert_eq!((d_safe.sweeps, d_safe.newton_iterations), (1, 0), "{d_safe:?}");
     assert_same_optimum("chain50 safe", &off, &safe);
     let (aggr, d_aggr) = solve(&p, Some("aggressive"));
     let d_aggr = d_aggr.unwrap();
@@ -291,5 +293,39 @@ mod closures {
                 assert!((on.upper_bound_multipliers[2] - 12.0).abs() < 1e-8, "{:?}", on.upper_bound_multipliers);
             }
         }
+    }
+
+    /// x² = 4 with x ∈ [−5, 1.5] from x0 = 1: Newton finds +2, outside the bounds, so the block is
+    /// not eliminated (pinning it would make the problem infeasible).
+    struct Sq;
+    impl ConstraintsFn for Sq {
+        fn eval<T: Scalar>(&self, x: &[T], c: &mut [T]) {
+            c[0] = x[0] * x[0];
+        }
+    }
+    struct Lin;
+    impl ObjectiveFn for Lin {
+        fn eval<T: Scalar>(&self, x: &[T]) -> T {
+            (x[1] - x[0]) * (x[1] - x[0]) + x[1] * x[1]
+        }
+    }
+
+    #[test]
+    fn block_solution_outside_the_bounds_is_not_eliminated() {
+        let p = FunctionProblem::builder()
+            .objective_generic(Lin)
+            .constraints_generic(Sq)
+            .initial_point(vec![1.0, 0.0])
+            .variable_bounds(vec![-5.0, f64::NEG_INFINITY], vec![1.5, f64::INFINITY])
+            .constraint_bounds(vec![4.0], vec![4.0])
+            .build()
+            .unwrap();
+        let (off, _) = solve(&p, None);
+        let (on, d) = solve(&p, Some("aggressive"));
+        let d = d.unwrap();
+        assert_eq!((d.eliminated_blocks, d.rejected.out_of_bounds), (0, 1), "{d:?}");
+        assert!(d.newton_iterations > 0);
+        assert_eq!(on.x, off.x, "rejected: the original problem is solved as is");
+        assert_eq!((on.status, on.iterations), (off.status, off.iterations));
     }
 }

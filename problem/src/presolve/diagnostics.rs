@@ -105,8 +105,10 @@ pub struct AuxiliaryDiagnostics {
     pub accepted: ClassCounts,
     /// Why the other candidates stayed.
     pub rejected: RejectionCounts,
-    /// Newton iterations over all blocks.
+    /// Newton iterations of the blocks the linearized sweeps did not solve.
     pub newton_iterations: usize,
+    /// Linearized forward-substitution sweeps (one, plus one after each block that needed Newton).
+    pub sweeps: usize,
     /// Time per stage.
     pub stage_times: StageTimes,
     /// Why the pass did not run at all (matrix-free Jacobian, evaluation failure, …).

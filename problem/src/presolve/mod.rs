@@ -195,6 +195,14 @@ pub struct AuxiliaryPresolve {
     pub diagnostics: AuxiliaryDiagnostics,
 }
 
+/// A candidate block during the pass (`outcome` is `None` until decided).
+struct Candidate {
+    rows: Vec<usize>,
+    cols: Vec<usize>,
+    class: BlockClass,
+    outcome: Option<BlockOutcome>,
+}
+
 /// Row-compressed Jacobian entries (`row → [(col, value)]`).
 struct RowEntries {
     ptr: Vec<usize>,
@@ -366,11 +374,12 @@ impl AuxiliaryPresolve {
         }
         diag.stage_times.btf = t.elapsed();
 
-        // Classify and solve, block by block in BTF order.
+        // Classify, then solve in BTF order.
         let t = Instant::now();
         let mut col_local = vec![NOT_LOCAL; n];
         let mut c = vec![0.0; m];
         let scaled_residual = |i: usize, ci: f64| (ci - c_l[i]).abs() / c_l[i].abs().max(1.0);
+        let mut cands: Vec<Candidate> = Vec::with_capacity(candidates.len());
         for block in candidates {
             let k = block.rows.len();
             let obj = block.cols.iter().any(|&j| in_objective[j]);
@@ -384,45 +393,112 @@ impl AuxiliaryPresolve {
             diag.candidates.add(class);
             diag.candidate_blocks += 1;
             diag.max_block_dim = diag.max_block_dim.max(k);
-            let mut report = BlockReport { rows: block.rows.clone(), cols: block.cols.clone(), class, outcome: BlockOutcome::Eliminated };
-            for (lj, &j) in block.cols.iter().enumerate() {
-                col_local[j] = lj;
-            }
-            let outcome = if !opts.policy.allows(class) {
-                BlockOutcome::KeptByPolicy
-            } else if block.rows.iter().any(|&i| {
-                jac0.row(i).any(|(j, _)| col_local[j] == NOT_LOCAL && !user_fixed[j] && self.fixed[j].is_none())
-            }) {
-                BlockOutcome::DependsOnKept
+            let early = if !opts.policy.allows(class) {
+                Some(BlockOutcome::KeptByPolicy)
             } else if k > opts.max_block_dim {
-                BlockOutcome::TooLarge
+                Some(BlockOutcome::TooLarge)
             } else {
-                let saved: Vec<f64> = block.cols.iter().map(|&j| x[j]).collect();
-                let outcome = solve_block(problem, opts, &jac0, &block.rows, &block.cols, &col_local, c_l, &mut x, &mut c, &mut diag.newton_iterations);
-                let outcome = match outcome {
-                    BlockOutcome::Eliminated
-                        if block.cols.iter().any(|&j| !(x[j] >= self.x_l[j] && x[j] <= self.x_u[j])) =>
-                    {
-                        BlockOutcome::OutOfBounds
-                    }
-                    o => o,
-                };
-                if outcome != BlockOutcome::Eliminated {
-                    block.cols.iter().zip(&saved).for_each(|(&j, &v)| x[j] = v);
-                }
-                outcome
+                None
             };
-            for &j in &block.cols {
-                col_local[j] = NOT_LOCAL;
+            cands.push(Candidate { rows: block.rows, cols: block.cols, class, outcome: early });
+        }
+        // Sweeps: from the first undecided block on, one linearized forward substitution with the
+        // start-point Jacobian (exact for linear blocks) and one evaluation of c confirm every
+        // block it solved; the first block it did not solve (a nonlinear one) gets Newton through
+        // the callbacks, and the next sweep starts after it. A model of linear definitions thus
+        // costs two evaluations of c in all, not two per block.
+        let mut pos = 0;
+        while pos < cands.len() {
+            diag.sweeps += 1;
+            let base = x.clone();
+            problem.constraints(&x, &mut c).map_err(|e| format!("constraints during presolve: {e}"))?;
+            let mut delta = vec![0.0; n];
+            for cand in &cands[pos..] {
+                if cand.outcome.is_some() {
+                    continue;
+                }
+                for (lj, &j) in cand.cols.iter().enumerate() {
+                    col_local[j] = lj;
+                }
+                let mut r: Vec<f64> = cand
+                    .rows
+                    .iter()
+                    .map(|&i| -(c[i] - c_l[i] + jac0.row(i).filter(|&(j, _)| col_local[j] == NOT_LOCAL).map(|(j, v)| v * delta[j]).sum::<f64>()))
+                    .collect();
+                if let Some(lu) = DenseLu::factor(dense_block(&jac0, &cand.rows, &col_local), cand.rows.len()) {
+                    lu.solve(&mut r);
+                    for (lj, &j) in cand.cols.iter().enumerate() {
+                        delta[j] = r[lj];
+                        x[j] = base[j] + r[lj];
+                    }
+                }
+                for &j in &cand.cols {
+                    col_local[j] = NOT_LOCAL;
+                }
             }
-            match outcome {
-                BlockOutcome::Eliminated => {
-                    diag.accepted.add(class);
-                    diag.eliminated_blocks += 1;
-                    for &j in &block.cols {
+            let evaluated = problem.constraints(&x, &mut c).is_ok();
+            let mut next = cands.len();
+            for b in pos..cands.len() {
+                let cand = &cands[b];
+                if cand.outcome.is_some() {
+                    continue;
+                }
+                let depends = cand.rows.iter().any(|&i| {
+                    jac0.row(i).any(|(j, _)| !cand.cols.contains(&j) && !user_fixed[j] && self.fixed[j].is_none())
+                });
+                let in_bounds = |x: &[f64]| cand.cols.iter().all(|&j| x[j] >= self.x_l[j] && x[j] <= self.x_u[j]);
+                let outcome = if depends {
+                    BlockOutcome::DependsOnKept
+                } else if evaluated && cand.rows.iter().all(|&i| scaled_residual(i, c[i]) <= opts.tol) {
+                    if in_bounds(&x) { BlockOutcome::Eliminated } else { BlockOutcome::OutOfBounds }
+                } else {
+                    // Newton from the sweep's estimate; afterwards x differs from what the sweep
+                    // assumed, so the blocks after this one are swept again.
+                    next = b + 1;
+                    for (lj, &j) in cand.cols.iter().enumerate() {
+                        col_local[j] = lj;
+                    }
+                    let o = solve_block(problem, opts, &jac0, &cand.rows, &cand.cols, &col_local, c_l, &mut x, &mut c, &mut diag.newton_iterations);
+                    for &j in &cand.cols {
+                        col_local[j] = NOT_LOCAL;
+                    }
+                    match o {
+                        BlockOutcome::Eliminated if !in_bounds(&x) => BlockOutcome::OutOfBounds,
+                        o => o,
+                    }
+                };
+                if outcome == BlockOutcome::Eliminated {
+                    for &j in &cand.cols {
                         self.fixed[j] = Some(x[j]);
                     }
-                    self.blocks.push((block.rows, block.cols));
+                } else {
+                    // Back to the start values: a rejected block's variables stay free, and
+                    // no later accepted block touches them (it would depend on them).
+                    for &j in &cand.cols {
+                        x[j] = base[j];
+                    }
+                }
+                cands[b].outcome = Some(outcome);
+                if next == b + 1 {
+                    break;
+                }
+            }
+            // Undo the sweep's trial values of blocks it will revisit.
+            for cand in &cands[next..] {
+                if cand.outcome.is_none() {
+                    for &j in &cand.cols {
+                        x[j] = base[j];
+                    }
+                }
+            }
+            pos = next;
+        }
+        for cand in cands {
+            let outcome = cand.outcome.expect("every candidate decided");
+            match outcome {
+                BlockOutcome::Eliminated => {
+                    diag.accepted.add(cand.class);
+                    diag.eliminated_blocks += 1;
                 }
                 BlockOutcome::KeptByPolicy => diag.rejected.policy += 1,
                 BlockOutcome::DependsOnKept => diag.rejected.depends_on_kept += 1,
@@ -430,8 +506,10 @@ impl AuxiliaryPresolve {
                 BlockOutcome::OutOfBounds => diag.rejected.out_of_bounds += 1,
                 BlockOutcome::TooLarge => diag.rejected.too_large += 1,
             }
-            report.outcome = outcome;
-            self.reports.push(report);
+            if outcome == BlockOutcome::Eliminated {
+                self.blocks.push((cand.rows.clone(), cand.cols.clone()));
+            }
+            self.reports.push(BlockReport { rows: cand.rows, cols: cand.cols, class: cand.class, outcome });
         }
         diag.stage_times.block_solve = t.elapsed();
 
