@@ -37,6 +37,10 @@ struct Cli {
     /// Where to write the AMPL .sol file (default: the model path with extension .sol, as Ipopt).
     #[arg(short = 'o', long = "sol")]
     sol: Option<std::path::PathBuf>,
+    /// Solve the .nl model, then print a ranked diagnostic report (named findings, the numerical
+    /// rank of the equality Jacobian), also when the solve fails.
+    #[arg(long)]
+    diagnose: bool,
     /// An AMPL .nl model file (or stub), and options as key=value (Ipopt names), e.g.
     /// `model.nl tol=1e-10 mu_strategy=adaptive`.
     args: Vec<String>,
@@ -160,7 +164,16 @@ fn solve_nl(path: &std::path::Path, cli: &Cli, options: &ipax::Options) -> ExitC
     if cli.ampl && options.print_level == 5 {
         options.print_level = 0;
     }
-    let result = ipax::solve(&problem, &options);
+    let result = if cli.diagnose {
+        let (result, report) = ipax::solve_and_diagnose(&problem, &options);
+        match report {
+            Ok(report) => println!("\n{report}"),
+            Err(e) => eprintln!("error: {e}"),
+        }
+        result
+    } else {
+        ipax::solve(&problem, &options)
+    };
     let objective = problem.user_objective(result.objective);
     let code = ipax::ampl::solve_result_num(result.status);
     // Like Ipopt's AMPL executable, the .sol file goes beside the model unless -o says otherwise.

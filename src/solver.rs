@@ -3,10 +3,54 @@
 use std::io::Write;
 
 use ipax_core::{HessianApproximation, Problem};
-use ipax_ipm::{IterationLog, IterationView, LinearAlgebra, Observer, ObserverAction, Options, SolveResult, WarmStart};
+use ipax_ipm::options::AuxiliaryCoupling;
+use ipax_ipm::{Checkpoint, IterationLog, IterationView, LinearAlgebra, Observer, ObserverAction, Options, SolveResult, WarmStart};
+use ipax_problem::diagnostics::{DiagnoseError, DiagnoseInput, IterateSample, Report, diagnose};
 use ipax_operators::Lbfgs;
+use ipax_problem::presolve::{AuxiliaryDiagnostics, AuxiliaryOptions, AuxiliaryPresolve, CouplingPolicy};
 
 use crate::factory::{DefaultSolverFactory, choose_route};
+
+/// Solve `problem` and run the named diagnostics on the result (`ipax model.nl --diagnose`):
+/// every iteration's step and KKT data is sampled by an observer, and
+/// [`ipax_problem::diagnostics::diagnose`] ranks the findings at the final (full-space, i.e.
+/// postsolved) point. The report comes back even when the solve failed.
+pub fn solve_and_diagnose(problem: &dyn Problem, options: &Options) -> (SolveResult, Result<Report, DiagnoseError>) {
+    let mut samples: Vec<IterateSample> = Vec::new();
+    let mut sample = |v: &IterationView<'_>| {
+        if v.checkpoint == Checkpoint::AfterStep {
+            samples.push(IterateSample {
+                iteration: v.iteration,
+                in_restoration: v.in_restoration,
+                mu: v.mu,
+                alpha_primal: v.alpha_primal,
+                line_search_trials: v.line_search_trials,
+                delta_w: v.kkt.delta_w,
+                delta_c: v.kkt.delta_c,
+                inertia: v.kkt.inertia,
+                factorizations: v.kkt.factorizations,
+            });
+        }
+        ObserverAction::Continue
+    };
+    let mut solver = Solver::new(options.clone()).with_observer(&mut sample);
+    let result = solver.solve(problem);
+    let dropped = solver.presolve_diagnostics().map_or(0, |d| d.dropped_rows);
+    drop(solver);
+    let input = DiagnoseInput {
+        problem,
+        x: &result.x,
+        y: &result.constraint_multipliers,
+        z_l: &result.lower_bound_multipliers,
+        z_u: &result.upper_bound_multipliers,
+        samples: &samples,
+        expected_negative: problem.num_constraints() - dropped,
+        converged: result.status.is_success(),
+        tol: (100.0 * options.tol).max(1e-6),
+    };
+    let report = diagnose(&input);
+    (result, report)
+}
 
 /// Solve `problem` with `options`, choosing the KKT route and linear solver automatically.
 pub fn solve(problem: &dyn Problem, options: &Options) -> SolveResult {
@@ -18,6 +62,7 @@ pub struct Solver<'o> {
     pub options: Options,
     observer: Option<&'o mut dyn Observer>,
     warm: Option<WarmStart>,
+    presolve_diagnostics: Option<AuxiliaryDiagnostics>,
 }
 
 /// Forwards checkpoints to the iteration log and the user observer.
@@ -41,7 +86,7 @@ impl Observer for Fanout<'_, '_> {
 impl<'o> Solver<'o> {
     /// A solver with these options.
     pub fn new(options: Options) -> Self {
-        Solver { options, observer: None, warm: None }
+        Solver { options, observer: None, warm: None, presolve_diagnostics: None }
     }
     /// Attach an observer (called at every checkpoint).
     pub fn with_observer(mut self, observer: &'o mut dyn Observer) -> Self {
@@ -54,8 +99,86 @@ impl<'o> Solver<'o> {
         self
     }
 
-    /// Run the interior-point method.
+    /// Diagnostics of the auxiliary-equality presolve of the last [`solve`](Self::solve), when it ran
+    /// (`presolve=yes presolve_auxiliary=yes`).
+    pub fn presolve_diagnostics(&self) -> Option<&AuxiliaryDiagnostics> {
+        self.presolve_diagnostics.as_ref()
+    }
+
+    /// Run the interior-point method, after the auxiliary-equality presolve when
+    /// `presolve=yes presolve_auxiliary=yes`.
+    ///
+    /// With presolve, the IPM solves the reduced problem (eliminated blocks' variables pinned,
+    /// their rows dropped) and the result is mapped back: `x` is full (it always was), `c(x)` and
+    /// the multipliers `y` cover all `m` rows (dropped rows' `y` from stationarity), bound
+    /// multipliers of the pinned variables are zero. When the pass eliminates nothing the
+    /// original problem is solved as is, so results are bit-identical to `presolve=no`.
     pub fn solve(&mut self, problem: &dyn Problem) -> SolveResult {
+        self.presolve_diagnostics = None;
+        let o = &self.options;
+        if !(o.presolve && o.presolve_auxiliary) {
+            let warm = self.warm.clone();
+            return self.solve_ipm(problem, warm.as_ref());
+        }
+        let aux = AuxiliaryOptions {
+            policy: match o.presolve_auxiliary_coupling {
+                AuxiliaryCoupling::None => CouplingPolicy::None,
+                AuxiliaryCoupling::Safe => CouplingPolicy::Safe,
+                AuxiliaryCoupling::Aggressive => CouplingPolicy::Aggressive,
+            },
+            lower_bound_inf: o.nlp_lower_bound_inf,
+            upper_bound_inf: o.nlp_upper_bound_inf,
+            ..AuxiliaryOptions::default()
+        };
+        let plan = AuxiliaryPresolve::run(problem, &aux);
+        if o.presolve_auxiliary_diagnostics {
+            eprintln!("{}", plan.diagnostics);
+        }
+        self.presolve_diagnostics = Some(plan.diagnostics.clone());
+        if plan.is_noop() {
+            let warm = self.warm.clone();
+            return self.solve_ipm(problem, warm.as_ref());
+        }
+        let warm = self.warm.as_ref().map(|w| WarmStart {
+            x: w.x.clone(),
+            y: w.y.as_ref().map(|y| plan.restrict_rows(y)),
+            z_l: w.z_l.clone(),
+            z_u: w.z_u.clone(),
+        });
+        let reduced = plan.reduced(problem);
+        let mut result = self.solve_ipm(&reduced, warm.as_ref());
+        let (mut zl, mut zu) = (result.lower_bound_multipliers.clone(), result.upper_bound_multipliers.clone());
+        match plan.postsolve(problem, &result.x, &result.constraint_multipliers, &mut zl, &mut zu) {
+            Ok(post) => {
+                let (m, mut cl, mut cu) = (post.constraints.len(), Vec::new(), Vec::new());
+                cl.resize(m, 0.0);
+                cu.resize(m, 0.0);
+                problem.constraint_bounds(&mut cl, &mut cu);
+                // The dropped rows' violation joins the reported one (they were solved to the
+                // presolve tolerance, so this rarely moves it).
+                let dropped_violation = (0..m)
+                    .filter(|i| plan.kept_rows().binary_search(i).is_err())
+                    .map(|i| (cl[i] - post.constraints[i]).max(post.constraints[i] - cu[i]).max(0.0))
+                    .fold(0.0f64, f64::max);
+                result.errors.constraint_violation = result.errors.constraint_violation.max(dropped_violation);
+                result.constraints = post.constraints;
+                result.constraint_multipliers = post.y;
+                result.lower_bound_multipliers = zl;
+                result.upper_bound_multipliers = zu;
+                result
+            }
+            Err(e) => {
+                // Multipliers cannot be recovered at this point: rather than return partial
+                // duals, solve the original problem.
+                eprintln!("ipax: presolve postsolve failed ({e}); solving without presolve");
+                let warm = self.warm.clone();
+                self.solve_ipm(problem, warm.as_ref())
+            }
+        }
+    }
+
+    /// The interior-point method on `problem` as given.
+    fn solve_ipm(&mut self, problem: &dyn Problem, warm: Option<&WarmStart>) -> SolveResult {
         let o = &self.options;
         let route = choose_route(problem, o);
         let factory = DefaultSolverFactory::from_options(o);
@@ -77,7 +200,7 @@ impl<'o> Solver<'o> {
         let mut fan = Fanout { log, user: self.observer.as_deref_mut() };
         let observer: Option<&mut dyn Observer> =
             if fan.log.is_some() || fan.user.is_some() { Some(&mut fan) } else { None };
-        let result = ipax_ipm::solve(problem, o, &la, observer, self.warm.as_ref());
+        let result = ipax_ipm::solve(problem, o, &la, observer, warm);
         if o.print_level >= 3 {
             let mut out = std::io::stdout().lock();
             let _ = writeln!(out, "\nNumber of Iterations....: {}", result.iterations);

@@ -89,6 +89,18 @@ pub enum FixedVariableTreatment {
     RelaxBounds,
 }
 
+/// Which coupling classes the auxiliary-equality presolve eliminates
+/// (`presolve_auxiliary_coupling`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuxiliaryCoupling {
+    /// Analyse and report only.
+    None,
+    /// Pure-equality blocks only.
+    Safe,
+    /// Pure-equality and objective-coupled blocks (never inequality-coupled ones).
+    Aggressive,
+}
+
 /// An error setting an option.
 #[derive(Debug, Clone, PartialEq, Error)]
 #[non_exhaustive]
@@ -189,6 +201,13 @@ pub struct Options {
     pub krylov_rtol: f64,
     pub krylov_max_iter: usize,
     pub krylov_max_forcing: f64,
+    /// Master switch of the presolve layer (POUNCE's `presolve`).
+    pub presolve: bool,
+    /// Auxiliary-equality elimination (needs `presolve`).
+    pub presolve_auxiliary: bool,
+    pub presolve_auxiliary_coupling: AuxiliaryCoupling,
+    /// Print the auxiliary pass's diagnostics to stderr.
+    pub presolve_auxiliary_diagnostics: bool,
 }
 
 impl Default for Options {
@@ -276,6 +295,10 @@ impl Default for Options {
             krylov_rtol: 1e-10,
             krylov_max_iter: 0,
             krylov_max_forcing: 0.0,
+            presolve: false,
+            presolve_auxiliary: false,
+            presolve_auxiliary_coupling: AuxiliaryCoupling::Safe,
+            presolve_auxiliary_diagnostics: false,
         }
     }
 }
@@ -376,6 +399,14 @@ pub const OPTION_TABLE: &[(&str, OptionKind, &str)] = &[
     ("krylov_rtol", OptionKind::Number, "Krylov relative tolerance"),
     ("krylov_max_iter", OptionKind::Integer, "Krylov iteration cap (0 = automatic)"),
     ("krylov_max_forcing", OptionKind::Number, "inexact Newton: largest Krylov forcing term (0 = exact solves)"),
+    ("presolve", OptionKind::Choice(&["yes", "no"]), "master switch of the presolve layer"),
+    ("presolve_auxiliary", OptionKind::Choice(&["yes", "no"]), "solve and remove auxiliary equality blocks before the IPM (needs presolve=yes)"),
+    (
+        "presolve_auxiliary_coupling",
+        OptionKind::Choice(&["none", "safe", "aggressive"]),
+        "blocks eliminated: none, safe (pure equality), aggressive (also objective-coupled); never inequality-coupled",
+    ),
+    ("presolve_auxiliary_diagnostics", OptionKind::Choice(&["yes", "no"]), "print the auxiliary presolve summary to stderr"),
 ];
 
 impl Options {
@@ -579,6 +610,16 @@ impl Options {
             "honor_original_bounds" => self.honor_original_bounds = yes,
             "warm_start_init_point" => self.warm_start_init_point = yes,
             "start_with_resto" => self.start_with_resto = yes,
+            "presolve" => self.presolve = yes,
+            "presolve_auxiliary" => self.presolve_auxiliary = yes,
+            "presolve_auxiliary_coupling" => {
+                self.presolve_auxiliary_coupling = match v {
+                    "none" => AuxiliaryCoupling::None,
+                    "aggressive" => AuxiliaryCoupling::Aggressive,
+                    _ => AuxiliaryCoupling::Safe,
+                }
+            }
+            "presolve_auxiliary_diagnostics" => self.presolve_auxiliary_diagnostics = yes,
             _ => unreachable!("option table and setter disagree on {name}"),
         }
     }
@@ -659,6 +700,15 @@ mod tests {
         o.set("sparse_ldl_ordering", "nested-dissection").unwrap();
         assert_eq!(o.sparse_ldl_ordering, SparseOrderingChoice::NestedDissection);
         assert!(matches!(o.set("sparse_ldl_ordering", "metis"), Err(OptionError::InvalidValue { .. })));
+        o.set("presolve", "yes").unwrap();
+        o.set("presolve_auxiliary", "yes").unwrap();
+        o.set("presolve_auxiliary_coupling", "aggressive").unwrap();
+        o.set("presolve_auxiliary_diagnostics", "yes").unwrap();
+        assert!(o.presolve && o.presolve_auxiliary && o.presolve_auxiliary_diagnostics);
+        assert_eq!(o.presolve_auxiliary_coupling, AuxiliaryCoupling::Aggressive);
+        o.set("presolve", "no").unwrap();
+        assert!(!o.presolve);
+        assert!(matches!(o.set("presolve_auxiliary_coupling", "all"), Err(OptionError::InvalidValue { .. })));
     }
 
     #[test]

@@ -75,11 +75,13 @@
 #![warn(missing_docs)]
 
 pub mod derivatives;
+pub mod diagnostics;
 pub mod error;
 pub mod function_problem;
 pub mod linear;
 pub mod nl;
 pub mod ops;
+pub mod presolve;
 pub mod quadratic;
 pub mod scalar;
 mod validate;

@@ -1,0 +1,175 @@
+"""Write the .nl (+ .row/.col) models used by tests/presolve.rs and tests/diagnose.rs.
+
+Run from anywhere with the project venv:  /work/venv/bin/python tests/data/presolve/make_models.py
+Each model has auxiliary-equality structure whose expected eliminations are stated in the
+docstring of its builder (and asserted by the tests).
+"""
+
+import os
+
+import pyomo.environ as pyo
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def chain50():
+    """A 50-link definition chain feeding the objective.
+
+    v0 = 1, v_k = 0.5 v_{k-1} + 1 (k = 1..50, so v_k = 2 - 2^-k): 51 singleton blocks in BTF order. Only v50 enters
+    the objective (u - v50)^2 + 0.1 u^2: safe eliminates v0..v49 (50 blocks) and keeps v50's row;
+    aggressive eliminates all 51, which drops every row.
+    """
+    m = pyo.ConcreteModel()
+    m.K = pyo.RangeSet(0, 50)
+    m.v = pyo.Var(m.K, initialize=0.0)
+    m.u = pyo.Var(initialize=0.0)
+    m.start = pyo.Constraint(expr=m.v[0] == 1.0)
+    m.link = pyo.Constraint(pyo.RangeSet(1, 50), rule=lambda m, k: m.v[k] == 0.5 * m.v[k - 1] + 1.0)
+    m.obj = pyo.Objective(expr=(m.u - m.v[50]) ** 2 + 0.1 * m.u ** 2)
+    return m
+
+
+def square_nl():
+    """A square nonlinear pure-equality block and a linear block fed by it.
+
+    {x, y}: x^2 + y^2 = 5, x y = 2 (root (2, 1) from the start (2.2, 0.9)); t = x + 2y; then the
+    under-determined row w + q = t with objective (w - 1)^2 + (q - 2)^2. safe and aggressive
+    eliminate 2 blocks, fix 3 variables and drop 3 rows; w, q remain.
+    """
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(0.5, 10), initialize=2.2)
+    m.y = pyo.Var(bounds=(0.5, 10), initialize=0.9)
+    m.t = pyo.Var(initialize=0.0)
+    m.w = pyo.Var(initialize=0.0)
+    m.q = pyo.Var(initialize=0.0)
+    m.circle = pyo.Constraint(expr=m.x ** 2 + m.y ** 2 == 5)
+    m.hyperbola = pyo.Constraint(expr=m.x * m.y == 2)
+    m.total = pyo.Constraint(expr=m.t == m.x + 2 * m.y)
+    m.split = pyo.Constraint(expr=m.w + m.q == m.t)
+    m.obj = pyo.Objective(expr=(m.w - 1) ** 2 + (m.q - 2) ** 2)
+    return m
+
+
+def objective_coupled():
+    """An objective-coupled block and a pure block that depends on it.
+
+    {a, b}: a + b = 3, a - b = 1 (a = 2, b = 1) with a and b in the objective; k = a + b; and the
+    under-determined row u + k + v = 10. safe eliminates nothing (k's block needs a and b, which
+    safe keeps); aggressive eliminates both blocks (3 variables, 3 rows).
+    """
+    m = pyo.ConcreteModel()
+    m.a = pyo.Var(initialize=0.0)
+    m.b = pyo.Var(initialize=0.0)
+    m.k = pyo.Var(initialize=0.0)
+    m.u = pyo.Var(initialize=0.0)
+    m.v = pyo.Var(initialize=0.0)
+    m.sum_ab = pyo.Constraint(expr=m.a + m.b == 3)
+    m.diff_ab = pyo.Constraint(expr=m.a - m.b == 1)
+    m.define_k = pyo.Constraint(expr=m.k == m.a + m.b)
+    m.budget = pyo.Constraint(expr=m.u + m.k + m.v == 10)
+    m.obj = pyo.Objective(expr=(m.a - m.u) ** 2 + (m.u - 5) ** 2 + m.b + m.v ** 2)
+    return m
+
+
+def inequality_coupled():
+    """An inequality-coupled block next to a pure one.
+
+    g = 1.5 is a block whose variable enters the inequality u + g <= 4: never eliminated. p = 2 is
+    pure (it feeds the under-determined row u + w = p). safe and aggressive: 1 of 2 blocks.
+    """
+    m = pyo.ConcreteModel()
+    m.g = pyo.Var(initialize=0.0)
+    m.p = pyo.Var(initialize=0.0)
+    m.u = pyo.Var(initialize=0.0)
+    m.w = pyo.Var(initialize=0.0)
+    m.fix_g = pyo.Constraint(expr=2 * m.g == 3)
+    m.fix_p = pyo.Constraint(expr=m.p == 2)
+    m.room = pyo.Constraint(expr=m.u + m.g <= 4)
+    m.pair = pyo.Constraint(expr=m.u + m.w == m.p)
+    m.obj = pyo.Objective(expr=(m.u - 3) ** 2 + (m.w - 1) ** 2)
+    return m
+
+
+def all_rows():
+    """Every row eliminable under aggressive, with nonzero multipliers.
+
+    x1 = 2, x2 = x1^2 + 1 (= 5); objective (x3 - x2)^2 + x2 + x1 x3 (x2 objective-coupled).
+    safe: 1 block (x1 is in the objective too: x1 x3) -> 0 of 2; aggressive: 2 of 2, all rows.
+    """
+    m = pyo.ConcreteModel()
+    m.x1 = pyo.Var(initialize=1.0)
+    m.x2 = pyo.Var(initialize=1.0)
+    m.x3 = pyo.Var(initialize=0.0)
+    m.first = pyo.Constraint(expr=m.x1 == 2)
+    m.second = pyo.Constraint(expr=m.x2 == m.x1 ** 2 + 1)
+    m.obj = pyo.Objective(expr=(m.x3 - m.x2) ** 2 + m.x2 + m.x1 * m.x3)
+    return m
+
+
+def pure_all_rows():
+    """Every row eliminable under safe: x1 = 2, x2 = x1^2 + 1, objective in x3 only."""
+    m = pyo.ConcreteModel()
+    m.x1 = pyo.Var(initialize=1.0)
+    m.x2 = pyo.Var(initialize=1.0)
+    m.x3 = pyo.Var(initialize=0.0)
+    m.first = pyo.Constraint(expr=m.x1 == 2)
+    m.second = pyo.Constraint(expr=m.x2 == m.x1 ** 2 + 1)
+    m.obj = pyo.Objective(expr=(m.x3 - 1) ** 2)
+    return m
+
+
+def redundant_pair():
+    """Diagnostics: a redundant equality pair (the same row twice, scaled) among healthy rows."""
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(pyo.RangeSet(0, 3), initialize=1.0)
+    m.balance = pyo.Constraint(expr=m.x[0] + m.x[1] + m.x[2] == 3)
+    m.balance_copy = pyo.Constraint(expr=2 * m.x[0] + 2 * m.x[1] + 2 * m.x[2] == 6)
+    m.other = pyo.Constraint(expr=m.x[2] - m.x[3] == 0)
+    m.obj = pyo.Objective(expr=sum((m.x[i] - i) ** 2 for i in range(4)))
+    return m
+
+
+def structural_pair():
+    """Diagnostics: two equations over-determine the one variable they touch (flow)."""
+    m = pyo.ConcreteModel()
+    m.flow = pyo.Var(initialize=1.0)
+    m.a = pyo.Var(initialize=0.0)
+    m.b = pyo.Var(initialize=0.0)
+    m.mass_balance = pyo.Constraint(expr=m.flow == 10)
+    m.mass_balance_dup = pyo.Constraint(expr=2 * m.flow == 20)
+    m.split = pyo.Constraint(expr=m.a + m.b == 3)
+    m.obj = pyo.Objective(expr=(m.a - 1) ** 2 + m.b ** 2 + 0.01 * m.flow ** 2)
+    return m
+
+
+def value_dependency():
+    """Diagnostics: row2 = row0 + row1 on a full pattern (structurally fine, numerically rank 2)."""
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(pyo.RangeSet(0, 2), initialize=0.5)
+    m.row0 = pyo.Constraint(expr=m.x[0] + 2 * m.x[1] + m.x[2] == 4)
+    m.row1 = pyo.Constraint(expr=3 * m.x[0] - m.x[1] + 2 * m.x[2] == 1)
+    m.row2 = pyo.Constraint(expr=4 * m.x[0] + m.x[1] + 3 * m.x[2] == 5)
+    m.obj = pyo.Objective(expr=sum(m.x[i] ** 2 for i in range(3)))
+    return m
+
+
+def main():
+    for name, build in [
+        ("chain50", chain50),
+        ("square_nl", square_nl),
+        ("objective_coupled", objective_coupled),
+        ("inequality_coupled", inequality_coupled),
+        ("all_rows", all_rows),
+        ("pure_all_rows", pure_all_rows),
+        ("redundant_pair", redundant_pair),
+        ("structural_pair", structural_pair),
+        ("value_dependency", value_dependency),
+    ]:
+        model = build()
+        path = os.path.join(HERE, name + ".nl")
+        model.write(path, io_options={"symbolic_solver_labels": True})
+        print("wrote", path)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,140 @@
+//! Named diagnostics (`ipax model.nl --diagnose`): dependent equations named by their .row names,
+//! structurally and numerically; a healthy model reports `healthy`; a failed solve reports why.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use ipax::problem::diagnostics::{Report, Severity};
+use ipax::problem::nl::NlProblem;
+use ipax::problem::{ConstraintsFn, FunctionProblem, ObjectiveFn, Scalar};
+use ipax::{Options, Problem};
+
+fn model(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/presolve").join(format!("{name}.nl"))
+}
+
+fn diagnose(p: &dyn Problem, extra: &[(&str, &str)]) -> (ipax::SolveResult, Report) {
+    let mut o = Options::default();
+    o.print_level = 0;
+    for (k, v) in extra {
+        o.set(k, v).unwrap();
+    }
+    let (r, report) = ipax::solve_and_diagnose(p, &o);
+    let report = report.unwrap();
+    // Ranked: error → warning → info.
+    assert!(report.findings.windows(2).all(|w| w[0].severity <= w[1].severity), "{report}");
+    (r, report)
+}
+
+fn codes(r: &Report) -> Vec<&'static str> {
+    r.findings.iter().map(|f| f.code).collect()
+}
+
+#[test]
+fn redundant_equality_pair_is_named() {
+    let p = NlProblem::from_file(model("redundant_pair")).unwrap();
+    let (_, report) = diagnose(&p, &[]);
+    let rank = report.rank.as_ref().unwrap();
+    assert_eq!((rank.rank, rank.deficiency), (2, 1), "{report}");
+    let mut names = rank.culprit_names.clone();
+    names.sort();
+    assert_eq!(names, ["balance", "balance_copy"], "{report}");
+    // balance_copy = 2·balance: the null vector is (2, −1)/√5, participations 0.8 and 0.2.
+    assert!((rank.culprits[0].1 - 0.8).abs() < 1e-8 && (rank.culprits[1].1 - 0.2).abs() < 1e-8, "{:?}", rank.culprits);
+    let f = report.findings.iter().find(|f| f.code == "rank_deficient_jacobian").expect("rank finding");
+    assert!(f.message.contains("c[balance]") && f.message.contains("c[balance_copy]") && !f.message.contains("other"), "{}", f.message);
+    // Same pattern on both rows but one more variable than rows: not a structural defect.
+    assert!(!codes(&report).contains(&"structural_singularity"), "{report}");
+}
+
+#[test]
+fn value_only_dependency_is_named() {
+    let p = NlProblem::from_file(model("value_dependency")).unwrap();
+    let (_, report) = diagnose(&p, &[]);
+    assert!(!codes(&report).contains(&"structural_singularity"), "a full pattern is structurally fine: {report}");
+    let rank = report.rank.as_ref().unwrap();
+    assert_eq!((rank.rank, rank.deficiency), (2, 1));
+    let mut names = rank.culprit_names.clone();
+    names.sort();
+    assert_eq!(names, ["row0", "row1", "row2"]);
+    // Null vector (1, 1, −1)/√3.
+    assert!(rank.culprits.iter().all(|&(_, w)| (w - 1.0 / 3.0).abs() < 1e-8), "{:?}", rank.culprits);
+    let f = report.findings.iter().find(|f| f.code == "rank_deficient_jacobian").unwrap();
+    for name in ["c[row0]", "c[row1]", "c[row2]"] {
+        assert!(f.message.contains(name), "{}", f.message);
+    }
+}
+
+#[test]
+fn structurally_overdetermined_equations_are_named() {
+    let p = NlProblem::from_file(model("structural_pair")).unwrap();
+    let (_, report) = diagnose(&p, &[]);
+    let f = report.findings.iter().find(|f| f.code == "structural_singularity").expect("structural finding");
+    assert_eq!(f.severity, Severity::Warning);
+    assert!(f.message.contains("mass_balance, mass_balance_dup") && f.message.contains("(flow)"), "{}", f.message);
+    assert!(!f.message.contains("split"), "{}", f.message);
+    assert!(codes(&report).contains(&"rank_deficient_jacobian"));
+}
+
+#[test]
+fn healthy_model_reports_healthy() {
+    let p = NlProblem::from_file(model("chain50")).unwrap();
+    let (r, report) = diagnose(&p, &[]);
+    assert!(r.status.is_success());
+    assert_eq!(codes(&report), ["healthy"], "{report}");
+    assert_eq!(report.rank.as_ref().unwrap().deficiency, 0);
+    // Under presolve the report is about the full-space point: all 51 rows, still healthy.
+    let (_, report) = diagnose(&p, &[("presolve", "yes"), ("presolve_auxiliary", "yes"), ("presolve_auxiliary_coupling", "aggressive")]);
+    assert_eq!(codes(&report), ["healthy"], "{report}");
+    assert_eq!(report.rank.as_ref().unwrap().rows.len(), 51);
+}
+
+/// x0 + x1 = 1 and x0 + x1 = 2: inconsistent, the solve cannot succeed.
+struct Obj;
+impl ObjectiveFn for Obj {
+    fn eval<T: Scalar>(&self, x: &[T]) -> T {
+        x[0] * x[0] + x[1] * x[1]
+    }
+}
+struct Cons;
+impl ConstraintsFn for Cons {
+    fn eval<T: Scalar>(&self, x: &[T], c: &mut [T]) {
+        c[0] = x[0] + x[1];
+        c[1] = x[0] + x[1];
+    }
+}
+
+#[test]
+fn failed_solve_reports_primal_infeasibility_first() {
+    let p = FunctionProblem::builder()
+        .objective_generic(Obj)
+        .constraints_generic(Cons)
+        .initial_point(vec![0.0, 0.0])
+        .constraint_bounds(vec![1.0, 2.0], vec![1.0, 2.0])
+        .build()
+        .unwrap();
+    let (r, report) = diagnose(&p, &[("max_iter", "50")]);
+    assert!(!r.status.is_success());
+    let first = &report.findings[0];
+    assert_eq!((first.severity, first.code), (Severity::Error, "primal_infeasible"), "{report}");
+    assert!(first.message.contains("c[0]") || first.message.contains("c[1]"), "{}", first.message);
+    assert!(codes(&report).contains(&"rank_deficient_jacobian"), "{report}");
+}
+
+#[test]
+fn cli_diagnose_prints_the_ranked_report() {
+    let dir = std::env::temp_dir().join(format!("ipax-diagnose-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_ipax"))
+        .arg(model("structural_pair"))
+        .args(["--diagnose", "-o", dir.join("s.sol").to_str().unwrap(), "print_level=0"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("diagnose: 2 finding(s)"), "{text}");
+    assert!(text.contains("[warning] structural_singularity:"), "{text}");
+    assert!(text.contains("numerical rank = 2 / 3  (deficiency 1)"), "{text}");
+    assert!(text.lines().any(|l| l.trim_start().starts_with("mass_balance_dup") && l.contains("participation 0.20")), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
