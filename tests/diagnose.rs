@@ -132,7 +132,9 @@ fn cli_diagnose_prints_the_ranked_report() {
         .unwrap();
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("diagnose: 2 finding(s)"), "{text}");
+    // The count depends on the KKT route (the augmented route also reports the singular KKT
+    // system it had to regularize); the structural finding must be there on every route.
+    assert!(text.contains("diagnose: ") && text.contains(" finding(s)"), "{text}");
     assert!(text.contains("[warning] structural_singularity:"), "{text}");
     assert!(text.contains("numerical rank = 2 / 3  (deficiency 1)"), "{text}");
     assert!(text.lines().any(|l| l.trim_start().starts_with("mass_balance_dup") && l.contains("participation 0.20")), "{text}");
