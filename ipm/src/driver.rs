@@ -1849,3 +1849,25 @@ impl Ipm<'_, '_> {
         (&self.pt.x, &self.pt.s)
     }
 }
+
+#[cfg(test)]
+mod safeguard_tests {
+    use super::kappa_sigma_safeguard;
+
+    #[test]
+    fn the_kappa_sigma_safeguard_never_panics_and_stays_positive() {
+        let (mu, k) = (1e-9, 1e10);
+        // The normal case is the W&B 2006 eq. 16 projection.
+        assert_eq!(kappa_sigma_safeguard(1e3, 1.0, mu, k, 1.0), k * mu);
+        assert_eq!(kappa_sigma_safeguard(1e-30, 1.0, mu, k, 1.0), mu / k);
+        assert_eq!(kappa_sigma_safeguard(0.5, 1.0, mu, k, 1e-9), 0.5);
+        // Where `f64::clamp` panicked: crossed interval (slack rounded below zero), NaN slack or
+        // multiplier, zero or infinite slack (interval ends ∞ or 0).
+        for s in [-1e-300, -1.0, f64::NAN, 0.0, -0.0, f64::INFINITY, f64::MIN_POSITIVE / 4.0] {
+            for z in [2.0, f64::NAN, f64::INFINITY, -1.0, 0.0] {
+                let v = kappa_sigma_safeguard(z, 3.0, mu, k, s);
+                assert!(v.is_finite() && v > 0.0, "s = {s}, z = {z}: {v}");
+            }
+        }
+    }
+}
