@@ -582,8 +582,9 @@ fn acceptable_obj_change_tol_holds_back_the_acceptable_exit() {
 /// `min 1e30·x² + y²` (or `1e30·(x − 1)²`) with `x + y ≥ 0.5` and bounds: the objective scaling
 /// (~1e-29) and the huge curvature stress the κ_Σ safeguard of the bound multipliers, whose
 /// interval `[μ/(κ_Σ s), κ_Σ μ/s]` was passed to `f64::clamp` (a panic when crossed or NaN).
-/// Whatever the route and Hessian, the solve must return a status, never panic, and a success
-/// must be a stationary point.
+/// Whatever the route and Hessian, the solve must return a status, never panic, and Optimal
+/// must meet Ipopt's unscaled `dual_inf_tol` (the scaled test alone is blind at σ_f ~ 1e-29;
+/// Acceptable only promises `acceptable_dual_inf_tol` = 1e10, as Ipopt).
 #[test]
 fn huge_objectives_never_panic_and_success_is_stationary() {
     type F = fn(&[f64]) -> f64;
@@ -620,11 +621,11 @@ fn huge_objectives_never_panic_and_success_is_stationary() {
                 o.set("hessian_approximation", hess).unwrap();
                 o.max_iter = 300;
                 let r = ipax::solve(&p, &o);
-                if r.status.is_success() {
-                    // The y-part of the KKT conditions in the user's units: 2y − λ − z_L + z_U = 0
+                if r.status == SolveStatus::Optimal {
+                    // The y-part of the KKT conditions in the user's units: 2y + λ − z_L + z_U = 0
                     // (the x-part is dominated by 1e30 and says little).
                     let ky = 2.0 * r.x[1] + r.constraint_multipliers[0] - r.lower_bound_multipliers[1] + r.upper_bound_multipliers[1];
-                    assert!(ky.abs() <= 1e-2, "case {k} [{route}, {hess}]: {:?} at {:?}, y-stationarity {ky:e}", r.status, r.x);
+                    assert!(ky.abs() <= o.dual_inf_tol, "case {k} [{route}, {hess}]: {:?} at {:?}, y-stationarity {ky:e}", r.status, r.x);
                 }
             }
         }

@@ -847,6 +847,7 @@ impl<'a, 'p> Ipm<'a, 'p> {
         let dual_relative_ok = err.dual <= o.tol.sqrt() * err.dual_terms;
         if err.overall <= o.tol
             && dual_relative_ok
+            && self.gap_ok()
             && dual_unscaled <= o.dual_inf_tol
             && viol <= o.constr_viol_tol
             && compl_unscaled <= o.compl_inf_tol
@@ -891,12 +892,48 @@ impl<'a, 'p> Ipm<'a, 'p> {
         None
     }
 
+    /// Total complementarity relative to the objective, both unscaled:
+    /// `(Σᵢ zᵢ sᵢ) / max(1, |f|)` over every bound and slack pair. Objective and variable scalings
+    /// cancel in each product except the objective factor σ_f, hence the division by it.
+    fn gap_ratio(&self) -> f64 {
+        let os = self.nlp.obj_scale;
+        let (sum, _) = self.complementarity_sum();
+        (sum / os) / (self.pt.f / os).abs().max(1.0)
+    }
+
+    /// The gap-aware termination test (`complementarity_gap_tol`, beyond Ipopt). Waived in the
+    /// restoration phase (it solves its own feasibility problem) and once μ is at `mu_min`, where
+    /// no further decrease can shrink the gap: Ipopt's criteria then decide alone.
+    fn gap_ok(&self) -> bool {
+        let g = self.opts.complementarity_gap_tol;
+        g <= 0.0 || self.in_resto || self.mu <= self.opts.mu_min * 1.0001 || self.gap_ratio() <= g
+    }
+
+    /// The smallest μ the update may reach: Ipopt's `max(mu_min, tol/10)`, lowered (not below
+    /// `mu_min`) when the gap test needs it. At a centred point every pair has zᵢsᵢ ≈ μ, so the
+    /// gap is ≈ N·μ for N pairs; μ ≤ complementarity_gap_tol·σ_f·max(1, |f|)/N makes it small
+    /// enough. Without this, μ would stop at tol/10 and the gap test could never pass at large N.
+    fn mu_final(&self) -> f64 {
+        let o = self.opts;
+        let ipopt = (o.tol / 10.0).max(o.mu_min).min(o.mu_init);
+        let g = o.complementarity_gap_tol;
+        if g <= 0.0 || self.in_resto {
+            return ipopt;
+        }
+        let (_, cnt) = self.complementarity_sum();
+        let os = self.nlp.obj_scale;
+        let f_abs = (self.pt.f / os).abs().max(1.0);
+        // Half the budget, for pairs off the central path.
+        let mu_gap = 0.5 * g * os * f_abs / (cnt.max(1) as f64);
+        ipopt.min(mu_gap.max(o.mu_min))
+    }
+
     /// Barrier parameter update (W&B 2006 §2.1 for monotone; Nocedal–Wächter–Waltz 2009 LOQO
     /// oracle with a monotone safeguard for adaptive).
     /// `err`: the errors at the current iterate (with μ = 0).
     fn update_mu(&mut self, err: &Errors) {
         let o = self.opts;
-        let mu_final = (o.tol / 10.0).max(o.mu_min).min(o.mu_init);
+        let mu_final = self.mu_final();
         let old = self.mu;
         if self.adaptive_free {
             let err0 = err.overall;
@@ -1810,5 +1847,27 @@ impl Ipm<'_, '_> {
     /// Current complementarity average, for restoration's starting μ.
     pub(crate) fn current_point(&self) -> (&[f64], &[f64]) {
         (&self.pt.x, &self.pt.s)
+    }
+}
+
+#[cfg(test)]
+mod safeguard_tests {
+    use super::kappa_sigma_safeguard;
+
+    #[test]
+    fn the_kappa_sigma_safeguard_never_panics_and_stays_positive() {
+        let (mu, k) = (1e-9, 1e10);
+        // The normal case is the W&B 2006 eq. 16 projection.
+        assert_eq!(kappa_sigma_safeguard(1e3, 1.0, mu, k, 1.0), k * mu);
+        assert_eq!(kappa_sigma_safeguard(1e-30, 1.0, mu, k, 1.0), mu / k);
+        assert_eq!(kappa_sigma_safeguard(0.5, 1.0, mu, k, 1e-9), 0.5);
+        // Where `f64::clamp` panicked: crossed interval (slack rounded below zero), NaN slack or
+        // multiplier, zero or infinite slack (interval ends ∞ or 0).
+        for s in [-1e-300, -1.0, f64::NAN, 0.0, -0.0, f64::INFINITY, f64::MIN_POSITIVE / 4.0] {
+            for z in [2.0, f64::NAN, f64::INFINITY, -1.0, 0.0] {
+                let v = kappa_sigma_safeguard(z, 3.0, mu, k, s);
+                assert!(v.is_finite() && v > 0.0, "s = {s}, z = {z}: {v}");
+            }
+        }
     }
 }

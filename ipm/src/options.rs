@@ -119,6 +119,9 @@ fn suggestion_text(s: &[String]) -> String {
     if s.is_empty() { String::new() } else { format!("; did you mean {}?", s.join(", ")) }
 }
 
+/// Default of `complementarity_gap_tol` (measured cost in the commit that set it).
+const GAP_TOL_DEFAULT: f64 = 1e-8;
+
 /// All options. Field names are Ipopt's option names; defaults are Ipopt 3.14's where the option
 /// exists there.
 #[derive(Debug, Clone, PartialEq)]
@@ -136,6 +139,11 @@ pub struct Options {
     pub acceptable_compl_inf_tol: f64,
     pub acceptable_obj_change_tol: f64,
     pub diverging_iterates_tol: f64,
+    /// Gap-aware termination (beyond Ipopt; 0 switches it off): Optimal also requires the total
+    /// complementarity, relative to the objective, `(Σᵢ zᵢ sᵢ) / max(1, |f|) ≤ complementarity_gap_tol`
+    /// (unscaled), which bounds the objective error of the barrier solution by about that much
+    /// relative. Ipopt's per-pair test alone lets the gap grow like n·μ.
+    pub complementarity_gap_tol: f64,
     pub mu_strategy: MuStrategy,
     pub mu_init: f64,
     pub mu_min: f64,
@@ -226,6 +234,7 @@ impl Default for Options {
             acceptable_compl_inf_tol: 1e-2,
             acceptable_obj_change_tol: 1e20,
             diverging_iterates_tol: 1e20,
+            complementarity_gap_tol: GAP_TOL_DEFAULT,
             mu_strategy: MuStrategy::Monotone,
             mu_init: 0.1,
             mu_min: 1e-11,
@@ -326,6 +335,7 @@ pub const OPTION_TABLE: &[(&str, OptionKind, &str)] = &[
     ("acceptable_compl_inf_tol", OptionKind::Number, "acceptable complementarity"),
     ("acceptable_obj_change_tol", OptionKind::Number, "acceptable relative objective change"),
     ("diverging_iterates_tol", OptionKind::Number, "max |x| before declaring divergence"),
+    ("complementarity_gap_tol", OptionKind::Number, "Optimal also needs (sum of z*s)/max(1,|f|) below this (0: off)"),
     ("mu_strategy", OptionKind::Choice(&["monotone", "adaptive"]), "barrier parameter update strategy"),
     ("mu_init", OptionKind::Number, "initial barrier parameter"),
     ("mu_min", OptionKind::Number, "minimum barrier parameter"),
@@ -472,6 +482,7 @@ impl Options {
             "acceptable_compl_inf_tol" => self.acceptable_compl_inf_tol = positive(v)?,
             "acceptable_obj_change_tol" => self.acceptable_obj_change_tol = nonneg(v)?,
             "diverging_iterates_tol" => self.diverging_iterates_tol = positive(v)?,
+            "complementarity_gap_tol" => self.complementarity_gap_tol = nonneg(v)?,
             "mu_init" => self.mu_init = positive(v)?,
             "mu_min" => self.mu_min = positive(v)?,
             "mu_max" => self.mu_max = positive(v)?,

@@ -107,7 +107,9 @@ pub struct Timings {
 pub struct FinalErrors {
     /// ‖∇L‖∞.
     pub dual_infeasibility: f64,
-    /// max constraint/bound violation.
+    /// Max violation of the user's original (unrelaxed, unscaled) bounds and constraints at the
+    /// returned `x`, recomputed from the callbacks; Optimal implies it is ≤ `constr_viol_tol`,
+    /// Acceptable ≤ `acceptable_constr_viol_tol`.
     pub constraint_violation: f64,
     /// Complementarity (with μ = 0).
     pub complementarity: f64,
