@@ -24,9 +24,7 @@ fn hatfld_ab(x: &[HD]) -> HD {
 
 /// HATFLDA (n = 4): `x ≥ 10⁻⁷`, all bounds inactive at `x* = 1`; `f* = 0`.
 pub fn hatflda() -> TestProblem {
-    Small::new(&[0.1; 4], hatfld_ab)
-        .lower(&[1e-7; 4])
-        .build(bnd("hatflda", 0.0, CUTE).x(&[1.0; 4]))
+    Small::new(&[0.1; 4], hatfld_ab).lower(&[1e-7; 4]).build(bnd("hatflda", 0.0, CUTE).x(&[1.0; 4]))
 }
 
 /// HATFLDB (n = 4): HATFLDA with `x₂ ≤ 0.8`. With `x₂ = 0.8` the chain `x₃ = x₂², x₄ = x₃²` zeroes
@@ -55,9 +53,7 @@ pub fn hatfldc() -> TestProblem {
 
 /// BQP1VAR: `min x + x²` on `[0, 0.5]`; the lower bound is active with multiplier 1, `f* = 0`.
 pub fn bqp1var() -> TestProblem {
-    Small::new(&[0.25], |x| x[0] + x[0].sq())
-        .bounds(&[0.0], &[0.5])
-        .build(bnd("bqp1var", 0.0, CUTE).x(&[0.0]))
+    Small::new(&[0.25], |x| x[0] + x[0].sq()).bounds(&[0.0], &[0.5]).build(bnd("bqp1var", 0.0, CUTE).x(&[0.0]))
 }
 
 /// Rosenbrock with `x₁ ≤ 1/2`: for fixed `x₁` the best `x₂` is `x₁²`, leaving `(1 − x₁)²`, which

@@ -26,7 +26,10 @@ fn rosen(x: &[HD]) -> HD {
 }
 
 /// HS20: Rosenbrock with three nonlinear inequalities and `|x₁| ≤ 1/2`. At `x* = (1/2, √3/2)` the
-/// circle `x₁² + x₂² ≥ 1` and the bound `x₁ ≤ 1/2` are active: `f* = 81.5 − 25√3`.
+/// circle `x₁² + x₂² ≥ 1` and the bound `x₁ ≤ 1/2` are active: `f* = 81.5 − 25√3 = 38.19873`. The
+/// book prints `f* = 40.19873 = 83.5 − 25√3`, the value at the mirror point `(−1/2, √3/2)` (circle
+/// and `x₁ ≥ −1/2` active), which is a local minimum only; it is listed in
+/// [`OTHER_LOCAL_MINIMA`](super::OTHER_LOCAL_MINIMA).
 pub fn hs020() -> TestProblem {
     Small::new(&[-2.0, 1.0], rosen)
         .bounds(&[-0.5, -INF], &[0.5, INF])
@@ -87,7 +90,9 @@ pub fn hs041() -> TestProblem {
 }
 
 /// HS55: six linear equalities (the feasible set is a segment) and `exp(x₁x₄)`;
-/// `x* = (0, 4/3, 5/3, 1, 2/3, 1/3)`, `f* = 19/3`.
+/// `x* = (0, 4/3, 5/3, 1, 2/3, 1/3)`, `f* = 19/3`. On the segment, parametrised by `x₁ ∈ [0, 1]`
+/// (`x₂ = (x₁+4)/3`, `x₄ = 1 − x₁`, `x₅ = (2−x₁)/3`, …), `f = x₁/3 + 16/3 + exp(x₁(1 − x₁))`, whose
+/// slope at `x₁ = 1` is `−2/3`: the other end `x₁ = 1` is a local minimum with `f = 20/3`.
 pub fn hs055() -> TestProblem {
     Small::new(&[1.0, 2.0, 0.0, 0.0, 0.0, 2.0], |x| x[0] + 2.0 * x[1] + 4.0 * x[4] + (x[0] * x[3]).exp())
         .bounds(&[0.0; 6], &[1.0, INF, INF, 1.0, INF, INF])
@@ -99,10 +104,14 @@ pub fn hs055() -> TestProblem {
             c[4] = x[1] + x[4] - 2.0;
             c[5] = x[2] + x[5] - 2.0;
         })
-        .build(
-            hs("hs055", 19.0 / 3.0, &["equality", "bounds"])
-                .x(&[0.0, 4.0 / 3.0, 5.0 / 3.0, 1.0, 2.0 / 3.0, 1.0 / 3.0]),
-        )
+        .build(hs("hs055", 19.0 / 3.0, &["equality", "bounds"]).x(&[
+            0.0,
+            4.0 / 3.0,
+            5.0 / 3.0,
+            1.0,
+            2.0 / 3.0,
+            1.0 / 3.0,
+        ]))
 }
 
 /// HS57: a 44-point exponential fit with one inequality; `f* = 0.02845966972`.
@@ -110,7 +119,8 @@ pub fn hs057() -> TestProblem {
     Small::new(&[0.42, 5.0], |x| {
         const A: [f64; 44] = [
             8., 8., 10., 10., 10., 10., 12., 12., 12., 12., 14., 14., 14., 16., 16., 16., 18., 18., 20., 20., 20., 22.,
-            22., 22., 24., 24., 24., 26., 26., 26., 28., 28., 30., 30., 30., 32., 32., 34., 36., 36., 38., 38., 40., 42.,
+            22., 22., 24., 24., 24., 26., 26., 26., 28., 28., 30., 30., 30., 32., 32., 34., 36., 36., 38., 38., 40.,
+            42.,
         ];
         const B: [f64; 44] = [
             0.49, 0.49, 0.48, 0.47, 0.48, 0.47, 0.46, 0.46, 0.45, 0.43, 0.45, 0.43, 0.43, 0.44, 0.43, 0.43, 0.46, 0.45,
@@ -161,17 +171,15 @@ pub fn hs073() -> TestProblem {
 
 fn hs74_75(name: &str, a: f64, f_star: f64) -> TestProblem {
     // The bound `a` enters the constraint bounds only, so one ConFn serves both problems.
-    Small::new(&[0.0; 4], |x| {
-        3.0 * x[0] + 1e-6 * x[0].powi(3) + 2.0 * x[1] + (2e-6 / 3.0) * x[1].powi(3)
-    })
-    .bounds(&[0.0, 0.0, -a, -a], &[1200.0, 1200.0, a, a])
-    .constraints(&[-a, 0.0, 0.0, 0.0], &[a, 0.0, 0.0, 0.0], |x, c| {
-        c[0] = x[3] - x[2];
-        c[1] = 1000.0 * (-x[2] - 0.25).sin() + 1000.0 * (-x[3] - 0.25).sin() + 894.8 - x[0];
-        c[2] = 1000.0 * (x[2] - 0.25).sin() + 1000.0 * (x[2] - x[3] - 0.25).sin() + 894.8 - x[1];
-        c[3] = 1000.0 * (x[3] - 0.25).sin() + 1000.0 * (x[3] - x[2] - 0.25).sin() + 1294.8;
-    })
-    .build(hs(name, f_star, &["equality", "inequality", "bounds"]))
+    Small::new(&[0.0; 4], |x| 3.0 * x[0] + 1e-6 * x[0].powi(3) + 2.0 * x[1] + (2e-6 / 3.0) * x[1].powi(3))
+        .bounds(&[0.0, 0.0, -a, -a], &[1200.0, 1200.0, a, a])
+        .constraints(&[-a, 0.0, 0.0, 0.0], &[a, 0.0, 0.0, 0.0], |x, c| {
+            c[0] = x[3] - x[2];
+            c[1] = 1000.0 * (-x[2] - 0.25).sin() + 1000.0 * (-x[3] - 0.25).sin() + 894.8 - x[0];
+            c[2] = 1000.0 * (x[2] - 0.25).sin() + 1000.0 * (x[2] - x[3] - 0.25).sin() + 894.8 - x[1];
+            c[3] = 1000.0 * (x[3] - 0.25).sin() + 1000.0 * (x[3] - x[2] - 0.25).sin() + 1294.8;
+        })
+        .build(hs(name, f_star, &["equality", "inequality", "bounds"]))
 }
 
 /// HS74: a small optimal power-flow problem (sines), `a = 0.55`; `f* = 5126.4981`.
@@ -204,7 +212,9 @@ pub fn hs093() -> TestProblem {
     Small::new(&[5.54, 4.4, 12.02, 11.82, 0.702, 0.852], |x| {
         let s = x[0] + x[1] + x[2];
         let t = x[0] + 1.57 * x[1] + x[3];
-        0.0204 * x[0] * x[3] * s + 0.0187 * x[1] * x[2] * t + 0.0607 * x[0] * x[3] * x[4].sq() * s
+        0.0204 * x[0] * x[3] * s
+            + 0.0187 * x[1] * x[2] * t
+            + 0.0607 * x[0] * x[3] * x[4].sq() * s
             + 0.0437 * x[1] * x[2] * x[5].sq() * t
     })
     .bounds(&[0.0; 6], &[INF; 6])
@@ -360,13 +370,6 @@ pub fn hs213() -> TestProblem {
         .build(hs87("hs213", 0.0, &["unconstrained", "degenerate"]).x(&[1.0, 1.0]))
 }
 
-/// HS216: Rosenbrock on the parabola `x₁(x₁ − 4) − 2x₂ + 12 = 0`; `x* = (2, 4)`, `f* = 1`.
-pub fn hs216() -> TestProblem {
-    Small::new(&[-1.2, 1.0], |x| 100.0 * (x[0].sq() - x[1]).sq() + (x[0] - 1.0).sq())
-        .equalities(1, |x, c| c[0] = x[0] * (x[0] - 4.0) - 2.0 * x[1] + 12.0)
-        .build(hs87("hs216", 1.0, &["equality"]).x(&[2.0, 4.0]))
-}
-
 /// HS218: `min x₂  s.t.  x₂ ≥ x₁²`; `x* = (0, 0)`, `f* = 0`.
 pub fn hs218() -> TestProblem {
     Small::new(&[9.0, 100.0], |x| x[1])
@@ -387,11 +390,13 @@ pub fn hs219() -> TestProblem {
 
 /// HS220: `min x₁  s.t.  (x₁ − 1)³ = x₂,  x₁ ≥ 1, x₂ ≥ 0`; `x* = (1, 0)`, `f* = 1`: three
 /// constraints active in two dimensions (degenerate), starting far away at (25000, 25000).
+/// A violation ε of the equality (with `x₂ = 0`) allows `x₁ = 1 + ε^(1/3)`: at the 1e-6 relative
+/// violation the regression test accepts, `f* = 1` is certifiable only to 1e-2, by any solver.
 pub fn hs220() -> TestProblem {
     Small::new(&[25000.0, 25000.0], |x| x[0])
         .bounds(&[1.0, 0.0], &[INF, INF])
         .equalities(1, |x, c| c[0] = (x[0] - 1.0).powi(3) - x[1])
-        .build(hs87("hs220", 1.0, &["equality", "bounds", "degenerate"]).x(&[1.0, 0.0]))
+        .build(hs87("hs220", 1.0, &["equality", "bounds", "degenerate"]).x(&[1.0, 0.0]).objective_tolerance(1e-2))
 }
 
 /// HS221: `min −x₁  s.t.  −(x₁ − 1)³ − x₂ ≥ 0` on the unit box; `x* = (1, 0)`, `f* = −1` at a
@@ -580,8 +585,9 @@ pub fn hs263() -> TestProblem {
         .build(hs87("hs263", -1.0, &["inequality", "equality", "degenerate"]).x(&[1.0, 1.0, 0.0, 0.0]))
 }
 
-/// HS325: `min x₁² + x₂` on the circle of radius 3 with two inequalities; `f* = 3.79128785`
-/// at `x₂ = −1.8363772`, `x₁ = 1 − x₂²` (second inequality and the circle active).
+/// HS325: `min x₁² + x₂` on the circle of radius 3 with two inequalities. With the second
+/// inequality and the circle active, `x₁ = 1 − x₂²` and `x₂⁴ − x₂² − 8 = 0`, so `x₂² = s =
+/// (1 + √33)/2`, `x₂ = −√s`, `x₁ = 1 − s` and `f* = (1 − s)² − √s = 3.7913414`.
 pub fn hs325() -> TestProblem {
     Small::new(&[-3.0, 0.0], |x| x[0].sq() + x[1])
         .constraints(&[0.0, 0.0, 0.0], &[INF, INF, 0.0], |x, c| {
@@ -589,7 +595,10 @@ pub fn hs325() -> TestProblem {
             c[1] = -x[0] - x[1].sq() + 1.0;
             c[2] = x[0].sq() + x[1].sq() - 9.0;
         })
-        .build(hs87("hs325", 3.79128785, &["inequality", "equality"]))
+        .build({
+            let s = (1.0 + 33f64.sqrt()) / 2.0;
+            hs87("hs325", (1.0 - s).powi(2) - s.sqrt(), &["inequality", "equality"]).x(&[1.0 - s, -s.sqrt()])
+        })
 }
 
 /// HS394: `Σ i(xᵢ² + xᵢ⁴)` on the unit sphere, n = 20. With `sᵢ = xᵢ²`, stationarity gives
@@ -632,7 +641,6 @@ pub(crate) const ALL: &[NamedBuilder] = &[
     ("hs206", hs206),
     ("hs211", hs211),
     ("hs213", hs213),
-    ("hs216", hs216),
     ("hs218", hs218),
     ("hs219", hs219),
     ("hs220", hs220),

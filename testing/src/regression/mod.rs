@@ -62,15 +62,17 @@ pub fn get(name: &str) -> Result<TestProblem, RegistryError> {
 /// Other local minima that Newton-type methods reach from the standard starting point, documented
 /// in the problems' sources (a run ending at one of these values is a correct local solve).
 pub const OTHER_LOCAL_MINIMA: &[(&str, f64)] = &[
-    ("hs002", 4.941229340557),             // Hock & Schittkowski (1981): x1 ≈ −1.22, x2 = 1.5
-    ("hs016", 23.14466093422),             // the x1 = −0.5 branch of HS16
-    ("hs044", -13.0),                      // a vertex local minimum of the HS44 QP
-    ("hs108", -0.6749814346),              // a known local solution of HS108
-    ("freudenstein_roth", 48.98425367924), // Moré, Garbow & Hillstrom (1981)
-    ("biggs_exp6", 5.65565e-3),            // Moré, Garbow & Hillstrom (1981)
-    ("trigonometric", 2.79506e-5),         // Moré, Garbow & Hillstrom (1981), n = 10
-    ("brown_almost_linear", 1.0),          // Moré, Garbow & Hillstrom (1981)
-    ("mpcc_eq", 4.0),                      // the (1, 0) branch, see mpcc::mpcc_eq
+    ("hs002", 4.941229340557),                   // Hock & Schittkowski (1981): x1 ≈ −1.22, x2 = 1.5
+    ("hs016", 23.14466093422),                   // the x1 = −0.5 branch of HS16
+    ("hs044", -13.0),                            // a vertex local minimum of the HS44 QP
+    ("hs108", -0.6749814346),                    // a known local solution of HS108
+    ("freudenstein_roth", 48.98425367924),       // Moré, Garbow & Hillstrom (1981)
+    ("biggs_exp6", 5.65565e-3),                  // Moré, Garbow & Hillstrom (1981)
+    ("trigonometric", 2.79506e-5),               // Moré, Garbow & Hillstrom (1981), n = 10
+    ("brown_almost_linear", 1.0),                // Moré, Garbow & Hillstrom (1981)
+    ("mpcc_eq", 4.0),                            // the (1, 0) branch, see mpcc::mpcc_eq
+    ("hs020", 83.5 - 25.0 * 1.7320508075688772), // the book's printed value, see hs_more::hs020
+    ("hs055", 20.0 / 3.0),                       // the other end of the feasible segment, see hs_more::hs055
 ];
 
 /// Whether `f` is `o`'s optimal value, or a documented other local minimum, to the oracle's
@@ -153,12 +155,8 @@ mod tests {
             let p = get(n).unwrap();
             let x0 = p.spec().x0.clone();
             // Starting points outside the bounds are moved inside by solvers; evaluate there.
-            let x: Vec<f64> = x0
-                .iter()
-                .zip(&p.spec().x_lower)
-                .zip(&p.spec().x_upper)
-                .map(|((&v, &l), &u)| v.clamp(l, u))
-                .collect();
+            let x: Vec<f64> =
+                x0.iter().zip(&p.spec().x_lower).zip(&p.spec().x_upper).map(|((&v, &l), &u)| v.clamp(l, u)).collect();
             assert!(p.objective(&x).is_ok(), "{n}: objective fails at x0");
             let mut g = vec![0.0; x.len()];
             assert!(p.gradient(&x, &mut g).is_ok(), "{n}: gradient fails at x0");
@@ -174,8 +172,7 @@ mod tests {
         for n in added_names() {
             let p = get(n).unwrap();
             let s = p.spec();
-            let x: Vec<f64> =
-                s.x0.iter().zip(&s.x_lower).zip(&s.x_upper).map(|((&v, &l), &u)| v.clamp(l, u)).collect();
+            let x: Vec<f64> = s.x0.iter().zip(&s.x_lower).zip(&s.x_upper).map(|((&v, &l), &u)| v.clamp(l, u)).collect();
             let mut g = vec![0.0; x.len()];
             p.gradient(&x, &mut g).unwrap();
             for j in 0..x.len() {
@@ -183,7 +180,9 @@ mod tests {
                 let (mut xp, mut xm) = (x.clone(), x.clone());
                 xp[j] += h;
                 xm[j] -= h;
-                let (Ok(fp), Ok(fm)) = (p.objective(&xp), p.objective(&xm)) else { continue };
+                let (Ok(fp), Ok(fm)) = (p.objective(&xp), p.objective(&xm)) else {
+                    continue;
+                };
                 let fd = (fp - fm) / (2.0 * h);
                 assert!((fd - g[j]).abs() <= 1e-4 * g[j].abs().max(1.0), "{n}: ∂f/∂x{j} = {} vs {fd}", g[j]);
             }
