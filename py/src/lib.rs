@@ -17,6 +17,7 @@
 //! * no Rust panic crosses into Python: the solve runs under [`std::panic::catch_unwind`] and a
 //!   panic becomes a `RuntimeError`.
 
+mod testing;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Mutex, MutexGuard};
 
@@ -677,6 +678,7 @@ fn _ipax(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(check_option, m)?)?;
     m.add_function(wrap_pyfunction!(option_names, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    testing::register(m)?;
     Ok(())
 }
 

@@ -29,6 +29,7 @@ pub mod hs;
 pub mod matrix_free;
 pub mod problem_def;
 pub mod registry;
+pub mod regression;
 pub mod unconstrained;
 
 pub use matrix_free::MatrixFree;
