@@ -20,8 +20,7 @@ fn load(name: &str) -> NlProblem {
 
 /// Solve with presolve off (`policy = None`) or on with the given coupling policy.
 fn solve(p: &dyn Problem, policy: Option<&str>) -> (SolveResult, Option<AuxiliaryDiagnostics>) {
-    let mut o = Options::default();
-    o.print_level = 0;
+    let mut o = Options { print_level: 0, ..Options::default() };
     if let Some(policy) = policy {
         o.set("presolve", "yes").unwrap();
         o.set("presolve_auxiliary", "yes").unwrap();
@@ -233,8 +232,8 @@ fn cli_prints_diagnostics_and_writes_full_duals() {
         assert_eq!(sol.y.len(), 51);
         duals.push(sol.y);
     }
-    for i in 0..51 {
-        assert!((duals[0][i] - duals[1][i]).abs() <= 1e-6 * duals[0][i].abs().max(1.0), "row {i}: {} vs {}", duals[0][i], duals[1][i]);
+    for (i, (a, b)) in duals[0].iter().zip(&duals[1]).enumerate() {
+        assert!((a - b).abs() <= 1e-6 * a.abs().max(1.0), "row {i}: {a} vs {b}");
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
