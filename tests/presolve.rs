@@ -152,6 +152,24 @@ fn inequality_coupled_block_is_never_eliminated() {
 }
 
 #[test]
+fn gas_network_like_model() {
+    let p = load("gasnet");
+    let (off, _) = solve(&p, None);
+    for (policy, expected) in [("safe", (15, 16, 15, 15)), ("aggressive", (16, 16, 16, 16))] {
+        let (on, d) = solve(&p, Some(policy));
+        let d = d.unwrap();
+        // 14 edge flows + the inlet pressure (pure), the supply s (objective-coupled).
+        assert_eq!(counts(&d), expected, "{policy}: {d}");
+        assert_eq!((d.candidates.pure, d.candidates.objective), (15, 1));
+        assert_same_optimum(policy, &off, &on);
+        assert!(stationarity(&p, &on) <= 1e-6, "{policy}: {}", stationarity(&p, &on));
+        for (i, (a, b)) in off.constraint_multipliers.iter().zip(&on.constraint_multipliers).enumerate() {
+            assert!((a - b).abs() <= 1e-5 * a.abs().max(1.0), "{policy} row {i}: {a} vs {b}");
+        }
+    }
+}
+
+#[test]
 fn every_row_eliminated_still_returns_all_multipliers() {
     for name in ["all_rows", "pure_all_rows"] {
         let p = load(name);

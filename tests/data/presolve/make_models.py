@@ -118,6 +118,35 @@ def pure_all_rows():
     return m
 
 
+def gasnet(nodes=15, demand=1.0):
+    """A small gas-network-like model on a binary tree (node 0 is the source).
+
+    Edge flows are fixed by the nodal balances f_(parent,i) - sum_children f_(i,c) = d_i (a
+    square linear system solved leaves first: one singleton block per edge), the inlet pressure
+    by p_in = 50, the supply by s = sum of the source's outflows (s is in the objective). The
+    squared pressures pi follow the Weymouth-like drops pi_parent - pi_i = k f^2 from the
+    compressor outlet pi_0 = (p_in r)^2, with the ratio r in [1, 3] and pi_i >= 400 as variable
+    bounds: they keep their degrees of freedom. safe eliminates nodes-1 flow blocks and p_in
+    (nodes blocks); aggressive also s.
+    """
+    m = pyo.ConcreteModel()
+    m.N = pyo.RangeSet(0, nodes - 1)
+    m.E = pyo.RangeSet(1, nodes - 1)  # edge e joins parent (e-1)//2 to node e
+    children = {i: [c for c in range(1, nodes) if (c - 1) // 2 == i] for i in range(nodes)}
+    m.f = pyo.Var(m.E, initialize=0.0)
+    m.pi = pyo.Var(m.N, bounds=(400, None), initialize=2500.0)
+    m.p_in = pyo.Var(initialize=40.0)
+    m.r = pyo.Var(bounds=(1, 3), initialize=1.5)
+    m.s = pyo.Var(initialize=0.0)
+    m.inlet = pyo.Constraint(expr=m.p_in == 50)
+    m.compressor = pyo.Constraint(expr=m.pi[0] == (m.p_in * m.r) ** 2)
+    m.supply = pyo.Constraint(expr=m.s == sum(m.f[c] for c in children[0]))
+    m.balance = pyo.Constraint(m.E, rule=lambda m, i: m.f[i] - sum(m.f[c] for c in children[i]) == demand)
+    m.pipe = pyo.Constraint(m.E, rule=lambda m, i: m.pi[(i - 1) // 2] - m.pi[i] == 2.0 * m.f[i] ** 2)
+    m.obj = pyo.Objective(expr=m.r ** 2 + 0.01 * m.s + 1e-4 * sum(m.pi[i] for i in m.N))
+    return m
+
+
 def redundant_pair():
     """Diagnostics: a redundant equality pair (the same row twice, scaled) among healthy rows."""
     m = pyo.ConcreteModel()
@@ -161,6 +190,7 @@ def main():
         ("inequality_coupled", inequality_coupled),
         ("all_rows", all_rows),
         ("pure_all_rows", pure_all_rows),
+        ("gasnet", gasnet),
         ("redundant_pair", redundant_pair),
         ("structural_pair", structural_pair),
         ("value_dependency", value_dependency),
