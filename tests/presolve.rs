@@ -346,3 +346,65 @@ mod closures {
         assert_eq!((on.status, on.iterations), (off.status, off.iterations));
     }
 }
+
+mod bound_tightening {
+    use super::*;
+    use ipax::problem::presolve::fbbt::linear_fbbt;
+
+    #[test]
+    fn fbbt_tightens_as_hand_computed_and_keeps_the_optimum() {
+        let p = load("fbbt_tighten");
+        let names = p.variable_names().unwrap();
+        let idx = |s: &str| names.iter().position(|n| n == s).unwrap();
+        let m = p.num_constraints();
+        let linear: Vec<usize> = (p.header().nlc..m).collect();
+        assert_eq!(linear.len(), 3, "curve is the only nonlinear row");
+        let r = linear_fbbt(&p, &linear, 1e-6, 20).unwrap();
+        assert!(!r.infeasible());
+        // x + y ≤ 4, y ≥ 1, x − z = 1, x, y, z ≥ 0  ⇒  x ∈ [1, 3], y ∈ [1, 3], z ∈ [0, 2].
+        for (v, lo, hi) in [("x", 1.0, 3.0), ("y", 1.0, 3.0), ("z", 0.0, 2.0)] {
+            let (l, u) = (r.lower[idx(v)], r.upper[idx(v)]);
+            // Outward rounding: never inside the exact bound, and only a few ulps outside.
+            assert!(l <= lo && lo - l < 1e-12, "{v}: lower {l}");
+            assert!(u >= hi && u - hi < 1e-12, "{v}: upper {u}");
+        }
+        assert_eq!(r.tightened, 5);
+        assert_eq!((r.lower[idx("w")], r.upper[idx("w")]), (f64::NEG_INFINITY, f64::INFINITY), "w is only in the nonlinear row");
+        // The optimum lies inside the tightened box.
+        let (sol, _) = solve(&p, None);
+        assert_eq!(sol.status, SolveStatus::Optimal);
+        for j in 0..p.num_variables() {
+            assert!(sol.x[j] >= r.lower[j] - 1e-7 && sol.x[j] <= r.upper[j] + 1e-7, "{}: {} outside [{}, {}]", names[j], sol.x[j], r.lower[j], r.upper[j]);
+        }
+        // presolve_fbbt on a feasible model changes nothing.
+        let mut o = Options { print_level: 0, ..Options::default() };
+        o.set("presolve", "yes").unwrap();
+        o.set("presolve_fbbt", "yes").unwrap();
+        assert!(ipax::nl_bound_tightening(&p, &o).is_none());
+    }
+
+    #[test]
+    fn proven_infeasibility_ends_before_the_ipm_with_the_row_named() {
+        let p = load("fbbt_infeasible");
+        let mut o = Options { print_level: 0, ..Options::default() };
+        assert!(ipax::nl_bound_tightening(&p, &o).is_none(), "off by default");
+        o.set("presolve", "yes").unwrap();
+        o.set("presolve_fbbt", "yes").unwrap();
+        let r = ipax::nl_bound_tightening(&p, &o).expect("infeasible");
+        assert_eq!((r.status, r.iterations), (SolveStatus::Infeasible, 0));
+        assert!(r.message.contains("row need has activity in [0.000000e0, 2.0000"), "{}", r.message);
+        assert_eq!(r.constraint_multipliers.len(), 1);
+        // Through the executable: the .sol says infeasible (200), no iteration ran.
+        let dir = std::env::temp_dir().join(format!("ipax-fbbt-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let sol = dir.join("inf.sol");
+        let out = ipax().arg(model("fbbt_infeasible")).args(["-o", sol.to_str().unwrap(), "presolve=yes", "presolve_fbbt=yes", "print_level=1"]).output().unwrap();
+        assert!(out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("proved the model infeasible before the IPM: row need"), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(String::from_utf8_lossy(&out.stdout).contains("status Infeasible"));
+        assert!(String::from_utf8_lossy(&out.stdout).contains("iterations 0"));
+        let sol = read_sol(&std::fs::read_to_string(sol).unwrap()).unwrap();
+        assert_eq!(sol.solve_result_num, Some(200));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

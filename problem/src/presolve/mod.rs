@@ -39,6 +39,7 @@
 
 mod dense;
 mod diagnostics;
+pub mod fbbt;
 mod reduced;
 
 use std::time::Instant;

@@ -147,6 +147,33 @@ def gasnet(nodes=15, demand=1.0):
     return m
 
 
+def fbbt_tighten():
+    """Bound tightening by hand: x, y, z >= 0; x + y <= 4, y >= 1 (a row), x - z = 1, and a
+    nonlinear row w^2 + x <= 10 that the linear FBBT ignores. Fixed point: x in [1, 3],
+    y in [1, 3], z in [0, 2]; w stays free."""
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(0, None), initialize=0.5)
+    m.y = pyo.Var(bounds=(0, None), initialize=0.5)
+    m.z = pyo.Var(bounds=(0, None), initialize=0.5)
+    m.w = pyo.Var(initialize=0.5)
+    m.curve = pyo.Constraint(expr=m.w ** 2 + m.x <= 10)
+    m.cap = pyo.Constraint(expr=m.x + m.y <= 4)
+    m.y_min = pyo.Constraint(expr=m.y >= 1)
+    m.link = pyo.Constraint(expr=m.x - m.z == 1)
+    m.obj = pyo.Objective(expr=(m.x - 5) ** 2 + (m.y - 5) ** 2 + m.z + (m.w - 1) ** 2)
+    return m
+
+
+def fbbt_infeasible():
+    """x, y in [0, 1] and the row need: x + y >= 3 — infeasible, provably, before any iteration."""
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(0, 1), initialize=0.5)
+    m.y = pyo.Var(bounds=(0, 1), initialize=0.5)
+    m.need = pyo.Constraint(expr=m.x + m.y >= 3)
+    m.obj = pyo.Objective(expr=m.x ** 2 + m.y ** 2)
+    return m
+
+
 def redundant_pair():
     """Diagnostics: a redundant equality pair (the same row twice, scaled) among healthy rows."""
     m = pyo.ConcreteModel()
@@ -191,6 +218,8 @@ def main():
         ("all_rows", all_rows),
         ("pure_all_rows", pure_all_rows),
         ("gasnet", gasnet),
+        ("fbbt_tighten", fbbt_tighten),
+        ("fbbt_infeasible", fbbt_infeasible),
         ("redundant_pair", redundant_pair),
         ("structural_pair", structural_pair),
         ("value_dependency", value_dependency),
