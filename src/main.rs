@@ -164,7 +164,9 @@ fn solve_nl(path: &std::path::Path, cli: &Cli, options: &ipax::Options) -> ExitC
     if cli.ampl && options.print_level == 5 {
         options.print_level = 0;
     }
-    let result = if cli.diagnose {
+    let result = if let Some(infeasible) = ipax::nl_bound_tightening(&problem, &options) {
+        infeasible
+    } else if cli.diagnose {
         let (result, report) = ipax::solve_and_diagnose(&problem, &options);
         match report {
             Ok(report) => println!("\n{report}"),

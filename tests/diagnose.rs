@@ -14,8 +14,7 @@ fn model(name: &str) -> PathBuf {
 }
 
 fn diagnose(p: &dyn Problem, extra: &[(&str, &str)]) -> (ipax::SolveResult, Report) {
-    let mut o = Options::default();
-    o.print_level = 0;
+    let mut o = Options { print_level: 0, ..Options::default() };
     for (k, v) in extra {
         o.set(k, v).unwrap();
     }

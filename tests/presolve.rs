@@ -20,8 +20,7 @@ fn load(name: &str) -> NlProblem {
 
 /// Solve with presolve off (`policy = None`) or on with the given coupling policy.
 fn solve(p: &dyn Problem, policy: Option<&str>) -> (SolveResult, Option<AuxiliaryDiagnostics>) {
-    let mut o = Options::default();
-    o.print_level = 0;
+    let mut o = Options { print_level: 0, ..Options::default() };
     if let Some(policy) = policy {
         o.set("presolve", "yes").unwrap();
         o.set("presolve_auxiliary", "yes").unwrap();
@@ -153,6 +152,24 @@ fn inequality_coupled_block_is_never_eliminated() {
 }
 
 #[test]
+fn gas_network_like_model() {
+    let p = load("gasnet");
+    let (off, _) = solve(&p, None);
+    for (policy, expected) in [("safe", (15, 16, 15, 15)), ("aggressive", (16, 16, 16, 16))] {
+        let (on, d) = solve(&p, Some(policy));
+        let d = d.unwrap();
+        // 14 edge flows + the inlet pressure (pure), the supply s (objective-coupled).
+        assert_eq!(counts(&d), expected, "{policy}: {d}");
+        assert_eq!((d.candidates.pure, d.candidates.objective), (15, 1));
+        assert_same_optimum(policy, &off, &on);
+        assert!(stationarity(&p, &on) <= 1e-6, "{policy}: {}", stationarity(&p, &on));
+        for (i, (a, b)) in off.constraint_multipliers.iter().zip(&on.constraint_multipliers).enumerate() {
+            assert!((a - b).abs() <= 1e-5 * a.abs().max(1.0), "{policy} row {i}: {a} vs {b}");
+        }
+    }
+}
+
+#[test]
 fn every_row_eliminated_still_returns_all_multipliers() {
     for name in ["all_rows", "pure_all_rows"] {
         let p = load(name);
@@ -233,8 +250,8 @@ fn cli_prints_diagnostics_and_writes_full_duals() {
         assert_eq!(sol.y.len(), 51);
         duals.push(sol.y);
     }
-    for i in 0..51 {
-        assert!((duals[0][i] - duals[1][i]).abs() <= 1e-6 * duals[0][i].abs().max(1.0), "row {i}: {} vs {}", duals[0][i], duals[1][i]);
+    for (i, (a, b)) in duals[0].iter().zip(&duals[1]).enumerate() {
+        assert!((a - b).abs() <= 1e-6 * a.abs().max(1.0), "row {i}: {a} vs {b}");
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -327,5 +344,67 @@ mod closures {
         assert!(d.newton_iterations > 0);
         assert_eq!(on.x, off.x, "rejected: the original problem is solved as is");
         assert_eq!((on.status, on.iterations), (off.status, off.iterations));
+    }
+}
+
+mod bound_tightening {
+    use super::*;
+    use ipax::problem::presolve::fbbt::linear_fbbt;
+
+    #[test]
+    fn fbbt_tightens_as_hand_computed_and_keeps_the_optimum() {
+        let p = load("fbbt_tighten");
+        let names = p.variable_names().unwrap();
+        let idx = |s: &str| names.iter().position(|n| n == s).unwrap();
+        let m = p.num_constraints();
+        let linear: Vec<usize> = (p.header().nlc..m).collect();
+        assert_eq!(linear.len(), 3, "curve is the only nonlinear row");
+        let r = linear_fbbt(&p, &linear, 1e-6, 20).unwrap();
+        assert!(!r.infeasible());
+        // x + y ≤ 4, y ≥ 1, x − z = 1, x, y, z ≥ 0  ⇒  x ∈ [1, 3], y ∈ [1, 3], z ∈ [0, 2].
+        for (v, lo, hi) in [("x", 1.0, 3.0), ("y", 1.0, 3.0), ("z", 0.0, 2.0)] {
+            let (l, u) = (r.lower[idx(v)], r.upper[idx(v)]);
+            // Outward rounding: never inside the exact bound, and only a few ulps outside.
+            assert!(l <= lo && lo - l < 1e-12, "{v}: lower {l}");
+            assert!(u >= hi && u - hi < 1e-12, "{v}: upper {u}");
+        }
+        assert_eq!(r.tightened, 5);
+        assert_eq!((r.lower[idx("w")], r.upper[idx("w")]), (f64::NEG_INFINITY, f64::INFINITY), "w is only in the nonlinear row");
+        // The optimum lies inside the tightened box.
+        let (sol, _) = solve(&p, None);
+        assert_eq!(sol.status, SolveStatus::Optimal);
+        for j in 0..p.num_variables() {
+            assert!(sol.x[j] >= r.lower[j] - 1e-7 && sol.x[j] <= r.upper[j] + 1e-7, "{}: {} outside [{}, {}]", names[j], sol.x[j], r.lower[j], r.upper[j]);
+        }
+        // presolve_fbbt on a feasible model changes nothing.
+        let mut o = Options { print_level: 0, ..Options::default() };
+        o.set("presolve", "yes").unwrap();
+        o.set("presolve_fbbt", "yes").unwrap();
+        assert!(ipax::nl_bound_tightening(&p, &o).is_none());
+    }
+
+    #[test]
+    fn proven_infeasibility_ends_before_the_ipm_with_the_row_named() {
+        let p = load("fbbt_infeasible");
+        let mut o = Options { print_level: 0, ..Options::default() };
+        assert!(ipax::nl_bound_tightening(&p, &o).is_none(), "off by default");
+        o.set("presolve", "yes").unwrap();
+        o.set("presolve_fbbt", "yes").unwrap();
+        let r = ipax::nl_bound_tightening(&p, &o).expect("infeasible");
+        assert_eq!((r.status, r.iterations), (SolveStatus::Infeasible, 0));
+        assert!(r.message.contains("row need has activity in [0.000000e0, 2.0000"), "{}", r.message);
+        assert_eq!(r.constraint_multipliers.len(), 1);
+        // Through the executable: the .sol says infeasible (200), no iteration ran.
+        let dir = std::env::temp_dir().join(format!("ipax-fbbt-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let sol = dir.join("inf.sol");
+        let out = ipax().arg(model("fbbt_infeasible")).args(["-o", sol.to_str().unwrap(), "presolve=yes", "presolve_fbbt=yes", "print_level=1"]).output().unwrap();
+        assert!(out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("proved the model infeasible before the IPM: row need"), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(String::from_utf8_lossy(&out.stdout).contains("status Infeasible"));
+        assert!(String::from_utf8_lossy(&out.stdout).contains("iterations 0"));
+        let sol = read_sol(&std::fs::read_to_string(sol).unwrap()).unwrap();
+        assert_eq!(sol.solve_result_num, Some(200));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -216,6 +216,8 @@ pub struct Options {
     pub presolve_auxiliary_coupling: AuxiliaryCoupling,
     /// Print the auxiliary pass's diagnostics to stderr.
     pub presolve_auxiliary_diagnostics: bool,
+    /// Bound tightening over the linear rows; proven infeasibility ends the solve before the IPM.
+    pub presolve_fbbt: bool,
 }
 
 impl Default for Options {
@@ -308,6 +310,7 @@ impl Default for Options {
             presolve_auxiliary: false,
             presolve_auxiliary_coupling: AuxiliaryCoupling::Safe,
             presolve_auxiliary_diagnostics: false,
+            presolve_fbbt: false,
         }
     }
 }
@@ -417,6 +420,11 @@ pub const OPTION_TABLE: &[(&str, OptionKind, &str)] = &[
         "blocks eliminated: none, safe (pure equality), aggressive (also objective-coupled); never inequality-coupled",
     ),
     ("presolve_auxiliary_diagnostics", OptionKind::Choice(&["yes", "no"]), "print the auxiliary presolve summary to stderr"),
+    (
+        "presolve_fbbt",
+        OptionKind::Choice(&["yes", "no"]),
+        "bound tightening over the linear rows of .nl models (needs presolve=yes); proven infeasibility stops before the IPM",
+    ),
 ];
 
 impl Options {
@@ -631,6 +639,7 @@ impl Options {
                 }
             }
             "presolve_auxiliary_diagnostics" => self.presolve_auxiliary_diagnostics = yes,
+            "presolve_fbbt" => self.presolve_fbbt = yes,
             _ => unreachable!("option table and setter disagree on {name}"),
         }
     }

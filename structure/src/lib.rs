@@ -32,6 +32,8 @@
 //! ```
 
 #![warn(missing_docs)]
+// Index loops over parallel arrays (row_to_col, col_to_row, dist) read clearer than zips here.
+#![allow(clippy::needless_range_loop)]
 
 mod btf;
 mod dm;

@@ -1,4 +1,5 @@
 //! Structural analysis checked against brute force on small random patterns.
+#![allow(clippy::needless_range_loop)]
 
 use ipax_structure::{Matching, Pattern, block_triangular_form, connected_components, dulmage_mendelsohn, maximum_matching};
 

@@ -35,8 +35,11 @@
 //! triangular in BTF order (a block's columns appear only in its own and later blocks' rows), so
 //! the blocks are solved last to first, each by a dense LU.
 
+#![allow(clippy::needless_range_loop)] // parallel index arrays (rows, bounds, flags)
+
 mod dense;
 mod diagnostics;
+pub mod fbbt;
 mod reduced;
 
 use std::time::Instant;
@@ -648,8 +651,7 @@ impl AuxiliaryPresolve {
         }
         // User-fixed variables: their bound multipliers balance the full Lagrangian gradient.
         for j in 0..n {
-            if self.fixed[j].is_none() {
-                if self.x_l[j] == self.x_u[j] {
+            if self.fixed[j].is_none() && self.x_l[j] == self.x_u[j] {
                     let mut gl = g[j];
                     for p in ptr[j]..ptr[j + 1] {
                         gl += vals[p] * y[rows[p]];
@@ -661,7 +663,6 @@ impl AuxiliaryPresolve {
                         z_l[j] = 0.0;
                         z_u[j] = -gl;
                     }
-                }
             }
         }
         Ok(Postsolved { constraints, y })

@@ -118,6 +118,62 @@ def pure_all_rows():
     return m
 
 
+def gasnet(nodes=15, demand=1.0):
+    """A small gas-network-like model on a binary tree (node 0 is the source).
+
+    Edge flows are fixed by the nodal balances f_(parent,i) - sum_children f_(i,c) = d_i (a
+    square linear system solved leaves first: one singleton block per edge), the inlet pressure
+    by p_in = 50, the supply by s = sum of the source's outflows (s is in the objective). The
+    squared pressures pi follow the Weymouth-like drops pi_parent - pi_i = k f^2 from the
+    compressor outlet pi_0 = (p_in r)^2, with the ratio r in [1, 3] and pi_i >= 400 as variable
+    bounds: they keep their degrees of freedom. safe eliminates nodes-1 flow blocks and p_in
+    (nodes blocks); aggressive also s.
+    """
+    m = pyo.ConcreteModel()
+    m.N = pyo.RangeSet(0, nodes - 1)
+    m.E = pyo.RangeSet(1, nodes - 1)  # edge e joins parent (e-1)//2 to node e
+    children = {i: [c for c in range(1, nodes) if (c - 1) // 2 == i] for i in range(nodes)}
+    m.f = pyo.Var(m.E, initialize=0.0)
+    m.pi = pyo.Var(m.N, bounds=(400, None), initialize=2500.0)
+    m.p_in = pyo.Var(initialize=40.0)
+    m.r = pyo.Var(bounds=(1, 3), initialize=1.5)
+    m.s = pyo.Var(initialize=0.0)
+    m.inlet = pyo.Constraint(expr=m.p_in == 50)
+    m.compressor = pyo.Constraint(expr=m.pi[0] == (m.p_in * m.r) ** 2)
+    m.supply = pyo.Constraint(expr=m.s == sum(m.f[c] for c in children[0]))
+    m.balance = pyo.Constraint(m.E, rule=lambda m, i: m.f[i] - sum(m.f[c] for c in children[i]) == demand)
+    m.pipe = pyo.Constraint(m.E, rule=lambda m, i: m.pi[(i - 1) // 2] - m.pi[i] == 2.0 * m.f[i] ** 2)
+    m.obj = pyo.Objective(expr=m.r ** 2 + 0.01 * m.s + 1e-4 * sum(m.pi[i] for i in m.N))
+    return m
+
+
+def fbbt_tighten():
+    """Bound tightening by hand: x, y, z >= 0; x + y <= 4, y >= 1 (a row), x - z = 1, and a
+    nonlinear row w^2 + x <= 10 that the linear FBBT ignores. Fixed point: x in [1, 3],
+    y in [1, 3], z in [0, 2]; w stays free."""
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(0, None), initialize=0.5)
+    m.y = pyo.Var(bounds=(0, None), initialize=0.5)
+    m.z = pyo.Var(bounds=(0, None), initialize=0.5)
+    m.w = pyo.Var(initialize=0.5)
+    m.curve = pyo.Constraint(expr=m.w ** 2 + m.x <= 10)
+    m.cap = pyo.Constraint(expr=m.x + m.y <= 4)
+    m.y_min = pyo.Constraint(expr=m.y >= 1)
+    m.link = pyo.Constraint(expr=m.x - m.z == 1)
+    m.obj = pyo.Objective(expr=(m.x - 5) ** 2 + (m.y - 5) ** 2 + m.z + (m.w - 1) ** 2)
+    return m
+
+
+def fbbt_infeasible():
+    """x, y in [0, 1] and the row need: x + y >= 3 — infeasible, provably, before any iteration."""
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(0, 1), initialize=0.5)
+    m.y = pyo.Var(bounds=(0, 1), initialize=0.5)
+    m.need = pyo.Constraint(expr=m.x + m.y >= 3)
+    m.obj = pyo.Objective(expr=m.x ** 2 + m.y ** 2)
+    return m
+
+
 def redundant_pair():
     """Diagnostics: a redundant equality pair (the same row twice, scaled) among healthy rows."""
     m = pyo.ConcreteModel()
@@ -161,6 +217,9 @@ def main():
         ("inequality_coupled", inequality_coupled),
         ("all_rows", all_rows),
         ("pure_all_rows", pure_all_rows),
+        ("gasnet", gasnet),
+        ("fbbt_tighten", fbbt_tighten),
+        ("fbbt_infeasible", fbbt_infeasible),
         ("redundant_pair", redundant_pair),
         ("structural_pair", structural_pair),
         ("value_dependency", value_dependency),
