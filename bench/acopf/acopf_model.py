@@ -33,7 +33,8 @@ flows as variables as in PowerModels' ``ACPPowerModel``), everything in per unit
 
 Out-of-service branches and generators and isolated buses (type 4) are dropped, as MATPOWER's
 ``ext2int`` does. The start is MATPOWER's default interior start for its NLP solvers
-(``nlpopf_solver``, ``opf.start < 2``): vm and generator outputs at the middle of their bounds,
+(``nlpopf_solver``, ``opf.start < 2``): vm and generator outputs at the middle of their bounds
+(1 inside the only finite bound of a half-infinite box),
 every angle at the (first) reference angle; flow variables take the Ohm's-law values at that
 point, so the start satisfies the branch equalities.
 """
@@ -152,6 +153,23 @@ def _poly(coeffs: list[float], p_mw):
     return sum(terms) if terms else 0.0
 
 
+def _finite(lo: float, hi: float) -> tuple[float | None, float | None]:
+    """Pyomo bounds: an infinite MATPOWER limit (``Inf`` in some cases' QMAX/QMIN) is no bound."""
+    return (lo if math.isfinite(lo) else None, hi if math.isfinite(hi) else None)
+
+
+def _start(lo: float, hi: float) -> float:
+    """MATPOWER's interior start (``nlpopf_solver``): the middle of the box with ±∞ read as
+    ±1e10, or 1 inside the only finite bound."""
+    if math.isfinite(lo) and math.isfinite(hi):
+        return 0.5 * (lo + hi)
+    if math.isfinite(hi):
+        return hi - 1.0
+    if math.isfinite(lo):
+        return lo + 1.0
+    return 0.0
+
+
 def build_model(case: Case) -> pyo.ConcreteModel:
     """The polar AC OPF of ``case`` (see the module docstring), with its start values set."""
     base = case.base_mva
@@ -168,15 +186,15 @@ def build_model(case: Case) -> pyo.ConcreteModel:
     m.G = pyo.RangeSet(0, ng - 1)
     m.L = pyo.RangeSet(0, nl - 1)
     m.va = pyo.Var(m.B, initialize=va0)
-    m.vm = pyo.Var(m.B, bounds=lambda _m, i: (bus_row[i][VMIN], bus_row[i][VMAX]),
-                   initialize=lambda _m, i: 0.5 * (bus_row[i][VMIN] + bus_row[i][VMAX]))
+    vbox = {i: (bus_row[i][VMIN], bus_row[i][VMAX]) for i in buses}
+    m.vm = pyo.Var(m.B, bounds=lambda _m, i: _finite(*vbox[i]), initialize=lambda _m, i: _start(*vbox[i]))
     for i in refs:
         m.va[i].fix(math.radians(bus_row[i][VA]))
     gen = case.gen
-    m.pg = pyo.Var(m.G, bounds=lambda _m, g: (gen[g][PMIN] / base, gen[g][PMAX] / base),
-                   initialize=lambda _m, g: 0.5 * (gen[g][PMIN] + gen[g][PMAX]) / base)
-    m.qg = pyo.Var(m.G, bounds=lambda _m, g: (gen[g][QMIN] / base, gen[g][QMAX] / base),
-                   initialize=lambda _m, g: 0.5 * (gen[g][QMIN] + gen[g][QMAX]) / base)
+    pbox = [(g[PMIN] / base, g[PMAX] / base) for g in gen]
+    qbox = [(g[QMIN] / base, g[QMAX] / base) for g in gen]
+    m.pg = pyo.Var(m.G, bounds=lambda _m, g: _finite(*pbox[g]), initialize=lambda _m, g: _start(*pbox[g]))
+    m.qg = pyo.Var(m.G, bounds=lambda _m, g: _finite(*qbox[g]), initialize=lambda _m, g: _start(*qbox[g]))
     m.p_fr = pyo.Var(m.L)
     m.q_fr = pyo.Var(m.L)
     m.p_to = pyo.Var(m.L)
