@@ -45,18 +45,23 @@ const KNOWN: &[(&str, &str, &str)] = &[
     ),
     (
         "hs097",
-        "*",
-        "Optimal at the local minimum f = 4.0712420 instead of f* = 3.1358091: gradient-based scaling is computed at the bound-pushed x0 (Ipopt: at the user x0); Ipopt given ipax's scaling factors ends at 4.0712 too",
+        "aug-lbfgs",
+        "Optimal at the local minimum f = 4.0712420 instead of f* = 3.1358091 with L-BFGS (the exact-Hessian routes reach f* since the scaling is computed at the user's x0, as Ipopt's)",
+    ),
+    (
+        "hs097",
+        "cond-lbfgs",
+        "Optimal at the local minimum f = 4.0712420 instead of f* = 3.1358091 with L-BFGS (the exact-Hessian routes reach f* since the scaling is computed at the user's x0, as Ipopt's)",
     ),
     (
         "hs098",
         "aug-lbfgs",
-        "Optimal at the local minimum f = 4.0712420 instead of f* = 3.1358091 (exact Hessian routes reach f*; scaling point as for hs097)",
+        "Optimal at the local minimum f = 4.0712420 instead of f* = 3.1358091 (exact Hessian routes reach f*; as hs097)",
     ),
     (
         "hs098",
         "cond-lbfgs",
-        "Optimal at the local minimum f = 4.0712420 instead of f* = 3.1358091 (exact Hessian routes reach f*; scaling point as for hs097)",
+        "Optimal at the local minimum f = 4.0712420 instead of f* = 3.1358091 (exact Hessian routes reach f*; as hs097)",
     ),
     (
         "broyden_banded",
@@ -132,6 +137,29 @@ fn original_violation(p: &TestProblem, x: &[f64]) -> f64 {
     relative_violation(x, &s.x_lower, &s.x_upper).max(relative_violation(&c, &s.c_lower, &s.c_upper))
 }
 
+/// First-order change of the objective the returned point's bound and constraint violations can
+/// explain: `Σ_j |z_j|·(bound violation)_j + Σ_i |y_i|·(row violation)_i` (the Lagrangian's
+/// sensitivity to the right-hand sides). Ipopt relaxes bounds by up to 1e-8·max(1,|b|) and
+/// returns the relaxed problem's optimum; where the multipliers are large (hs095: ‖z‖ ~ 1e2) that
+/// point lies measurably below the published f* — as Ipopt's own (bench/results/regression_ipopt.md).
+fn relaxation_allowance(p: &TestProblem, r: &SolveResult) -> f64 {
+    let s = p.spec();
+    if r.x.len() != s.n() || r.constraints.len() != s.m() {
+        return 0.0;
+    }
+    let over = |v: f64, lo: f64, hi: f64| (lo - v).max(v - hi).max(0.0);
+    let bounds: f64 = (0..s.n())
+        .map(|j| {
+            let z = r.lower_bound_multipliers.get(j).map_or(0.0, |z| z.abs()) + r.upper_bound_multipliers.get(j).map_or(0.0, |z| z.abs());
+            z * over(r.x[j], s.x_lower[j], s.x_upper[j])
+        })
+        .sum();
+    let rows: f64 = (0..s.m())
+        .map(|i| r.constraint_multipliers.get(i).map_or(0.0, |y| y.abs()) * over(r.constraints[i], s.c_lower[i], s.c_upper[i]))
+        .sum();
+    bounds + rows
+}
+
 struct Cell {
     name: &'static str,
     label: &'static str,
@@ -151,7 +179,10 @@ fn judge(p: &TestProblem, r: &SolveResult) -> (f64, String) {
     } else {
         match o.expected {
             Expected::Optimal if !r.status.is_success() => format!("{:?}", r.status),
-            Expected::Optimal if !objective_matches(o, r.objective) => {
+            Expected::Optimal
+                if !objective_matches(o, r.objective)
+                    && !o.f_star.is_some_and(|f| r.objective < f && f - r.objective <= 2.0 * relaxation_allowance(p, r) + 1e-6 * f.abs().max(1.0)) =>
+            {
                 format!("f = {:.10e}, f* = {:.10e}", r.objective, o.f_star.unwrap_or(f64::NAN))
             }
             Expected::Optimal => String::new(),
