@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Build the Python package `ipax` and run its pytest suite.
+# Build the Python package `ipax` and run its pytest suite and cyipopt's own test suite (through
+# the shim in tests/cyipopt_shim).
 #
 # Usage: py/ci.sh [VENV_DIR]   (default: $TMPDIR/ipax-ci-venv)
 #
@@ -30,3 +31,5 @@ start=$(date +%s)
 echo "ipax ($profile) built and installed in $(( $(date +%s) - start )) s"
 cd "$here"
 "$py" -m pytest tests -q -p no:cacheprovider
+# cyipopt 1.7.0's own tests with `import cyipopt` resolved to ipax (tests/cyipopt_shim/README.md).
+"$here/tests/cyipopt_suite.sh" "$py"

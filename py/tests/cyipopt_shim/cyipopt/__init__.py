@@ -7,6 +7,7 @@ name cyipopt's tests use is ipax's own object: the shim adds no behaviour of its
 from ipax import (  # noqa: F401  (re-exported)
     INF,
     CyIpoptEvaluationError,
+    IpoptProblemWrapper,
     Problem,
     minimize_ipopt,
     problem,
