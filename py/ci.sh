@@ -1,22 +1,35 @@
 #!/usr/bin/env bash
-# Build the Python package `ipax` and run its pytest suite.
+# Build the Python package `ipax` and run its pytest suite and cyipopt's own test suite (through
+# the shim in tests/cyipopt_shim).
 #
 # Usage: py/ci.sh [VENV_DIR]   (default: $TMPDIR/ipax-ci-venv)
 #
-# Creates (or reuses) a virtual environment, installs the build/test tools, installs ./py with pip
-# (maturin backend, dev profile = the same cargo profile as `cargo test`, so faer is not rebuilt),
-# and runs pytest. Exits non-zero on any failure.
+# IPAX_PY_PROFILE=release (default) installs ./py exactly as `pip install ./py` does (optimized
+# abi3 wheel); IPAX_PY_PROFILE=dev builds the cargo dev profile instead (faster to compile, slower
+# to run) and tells the build test to expect it (IPAX_EXPECT_BUILD=dev).
+# Exits non-zero on any failure.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 venv="${1:-${TMPDIR:-/tmp}/ipax-ci-venv}"
+profile="${IPAX_PY_PROFILE:-release}"
 
 if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv"
 fi
-"$venv/bin/python" -m pip install --quiet --upgrade pip
-"$venv/bin/python" -m pip install --quiet "maturin>=1.16,<2" numpy pytest scipy pyomo
+py="$venv/bin/python"
+"$py" -m pip install --quiet --upgrade pip
+"$py" -m pip install --quiet "maturin>=1.16,<2" numpy pytest scipy pyomo mypy
+case "$profile" in
+    release) unset MATURIN_PEP517_ARGS; export IPAX_EXPECT_BUILD=release ;;
+    dev) export MATURIN_PEP517_ARGS="--profile dev"; export IPAX_EXPECT_BUILD=dev ;;
+    *) echo "IPAX_PY_PROFILE must be release or dev, got '$profile'" >&2; exit 2 ;;
+esac
 # --no-build-isolation: reuse the maturin just installed instead of fetching it again.
-"$venv/bin/python" -m pip install --quiet --no-build-isolation --force-reinstall --no-deps "$here"
+start=$(date +%s)
+"$py" -m pip install --quiet --no-build-isolation --force-reinstall --no-deps "$here"
+echo "ipax ($profile) built and installed in $(( $(date +%s) - start )) s"
 cd "$here"
-"$venv/bin/python" -m pytest tests -q -p no:cacheprovider
+"$py" -m pytest tests -q -p no:cacheprovider
+# cyipopt 1.7.0's own tests with `import cyipopt` resolved to ipax (tests/cyipopt_shim/README.md).
+"$here/tests/cyipopt_suite.sh" "$py"

@@ -613,10 +613,17 @@ impl<'a, 'p> Ipm<'a, 'p> {
             return Outcome::Status(SolveStatus::EvaluationError);
         }
         let mut s0 = vec![0.0; m];
+        // A warm start keeps the slacks as close to c(x0) as x0 is kept to its bounds (Ipopt's
+        // warm_start_slack_bound_push/frac replace slack_bound_push/frac, as solve_with does for x0).
+        let (slack_push, slack_frac) = if self.opts.warm_start_init_point {
+            (self.opts.warm_start_slack_bound_push, self.opts.warm_start_slack_bound_frac)
+        } else {
+            (self.opts.slack_bound_push, self.opts.slack_bound_frac)
+        };
         for i in 0..m {
             s0[i] = c0[i];
             if self.is_ineq[i] {
-                push_one(&mut s0[i], self.lo[n + i], self.up[n + i], self.opts.slack_bound_push, self.opts.slack_bound_frac);
+                push_one(&mut s0[i], self.lo[n + i], self.up[n + i], slack_push, slack_frac);
             }
         }
         self.pt = match self.evaluate(x0, s0) {

@@ -201,6 +201,11 @@ pub struct Options {
     pub warm_start_bound_push: f64,
     pub warm_start_bound_frac: f64,
     pub warm_start_mult_bound_push: f64,
+    /// Absolute push κ₁ of the initial slacks into their bounds on a warm start (Ipopt's
+    /// `warm_start_slack_bound_push`; replaces `slack_bound_push` when `warm_start_init_point`).
+    pub warm_start_slack_bound_push: f64,
+    /// Relative push κ₂ of the initial slacks on a warm start (Ipopt's `warm_start_slack_bound_frac`).
+    pub warm_start_slack_bound_frac: f64,
     pub required_infeasibility_reduction: f64,
     pub max_resto_iter: usize,
     pub start_with_resto: bool,
@@ -298,6 +303,8 @@ impl Default for Options {
             warm_start_bound_push: 1e-3,
             warm_start_bound_frac: 1e-3,
             warm_start_mult_bound_push: 1e-3,
+            warm_start_slack_bound_push: 1e-3,
+            warm_start_slack_bound_frac: 1e-3,
             required_infeasibility_reduction: 0.9,
             max_resto_iter: 3000,
             start_with_resto: false,
@@ -404,6 +411,8 @@ pub const OPTION_TABLE: &[(&str, OptionKind, &str)] = &[
     ("warm_start_bound_push", OptionKind::Number, "bound push for warm starts"),
     ("warm_start_bound_frac", OptionKind::Number, "bound frac for warm starts"),
     ("warm_start_mult_bound_push", OptionKind::Number, "minimum bound multipliers for warm starts"),
+    ("warm_start_slack_bound_push", OptionKind::Number, "slack bound push for warm starts"),
+    ("warm_start_slack_bound_frac", OptionKind::Number, "slack bound frac for warm starts"),
     ("required_infeasibility_reduction", OptionKind::Number, "restoration: required θ reduction"),
     ("max_resto_iter", OptionKind::Integer, "restoration: maximum iterations"),
     ("start_with_resto", OptionKind::Choice(&["yes", "no"]), "enter restoration at once"),
@@ -539,6 +548,10 @@ impl Options {
             "warm_start_bound_push" => self.warm_start_bound_push = positive(v)?,
             "warm_start_bound_frac" => self.warm_start_bound_frac = positive(v)?,
             "warm_start_mult_bound_push" => self.warm_start_mult_bound_push = positive(v)?,
+            "warm_start_slack_bound_push" => self.warm_start_slack_bound_push = positive(v)?,
+            "warm_start_slack_bound_frac" => {
+                self.warm_start_slack_bound_frac = if v > 0.0 && v <= 0.5 { v } else { return Err("a number in (0, 0.5]".into()) }
+            }
             "required_infeasibility_reduction" => {
                 self.required_infeasibility_reduction = if (0.0..1.0).contains(&v) { v } else { return Err("a number in [0, 1)".into()) }
             }

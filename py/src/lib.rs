@@ -408,7 +408,17 @@ impl Observer for PyObserver<'_> {
                 v.alpha_primal,
                 v.line_search_trials,
             );
-            let iterate = (arr(py, v.x), arr(py, v.y), arr(py, v.z_l), arr(py, v.z_u));
+            // During feasibility restoration the view is the restoration NLP over (x, p, n), of
+            // n + 2m variables; the user's callback always gets the original x (its first n
+            // entries) and the bound multipliers of x, as Ipopt's GetCurrentIterate does.
+            let (n, m) = (self.problem.n, self.problem.m);
+            let head = |s: &[f64], k: usize| -> Vec<f64> { s.iter().copied().take(k).collect() };
+            let iterate = (
+                arr(py, &head(v.x, n)),
+                arr(py, &head(v.y, m)),
+                arr(py, &head(v.z_l, n)),
+                arr(py, &head(v.z_u, n)),
+            );
             let cb = self.problem.callbacks.bind(py);
             match cb.call_method1(intern!(py, "intermediate"), (stats, iterate)).and_then(|r| r.is_truthy()) {
                 Ok(true) => ObserverAction::Continue,
@@ -679,6 +689,9 @@ fn _ipax(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(option_names, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     testing::register(m)?;
+    // The cargo profile this extension was compiled with ("release" or "dev", set by build.rs),
+    // so an installed wheel can prove it is the optimized build.
+    m.add("__build__", env!("IPAX_PY_BUILD"))?;
     Ok(())
 }
 

@@ -134,13 +134,19 @@ def test_options_and_alias():
 
 
 def test_bad_arguments():
-    with pytest.raises(ValueError):
-        ipax.minimize(rosen, [1.0, 2.0], bounds=[(0, 1)])
+    # cyipopt's rules: one (low, high) pair broadcasts to every variable; other counts are errors.
+    with pytest.raises(ValueError, match="broadcastable"):
+        ipax.minimize(rosen, [1.0, 2.0], bounds=[(0, 1)] * 3)
+    res = ipax.minimize(lambda x: x @ x, [2.0, 3.0], bounds=[(1, 4)])
+    np.testing.assert_allclose(res.x, [1.0, 1.0], atol=1e-7)
+    for jac in ("7-point", 3):
+        with pytest.raises(ValueError, match="`jac` must be callable"):
+            ipax.minimize(rosen, [1.0, 2.0], jac=jac)
     with pytest.raises(ValueError):
         ipax.minimize(rosen, [1.0, 2.0], constraints={"type": "leq", "fun": lambda x: x[0]})
     with pytest.raises(TypeError):
         ipax.minimize(rosen, [1.0, 2.0], constraints=[42])
-    with pytest.raises(TypeError):
+    with pytest.raises(ValueError, match="`fun` must be callable"):
         ipax.minimize("rosen", [1.0, 2.0])
     with pytest.raises(ValueError):
         ipax.minimize(rosen, [np.nan, 1.0])

@@ -153,7 +153,10 @@ def test_current_iterate_inside_intermediate():
 
     nlp = make_hs071(Inspect())
     x, info = nlp.solve(HS071_X0)
-    assert nlp.get_current_iterate() is None
+    with pytest.raises(RuntimeError, match="during a call to solve"):
+        nlp.get_current_iterate()
+    with pytest.raises(RuntimeError, match="during a call to solve"):
+        nlp.get_current_violations()
     np.testing.assert_allclose(seen[-1][0], x)
     assert np.max(seen[-1][1]) < 1e-6
     assert np.max(np.abs(seen[-1][2])) < 1e-5
@@ -247,8 +250,11 @@ def test_bad_options_and_points():
         def jacobian(self, x):
             return np.ones(2)
 
-    with pytest.raises(ValueError, match="outside"):
-        make_hs071(BadStructure()).solve(HS071_X0)
+    # As Ipopt: an invalid Jacobian structure ends the solve before any iteration with
+    # Unrecoverable_Exception (-100), the reason in the message and a warning.
+    with pytest.warns(RuntimeWarning, match="outside"):
+        _, info = make_hs071(BadStructure()).solve(HS071_X0)
+    assert info["status"] == -100 and "outside" in info["message"]
 
     class WrongLength(HS071):
         def gradient(self, x):
@@ -375,3 +381,87 @@ def test_pickling_subclass_problem():
     assert isinstance(clone, HS071Subclass)
     x, info = clone.solve(HS071_X0)
     assert info["status"] == 0
+
+
+def test_intermediate_gets_original_iterate_during_restoration():
+    # start_with_resto: the first iterates are the restoration NLP's, over n + 2m variables; the
+    # callback and get_current_iterate must still see the user's n variables and m multipliers.
+    seen = []
+
+    class Watch(HS071):
+        def intermediate(self, alg_mod, iter_count, *rest):
+            it = nlp.get_current_iterate()
+            seen.append((alg_mod, it["x"].size, it["mult_x_L"].size, it["mult_x_U"].size, it["mult_g"].size))
+
+    nlp = make_hs071(Watch())
+    nlp.add_option("start_with_resto", "yes")
+    _, info = nlp.solve(HS071_X0)
+    assert info["status"] == 0
+    assert any(alg_mod == 1 for alg_mod, *_ in seen), "no restoration iterate was reported"
+    assert all(tuple(sizes) == (4, 4, 4, 2) for _, *sizes in seen)
+
+
+def test_scaled_violations_are_the_solvers_scaled_measure():
+    # ∇f is 1e4 × HS071's, so gradient-based scaling picks s_f = 100 / ‖∇f(x0)‖∞ < 1; the scaled
+    # ‖∇L‖∞ from get_current_violations(scaled=True) must then be the inf_du the solver reports.
+    rows = []
+
+    class Big(HS071):
+        def objective(self, x):
+            return 1e4 * super().objective(x)
+
+        def gradient(self, x):
+            return 1e4 * super().gradient(x)
+
+        def hessian(self, x, lagrange, obj_factor):
+            return super().hessian(x, lagrange, 1e4 * obj_factor)
+
+        def intermediate(self, alg_mod, iter_count, obj_value, inf_pr, inf_du, *rest):
+            scaled = nlp.get_current_violations(scaled=True)["grad_lag_x"]
+            plain = nlp.get_current_violations()["grad_lag_x"]
+            it = nlp.get_current_iterate(scaled=True)
+            rows.append((inf_du, np.max(np.abs(scaled)), np.max(np.abs(plain)), it["x"]))
+
+    nlp = make_hs071(Big())
+    x, info = nlp.solve(HS071_X0)
+    assert info["status"] == 0
+    for inf_du, scaled, plain, x_scaled in rows:
+        if inf_du > 1e-10:
+            assert scaled == pytest.approx(inf_du, rel=1e-3)
+            assert plain > 100 * scaled
+    np.testing.assert_allclose(rows[-1][3], x)  # gradient-based scaling leaves x unscaled
+
+
+def test_invalid_structures_and_value_counts_as_ipopt():
+    class Triu(HS071):
+        def hessianstructure(self):
+            return np.triu_indices(4)
+
+    with pytest.warns(RuntimeWarning, match="upper triangle"):
+        _, info = make_hs071(Triu()).solve(HS071_X0)
+    assert info["status"] == -12
+
+    class NegativeHess(HS071):
+        def hessianstructure(self):
+            r, c = np.tril_indices(4)
+            return r, c - 1
+
+    with pytest.warns(RuntimeWarning, match="outside"):
+        _, info = make_hs071(NegativeHess()).solve(HS071_X0)
+    assert info["status"] == -12
+
+    class LongJacobian(HS071):
+        def jacobian(self, x):
+            return np.zeros(12)
+
+    _, info = make_hs071(LongJacobian()).solve(HS071_X0)
+    assert info["status"] == -13 and "jacobian returned 12 values" in info["message"]
+
+
+def test_user_stop_message():
+    class Stop(HS071):
+        def intermediate(self, *args):
+            return False
+
+    _, info = make_hs071(Stop()).solve(HS071_X0)
+    assert info["status"] == 5 and b"premature termination" in info["status_msg"]

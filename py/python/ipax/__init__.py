@@ -14,9 +14,9 @@ A drop-in for cyipopt (``import ipax as cyipopt``) and for ``scipy.optimize.mini
   the solver back off the step instead of stopping.
 """
 
-from ._ipax import __version__
+from ._ipax import __build__, __version__
 from ._minima import LocalPoint, MinimaCallbackError, MinimaResult, find_minima
-from ._minimize import OptimizeResult, minimize, minimize_ipopt
+from ._minimize import IpoptProblemWrapper, OptimizeResult, minimize, minimize_ipopt
 from ._problem import INF, CyIpoptEvaluationError, EvaluationError, Problem, Solver, option_names
 
 #: cyipopt's historical lower-case class name.
@@ -28,6 +28,7 @@ __all__ = [
     "Solver",
     "minimize",
     "minimize_ipopt",
+    "IpoptProblemWrapper",
     "OptimizeResult",
     "find_minima",
     "MinimaResult",
@@ -38,4 +39,5 @@ __all__ = [
     "INF",
     "option_names",
     "__version__",
+    "__build__",
 ]

@@ -313,8 +313,11 @@ class _Problem:
         opts = dict(self.solver_options)
         try:
             if objective is None:
+                # Without a gradient: central differences (minimize's default is scipy's and
+                # cyipopt's forward '2-point'), accurate enough for the KKT certification.
+                jac = "3-point" if self.jac is None else self.jac
                 res = minimize(
-                    self.fun, start, args=self.args, jac=self.jac, hess=self.hess, hessp=self.hessp,
+                    self.fun, start, args=self.args, jac=jac, hess=self.hess, hessp=self.hessp,
                     bounds=self.bound_pairs, constraints=self.constraints, tol=self.tol, options=opts,
                 )
             else:

@@ -58,6 +58,42 @@ _IPOPT_LINEAR_SOLVERS = frozenset(
 )
 
 
+# Ipopt's return codes for a problem it refuses before iterating (IpReturnCodes_inc.h):
+# an invalid Jacobian structure makes Ipopt's TNLP adapter throw (Unrecoverable_Exception), an
+# invalid Hessian structure is reported as Invalid_Option (the cure is the option
+# hessian_approximation=limited-memory, which never asks for the structure).
+_UNRECOVERABLE_EXCEPTION = -100
+_INVALID_OPTION = -12
+_STATUS_MSG = {
+    _UNRECOVERABLE_EXCEPTION: "Unrecoverable exception: invalid problem definition.",
+    _INVALID_OPTION: "Invalid option encountered: invalid Hessian structure "
+    "(or use hessian_approximation=limited-memory).",
+}
+#: Ipopt code of "the intermediate callback returned False" (User_Requested_Stop).
+_USER_REQUESTED_STOP = 5
+
+
+def _check_structure(
+    rows: np.ndarray, cols: np.ndarray, nrows: int, ncols: int, what: str, lower: bool
+) -> Optional[str]:
+    """Why ``(rows, cols)`` is not a valid structure of an ``nrows × ncols`` matrix, or ``None``.
+
+    ``lower``: a symmetric matrix given by its lower triangle (``row >= col``), as Ipopt requires
+    for the Hessian; an upper-triangle entry is refused because a structure with both ``(i, j)``
+    and ``(j, i)`` would otherwise count an off-diagonal entry twice.
+    """
+    if rows.size != cols.size:
+        return f"{what}: row and column index arrays differ in length ({rows.size} vs {cols.size})"
+    bad = (rows < 0) | (cols < 0) | (rows >= nrows) | (cols >= ncols)
+    if bad.any():
+        k = int(np.argmax(bad))
+        return f"{what}: entry {k} at ({rows[k]}, {cols[k]}) is outside the {nrows} x {ncols} matrix"
+    if lower and (rows < cols).any():
+        k = int(np.argmax(rows < cols))
+        return f"{what}: entry {k} at ({rows[k]}, {cols[k]}) is in the upper triangle; give the lower one"
+    return None
+
+
 def _as_f64(value: Any) -> np.ndarray:
     """A contiguous 1-D float64 view/copy of a callback result (what the Rust side reads)."""
     return np.ascontiguousarray(value, dtype=np.float64).reshape(-1)
@@ -110,10 +146,26 @@ class _Callbacks:
     Kept separate from :class:`Problem` so that a Problem stays a plain picklable object.
     """
 
-    __slots__ = ("_f", "_g", "_c", "_j", "_h", "_jvp", "_vjp", "_hvp", "_inter", "_owner")
+    __slots__ = (
+        "_f", "_g", "_c", "_j", "_h", "_jvp", "_vjp", "_hvp", "_inter", "_owner", "_nnz_jac", "_nnz_hess",
+        "first_gradient", "first_jacobian",
+    )
 
-    def __init__(self, owner: "Problem", obj: Any, intermediate: Optional[Callable[..., Any]]):
+    def __init__(
+        self,
+        owner: "Problem",
+        obj: Any,
+        intermediate: Optional[Callable[..., Any]],
+        nnz_jac: int = -1,
+        nnz_hess: int = -1,
+    ):
         self._owner = owner
+        self._nnz_jac = nnz_jac
+        self._nnz_hess = nnz_hess
+        # The solver computes its gradient-based scaling from the first gradient and Jacobian
+        # (at the pushed x0); kept so get_current_iterate(scaled=True) can apply the same factors.
+        self.first_gradient: Optional[np.ndarray] = None
+        self.first_jacobian: Optional[np.ndarray] = None
         self._f = getattr(obj, "objective")
         self._g = getattr(obj, "gradient")
         self._c = getattr(obj, "constraints", None)
@@ -128,16 +180,30 @@ class _Callbacks:
         return float(self._f(x))
 
     def gradient(self, x: np.ndarray) -> np.ndarray:
-        return _as_f64(self._g(x))
+        g = _as_f64(self._g(x))
+        if self.first_gradient is None:
+            self.first_gradient = g
+        return g
 
     def constraints(self, x: np.ndarray) -> np.ndarray:
         return _as_f64(self._c(x))
 
+    @staticmethod
+    def _check_count(values: np.ndarray, expected: int, what: str) -> np.ndarray:
+        # cyipopt reports a value array of the wrong length as a failed evaluation, which Ipopt
+        # turns into Invalid_Number_Detected (-13); EvaluationError takes the same route here.
+        if expected >= 0 and values.size != expected:
+            raise EvaluationError(f"{what} returned {values.size} values, its structure has {expected}")
+        return values
+
     def jacobian(self, x: np.ndarray) -> np.ndarray:
-        return _as_f64(self._j(x))
+        j = self._check_count(_as_f64(self._j(x)), self._nnz_jac, "jacobian")
+        if self.first_jacobian is None:
+            self.first_jacobian = j
+        return j
 
     def hessian(self, x: np.ndarray, lagrange: np.ndarray, obj_factor: float) -> np.ndarray:
-        return _as_f64(self._h(x, lagrange, obj_factor))
+        return self._check_count(_as_f64(self._h(x, lagrange, obj_factor)), self._nnz_hess, "hessian")
 
     def jvp(self, x: np.ndarray, v: np.ndarray) -> np.ndarray:
         return _as_f64(self._jvp(x, v))
@@ -149,7 +215,7 @@ class _Callbacks:
         return _as_f64(self._hvp(x, lagrange, obj_factor, v))
 
     def intermediate(self, stats: tuple, iterate: tuple) -> bool:
-        self._owner._current = (stats, iterate)
+        self._owner._current = (stats, iterate, self)
         try:
             if self._inter is None:
                 return True
@@ -216,6 +282,7 @@ class Problem:
         self._options: Dict[str, str] = {}
         self._scaling: Optional[Tuple[float, Optional[np.ndarray], Optional[np.ndarray]]] = None
         self._current: Optional[tuple] = None
+        self._jac_rows: Optional[np.ndarray] = None
         obj = self._obj
         for required in ("objective", "gradient") + (("constraints",) if self.m > 0 else ()):
             if not callable(getattr(obj, required, None)):
@@ -279,24 +346,79 @@ class Problem:
         self._options.setdefault("nlp_scaling_method", "user-scaling")
 
     # ------------------------------------------------------------------ in-callback inspection
-    def get_current_iterate(self, scaled: bool = False) -> Optional[Dict[str, np.ndarray]]:
-        """The current iterate, valid only inside ``intermediate`` (Ipopt 3.14's GetCurrentIterate).
+    def _current_or_raise(self, what: str) -> tuple:
+        if self._current is None:
+            raise RuntimeError(
+                f"{what} can only be called during a call to solve, from the intermediate callback"
+            )
+        return self._current
 
-        Returns ``None`` outside ``intermediate``. ``scaled`` is accepted for compatibility;
-        ipax reports unscaled values.
+    def _scaling_factors(self, callbacks: "_Callbacks") -> Tuple[float, np.ndarray, np.ndarray]:
+        """``(s_f, d_x, d_c)``: the scaled NLP is ``s_f f(x̃/d_x)``, ``x̃ = d_x x``, ``g̃ = d_c g``.
+
+        The same rules the solver applies at the start of the solve (Ipopt's
+        ``nlp_scaling_method``; Wächter & Biegler 2006, §3.8): ``obj_scaling_factor`` times, for
+        ``gradient-based``, ``max(min_value, max_gradient / ‖∇f(x0)‖∞)`` when
+        ``‖∇f(x0)‖∞ > max_gradient`` and the same per constraint row of ``J(x0)``; for
+        ``user-scaling``, the factors of :meth:`set_problem_scaling`.
         """
-        if self._current is None:
-            return None
-        _, (x, y, zl, zu) = self._current
-        g = _as_f64(self._obj.constraints(x)) if self.m > 0 else np.zeros(0)
-        return {"x": x.copy(), "mult_x_L": zl.copy(), "mult_x_U": zu.copy(), "g": g, "mult_g": y.copy()}
+        opts = self._options
+        s_f = float(opts.get("obj_scaling_factor", 1.0))
+        d_x = np.ones(self.n)
+        d_c = np.ones(self.m)
+        method = opts.get("nlp_scaling_method", "gradient-based")
+        if method == "user-scaling" and self._scaling is not None:
+            obj_s, xs, gs = self._scaling
+            s_f *= obj_s
+            if xs is not None:
+                d_x = np.abs(xs)
+            if gs is not None:
+                d_c = np.asarray(gs, dtype=float).copy()
+        elif method == "gradient-based":
+            gmax = float(opts.get("nlp_scaling_max_gradient", 100.0))
+            vmin = float(opts.get("nlp_scaling_min_value", 1e-8))
+            g0 = callbacks.first_gradient
+            if g0 is not None and g0.size and np.max(np.abs(g0)) > gmax:
+                s_f *= max(gmax / np.max(np.abs(g0)), vmin)
+            j0 = callbacks.first_jacobian
+            if j0 is not None and self.m and self._jac_rows is not None:
+                rowmax = np.zeros(self.m)
+                np.maximum.at(rowmax, self._jac_rows, np.abs(j0))
+                big = rowmax > gmax
+                d_c[big] = np.maximum(gmax / rowmax[big], vmin)
+        return s_f, d_x, d_c
 
-    def get_current_violations(self, scaled: bool = False) -> Optional[Dict[str, np.ndarray]]:
-        """Violations of the optimality conditions at the current iterate, valid only inside
-        ``intermediate`` (Ipopt 3.14's GetCurrentViolations). Returns ``None`` outside it."""
-        if self._current is None:
-            return None
-        _, (x, y, zl, zu) = self._current
+    def get_current_iterate(self, scaled: bool = False) -> Dict[str, np.ndarray]:
+        """The current iterate, from inside ``intermediate`` (Ipopt 3.14's GetCurrentIterate).
+
+        Keys ``x``, ``mult_x_L``, ``mult_x_U``, ``g``, ``mult_g``. ``scaled=True`` gives them in
+        the solver's scaled NLP (``x̃ = d_x x``, ``g̃ = d_c g``, ``λ̃ = s_f λ / d_c``,
+        ``z̃ = s_f z / d_x``). Always the original problem's variables, also during the
+        feasibility restoration phase. ``RuntimeError`` outside ``intermediate``.
+        """
+        _, (x, y, zl, zu), callbacks = self._current_or_raise("get_current_iterate")
+        g = _as_f64(self._obj.constraints(x)) if self.m > 0 else np.zeros(0)
+        it = {"x": x.copy(), "mult_x_L": zl.copy(), "mult_x_U": zu.copy(), "g": g, "mult_g": y.copy()}
+        if scaled:
+            s_f, d_x, d_c = self._scaling_factors(callbacks)
+            it = {
+                "x": d_x * it["x"],
+                "mult_x_L": s_f * it["mult_x_L"] / d_x,
+                "mult_x_U": s_f * it["mult_x_U"] / d_x,
+                "g": d_c * g,
+                "mult_g": s_f * it["mult_g"] / d_c,
+            }
+        return it
+
+    def get_current_violations(self, scaled: bool = False) -> Dict[str, np.ndarray]:
+        """Violations of the optimality conditions at the current iterate, from inside
+        ``intermediate`` (Ipopt 3.14's GetCurrentViolations): ``x_L_violation``,
+        ``x_U_violation``, ``compl_x_L``, ``compl_x_U``, ``grad_lag_x`` (∇f + Jᵀλ − z_L + z_U),
+        ``g_violation``, ``compl_g``. ``scaled=True``: in the solver's scaled NLP (bound
+        violations × d_x, ``grad_lag_x`` × s_f / d_x, ``g_violation`` × d_c, complementarities
+        × s_f). ``RuntimeError`` outside ``intermediate``.
+        """
+        _, (x, y, zl, zu), callbacks = self._current_or_raise("get_current_violations")
         obj = self._obj
         lb_fin = np.isfinite(self.lb) & (self.lb > -INF)
         ub_fin = np.isfinite(self.ub) & (self.ub < INF)
@@ -316,7 +438,7 @@ class Problem:
         else:
             g_viol = np.zeros(0)
             compl_g = np.zeros(0)
-        return {
+        v = {
             "x_L_violation": np.where(lb_fin, np.maximum(self.lb - x, 0.0), 0.0),
             "x_U_violation": np.where(ub_fin, np.maximum(x - self.ub, 0.0), 0.0),
             "compl_x_L": np.where(lb_fin, zl * (x - self.lb), 0.0),
@@ -325,6 +447,15 @@ class Problem:
             "g_violation": g_viol,
             "compl_g": compl_g,
         }
+        if scaled:
+            s_f, d_x, d_c = self._scaling_factors(callbacks)
+            for key in ("x_L_violation", "x_U_violation"):
+                v[key] = d_x * v[key]
+            v["grad_lag_x"] = s_f * v["grad_lag_x"] / d_x
+            v["g_violation"] = d_c * v["g_violation"]
+            for key in ("compl_x_L", "compl_x_U", "compl_g"):
+                v[key] = s_f * v[key]
+        return v
 
     def _jacobian_transpose_product(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         obj = self._obj
@@ -392,18 +523,29 @@ class Problem:
         options = dict(self._options)
         for name, value in (_extra_options or {}).items():
             options.setdefault(name, value)
+        # Ipopt 3.14's default (the Ipopt cyipopt links): report the iterate itself, not its
+        # projection onto the original bounds. Projecting moves x by up to bound_relax_factor and
+        # re-evaluates f and g there, so the reported point no longer satisfies the tolerances
+        # the solver checked (HS071: f off by 1.2e-7, the equality constraint by 1.5e-8).
+        options.setdefault("honor_original_bounds", "no")
         obj = self._obj
         limited_memory = options.get("hessian_approximation") == "limited-memory"
         jac_matrix_free = self.m > 0 and not callable(getattr(obj, "jacobian", None))
         jac_rows = jac_cols = None
         if self.m > 0 and not jac_matrix_free:
             jac_rows, jac_cols = self._jacobian_structure()
+            why = _check_structure(jac_rows, jac_cols, self.m, self.n, "jacobianstructure", lower=False)
+            if why is not None:
+                return self._refused(x0, _UNRECOVERABLE_EXCEPTION, why)
         hess_rows = hess_cols = None
         if limited_memory:
             hess_mode = "none"
         elif callable(getattr(obj, "hessian", None)):
             hess_mode = "sparse"
             hess_rows, hess_cols = self._hessian_structure()
+            why = _check_structure(hess_rows, hess_cols, self.n, self.n, "hessianstructure", lower=True)
+            if why is not None:
+                return self._refused(x0, _INVALID_OPTION, why)
         elif callable(getattr(obj, "hvp", None)):
             hess_mode = "matrix-free"
         else:
@@ -412,7 +554,14 @@ class Problem:
         intermediate = getattr(obj, "intermediate", None)
         if not callable(intermediate):
             intermediate = None
-        callbacks = _Callbacks(self, obj, intermediate)
+        callbacks = _Callbacks(
+            self,
+            obj,
+            intermediate,
+            nnz_jac=-1 if jac_rows is None else jac_rows.size,
+            nnz_hess=-1 if hess_rows is None else hess_rows.size,
+        )
+        self._jac_rows = jac_rows
         obj_scaling = x_scaling = g_scaling = None
         if self._scaling is not None:
             obj_scaling, x_scaling, g_scaling = self._scaling
@@ -442,7 +591,38 @@ class Problem:
             g_scaling=g_scaling,
             keep_kkt=_keep_kkt,
         )
+        if info["status"] == _USER_REQUESTED_STOP:
+            # cyipopt's users test for this wording (its message for User_Requested_Stop).
+            info["status_msg"] += " The intermediate callback returned False: premature termination."
         info["status_msg"] = info["status_msg"].encode()  # cyipopt returns bytes
+        return info["x"], info
+
+    def _refused(self, x0: np.ndarray, status: int, why: str) -> Tuple[np.ndarray, Dict[str, Any]]:
+        """Ipopt's answer to a problem definition it cannot start on: no iteration, the status
+        code, and the reason (``info["message"]`` and a ``RuntimeWarning``, where Ipopt prints it)."""
+        warnings.warn(f"ipax: {why}", RuntimeWarning, stacklevel=3)
+        nan = float("nan")
+        info: Dict[str, Any] = {
+            "x": x0.copy(),
+            "g": np.full(self.m, nan),
+            "obj_val": nan,
+            "mult_g": np.zeros(self.m),
+            "mult_x_L": np.zeros(self.n),
+            "mult_x_U": np.zeros(self.n),
+            "status": status,
+            "status_msg": f"{_STATUS_MSG[status]} {why}".encode(),
+            "success": False,
+            "iterations": 0,
+            "message": why,
+            "nfev": 0,
+            "ngev": 0,
+            "ncev": 0,
+            "njev": 0,
+            "nhev": 0,
+            "time": 0.0,
+            "constraint_violation": nan,
+            "dual_infeasibility": nan,
+        }
         return info["x"], info
 
 
