@@ -69,6 +69,56 @@ class WarmStart(NamedTuple):
 _N_OUT = 7
 
 
+#: Live problems, closed before the interpreter stops their pin threads (a factor can only be
+#: dropped on the thread that made it: ipax's KktFactor handle is thread-bound).
+_LIVE: "weakref.WeakSet[JaxProblem]" = weakref.WeakSet()
+
+
+def _close_all() -> None:
+    for jp in list(_LIVE):
+        try:
+            jp.close()
+        except Exception:
+            pass
+
+
+# threading's exit hooks run before concurrent.futures joins its workers (atexit would be too late).
+_register = getattr(threading, "_register_atexit", None)
+if _register is not None:
+    _register(_close_all)
+else:  # pragma: no cover - Python without the hook: factors may be reported leaked at exit
+    import atexit
+
+    atexit.register(_close_all)
+
+
+#: Refinement steps of a factor back-solve towards the exact active-set system (each gains a factor
+#: ‖K⁻¹E‖ = O(μ/λ²), so two reach round-off unless a constraint is nearly degenerate).
+_REFINEMENT_STEPS = 2
+
+
+def _refinement_diag(outs: Tuple[np.ndarray, ...], g: Any, lb: np.ndarray, ub: np.ndarray, cl: np.ndarray,
+                     cu: np.ndarray) -> np.ndarray:
+    """``E = K_factor − K_exact`` (diagonal, length n + m) at a solution, where ``K_factor`` is ipax's
+    ``KktFactor`` (``Σ = z/gap`` on every bound, ``−gap/|λ|`` on every inequality row; see
+    ``src/sensitivity.rs``) and ``K_exact`` drops inactive bounds and makes active rows equalities.
+    Inactive rows and active bounds are left alone: the factor already decouples them to O(μ)."""
+    x, lam, zl, zu, act_b, act_c = (np.asarray(a, dtype=np.float64).reshape(-1) for a in outs[:6])
+    g = np.asarray(g, dtype=np.float64).reshape(-1)
+
+    def gap(d: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.maximum(d, 1e-14 * np.maximum(np.abs(b), 1.0))
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sig = np.where(lb > -_INF, zl / gap(x - lb, lb), 0.0) + np.where(ub < _INF, zu / gap(ub - x, ub), 0.0)
+        ineq_gap = np.where(lam >= 0, gap(cu - g, cu), gap(g - cl, cl))
+        d = np.where(cl == cu, 0.0, np.minimum(ineq_gap / np.maximum(np.abs(lam), 1e-300), 1e20))
+    e_x = np.where(act_b > 0, 0.0, sig)
+    e_c = np.where(act_c > 0, -d, 0.0)
+    e = np.concatenate([e_x, e_c])
+    return np.where(np.isfinite(e), e, 0.0)
+
+
 def _is_concrete(*args: Any) -> bool:
     return not any(isinstance(a, jax.core.Tracer) for a in jax.tree_util.tree_leaves(args))
 
@@ -164,6 +214,7 @@ class JaxProblem:
         self._pool: Optional[ThreadPoolExecutor] = None
         self._pool_size = 0
         self._build_jax_functions()
+        _LIVE.add(self)
 
     def __getstate__(self) -> dict:
         return {
@@ -358,8 +409,10 @@ class JaxProblem:
             info = self._solve_once(problem, cb, np.asarray(p), np.asarray(x0, float), warm, keep)
             kkt = info.pop("_kkt", None)
             info.pop("_kkt_error", None)
-            key = self._register(kkt, pinned) if keep and info["success"] else 0
-            return self._outputs(info, s.lb, s.ub, s.cl, s.cu, key)
+            outs = self._outputs(info, s.lb, s.ub, s.cl, s.cu, 0)
+            if keep and kkt is not None and info["success"]:
+                outs[6][2] = self._register((kkt, _refinement_diag(outs, info["g"], s.lb, s.ub, s.cl, s.cu)), pinned)
+            return outs
 
         return self._run_pinned(work)
 
@@ -425,8 +478,10 @@ class JaxProblem:
             info = self._solve_once(problem, cb, np.asarray(P), np.asarray(X0, float).reshape(-1), warm, keep)
             kkt = info.pop("_kkt", None)
             info.pop("_kkt_error", None)
-            key = self._register(kkt, pinned) if keep and info["success"] else 0
-            outs = self._outputs(info, np.tile(s.lb, B), np.tile(s.ub, B), np.tile(s.cl, B), np.tile(s.cu, B), key)
+            bounds = (np.tile(s.lb, B), np.tile(s.ub, B), np.tile(s.cl, B), np.tile(s.cu, B))
+            outs = self._outputs(info, *bounds, 0)
+            if keep and kkt is not None and info["success"]:
+                outs[6][2] = self._register((kkt, _refinement_diag(outs, info["g"], *bounds)), pinned)
             x, lam, zl, zu, ab, ac, stats = outs
             return (x.reshape(B, n), lam.reshape(B, m), zl.reshape(B, n), zu.reshape(B, n),
                     ab.reshape(B, n), ac.reshape(B, m), stats)
@@ -436,10 +491,27 @@ class JaxProblem:
     def _host_kkt(self, key: np.ndarray, rhs: np.ndarray, fallback: Callable[[], np.ndarray]) -> np.ndarray:
         """``K⁻¹ rhs`` with the held factor ``key`` (on its thread); the dense solve when the factor
         was evicted or could not be formed (e.g. a wrong inertia reported by ipax)."""
-        kkt = self._lookup(int(key)) if int(key) > 0 else None
-        if kkt is None:
+        held = self._lookup(int(key)) if int(key) > 0 else None
+        if held is None:
             return np.asarray(fallback(), dtype=np.float64)
-        return self._run_pinned(lambda: np.asarray(kkt.solve(np.ascontiguousarray(rhs, dtype=np.float64))))
+        kkt, e = held
+        r = np.ascontiguousarray(rhs, dtype=np.float64)
+        if r.ndim == 2:
+            e = e[:, None]
+
+        def refined() -> np.ndarray:
+            # K_f = K_e + E: the factor differs from the exact active-set system by the small
+            # diagonal E (Σ of inactive bounds, D of active rows, both O(μ)); u ← u₀ + K_f⁻¹ E u
+            # is the Neumann series of K_e⁻¹ = (I − K_f⁻¹E)⁻¹ K_f⁻¹ and removes the O(μ) error.
+            u0 = np.asarray(kkt.solve(r))
+            u = u0
+            for _ in range(_REFINEMENT_STEPS):
+                if not np.any(e):
+                    break
+                u = u0 + np.asarray(kkt.solve(np.ascontiguousarray(e * u)))
+            return u
+
+        return self._run_pinned(refined)
 
     # ----------------------------------------------------------------------------- JAX side
     def _build_jax_functions(self) -> None:
