@@ -658,11 +658,18 @@ class JaxProblem:
                                   stats[2], rhs, X, LAM, P, AB, AC, vmap_method="sequential")
             return jax.vmap(pbar_from_u)(X, LAM, P, u[: B * n].reshape(B, n), u[B * n :].reshape(B, m))
 
+        # jit'd backward bodies: traced once per problem (and still differentiable: jit composes
+        # with an outer jax.grad), instead of op-by-op dispatch on every backward pass.
+        bwd_dense_single = jax.jit(bwd_dense_single)
+        pbar_from_u = jax.jit(pbar_from_u)
+        bwd_reuse_single = jax.jit(bwd_reuse_single)
+        bwd_reuse_stacked = jax.jit(bwd_reuse_stacked)
         self._core_single = make(single_primal, bwd_reuse_single if self.factor_reuse else bwd_dense_single)
         self._core_parallel_by_workers: Dict[Optional[int], Callable[..., Any]] = {}
         self._make_core = make
         self._batch_primal = batch_primal
-        self._bwd_dense_batch = lambda P, out, XB, LB: jax.vmap(bwd_dense_single)(P, _per_block(out), XB, LB)
+        bwd_dense_batch = jax.jit(lambda P, out, XB, LB: jax.vmap(bwd_dense_single)(P, _per_block(out), XB, LB))
+        self._bwd_dense_batch = bwd_dense_batch
         self._core_stacked = make(batch_primal(self._host_stacked),
                                   bwd_reuse_stacked if self.factor_reuse else self._bwd_dense_batch)
 
