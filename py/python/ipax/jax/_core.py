@@ -119,6 +119,29 @@ def _refinement_diag(outs: Tuple[np.ndarray, ...], g: Any, lb: np.ndarray, ub: n
     return np.where(np.isfinite(e), e, 0.0)
 
 
+class _Store:
+    """The KKT factors of one pin thread: an LRU for backward passes and the anchored ones."""
+
+    def __init__(self) -> None:
+        self.lru: "collections.OrderedDict[int, Any]" = collections.OrderedDict()
+        self.pinned: Dict[int, Any] = {}
+
+    def clear(self) -> None:
+        self.lru.clear()
+        self.pinned.clear()
+
+
+_PIN_LOCAL = threading.local()
+
+
+def _pin_store() -> _Store:
+    """This thread's factor store (only pin threads have one; it dies with its thread)."""
+    store = getattr(_PIN_LOCAL, "store", None)
+    if store is None:
+        store = _PIN_LOCAL.store = _Store()
+    return store
+
+
 def _is_concrete(*args: Any) -> bool:
     return not any(isinstance(a, jax.core.Tracer) for a in jax.tree_util.tree_leaves(args))
 
@@ -206,8 +229,6 @@ class JaxProblem:
         self._k = Compiled(self._spec, pattern, coloring)
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._factors: "collections.OrderedDict[int, Any]" = collections.OrderedDict()
-        self._pinned: Dict[int, Any] = {}
         self._next_key = 1
         self._pin: Optional[ThreadPoolExecutor] = None
         self._pin_thread: Optional[int] = None
@@ -257,19 +278,20 @@ class JaxProblem:
     def close(self) -> None:
         """Release held factors and worker threads (the object stays usable; they are re-made)."""
         with self._lock:
-            held = list(self._factors.values()) + list(self._pinned.values())
-            self._factors.clear()
-            self._pinned.clear()
             pin, pool = self._pin, self._pool
             self._pin = self._pool = None
+            on_pin = threading.get_ident() == self._pin_thread
             self._pin_thread = None
         if pin is not None:
-            # A factor may only be dropped on the thread that made it.
-            pin.submit(held.clear)
-            held = []
-        for ex in (pin, pool):
-            if ex is not None:
-                ex.shutdown(wait=True)
+            # A factor may only be dropped on the thread that made it: clear there, and the
+            # thread's exit frees the (then empty) store on that same thread.
+            if on_pin:
+                _pin_store().clear()
+            else:
+                pin.submit(lambda: _pin_store().clear())
+            pin.shutdown(wait=not on_pin)
+        if pool is not None:
+            pool.shutdown(wait=True)
 
     def __del__(self) -> None:
         try:
@@ -285,29 +307,18 @@ class JaxProblem:
 
     def clear_solver_cache(self) -> None:
         """Drop the KKT factors held for backward passes (pinned :class:`AnchorState` ones stay)."""
-        with self._lock:
-            held = list(self._factors.values())
-            self._factors.clear()
-        self._drop(held)
-
-    def _drop(self, held: list) -> None:
-        """Let the pin thread drop these factors (they may not be dropped anywhere else)."""
-        if not held:
-            return
-        with self._lock:
-            pin = self._pin
-        if pin is None or threading.get_ident() == self._pin_thread:
-            held.clear()
-            return
-        try:
-            pin.submit(held.clear)
-        except RuntimeError:  # executor shut down (interpreter exit): leak rather than crash
-            pass
-        held = []
+        if self._pin is not None:
+            self._run_pinned(lambda: _pin_store().lru.clear())
 
     # ----------------------------------------------------------------------------- threads
     def _run_pinned(self, fn: Callable[..., Any], *args: Any) -> Any:
-        """Run ``fn`` on the one thread that owns every KKT factor (created lazily)."""
+        """Run ``fn`` on the one thread that owns every KKT factor (created lazily).
+
+        ipax's ``KktFactor`` handle may only be used, and dropped, on the thread that created it,
+        so every solve that keeps one, every back-solve and every release happens here, and the
+        handles live in that thread's own storage (:func:`_pin_store`), never in this object:
+        freeing a ``JaxProblem`` on any thread then never drops a handle.
+        """
         if not self.factor_reuse:
             return fn(*args)
         with self._lock:
@@ -339,39 +350,45 @@ class JaxProblem:
         return built
 
     # ----------------------------------------------------------------------------- host solves
-    def _register(self, kkt: Any, pinned: bool = False) -> int:
+    def _register(self, kkt: Any, e: np.ndarray, pinned: bool = False) -> int:
+        """Keep a factor (call on the pin thread); returns its key (> 0)."""
+        store = _pin_store()
         with self._lock:
             key = self._next_key
             self._next_key += 1
-            if pinned:
-                if len(self._pinned) >= self._pinned_capacity:
-                    raise RuntimeError(
-                        f"{len(self._pinned)} anchored factors are held (pinned_capacity); "
-                        "close() AnchorState handles you no longer need"
-                    )
-                self._pinned[key] = kkt
-            else:
-                self._factors[key] = kkt
-                evicted = []
-                while len(self._factors) > self._cache_capacity:
-                    evicted.append(self._factors.popitem(last=False)[1])
-        if not pinned:
-            self._drop(evicted)
+        if pinned:
+            if len(store.pinned) >= self._pinned_capacity:
+                raise RuntimeError(
+                    f"{len(store.pinned)} anchored factors are held (pinned_capacity); "
+                    "close() AnchorState handles you no longer need"
+                )
+            store.pinned[key] = (kkt, e)
+        else:
+            store.lru[key] = (kkt, e)
+            while len(store.lru) > self._cache_capacity:
+                store.lru.popitem(last=False)
         return key
 
-    def _lookup(self, key: int) -> Any:
-        with self._lock:
-            if key in self._pinned:
-                return self._pinned[key]
-            kkt = self._factors.get(key)
-            if kkt is not None:
-                self._factors.move_to_end(key)
-            return kkt
-
     def _release(self, key: int) -> None:
+        """Drop factor ``key`` (from any thread; done on the pin thread)."""
         with self._lock:
-            held = [self._pinned.pop(key, None), self._factors.pop(key, None)]
-        self._drop(held)
+            pin = self._pin
+            on_pin = threading.get_ident() == self._pin_thread
+
+        def drop() -> None:
+            store = _pin_store()
+            store.pinned.pop(key, None)
+            store.lru.pop(key, None)
+
+        if pin is None:
+            return
+        if on_pin:
+            drop()
+            return
+        try:
+            pin.submit(drop)
+        except RuntimeError:  # executor shut down: its thread has dropped everything already
+            pass
 
     def _solve_once(self, problem: Problem, cb: Any, p: np.ndarray, x0: np.ndarray, warm: Optional[Tuple],
                     keep: bool) -> Dict[str, Any]:
@@ -411,7 +428,7 @@ class JaxProblem:
             info.pop("_kkt_error", None)
             outs = self._outputs(info, s.lb, s.ub, s.cl, s.cu, 0)
             if keep and kkt is not None and info["success"]:
-                outs[6][2] = self._register((kkt, _refinement_diag(outs, info["g"], s.lb, s.ub, s.cl, s.cu)), pinned)
+                outs[6][2] = self._register(kkt, _refinement_diag(outs, info["g"], s.lb, s.ub, s.cl, s.cu), pinned)
             return outs
 
         return self._run_pinned(work)
@@ -481,7 +498,7 @@ class JaxProblem:
             bounds = (np.tile(s.lb, B), np.tile(s.ub, B), np.tile(s.cl, B), np.tile(s.cu, B))
             outs = self._outputs(info, *bounds, 0)
             if keep and kkt is not None and info["success"]:
-                outs[6][2] = self._register((kkt, _refinement_diag(outs, info["g"], *bounds)), pinned)
+                outs[6][2] = self._register(kkt, _refinement_diag(outs, info["g"], *bounds), pinned)
             x, lam, zl, zu, ab, ac, stats = outs
             return (x.reshape(B, n), lam.reshape(B, m), zl.reshape(B, n), zu.reshape(B, n),
                     ab.reshape(B, n), ac.reshape(B, m), stats)
@@ -491,15 +508,26 @@ class JaxProblem:
     def _host_kkt(self, key: np.ndarray, rhs: np.ndarray, fallback: Callable[[], np.ndarray]) -> np.ndarray:
         """``K⁻¹ rhs`` with the held factor ``key`` (on its thread); the dense solve when the factor
         was evicted or could not be formed (e.g. a wrong inertia reported by ipax)."""
-        held = self._lookup(int(key)) if int(key) > 0 else None
-        if held is None:
+        u = self._factor_solve(int(key), rhs) if int(key) > 0 and self.factor_reuse else None
+        if u is None:
             return np.asarray(fallback(), dtype=np.float64)
-        kkt, e = held
-        r = np.ascontiguousarray(rhs, dtype=np.float64)
-        if r.ndim == 2:
-            e = e[:, None]
+        return u
 
-        def refined() -> np.ndarray:
+    def _factor_solve(self, key: int, rhs: np.ndarray) -> Optional[np.ndarray]:
+        """``K⁻¹ rhs`` refined to the exact active-set system, or ``None`` if ``key`` is not held."""
+        r = np.ascontiguousarray(rhs, dtype=np.float64)
+
+        def refined() -> Optional[np.ndarray]:
+            store = _pin_store()
+            held = store.pinned.get(key)
+            if held is None:
+                held = store.lru.get(key)
+                if held is None:
+                    return None
+                store.lru.move_to_end(key)
+            kkt, e = held
+            if r.ndim == 2:
+                e = e[:, None]
             # K_f = K_e + E: the factor differs from the exact active-set system by the small
             # diagonal E (Σ of inactive bounds, D of active rows, both O(μ)); u ← u₀ + K_f⁻¹ E u
             # is the Neumann series of K_e⁻¹ = (I − K_f⁻¹E)⁻¹ K_f⁻¹ and removes the O(μ) error.
@@ -665,6 +693,9 @@ class JaxProblem:
         bwd_reuse_single = jax.jit(bwd_reuse_single)
         bwd_reuse_stacked = jax.jit(bwd_reuse_stacked)
         self._core_single = make(single_primal, bwd_reuse_single if self.factor_reuse else bwd_dense_single)
+        # jit'd so a batch is traced once per shape, not on every call (the solves stay sequential
+        # host callbacks, one per row).
+        self._vmap_single = jax.jit(jax.vmap(self._core_single, in_axes=(0, 0, 0, 0, 0, None)))
         self._core_parallel_by_workers: Dict[Optional[int], Callable[..., Any]] = {}
         self._make_core = make
         self._batch_primal = batch_primal
@@ -744,7 +775,7 @@ class JaxProblem:
         """One solve per row of ``p_batch``, sequentially (``jax.vmap`` of :meth:`solve`)."""
         P = self._p(p_batch, True)
         X0 = self._x0(x0, P.shape[0])
-        return jax.vmap(self.solve)(P, X0)
+        return self._vmap_single(P, X0, *self._warm(None, P.shape[0]))[0]
 
     def vmap_solve_parallel(self, p_batch: Any, x0: Any, workers: Optional[int] = None) -> Any:
         """One independent solve per row of ``p_batch`` in a pool of ``workers`` threads (default:
@@ -788,10 +819,11 @@ class JaxProblem:
     def _jacobian_from(self, st: "AnchorState") -> np.ndarray:
         G = np.asarray(self._residual_p_jac(st.x, st.lam, st.p))[:, :, st.cols]  # (B, n+m, k)
         B, n, m = st.x.shape[0], self.n, self.m
-        if st.key > 0 and self._lookup(st.key) is not None:
+        if st.key > 0 and self.factor_reuse:
             rhs = -np.concatenate([G[:, :n, :].reshape(B * n, -1), G[:, n:, :].reshape(B * m, -1)])
-            sol = self._host_kkt(np.float64(st.key), rhs, _evicted)
-            return sol[: B * n].reshape(B, n, -1)
+            sol = self._factor_solve(st.key, rhs)
+            if sol is not None:
+                return sol[: B * n].reshape(B, n, -1)
         J = np.asarray(self._dense_jacobian(st.x, st.lam, st.p, st.act_b, st.act_c))
         return J.reshape(B, n, -1)[:, :, st.cols]
 
@@ -852,10 +884,6 @@ class JaxProblem:
         if st.cols_given:
             return jnp.asarray(pbar.reshape(B, -1)[:, st.cols])
         return jnp.asarray(pbar)
-
-
-def _evicted() -> np.ndarray:
-    raise RuntimeError("the anchored KKT factor was released while in use")
 
 
 class AnchorState:
