@@ -348,3 +348,25 @@ def test_import_ipax_works_without_jax():
     code = "import sys; sys.modules['jax'] = None; import ipax; print(ipax.Problem.__name__)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "Problem"
+
+
+def test_evicted_factor_falls_back_to_the_dense_backward():
+    jp = ij.JaxProblem(box_f, box_c, **BOX)
+    x0 = jnp.full(3, 0.2)
+    _, vjp = jax.vjp(lambda q: jp.solve(q, x0), jnp.asarray(P_BOX))
+    jp.clear_solver_cache()  # the factor this backward would use is gone
+    np.testing.assert_allclose(vjp(jnp.asarray(W))[0], J_BOX.T @ W, atol=1e-6)
+    jp.close()
+
+
+def test_pinned_factors_are_capped_and_released_by_close():
+    jp = ij.JaxProblem(box_f, box_c, pinned_capacity=1, **BOX)
+    P = np.stack([P_BOX])
+    x0 = jnp.full(3, 0.2)
+    st = jp.anchor(P, x0)
+    with pytest.raises(RuntimeError, match="pinned_capacity"):
+        jp.anchor(P, x0)
+    st.close()
+    with jp.anchor(P, x0) as st2:  # the slot is free again
+        np.testing.assert_allclose(st2.x[0], X_BOX, atol=1e-7)
+    jp.close()

@@ -357,17 +357,35 @@ class JaxProblem:
             key = self._next_key
             self._next_key += 1
         if pinned:
-            if len(store.pinned) >= self._pinned_capacity:
-                raise RuntimeError(
-                    f"{len(store.pinned)} anchored factors are held (pinned_capacity); "
-                    "close() AnchorState handles you no longer need"
-                )
+            self._check_pinned_capacity()
             store.pinned[key] = (kkt, e)
         else:
             store.lru[key] = (kkt, e)
             while len(store.lru) > self._cache_capacity:
                 store.lru.popitem(last=False)
         return key
+
+    def _keep_factor(self, info: Dict[str, Any], outs: Tuple[np.ndarray, ...], bounds: Tuple[np.ndarray, ...],
+                     pinned: bool) -> None:
+        """Move the solve's KKT factor from ``info`` into the store and its key into ``outs`` (on
+        the pin thread). The handle must not escape in an exception's traceback either: frames
+        reached from a traceback are freed on whichever thread handles the exception."""
+        kkt = info.pop("_kkt", None)
+        info.pop("_kkt_error", None)
+        if kkt is None or not info["success"]:
+            return
+        try:
+            outs[6][2] = self._register(kkt, _refinement_diag(outs, info["g"], *bounds), pinned)
+        except BaseException:
+            kkt = None
+            raise
+
+    def _check_pinned_capacity(self) -> None:
+        held = len(_pin_store().pinned)
+        if held >= self._pinned_capacity:
+            raise RuntimeError(
+                f"{held} anchored factors are held (pinned_capacity); close() AnchorState handles you no longer need"
+            )
 
     def _release(self, key: int) -> None:
         """Drop factor ``key`` (from any thread; done on the pin thread)."""
@@ -424,11 +442,8 @@ class JaxProblem:
         def work() -> Tuple[np.ndarray, ...]:
             problem, cb = self._thread_problem()
             info = self._solve_once(problem, cb, np.asarray(p), np.asarray(x0, float), warm, keep)
-            kkt = info.pop("_kkt", None)
-            info.pop("_kkt_error", None)
             outs = self._outputs(info, s.lb, s.ub, s.cl, s.cu, 0)
-            if keep and kkt is not None and info["success"]:
-                outs[6][2] = self._register(kkt, _refinement_diag(outs, info["g"], s.lb, s.ub, s.cl, s.cu), pinned)
+            self._keep_factor(info, outs, (s.lb, s.ub, s.cl, s.cu), pinned)
             return outs
 
         return self._run_pinned(work)
@@ -491,14 +506,13 @@ class JaxProblem:
         keep = self.factor_reuse
 
         def work() -> Tuple[np.ndarray, ...]:
+            if pinned and keep:
+                self._check_pinned_capacity()  # before spending a solve
             problem, cb = self._thread_problem(B)
             info = self._solve_once(problem, cb, np.asarray(P), np.asarray(X0, float).reshape(-1), warm, keep)
-            kkt = info.pop("_kkt", None)
-            info.pop("_kkt_error", None)
             bounds = (np.tile(s.lb, B), np.tile(s.ub, B), np.tile(s.cl, B), np.tile(s.cu, B))
             outs = self._outputs(info, *bounds, 0)
-            if keep and kkt is not None and info["success"]:
-                outs[6][2] = self._register(kkt, _refinement_diag(outs, info["g"], *bounds), pinned)
+            self._keep_factor(info, outs, bounds, pinned)
             x, lam, zl, zu, ab, ac, stats = outs
             return (x.reshape(B, n), lam.reshape(B, m), zl.reshape(B, n), zu.reshape(B, n),
                     ab.reshape(B, n), ac.reshape(B, m), stats)
