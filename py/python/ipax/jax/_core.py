@@ -25,7 +25,7 @@ import collections
 import threading
 import weakref
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Dict, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, NamedTuple, Optional, Tuple
 
 import jax
 import jax.numpy as jnp
@@ -870,7 +870,7 @@ class JaxProblem:
         """``J @ dp`` per block, ``(B, n)``: one back-solve of ``−∂ₚ[∇ₓL; c]·dp``. With ``wrt_cols``
         on the state, ``dp`` has one entry per selected column; else shape ``(B,) + p_shape``."""
         st = state._live()
-        B, n, m = st.x.shape[0], self.n, self.m
+        B, n = st.x.shape[0], self.n
         dp = np.asarray(dp, dtype=np.float64)
         full = np.zeros((B,) + self._spec.p_shape)
         if st.cols_given:
