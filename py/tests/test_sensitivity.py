@@ -105,3 +105,22 @@ def test_sensitivity_methods_reject_bad_input():
         ineq.parametric_step([1], [0.5])
     with pytest.raises(RuntimeError):
         ipax.Solver(prob).reduced_hessian([0])
+
+
+def test_kkt_solve_from_another_thread_is_a_typed_error():
+    import threading
+
+    s, _, _ = solver_at(1.0)
+    errors = []
+
+    def other():
+        try:
+            s.kkt_solve(np.ones(6))
+        except RuntimeError as e:
+            errors.append(str(e))
+
+    t = threading.Thread(target=other)
+    t.start()
+    t.join()
+    assert errors and "thread" in errors[0]
+    assert s.kkt_solve(np.ones(6)).shape == (6,)  # the solving thread still can

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+import threading
 import warnings
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -479,6 +480,7 @@ class Solver:
         self.last: Optional[Dict[str, Any]] = None
         self._kkt: Any = None
         self._kkt_error: Optional[str] = None
+        self._kkt_thread: Optional[int] = None
 
     def solve(self, x0: Optional[Sequence[float]] = None, warm_start: Optional[bool] = None) -> Tuple[np.ndarray, Dict[str, Any]]:
         """Solve; ``warm_start`` defaults to ``True`` once a previous solve exists.
@@ -504,6 +506,7 @@ class Solver:
             x, info = self.problem.solve(x0, _keep_kkt=True)
         self._kkt = info.pop("_kkt", None)
         self._kkt_error = info.pop("_kkt_error", None)
+        self._kkt_thread = threading.get_ident()
         self.last = info
         return x, info
 
@@ -514,11 +517,17 @@ class Solver:
         equalities). For a parameter ``p`` entering the problem, the sensitivities are
         ``[dx/dp; dλ/dp] = kkt_solve(−[∂(∇ₓL)/∂p; ∂g/∂p])``. ``rhs`` has length ``n + m`` or shape
         ``(n + m, k)``. Needs the exact Hessian (a ``hessian`` callback) and a successful solve.
+
+        The factor is bound to the thread that ran the solve: call this (and the sensitivity
+        methods) from that thread; another thread gets a ``RuntimeError``. ``ipax.jax.JaxProblem``
+        pins its solves and back-solves to one worker thread for this reason.
         """
         if self.last is None:
             raise RuntimeError("kkt_solve needs a previous successful solve")
         if self._kkt is None:
             raise RuntimeError(f"no KKT factor at the last solution: {self._kkt_error or 'the solve did not succeed'}")
+        if threading.get_ident() != self._kkt_thread:
+            raise RuntimeError("the KKT factor is bound to the thread that ran the solve; call kkt_solve from that thread")
         return self._kkt.solve(np.ascontiguousarray(rhs, dtype=float))
 
     def parametric_step(self, constraints: Sequence[int], values: Sequence[float]) -> Tuple[np.ndarray, np.ndarray]:
