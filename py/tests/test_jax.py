@@ -306,6 +306,18 @@ def test_from_jax_builds_a_problem_ipax_solves():
         assert info["iterations"] < 30
 
 
+def test_sparse_jaxproblem_pickles_with_its_coloring_and_g_alias_works():
+    n = 12
+    jp = ij.JaxProblem(band_f, g=band_c, n=n, p_example=np.linspace(-1, 1, n), lb=-5.0, ub=5.0,
+                       cl=np.full(n - 1, -0.5), cu=np.full(n - 1, 0.5), options=OPTS, sparse=True)
+    clone = pickle.loads(pickle.dumps(jp))
+    assert clone.n_colors == jp.n_colors and clone.m == n - 1
+    np.testing.assert_allclose(clone.solve(np.linspace(-1, 1, n), jnp.zeros(n)),
+                               jp.solve(np.linspace(-1, 1, n), jnp.zeros(n)), atol=1e-12)
+    jp.close()
+    clone.close()
+
+
 def test_jaxproblem_survives_pickle_and_solves(box):
     box.solve(P_BOX, jnp.full(3, 0.2))  # holds a factor, a pin thread and jit closures
     clone = pickle.loads(pickle.dumps(box))

@@ -301,11 +301,9 @@ def make_problem(k: Compiled, p: Any, lb: Optional[np.ndarray] = None, ub: Optio
     """An :class:`ipax.Problem` over :class:`Callbacks` with the spec's bounds and options."""
     s = k.spec
     cb = Callbacks(k, p)
-    prob = Problem(
-        n=s.n if lb is None else lb.size, m=s.m if cl is None else cl.size, problem_obj=cb,
-        lb=s.lb if lb is None else lb, ub=s.ub if ub is None else ub,
-        cl=s.cl if cl is None else cl, cu=s.cu if cu is None else cu,
-    )
+    bounds: Dict[str, Any] = dict(lb=s.lb if lb is None else lb, ub=s.ub if ub is None else ub,
+                                  cl=s.cl if cl is None else cl, cu=s.cu if cu is None else cu)
+    prob = Problem(n=s.n if lb is None else lb.size, m=s.m if cl is None else cl.size, problem_obj=cb, **bounds)
     for name, value in s.options.items():
         prob.add_option(name, value)
     return prob, cb

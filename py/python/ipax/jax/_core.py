@@ -408,7 +408,7 @@ class JaxProblem:
         except RuntimeError:  # executor shut down: its thread has dropped everything already
             pass
 
-    def _solve_once(self, problem: Problem, cb: Any, p: np.ndarray, x0: np.ndarray, warm: Optional[Tuple],
+    def _solve_once(self, problem: Problem, cb: Any, p: np.ndarray, x0: Any, warm: Optional[Tuple],
                     keep: bool) -> Dict[str, Any]:
         cb.p = jnp.asarray(p, dtype=jnp.float64)
         if warm is not None:
@@ -492,8 +492,9 @@ class JaxProblem:
             (hr[None, :] + off * n).ravel(), (hc[None, :] + off * n).ravel(),
         )
         cb = _StackedCallbacks(self._stacked_fns, pattern, B, n, m)
-        prob = Problem(n=B * n, m=B * m, problem_obj=cb, lb=np.tile(s.lb, B), ub=np.tile(s.ub, B),
-                       cl=np.tile(s.cl, B), cu=np.tile(s.cu, B))
+        bounds: Dict[str, Any] = dict(lb=np.tile(s.lb, B), ub=np.tile(s.ub, B), cl=np.tile(s.cl, B),
+                                      cu=np.tile(s.cu, B))
+        prob = Problem(n=B * n, m=B * m, problem_obj=cb, **bounds)
         for name, value in s.options.items():
             prob.add_option(name, value)
         return prob, cb
@@ -519,7 +520,7 @@ class JaxProblem:
 
         return self._run_pinned(work)
 
-    def _host_kkt(self, key: np.ndarray, rhs: np.ndarray, fallback: Callable[[], np.ndarray]) -> np.ndarray:
+    def _host_kkt(self, key: Any, rhs: np.ndarray, fallback: Callable[[], np.ndarray]) -> np.ndarray:
         """``K⁻¹ rhs`` with the held factor ``key`` (on its thread); the dense solve when the factor
         was evicted or could not be formed (e.g. a wrong inertia reported by ipax)."""
         u = self._factor_solve(int(key), rhs) if int(key) > 0 and self.factor_reuse else None
@@ -630,7 +631,8 @@ class JaxProblem:
         def single_primal(p: Any, x0: Any, lam0: Any, zl0: Any, zu0: Any, use_warm: Any) -> Tuple[Any, ...]:
             args = (p, x0, lam0, zl0, zu0, use_warm)
             if _is_concrete(*args):
-                return tuple(jnp.asarray(o) for o in self._host_single(*(np.asarray(a) for a in args)))
+                q, x, lam, zl, zu, flag = (np.asarray(a) for a in args)
+                return tuple(jnp.asarray(o) for o in self._host_single(q, x, lam, zl, zu, flag))
             return tuple(jax.pure_callback(self._host_single, out_single, *args, vmap_method="sequential"))
 
         def batch_primal(host: Callable[..., Any]) -> Callable[..., Tuple[Any, ...]]:
@@ -730,7 +732,9 @@ class JaxProblem:
     def _core_parallel(self, workers: Optional[int]) -> Callable[..., Any]:
         core = self._core_parallel_by_workers.get(workers)
         if core is None:
-            host = lambda *a: self._host_parallel(*a, workers=workers)  # noqa: E731
+            def host(*a: Any) -> Tuple[np.ndarray, ...]:
+                return self._host_parallel(a[0], a[1], a[2], a[3], a[4], a[5], workers=workers)
+
             core = self._make_core(self._batch_primal(host), self._bwd_dense_batch)
             self._core_parallel_by_workers[workers] = core
         return core
@@ -819,8 +823,8 @@ class JaxProblem:
         P = np.asarray(self._p(P, True))
         B = P.shape[0]
         X0 = np.asarray(self._x0(x0, B))
-        z = self._warm(None, B)
-        return self._host_stacked(P, X0, *(np.asarray(a) for a in z), pinned=pinned)
+        lam0, zl0, zu0, flag = (np.asarray(a) for a in self._warm(None, B))
+        return self._host_stacked(P, X0, lam0, zl0, zu0, flag, pinned=pinned)
 
     def _cols(self, wrt_cols: Any) -> np.ndarray:
         size = int(np.prod(self._spec.p_shape))
