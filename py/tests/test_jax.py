@@ -382,3 +382,18 @@ def test_pinned_factors_are_capped_and_released_by_close():
     with jp.anchor(P, x0) as st2:  # the slot is free again
         np.testing.assert_allclose(st2.x[0], X_BOX, atol=1e-7)
     jp.close()
+
+
+def test_bound_only_problem_without_constraints():
+    # min ½‖x − p‖², x ∈ [0, 1]: x* = clip(p, 0, 1), dx*/dp = diag(0 < p < 1)
+    def f(x, p):
+        return 0.5 * jnp.sum((x - p) ** 2)
+
+    p = jnp.array([-0.3, 0.4, 1.7])
+    for reuse in (True, False):
+        jp = ij.JaxProblem(f, n=3, p_example=np.zeros(3), lb=0.0, ub=1.0, options=OPTS, factor_reuse=reuse)
+        assert jp.m == 0
+        np.testing.assert_allclose(jp.solve(p, jnp.full(3, 0.5)), [0.0, 0.4, 1.0], atol=1e-7)
+        J = jax.jacrev(lambda q: jp.solve(q, jnp.full(3, 0.5)))(p)
+        np.testing.assert_allclose(J, np.diag([0.0, 1.0, 0.0]), atol=1e-7)
+        jp.close()
