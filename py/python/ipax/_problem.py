@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+import threading
 import warnings
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -659,6 +660,7 @@ class Solver:
         self.last: Optional[Dict[str, Any]] = None
         self._kkt: Any = None
         self._kkt_error: Optional[str] = None
+        self._kkt_thread: Optional[int] = None
 
     def solve(self, x0: Optional[Sequence[float]] = None, warm_start: Optional[bool] = None) -> Tuple[np.ndarray, Dict[str, Any]]:
         """Solve; ``warm_start`` defaults to ``True`` once a previous solve exists.
@@ -684,6 +686,7 @@ class Solver:
             x, info = self.problem.solve(x0, _keep_kkt=True)
         self._kkt = info.pop("_kkt", None)
         self._kkt_error = info.pop("_kkt_error", None)
+        self._kkt_thread = threading.get_ident()
         self.last = info
         return x, info
 
@@ -694,12 +697,81 @@ class Solver:
         equalities). For a parameter ``p`` entering the problem, the sensitivities are
         ``[dx/dp; dλ/dp] = kkt_solve(−[∂(∇ₓL)/∂p; ∂g/∂p])``. ``rhs`` has length ``n + m`` or shape
         ``(n + m, k)``. Needs the exact Hessian (a ``hessian`` callback) and a successful solve.
+
+        The factor is bound to the thread that ran the solve: call this (and the sensitivity
+        methods) from that thread; another thread gets a ``RuntimeError``. ``ipax.jax.JaxProblem``
+        pins its solves and back-solves to one worker thread for this reason.
         """
         if self.last is None:
             raise RuntimeError("kkt_solve needs a previous successful solve")
         if self._kkt is None:
             raise RuntimeError(f"no KKT factor at the last solution: {self._kkt_error or 'the solve did not succeed'}")
+        if threading.get_ident() != self._kkt_thread:
+            raise RuntimeError("the KKT factor is bound to the thread that ran the solve; call kkt_solve from that thread")
         return self._kkt.solve(np.ascontiguousarray(rhs, dtype=float))
+
+    def parametric_step(self, constraints: Sequence[int], values: Sequence[float]) -> Tuple[np.ndarray, np.ndarray]:
+        """sIPOPT's first-order update of the last solution when parameters change.
+
+        Parameters are variables fixed by equality rows ``c_j(x) = p_j`` (``cl[j] = cu[j] = p_j``;
+        sIPOPT's ``sens_init_constr``). Moving them to ``values`` (``sens_state_value_1``) shifts
+        those rows' right-hand side by ``Δp``; with ``F = [∇ₓL; c(x) − b]`` and ``∂F/∂b = [0; −I]``
+        the step is ``K [Δx; Δλ] = [0; Δb]`` (Pirnay, López-Negrete & Biegler 2012, eq. 8), one
+        back-solve of the held factor. Returns ``(x + Δx, λ + Δλ)``, exact to O(‖Δp‖²).
+        """
+        if self.last is None:
+            raise RuntimeError("parametric_step needs a previous successful solve")
+        n, m = self.problem.n, self.problem.m
+        rows = np.asarray(constraints).reshape(-1)
+        if rows.size and not np.issubdtype(rows.dtype, np.integer):
+            raise TypeError("constraints must be integer row indices")
+        rows = rows.astype(np.int64)
+        vals = np.asarray(values, dtype=np.float64).reshape(-1)
+        if vals.size != rows.size:
+            raise ValueError(f"{rows.size} parameter rows but {vals.size} values")
+        if rows.size and (rows.min() < 0 or rows.max() >= m):
+            raise ValueError(f"constraint rows must lie in [0, {m})")
+        cl, cu = self.problem.cl[rows], self.problem.cu[rows]
+        if np.any(cl != cu):
+            raise ValueError("parameter rows must be equalities (cl == cu) fixing the parameters")
+        rhs = np.zeros(n + m)
+        np.add.at(rhs, n + rows, vals - cl)
+        d = self.kkt_solve(rhs)
+        return self.last["x"] + d[:n], self.last["mult_g"] + d[n:]
+
+    def reduced_hessian(self, variables: Sequence[int]) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """sIPOPT's reduced Hessian of the Lagrangian in the space of the independent ``variables``.
+
+        With ``Z`` a null-space basis of the active constraints that is the identity on
+        ``variables`` (the others follow from the constraints), the inverse reduced Hessian is the
+        ``variables`` block of ``K⁻¹``: ``[K⁻¹]_SS = (ZᵀWZ)⁻¹``; its columns come from back-solves
+        with unit right-hand sides ``e_i`` (Pirnay et al. 2012, section 3.2). Returns
+        ``(H_red, eigenvalues, eigenvectors)`` (ascending, ``numpy.linalg.eigh``). At a strict
+        local minimum all eigenvalues are positive; choose ``len(variables) = n − (active
+        constraints and bounds)`` independent variables, or ``H_red`` is singular (``ValueError``).
+        """
+        if self.last is None:
+            raise RuntimeError("reduced_hessian needs a previous successful solve")
+        n, m = self.problem.n, self.problem.m
+        s = np.asarray(variables).reshape(-1)
+        if s.size == 0 or not np.issubdtype(s.dtype, np.integer):
+            raise ValueError("variables must be a non-empty sequence of integer indices")
+        s = s.astype(np.int64)
+        if s.min() < 0 or s.max() >= n or np.unique(s).size != s.size:
+            raise ValueError(f"variables must be distinct indices in [0, {n})")
+        e = np.zeros((n + m, s.size))
+        e[s, np.arange(s.size)] = 1.0
+        inv = self.kkt_solve(e)[s, :]
+        inv = 0.5 * (inv + inv.T)
+        try:
+            h = np.linalg.inv(inv)
+        except np.linalg.LinAlgError:
+            raise ValueError("the inverse reduced Hessian is singular: the variables are not independent") from None
+        if not np.all(np.isfinite(h)) or np.linalg.cond(inv) > 1e14:
+            raise ValueError("the inverse reduced Hessian is singular: the variables are not independent")
+        h = 0.5 * (h + h.T)
+        w, v = np.linalg.eigh(h)
+        return h, w, v
 
     def reset(self) -> None:
         """Forget the previous solution (the next solve is cold)."""
