@@ -285,6 +285,20 @@ fn regression_set_on_every_route() {
         table.push('\n');
     }
     println!("{table}");
+    // Per-route totals (for choosing the default route, issue 16 item 2): cells passed, and the
+    // iterations summed over the problems that pass on every route.
+    let all_pass: Vec<usize> = (0..names.len())
+        .filter(|&i| cells[i * CONFIGS.len()..(i + 1) * CONFIGS.len()].iter().all(|c| c.failure.is_empty()))
+        .collect();
+    for (k, (_, _, label)) in CONFIGS.iter().enumerate() {
+        let pass = (0..names.len()).filter(|&i| cells[i * CONFIGS.len() + k].failure.is_empty()).count();
+        let iters: usize = all_pass.iter().map(|&i| cells[i * CONFIGS.len() + k].iterations).sum();
+        println!(
+            "{label}: {pass}/{} problems pass; {iters} iterations over the {} passing on every route",
+            names.len(),
+            all_pass.len()
+        );
+    }
     println!("{passed} of {} cells pass; {} problems; KNOWN has {} entries", cells.len(), names.len(), KNOWN.len());
     for c in cells.iter().filter(|c| !c.failure.is_empty()) {
         println!(

@@ -189,7 +189,8 @@ impl RegressionProblem {
 /// The regression problem called `name` (see `regression_names()`).
 #[pyfunction]
 fn regression_problem(name: &str) -> PyResult<RegressionProblem> {
-    let p = regression::get(name).map_err(|e| PyKeyError::new_err(e.to_string()))?;
+    let p = regression::get(name)
+        .map_err(|_| PyKeyError::new_err(format!("unknown regression problem {name:?} (see regression_names())")))?;
     // Structures from the starting point moved into the bounds (where solvers evaluate first);
     // the patterns of the test problems do not depend on the point.
     let s = p.spec();

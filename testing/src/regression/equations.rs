@@ -41,9 +41,9 @@ pub fn beale_eq() -> TestProblem {
 pub fn box3d_eq() -> TestProblem {
     Small::new(&[0.0, 10.0, 20.0], zero)
         .equalities(10, |x, c| {
-            for i in 0..10 {
+            for (i, ci) in c.iter_mut().enumerate() {
                 let t = 0.1 * (i + 1) as f64;
-                c[i] = (-t * x[0]).exp() - (-t * x[1]).exp() - x[2] * ((-t).exp() - (-10.0 * t).exp());
+                *ci = (-t * x[0]).exp() - (-t * x[1]).exp() - x[2] * ((-t).exp() - (-10.0 * t).exp());
             }
         })
         .build(eq("box3d_eq", MGH, true).x(&[1.0, 10.0, 1.0]))
@@ -53,10 +53,10 @@ pub fn box3d_eq() -> TestProblem {
 pub fn biggs_eq() -> TestProblem {
     Small::new(&[1.0, 2.0, 1.0, 1.0, 1.0, 1.0], zero)
         .equalities(13, |x, c| {
-            for i in 0..13 {
+            for (i, ci) in c.iter_mut().enumerate() {
                 let t = 0.1 * (i + 1) as f64;
                 let y = (-t).exp() - 5.0 * (-10.0 * t).exp() + 3.0 * (-4.0 * t).exp();
-                c[i] = x[2] * (-t * x[0]).exp() - x[3] * (-t * x[1]).exp() + x[5] * (-t * x[4]).exp() - y;
+                *ci = x[2] * (-t * x[0]).exp() - x[3] * (-t * x[1]).exp() + x[5] * (-t * x[4]).exp() - y;
             }
         })
         .build(eq("biggs_eq", MGH, true).x(&[1.0, 10.0, 1.0, 5.0, 4.0, 3.0]))

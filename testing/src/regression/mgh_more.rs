@@ -98,17 +98,16 @@ pub fn osborne2() -> TestProblem {
 
 /// Watson's residuals for `x.len()` variables (m = 31).
 fn watson_f(x: &[HD]) -> HD {
-    let n = x.len();
     let mut s = HD::cst(0.0);
     for i in 1..=29 {
         let t = i as f64 / 29.0;
         let mut d = HD::cst(0.0);
         let mut p = HD::cst(0.0);
-        for j in 0..n {
+        for (j, &xj) in x.iter().enumerate() {
             if j >= 1 {
-                d += j as f64 * t.powi(j as i32 - 1) * x[j];
+                d += j as f64 * t.powi(j as i32 - 1) * xj;
             }
-            p += t.powi(j as i32) * x[j];
+            p += t.powi(j as i32) * xj;
         }
         s += (d - p.sq() - 1.0).sq();
     }
@@ -145,8 +144,8 @@ pub fn penalty2() -> TestProblem {
             let y = ((i + 1) as f64 / 10.0).exp() + (i as f64 / 10.0).exp();
             s += (a * (e(x[i]) + e(x[i - 1]) - y)).sq();
         }
-        for i in 1..n {
-            s += (a * (e(x[i]) - (-0.1f64).exp())).sq();
+        for &xi in &x[1..] {
+            s += (a * (e(xi) - (-0.1f64).exp())).sq();
         }
         let w: HD = (0..n).map(|j| (n - j) as f64 * x[j].sq()).sum();
         s + (w - 1.0).sq()
