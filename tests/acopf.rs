@@ -8,7 +8,7 @@
 //! variable bound, evaluated here from the model (not taken from the solver's own report), is at
 //! most 1e-6.
 //!
-//! Reference objectives: Ipopt 3.14.19 (MUMPS, as bundled with CasADi 3.7) on the same .nl
+//! Reference objectives: Ipopt 3.14.19 (MUMPS, as bundled with CasADi 3.8.2) on the same .nl
 //! files, `tol = 1e-8`, run by `bench/acopf/compare.py` (records in `bench/results/acopf.json`).
 //! They agree with MATPOWER's published `runopf` optima to the digits published: case9 5296.69,
 //! case30 576.89 (the Alsac–Stott case of MATPOWER's `case30.m`), case118 129660.69.

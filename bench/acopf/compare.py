@@ -5,7 +5,7 @@ For every case and solver, one child process:
 
 * **ipax**: ``target/release/ipax MODEL.nl tol=… max_iter=… max_wall_time=… --json -o SOL``;
   status, iterations and ipax's own solve time from the JSON line, x from the .sol file.
-* **Ipopt** 3.14 (MUMPS) through CasADi: ``NlpBuilder.import_nl`` on a copy of the .nl without
+* **Ipopt** 3.14.19 (MUMPS) through CasADi 3.8.2: ``NlpBuilder.import_nl`` on a copy of the .nl without
   Pyomo's ``#`` comments (CasADi's reader rejects them), exact Hessian by CasADi's AD, the same
   tol/max_iter/max_wall_time; the "solve" time is the nlpsol call (Ipopt plus CasADi's function
   evaluations), the expression graph and nlpsol construction excluded.
@@ -28,6 +28,7 @@ Usage:
     /work/venv/bin/python bench/acopf/compare.py --cases case9,case30,case118 [--models /work/opf]
         [--solvers ipax,ipopt,pounce] [--wall 600] [--tol 1e-8] [--max-iter 3000]
         [--out bench/results/acopf] [--ipax target/release/ipax] [--ipax-option key=value ...]
+    /work/venv/bin/python bench/acopf/compare.py --merge other_run.json [--out bench/results/acopf]
 """
 
 from __future__ import annotations
@@ -100,6 +101,23 @@ def run_child(cmd: list[str], log: Path, limit: float, env=None) -> tuple[float,
     return wall, rc, tail
 
 
+def last_iteration(log: Path) -> int | None:
+    """The last iteration number printed in a solver log (for runs killed before reporting)."""
+    last = None
+    for line in log.read_text(errors="replace").splitlines():
+        m = re.match(r"\s*(\d+)r?\s+[-+]?\d", line)
+        if m:
+            last = int(m.group(1))
+    return last
+
+
+def failed_record(rec: dict, rc: int | None, tail: str, log: Path) -> dict:
+    rec["status"] = "killed" if rc is None else f"failed (rc {rc})"
+    rec["error"] = tail[-400:]
+    rec["iterations_logged"] = last_iteration(log)
+    return rec
+
+
 def solve_ipax(nl: Path, work: Path, logs: Path, args) -> dict:
     sol = work / f"{nl.stem}.ipax.sol"
     sol.unlink(missing_ok=True)
@@ -110,9 +128,7 @@ def solve_ipax(nl: Path, work: Path, logs: Path, args) -> dict:
     rec = {"process_s": wall, "command": " ".join(cmd[1:])}
     js = [ln for ln in log.read_text(errors="replace").splitlines() if ln.startswith('{"model"')]
     if rc is None or not js or not sol.exists():
-        rec["status"] = "killed" if rc is None else f"failed (rc {rc})"
-        rec["error"] = tail[-400:]
-        return rec
+        return failed_record(rec, rc, tail, log)
     d = json.loads(js[-1])
     rec.update(status=d["status"], iterations=d["iterations"], objective=d["objective"], solve_s=d["time"])
     rec["x"], rec["solve_result_num"], _ = read_sol(sol)
@@ -127,12 +143,11 @@ def solve_pounce(nl: Path, work: Path, logs: Path, args) -> dict:
     exe = shutil.which("pounce") or str(Path(sys.executable).parent / "pounce")
     cmd = [exe, str(nl), str(sol), f"tol={args.tol}", f"max_iter={args.max_iter}",
            f"max_wall_time={args.wall}", "--json-output", str(rep)]
-    wall, rc, tail = run_child(cmd, logs / f"{nl.stem}.pounce.log", 1.2 * args.wall + 60)
+    log = logs / f"{nl.stem}.pounce.log"
+    wall, rc, tail = run_child(cmd, log, 1.2 * args.wall + 60)
     rec = {"process_s": wall}
     if rc is None or not rep.exists() or not sol.exists():
-        rec["status"] = "killed" if rc is None else f"failed (rc {rc})"
-        rec["error"] = tail[-400:]
-        return rec
+        return failed_record(rec, rc, tail, log)
     d = json.loads(rep.read_text())
     st = d["statistics"]
     rec.update(status=d["solution"]["status"], iterations=st["iteration_count"],
@@ -146,12 +161,11 @@ def solve_ipopt(nl: Path, work: Path, logs: Path, args) -> dict:
     out.unlink(missing_ok=True)
     cmd = [sys.executable, str(Path(__file__).resolve()), "--ipopt-child", str(nl), str(out),
            "--tol", str(args.tol), "--max-iter", str(args.max_iter), "--wall", str(args.wall)]
-    wall, rc, tail = run_child(cmd, logs / f"{nl.stem}.ipopt.log", 1.2 * args.wall + 120)
+    log = logs / f"{nl.stem}.ipopt.log"
+    wall, rc, tail = run_child(cmd, log, 1.2 * args.wall + 120)
     rec = {"process_s": wall}
     if rc is None or not out.exists():
-        rec["status"] = "killed" if rc is None else f"failed (rc {rc})"
-        rec["error"] = tail[-400:]
-        return rec
+        return failed_record(rec, rc, tail, log)
     rec.update(json.loads(out.read_text()))
     return rec
 
@@ -209,6 +223,14 @@ def fmt_time(s) -> str:
     return f"{s:.2f}" if s < 100 else f"{s:.0f}"
 
 
+def iters(r: dict) -> str:
+    if "iterations" in r:
+        return str(r["iterations"])
+    if r.get("iterations_logged") is not None:
+        return f"≥{r['iterations_logged']} (log)"
+    return "-"
+
+
 def write_table(results: dict, out: Path, meta: dict) -> None:
     order = sorted(results, key=lambda c: results[c].get("info", {}).get("buses", 0))
     lines = [
@@ -238,7 +260,7 @@ def write_table(results: dict, out: Path, meta: dict) -> None:
             viol = r.get("violation")
             lines.append(
                 f"| {case} | {info.get('buses', '-')} | {info.get('n', '-')} | {info.get('m', '-')} | {solver} | {st_md} | "
-                f"{r.get('iterations', '-')} | {'-' if obj is None else f'{obj:.8g}'} | "
+                f"{iters(r)} | {'-' if obj is None else f'{obj:.8g}'} | "
                 f"{'-' if viol is None else f'{viol:.1e}'} | {r.get('violation_at', '-')} | "
                 f"{fmt_time(r.get('solve_s'))} | {fmt_time(r.get('process_s'))} | {r.get('load', 0):.1f} |"
             )
@@ -268,7 +290,24 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=REPO / "bench/results/acopf")
     ap.add_argument("--ipax", type=Path, default=REPO / "target/release/ipax")
     ap.add_argument("--ipax-option", action="append", default=[], help="extra key=value for ipax")
+    ap.add_argument("--merge", nargs="+", type=Path, metavar="JSON",
+                    help="only merge these result files into OUT.json (later records replace earlier ones) and rewrite OUT.md")
     args = ap.parse_args()
+    if args.merge:
+        out_json = args.out.with_suffix(".json")
+        results = json.loads(out_json.read_text()) if out_json.exists() else {}
+        for f in args.merge:
+            for case, entry in json.loads(f.read_text()).items():
+                results.setdefault(case, {}).update(entry)
+        for case, entry in results.items():
+            for solver in SOLVERS:
+                rec = entry.get(solver)
+                log = args.models / "logs" / f"{case}.{solver}.log"
+                if rec and "iterations" not in rec and rec.get("iterations_logged") is None and log.exists():
+                    rec["iterations_logged"] = last_iteration(log)
+        out_json.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
+        write_table(results, args.out, {"tol": args.tol, "max_iter": args.max_iter})
+        return 0
     if args.ipopt_child:
         ipopt_child(Path(args.ipopt_child[0]), Path(args.ipopt_child[1]), args.tol, args.max_iter, args.wall)
         return 0
