@@ -397,3 +397,13 @@ def test_bound_only_problem_without_constraints():
         J = jax.jacrev(lambda q: jp.solve(q, jnp.full(3, 0.5)))(p)
         np.testing.assert_allclose(J, np.diag([0.0, 1.0, 0.0]), atol=1e-7)
         jp.close()
+
+
+def test_batch_surfaces_under_jit(box):
+    P = np.stack([P_BOX, np.array([0.2, 0.1, 0.4])])
+    x0 = jnp.full(3, 0.2)
+    for surface in (box.vmap_solve, box.vmap_solve_parallel, box.batched_solve):
+        X = jax.jit(lambda Pq: surface(Pq, x0))(jnp.asarray(P))
+        np.testing.assert_allclose(X, np.stack([X_BOX, [0.2, 0.1, 0.4]]), atol=1e-7)
+        G = jax.jit(jax.grad(lambda Pq: jnp.sum(surface(Pq, x0) @ W)))(jnp.asarray(P))
+        np.testing.assert_allclose(G, np.stack([J_BOX.T @ W, W]), atol=1e-6)

@@ -465,7 +465,12 @@ class JaxProblem:
 
         pool = self._get_pool(workers)
         outs = list(pool.map(one, range(B)))
-        return tuple(np.stack([o[j] for o in outs]) for j in range(_N_OUT))
+        stacked = [np.stack([o[j] for o in outs]) for j in range(_N_OUT - 1)]
+        # One stats row for the batch, as the stacked surface has: total iterations, the first
+        # non-zero status, no factor.
+        status = next((float(o[6][1]) for o in outs if o[6][1] != 0), 0.0)
+        stats = np.array([sum(float(o[6][0]) for o in outs), status, 0.0])
+        return tuple(stacked) + (stats,)
 
     def _get_pool(self, workers: Optional[int]) -> ThreadPoolExecutor:
         import os
