@@ -407,3 +407,12 @@ def test_batch_surfaces_under_jit(box):
         np.testing.assert_allclose(X, np.stack([X_BOX, [0.2, 0.1, 0.4]]), atol=1e-7)
         G = jax.jit(jax.grad(lambda Pq: jnp.sum(surface(Pq, x0) @ W)))(jnp.asarray(P))
         np.testing.assert_allclose(G, np.stack([J_BOX.T @ W, W]), atol=1e-6)
+
+
+def test_functional_solve_under_jit():
+    # the one-shot surface builds its JaxProblem inside the trace: the probe must still run eagerly
+    kw = dict(f=qp_f, c=qp_c, x0=jnp.zeros(3), lb=-10.0, ub=10.0, cl=[0.0], cu=[0.0], options=OPTS)
+    p = jnp.array([0.3, 0.5, -0.2, 1.5])
+    np.testing.assert_allclose(jax.jit(lambda q: ij.solve(q, **kw))(p), qp_x(p), atol=1e-8)
+    g = jax.jit(jax.grad(lambda q: jnp.dot(W, ij.solve(q, factor_reuse=True, **kw))))(p)
+    np.testing.assert_allclose(g, qp_jac().T @ W, atol=1e-6)

@@ -226,7 +226,10 @@ class JaxProblem:
     # ----------------------------------------------------------------------------- runtime state
     def _init_runtime(self, pattern: Optional[Tuple[np.ndarray, ...]], coloring: Any) -> None:
         """Everything that is rebuilt after unpickling: jit'd closures, locks, threads, factors."""
-        self._k = Compiled(self._spec, pattern, coloring)
+        # Built eagerly even inside a jax.jit trace (the functional solve() under jit): the probe
+        # must see values, and the constants kept here must not be tracers of that trace.
+        with jax.ensure_compile_time_eval():
+            self._k = Compiled(self._spec, pattern, coloring)
         self._local = threading.local()
         self._lock = threading.Lock()
         self._next_key = 1
