@@ -254,12 +254,20 @@ def band_c(x, p):
     return x[:-1] + 0.2 * x[1:] ** 2 + 0.1 * jnp.sin(x[:-1])
 
 
-def test_sparse_coloring_equals_dense_on_a_banded_problem():
-    n = 30
-    kw = dict(n=n, p_example=np.linspace(-1, 1, n), lb=-5.0, ub=5.0, cl=np.full(n - 1, -0.5),
-              cu=np.full(n - 1, 0.5), options=OPTS)
-    dense = ij.JaxProblem(band_f, band_c, factor_reuse=False, **kw)
-    sparse = ij.JaxProblem(band_f, band_c, sparse=True, factor_reuse=False, **kw)
+N_BAND = 30
+BAND = dict(n=N_BAND, p_example=np.linspace(-1, 1, N_BAND), lb=-5.0, ub=5.0, cl=np.full(N_BAND - 1, -0.5),
+            cu=np.full(N_BAND - 1, 0.5), options=OPTS)
+
+
+@pytest.fixture(scope="module")
+def band_sparse():
+    return ij.JaxProblem(band_f, band_c, sparse=True, factor_reuse=False, **BAND)
+
+
+def test_sparse_coloring_equals_dense_on_a_banded_problem(band_sparse):
+    n = N_BAND
+    dense = ij.JaxProblem(band_f, band_c, factor_reuse=False, **BAND)
+    sparse = band_sparse
     assert sparse.n_colors is not None and sparse.n_colors[0] <= 2 and sparse.n_colors[1] <= 3
     for a, b in zip(dense.pattern, sparse.pattern):
         np.testing.assert_array_equal(a, b)
@@ -297,25 +305,26 @@ def test_from_jax_builds_a_problem_ipax_solves():
     def c(x):
         return jnp.stack([jnp.prod(x), jnp.dot(x, x)])
 
-    for sparse in (False, True):
-        prob = ij.from_jax(f, c, n=4, lb=[1.0] * 4, ub=[5.0] * 4, cl=[25.0, 40.0], cu=[2e19, 40.0],
-                           options={"tol": 1e-8}, sparse=sparse)
-        x, info = prob.solve([1.0, 5.0, 5.0, 1.0])
-        assert info["status"] == 0
-        assert info["obj_val"] == pytest.approx(17.0140173, abs=1e-6)
-        assert info["iterations"] < 30
+    # (sparse=True is checked against the dense path on the banded problem)
+    prob = ij.from_jax(f, c, n=4, lb=[1.0] * 4, ub=[5.0] * 4, cl=[25.0, 40.0], cu=[2e19, 40.0],
+                       options={"tol": 1e-8})
+    x, info = prob.solve([1.0, 5.0, 5.0, 1.0])
+    assert info["status"] == 0
+    assert info["obj_val"] == pytest.approx(17.0140173, abs=1e-6)
+    assert info["iterations"] < 30
 
 
-def test_sparse_jaxproblem_pickles_with_its_coloring_and_g_alias_works():
-    n = 12
-    jp = ij.JaxProblem(band_f, g=band_c, n=n, p_example=np.linspace(-1, 1, n), lb=-5.0, ub=5.0,
-                       cl=np.full(n - 1, -0.5), cu=np.full(n - 1, 0.5), options=OPTS, sparse=True)
-    clone = pickle.loads(pickle.dumps(jp))
-    assert clone.n_colors == jp.n_colors and clone.m == n - 1
-    np.testing.assert_allclose(clone.solve(np.linspace(-1, 1, n), jnp.zeros(n)),
-                               jp.solve(np.linspace(-1, 1, n), jnp.zeros(n)), atol=1e-12)
-    jp.close()
+def test_sparse_jaxproblem_pickles_with_its_coloring_and_g_alias_works(band_sparse):
+    clone = pickle.loads(pickle.dumps(band_sparse))
+    assert clone.n_colors == band_sparse.n_colors and clone.m == N_BAND - 1
+    p = np.linspace(-1, 1, N_BAND)
+    np.testing.assert_allclose(clone.solve(p, jnp.zeros(N_BAND)), band_sparse.solve(p, jnp.zeros(N_BAND)), atol=1e-12)
     clone.close()
+    with pytest.raises(TypeError):
+        ij.JaxProblem(band_f, band_c, g=band_c, **BAND)
+    aliased = ij.from_jax(lambda x: jnp.sum(x**2), g=lambda x: jnp.stack([x[0] + x[1]]), n=2, cl=[1.0], cu=[1.0])
+    x, info = aliased.solve([0.0, 0.0])
+    np.testing.assert_allclose(x, [0.5, 0.5], atol=1e-7)
 
 
 def test_jaxproblem_survives_pickle_and_solves(box):
@@ -397,3 +406,22 @@ def test_bound_only_problem_without_constraints():
         J = jax.jacrev(lambda q: jp.solve(q, jnp.full(3, 0.5)))(p)
         np.testing.assert_allclose(J, np.diag([0.0, 1.0, 0.0]), atol=1e-7)
         jp.close()
+
+
+def test_batch_surfaces_under_jit(box):
+    P = np.stack([P_BOX, np.array([0.2, 0.1, 0.4])])
+    x0 = jnp.full(3, 0.2)
+    for surface in (box.vmap_solve, box.vmap_solve_parallel, box.batched_solve):
+        X = jax.jit(lambda Pq: surface(Pq, x0))(jnp.asarray(P))
+        np.testing.assert_allclose(X, np.stack([X_BOX, [0.2, 0.1, 0.4]]), atol=1e-7)
+        G = jax.jit(jax.grad(lambda Pq: jnp.sum(surface(Pq, x0) @ W)))(jnp.asarray(P))
+        np.testing.assert_allclose(G, np.stack([J_BOX.T @ W, W]), atol=1e-6)
+
+
+def test_functional_solve_under_jit():
+    # the one-shot surface builds its JaxProblem inside the trace: the probe must still run eagerly
+    kw = dict(f=qp_f, c=qp_c, x0=jnp.zeros(3), lb=-10.0, ub=10.0, cl=[0.0], cu=[0.0], options=OPTS)
+    p = jnp.array([0.3, 0.5, -0.2, 1.5])
+    np.testing.assert_allclose(jax.jit(lambda q: ij.solve(q, **kw))(p), qp_x(p), atol=1e-8)
+    g = jax.jit(jax.grad(lambda q: jnp.dot(W, ij.solve(q, factor_reuse=True, **kw))))(p)
+    np.testing.assert_allclose(g, qp_jac().T @ W, atol=1e-6)

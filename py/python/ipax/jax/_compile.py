@@ -351,6 +351,7 @@ def from_jax(
         None if cu_ is None else (lambda x, p: cu_(x)),
         n, m, np.zeros(0), lb, ub, cl, cu, options, sparse, n_probes,
     )
-    k = Compiled(spec)
+    with jax.ensure_compile_time_eval():
+        k = Compiled(spec)
     prob, _ = make_problem(k, np.zeros(0))
     return prob

@@ -226,7 +226,10 @@ class JaxProblem:
     # ----------------------------------------------------------------------------- runtime state
     def _init_runtime(self, pattern: Optional[Tuple[np.ndarray, ...]], coloring: Any) -> None:
         """Everything that is rebuilt after unpickling: jit'd closures, locks, threads, factors."""
-        self._k = Compiled(self._spec, pattern, coloring)
+        # Built eagerly even inside a jax.jit trace (the functional solve() under jit): the probe
+        # must see values, and the constants kept here must not be tracers of that trace.
+        with jax.ensure_compile_time_eval():
+            self._k = Compiled(self._spec, pattern, coloring)
         self._local = threading.local()
         self._lock = threading.Lock()
         self._next_key = 1
@@ -465,7 +468,12 @@ class JaxProblem:
 
         pool = self._get_pool(workers)
         outs = list(pool.map(one, range(B)))
-        return tuple(np.stack([o[j] for o in outs]) for j in range(_N_OUT))
+        stacked = [np.stack([o[j] for o in outs]) for j in range(_N_OUT - 1)]
+        # One stats row for the batch, as the stacked surface has: total iterations, the first
+        # non-zero status, no factor.
+        status = next((float(o[6][1]) for o in outs if o[6][1] != 0), 0.0)
+        stats = np.array([sum(float(o[6][0]) for o in outs), status, 0.0])
+        return tuple(stacked) + (stats,)
 
     def _get_pool(self, workers: Optional[int]) -> ThreadPoolExecutor:
         import os
