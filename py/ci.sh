@@ -35,3 +35,5 @@ cd "$here"
 "$here/tests/cyipopt_suite.sh" "$py"
 # The stubs (_ipax.pyi, __init__.pyi) checked against real use.
 "$py" -m mypy --strict tests/typing_usage.py
+# ... and the extension's stub against the compiled module itself.
+(cd "${TMPDIR:-/tmp}" && "$py" -m mypy.stubtest ipax._ipax)

@@ -1,8 +1,10 @@
 """Stubs for the Rust extension module (internal; use the ipax package API)."""
 
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple, final
 
 import numpy as np
+
+__all__ = ["solve", "KktFactor", "check_option", "option_names", "__version__", "__build__"]
 
 __version__: str
 #: Cargo profile of this build: "release" (pip install) or "dev" (IPAX_PY_PROFILE=dev).
@@ -37,6 +39,7 @@ def solve(
     keep_kkt: bool = ...,
 ) -> Dict[str, Any]: ...
 
+@final
 class KktFactor:
     """The KKT matrix at a solution, factored once (returned in ``info["_kkt"]`` by ``keep_kkt``)."""
 
