@@ -33,3 +33,7 @@ cd "$here"
 "$py" -m pytest tests -q -p no:cacheprovider
 # cyipopt 1.7.0's own tests with `import cyipopt` resolved to ipax (tests/cyipopt_shim/README.md).
 "$here/tests/cyipopt_suite.sh" "$py"
+# The stubs (_ipax.pyi, __init__.pyi) checked against real use.
+"$py" -m mypy --strict tests/typing_usage.py
+# ... and the extension's stub against the compiled module itself.
+(cd "${TMPDIR:-/tmp}" && "$py" -m mypy.stubtest ipax._ipax)

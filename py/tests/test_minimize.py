@@ -164,3 +164,25 @@ def test_result_pickles():
     res = ipax.minimize(rosen, [1.3, 0.7], jac=rosen_der)
     res2 = pickle.loads(pickle.dumps(res))
     np.testing.assert_array_equal(res2.x, res.x)
+
+
+def test_complex_step_gradient_and_its_refusal():
+    # jac='cs': exact gradient from Im f(x + ih e_i)/h; a fun that drops the imaginary part is
+    # refused up front instead of silently returning a zero gradient.
+    res = ipax.minimize(lambda x: np.sum((x - 3.0) ** 4) + x @ x, [0.0, 1.0], jac="cs")
+    assert res.success
+    g = 4 * (res.x - 3.0) ** 3 + 2 * res.x
+    np.testing.assert_allclose(g, 0.0, atol=1e-6)
+    with pytest.raises(ValueError, match="complex step"), pytest.warns(np.exceptions.ComplexWarning):
+        ipax.minimize(lambda x: float(x @ x), [1.0, 2.0], jac="cs")
+
+
+def test_forward_difference_step_is_eps():
+    seen = []
+
+    def f(x):
+        seen.append(x.copy())
+        return float(x @ x)
+
+    ipax.minimize(f, [0.0], options={"eps": 1e-6, "maxiter": 1})
+    assert seen[1][0] - seen[0][0] == pytest.approx(1e-6, rel=1e-9)

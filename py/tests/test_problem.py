@@ -465,3 +465,24 @@ def test_user_stop_message():
 
     _, info = make_hs071(Stop()).solve(HS071_X0)
     assert info["status"] == 5 and b"premature termination" in info["status_msg"]
+
+
+def test_warm_start_slack_bound_push_moves_the_initial_slacks():
+    # HS071's g1 >= 25 is active at the solution: a warm start whose slack is pushed 0.1 into its
+    # bound needs more iterations than one pushed 1e-9 (Ipopt's warm_start_slack_bound_push/frac).
+    x, info = make_hs071().solve(HS071_X0)
+    iterations = {}
+    for push in (0.1, 1e-9):
+        nlp = make_hs071()
+        for name, value in [
+            ("warm_start_init_point", "yes"), ("warm_start_bound_push", 1e-9), ("warm_start_bound_frac", 1e-9),
+            ("warm_start_mult_bound_push", 1e-9), ("mu_init", 1e-9),
+            ("warm_start_slack_bound_push", push), ("warm_start_slack_bound_frac", push),
+        ]:
+            nlp.add_option(name, value)
+        _, warm = nlp.solve(x, lagrange=info["mult_g"], zl=info["mult_x_L"], zu=info["mult_x_U"])
+        assert warm["status"] == 0
+        iterations[push] = warm["iterations"]
+    assert iterations[1e-9] < iterations[0.1]
+    with pytest.raises(ValueError):
+        make_hs071().add_option("warm_start_slack_bound_frac", 0.9)

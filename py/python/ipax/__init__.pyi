@@ -6,6 +6,8 @@ import numpy as np
 import numpy.typing as npt
 
 __version__: str
+#: Cargo profile of the installed extension: "release" or "dev".
+__build__: str
 INF: float
 
 ArrayLike = npt.ArrayLike
@@ -43,8 +45,12 @@ class Problem:
     def solve(
         self, x: ArrayLike, lagrange: ArrayLike = ..., zl: ArrayLike = ..., zu: ArrayLike = ...
     ) -> Tuple[np.ndarray, Info]: ...
-    def get_current_iterate(self, scaled: bool = ...) -> Optional[Dict[str, np.ndarray]]: ...
-    def get_current_violations(self, scaled: bool = ...) -> Optional[Dict[str, np.ndarray]]: ...
+    def get_current_iterate(self, scaled: bool = ...) -> Dict[str, np.ndarray]:
+        """Inside ``intermediate`` only (``RuntimeError`` elsewhere)."""
+        ...
+    def get_current_violations(self, scaled: bool = ...) -> Dict[str, np.ndarray]:
+        """Inside ``intermediate`` only (``RuntimeError`` elsewhere)."""
+        ...
     def close(self) -> None: ...
     def __enter__(self) -> Problem: ...
     def __exit__(self, *exc: Any) -> None: ...
@@ -84,7 +90,7 @@ class OptimizeResult(Dict[str, Any]):
 def minimize(
     fun: Callable[..., Any],
     x0: ArrayLike,
-    args: tuple = ...,
+    args: Any = ...,
     kwargs: Optional[Dict[str, Any]] = ...,
     method: Optional[str] = ...,
     jac: Any = ...,
@@ -98,6 +104,35 @@ def minimize(
 ) -> OptimizeResult: ...
 
 minimize_ipopt = minimize
+
+class IpoptProblemWrapper:
+    """The callbacks object :func:`minimize` builds (cyipopt's class of the same name)."""
+
+    n: int
+    m: int
+    nfev: int
+    njev: int
+    nit: int
+    def __init__(
+        self,
+        fun: Callable[..., Any],
+        args: Any = ...,
+        kwargs: Optional[Dict[str, Any]] = ...,
+        jac: Any = ...,
+        hess: Any = ...,
+        hessp: Optional[Callable[..., Any]] = ...,
+        constraints: Any = ...,
+        eps: Optional[float] = ...,
+        *,
+        x0: Optional[ArrayLike] = ...,
+        callback: Optional[Callable[[np.ndarray], Any]] = ...,
+    ) -> None: ...
+    def objective(self, x: np.ndarray) -> float: ...
+    def gradient(self, x: np.ndarray) -> np.ndarray: ...
+    def constraints(self, x: np.ndarray) -> np.ndarray: ...
+    def jacobianstructure(self) -> Tuple[np.ndarray, np.ndarray]: ...
+    def jacobian(self, x: np.ndarray) -> np.ndarray: ...
+    def hessianstructure(self) -> Tuple[np.ndarray, np.ndarray]: ...
 
 def option_names() -> List[str]: ...
 
