@@ -19,7 +19,8 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 py="$venv/bin/python"
 "$py" -m pip install --quiet --upgrade pip
-"$py" -m pip install --quiet "maturin>=1.16,<2" numpy pytest scipy pyomo mypy
+# jax (CPU wheels, ~40 s) so that tests/test_jax.py runs rather than skips.
+"$py" -m pip install --quiet "maturin>=1.16,<2" numpy pytest scipy pyomo mypy jax
 case "$profile" in
     release) unset MATURIN_PEP517_ARGS; export IPAX_EXPECT_BUILD=release ;;
     dev) export MATURIN_PEP517_ARGS="--profile dev"; export IPAX_EXPECT_BUILD=dev ;;
