@@ -18,7 +18,7 @@ time (reading the model, building, solving, writing). All get OMP/BLAS threads p
 One evaluator for all: the Pyomo model of ``acopf_model.py`` is rebuilt from the case data, each
 solver's x is loaded by the .col names, and the *unscaled* violation of every constraint and
 every variable bound is computed (max over the model and per constraint family); the objective
-is re-evaluated there too. Logs (print_level 5) go to ``MODELS/logs/``.
+is re-evaluated there too. Logs (print_level 5) go to ``MODELS/logs/<OUT name>/``.
 
 Results accumulate in ``OUT.json`` (one record per case and solver; a rerun replaces the
 record) and the table is rewritten to ``OUT.md``. Run the big cases one at a time.
@@ -302,7 +302,7 @@ def main() -> int:
         for case, entry in results.items():
             for solver in SOLVERS:
                 rec = entry.get(solver)
-                log = args.models / "logs" / f"{case}.{solver}.log"
+                log = args.models / "logs" / args.out.name / f"{case}.{solver}.log"
                 if rec and "iterations" not in rec and rec.get("iterations_logged") is None and log.exists():
                     rec["iterations_logged"] = last_iteration(log)
         out_json.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
@@ -319,7 +319,9 @@ def main() -> int:
             ap.error(f"unknown solver {s} (one of {', '.join(SOLVERS)})")
     out_json = args.out.with_suffix(".json")
     results = json.loads(out_json.read_text()) if out_json.exists() else {}
-    logs = args.models / "logs"
+    # One log directory per result file: runs writing different OUT files (e.g. different ipax
+    # binaries on the same models) must not overwrite each other's logs.
+    logs = args.models / "logs" / args.out.name
     logs.mkdir(parents=True, exist_ok=True)
     runners = {"ipax": solve_ipax, "ipopt": solve_ipopt, "pounce": solve_pounce}
     with tempfile.TemporaryDirectory() as tmp:
