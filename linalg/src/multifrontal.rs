@@ -236,6 +236,12 @@ pub(crate) fn factorize(
     // Delayed columns each child hands up (they lead its contribution index list).
     let mut delayed_of: Vec<usize> = vec![0; ns];
     let mut pos = vec![NONE; n];
+    // Work buffers reused across fronts (a fresh allocation per front was ~8% of an AC-OPF
+    // factorization's instructions): the dense front, the W = L₂D block and the child-to-parent
+    // position map.
+    let mut front_buf: Vec<f64> = Vec::new();
+    let mut w_buf: Vec<f64> = Vec::new();
+    let mut loc: Vec<usize> = Vec::new();
     for s in 0..ns {
         let (b, e) = (sym.begin[s], sym.begin[s + 1]);
         let children = &sym.child[sym.child_ptr[s]..sym.child_ptr[s + 1]];
@@ -253,7 +259,9 @@ pub(crate) fn factorize(
         for (k, &g) in idx.iter().enumerate() {
             pos[g] = k;
         }
-        let mut fr = Front { f, a: vec![0.0; f * f] };
+        front_buf.clear();
+        front_buf.resize(f * f, 0.0);
+        let mut fr = Front { f, a: std::mem::take(&mut front_buf) };
         // Original entries of the own columns (scaled).
         for j in b..e {
             let lj = pos[j];
@@ -277,7 +285,8 @@ pub(crate) fn factorize(
         for &c in children {
             let Some((ci, cb)) = pending[c].take() else { continue };
             let m = ci.len();
-            let loc: Vec<usize> = ci.iter().map(|&g| pos[g]).collect();
+            loc.clear();
+            loc.extend(ci.iter().map(|&g| pos[g]));
             if let Some(bad) = ci.iter().zip(&loc).find(|(_, l)| **l == NONE) {
                 let row = *bad.0;
                 for &g in &idx {
@@ -299,7 +308,9 @@ pub(crate) fn factorize(
         // Schur complement of the rows below the panel: C −= L₂ D L₂ᵀ with L₂ = F[p.., 0..k].
         let r = f - p;
         if r > 0 && k > 0 {
-            let mut w = vec![0.0; r * k];
+            w_buf.clear();
+            w_buf.resize(r * k, 0.0);
+            let w = &mut w_buf;
             let mut t = 0;
             while t < k {
                 if off[t] != 0.0 {
@@ -317,12 +328,12 @@ pub(crate) fn factorize(
                     t += 1;
                 }
             }
-            // L₂ as an r×k view into the front (column stride f), the update into the r×r corner.
-            let l2: Vec<f64> = (0..k).flat_map(|t| (0..r).map(move |i| (t, i))).map(|(t, i)| fr.at(p + i, t)).collect();
-            let wm = MatRef::from_column_major_slice(&w, r, k);
-            let lm = MatRef::from_column_major_slice(&l2, r, k);
-            let corner = &mut fr.a[p * f + p..];
-            let cm = MatMut::from_column_major_slice_with_stride_mut(corner, r, r, f);
+            // L₂ as an r×k view into the front (rows p.. of columns 0..k, column stride f), the
+            // update into the r×r corner (columns p..): disjoint halves of the front's storage.
+            let wm = MatRef::from_column_major_slice(&w[..], r, k);
+            let (left, right) = fr.a.split_at_mut(p * f);
+            let lm = MatRef::from_column_major_slice_with_stride(&left[p..], r, k, f);
+            let cm = MatMut::from_column_major_slice_with_stride_mut(&mut right[p..], r, r, f);
             matmul(cm, Accum::Add, wm, lm.transpose(), -1.0, Par::Seq);
         }
         // Store the factor of the eliminated columns.
@@ -361,6 +372,7 @@ pub(crate) fn factorize(
             pos[g] = NONE;
         }
         out.fronts.push(FrontFactor { elim: idx[..k].to_vec(), below, l11, l21, diag, off });
+        front_buf = fr.a;
     }
     Ok(out)
 }
