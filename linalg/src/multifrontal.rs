@@ -354,12 +354,20 @@ pub(crate) fn factorize(
         let m = f - k;
         if !is_root && m > 0 {
             let mut cb = vec![0.0; m * m];
-            for y in 0..m {
-                for x in 0..m {
-                    let (fx, fy) = (k + x, k + y);
-                    // The panel (columns < p) is current in every row; rows < p of contribution
-                    // columns are stale (read their transpose); the corner was updated above.
-                    cb[x + y * m] = if fy < p { fr.at(fx, fy) } else if fx < p { fr.at(fy, fx) } else { fr.at(fx, fy) };
+            if k == p {
+                // No delayed columns: the contribution block is the updated corner, column by column.
+                for y in 0..m {
+                    let col = (k + y) * f;
+                    cb[y * m..(y + 1) * m].copy_from_slice(&fr.a[col + k..col + f]);
+                }
+            } else {
+                for y in 0..m {
+                    for x in 0..m {
+                        let (fx, fy) = (k + x, k + y);
+                        // The panel (columns < p) is current in every row; rows < p of contribution
+                        // columns are stale (read their transpose); the corner was updated above.
+                        cb[x + y * m] = if fy < p { fr.at(fx, fy) } else if fx < p { fr.at(fy, fx) } else { fr.at(fx, fy) };
+                    }
                 }
             }
             delayed_of[s] = p - k;
