@@ -1886,3 +1886,31 @@ mod safeguard_tests {
         }
     }
 }
+
+#[cfg(test)]
+mod bound_push_tests {
+    use super::push_one;
+
+    fn pushed(v: f64, lo: f64, up: f64) -> f64 {
+        let mut x = v;
+        push_one(&mut x, lo, up, 1e-2, 1e-2);
+        x
+    }
+
+    /// W&B 2006 eqs. 34–35 with κ₁ = κ₂ = 1e-2, values computed by hand.
+    #[test]
+    fn the_initial_point_is_pushed_into_the_bounds_as_ipopt_does() {
+        // Two-sided [0, 10]: p_L = min(κ₁·max(1, 0), κ₂·10) = 0.01, p_U = min(κ₁·10, κ₂·10) = 0.1.
+        assert_eq!(pushed(-5.0, 0.0, 10.0), 0.01);
+        assert_eq!(pushed(20.0, 0.0, 10.0), 9.9);
+        assert_eq!(pushed(5.0, 0.0, 10.0), 5.0);
+        // A narrow interval is limited by κ₂ times its width: p = min(0.01, 1e-5) = 1e-5.
+        assert_eq!(pushed(0.0, 0.0, 1e-3), 1e-5);
+        // One-sided bounds move by κ₁·max(1, |b|).
+        assert_eq!(pushed(-100.0, -100.0, f64::INFINITY), -99.0);
+        assert_eq!(pushed(1.0, f64::NEG_INFINITY, 0.5), 0.49);
+        // Fixed variables stay on their value; free ones are untouched.
+        assert_eq!(pushed(7.0, 3.0, 3.0), 3.0);
+        assert_eq!(pushed(-1e30, f64::NEG_INFINITY, f64::INFINITY), -1e30);
+    }
+}
