@@ -303,6 +303,18 @@ impl Tape<'_> {
         best
     }
 
+    /// Value of a list operator over `args[start..start + len]` (sum, min/max, and/or).
+    #[inline]
+    fn nary_value(&self, val: &[f64], op: NaryOp, start: usize, len: usize) -> f64 {
+        let list = &self.args[start..start + len];
+        match op {
+            NaryOp::Sum => list.iter().map(|&c| val[c]).sum(),
+            NaryOp::Min | NaryOp::Max => val[self.selected(val, op, start, len)],
+            NaryOp::And => f64::from(u8::from(list.iter().all(|&c| val[c] != 0.0))),
+            NaryOp::Or => f64::from(u8::from(list.iter().any(|&c| val[c] != 0.0))),
+        }
+    }
+
     /// Forward sweep: `val[i]` = value of instruction `i`. Returns the expression value.
     pub fn forward(&self, x: &[f64], val: &mut [f64]) -> f64 {
         for (i, ins) in self.instrs.iter().enumerate() {
@@ -311,15 +323,7 @@ impl Tape<'_> {
                 Instr::Var(s) => x[self.vars[s]],
                 Instr::Unary(op, a) => unary(op, val[a]).0,
                 Instr::Binary(op, a, b) => binary(op, val[a], val[b]).f,
-                Instr::Nary(op, start, len) => {
-                    let list = &self.args[start..start + len];
-                    match op {
-                        NaryOp::Sum => list.iter().map(|&c| val[c]).sum(),
-                        NaryOp::Min | NaryOp::Max => val[self.selected(val, op, start, len)],
-                        NaryOp::And => f64::from(u8::from(list.iter().all(|&c| val[c] != 0.0))),
-                        NaryOp::Or => f64::from(u8::from(list.iter().any(|&c| val[c] != 0.0))),
-                    }
-                }
+                Instr::Nary(op, start, len) => self.nary_value(val, op, start, len),
                 Instr::If(c, a, b) => val[self.branch(val, c, a, b)],
                 Instr::Pl(p, a) => self.pls[p].value(val[a]),
             };
@@ -348,15 +352,7 @@ impl Tape<'_> {
                     loc[i] = Local { fu: d.fu, fw: d.fw, fuu: d.fuu, fuw: d.fuw, fww: d.fww };
                     d.f
                 }
-                Instr::Nary(op, start, len) => {
-                    let list = &self.args[start..start + len];
-                    match op {
-                        NaryOp::Sum => list.iter().map(|&c| val[c]).sum(),
-                        NaryOp::Min | NaryOp::Max => val[self.selected(val, op, start, len)],
-                        NaryOp::And => f64::from(u8::from(list.iter().all(|&c| val[c] != 0.0))),
-                        NaryOp::Or => f64::from(u8::from(list.iter().any(|&c| val[c] != 0.0))),
-                    }
-                }
+                Instr::Nary(op, start, len) => self.nary_value(val, op, start, len),
                 Instr::If(c, a, b) => val[self.branch(val, c, a, b)],
                 Instr::Pl(p, a) => {
                     loc[i] = Local { fu: self.pls[p].slope_at(val[a]), ..Local::default() };
