@@ -930,7 +930,11 @@ impl<'a, 'p> Ipm<'a, 'p> {
     /// enough. Without this, μ would stop at tol/10 and the gap test could never pass at large N.
     fn mu_final(&self) -> f64 {
         let o = self.opts;
-        let ipopt = (o.tol / 10.0).max(o.mu_min).min(o.mu_init);
+        // Monotone: W&B 2006 eq. 7, μ ≥ tol/10. Adaptive: Ipopt's adaptive update is bounded by
+        // `mu_min` only (its logs reach lg(μ) = -11): on solutions without strict complementarity
+        // the distance to x* scales like √μ, so the tol/10 floor stopped 5× farther away.
+        let floor = if o.mu_strategy == MuStrategy::Adaptive { o.mu_min } else { (o.tol / 10.0).max(o.mu_min) };
+        let ipopt = floor.min(o.mu_init);
         let g = o.complementarity_gap_tol;
         if g <= 0.0 || self.in_resto {
             return ipopt;

@@ -691,5 +691,14 @@ def minimize_ipopt(
     callback: Optional[Callable[[np.ndarray], Any]] = None,
     options: Optional[Dict[str, Any]] = None,
 ) -> "OptimizeResult":
-    """cyipopt's name and signature for :func:`minimize`."""
-    return minimize(fun, x0, args, kwargs, method, jac, hess, hessp, bounds, constraints, tol, callback, options)
+    """cyipopt's name and signature for :func:`minimize`.
+
+    As cyipopt's ``minimize_ipopt``, the barrier parameter follows the adaptive strategy unless
+    ``options`` names ``mu_strategy`` or ``method`` hands the problem to scipy (cyipopt sets
+    ``mu_strategy=adaptive`` by default there; plain :func:`minimize` keeps Ipopt's monotone
+    default).
+    """
+    opts = dict(options or {})
+    if method is None and not any(k in ("mu_strategy", b"mu_strategy") for k in opts):
+        opts["mu_strategy"] = "adaptive"
+    return minimize(fun, x0, args, kwargs, method, jac, hess, hessp, bounds, constraints, tol, callback, opts)

@@ -4,29 +4,21 @@
   match cyipopt there. Strict: a listed test that starts passing fails the run, so the list
   cannot go stale.
 * Fails the session unless at least ``MIN_PASSED`` tests passed: the count reached so far, a
-  ratchet (issue 17 asks for 55; the two tests below on a degenerate problem keep it at 53).
+  ratchet (issue 17 asks for 55).
 """
 
 from typing import Any, Dict, List
 
 import pytest
 
-MIN_PASSED = 53
+MIN_PASSED = 57
 
 #: node id (relative to the suite's root) -> one-line reason; README.md has the full argument.
-_DEGENERATE = (
-    "degenerate minimizer (active constraint, zero multiplier): |x - x*| ~ sqrt(final mu); ipax's "
-    "adaptive mu stops at tol/10, Ipopt's at mu_min = 1e-11"
-)
 KNOWN: Dict[str, str] = {
     "test_scipy_optional.py::test_minimize_ipopt_input_validation":
         "ipax supports hessp and callback with its own method; cyipopt raises NotImplementedError",
     "test_scipy_optional.py::test_minimize_ipopt_nojac_constraints_if_scipy":
         "pins one point (rtol 1e-7) of a continuum of minimizers {x : rosen(x) = 1}",
-    "test_scipy_optional.py::test_minimize_ipopt_jac_and_hessians_constraints_if_scipy[True]": _DEGENERATE,
-    "test_scipy_optional.py::test_minimize_ipopt_jac_and_hessians_constraints_if_scipy[False]": _DEGENERATE,
-    "test_scipy_optional.py::test_minimize_ipopt_jac_hessians_constraints_with_arg_kwargs[True]": _DEGENERATE,
-    "test_scipy_optional.py::test_minimize_ipopt_jac_hessians_constraints_with_arg_kwargs[False]": _DEGENERATE,
 }
 
 _passed: List[str] = []
