@@ -86,17 +86,17 @@ pub fn nl_bound_tightening(problem: &NlProblem, options: &Options) -> Option<Sol
 pub fn solve_and_diagnose(problem: &dyn Problem, options: &Options) -> (SolveResult, Result<Report, DiagnoseError>) {
     let mut samples: Vec<IterateSample> = Vec::new();
     let mut sample = |v: &IterationView<'_>| {
-        if v.checkpoint == Checkpoint::AfterStep {
+        if v.checkpoint() == Checkpoint::AfterStep {
             samples.push(IterateSample {
-                iteration: v.iteration,
-                in_restoration: v.in_restoration,
-                mu: v.mu,
-                alpha_primal: v.alpha_primal,
-                line_search_trials: v.line_search_trials,
-                delta_w: v.kkt.delta_w,
-                delta_c: v.kkt.delta_c,
-                inertia: v.kkt.inertia,
-                factorizations: v.kkt.factorizations,
+                iteration: v.iteration(),
+                in_restoration: v.in_restoration(),
+                mu: v.mu(),
+                alpha_primal: v.step().alpha_primal,
+                line_search_trials: v.step().line_search_trials,
+                delta_w: v.step().kkt.delta_w,
+                delta_c: v.step().kkt.delta_c,
+                inertia: v.step().kkt.inertia,
+                factorizations: v.step().kkt.factorizations,
             });
         }
         ObserverAction::Continue
@@ -140,7 +140,7 @@ struct Fanout<'a, 'o> {
 }
 
 impl Observer for Fanout<'_, '_> {
-    fn notify(&mut self, view: &IterationView<'_>) -> ObserverAction {
+    fn notify(&mut self, view: &mut IterationView<'_>) -> ObserverAction {
         if let Some(log) = self.log.as_mut() {
             log.notify(view);
         }

@@ -186,8 +186,8 @@ fn observer_sees_every_checkpoint_and_can_stop() {
     let p = ipax_testing::get("hs071", None).unwrap();
     let mut seen = std::collections::HashSet::new();
     let mut obs = |v: &ipax::IterationView<'_>| {
-        seen.insert(v.checkpoint.name());
-        if v.checkpoint == Checkpoint::AfterStep && v.iteration == 3 { ObserverAction::Stop } else { ObserverAction::Continue }
+        seen.insert(v.checkpoint().name());
+        if v.checkpoint() == Checkpoint::AfterStep && v.iteration() == 3 { ObserverAction::Stop } else { ObserverAction::Continue }
     };
     let r = ipax::Solver::new(quiet()).with_observer(&mut obs).solve(p.as_ref());
     assert_eq!(r.status, SolveStatus::UserStop);
@@ -202,7 +202,7 @@ fn restoration_checkpoints_fire_on_an_infeasible_problem() {
     let p = ipax_testing::get("infeasible_quadratic", None).unwrap();
     let mut seen = std::collections::HashSet::new();
     let mut obs = |v: &ipax::IterationView<'_>| {
-        seen.insert(v.checkpoint.name());
+        seen.insert(v.checkpoint().name());
         ObserverAction::Continue
     };
     let r = ipax::Solver::new(quiet()).with_observer(&mut obs).solve(p.as_ref());
@@ -253,8 +253,8 @@ fn watchdog_fires_after_repeated_step_shortening() {
     let p = ipax_testing::get("hs027", None).unwrap();
     let mut tags = Vec::new();
     let mut obs = |v: &ipax::IterationView<'_>| {
-        if v.checkpoint == Checkpoint::AfterStep {
-            tags.push(v.tag.to_string());
+        if v.checkpoint() == Checkpoint::AfterStep {
+            tags.push(v.step().tag.to_string());
         }
         ObserverAction::Continue
     };
@@ -301,8 +301,8 @@ fn incomplete_cholesky_preconditions_the_assembled_condensed_route() {
             o.set("krylov_preconditioner", pc).unwrap();
             let mut krylov = Vec::new();
             let mut obs = |v: &ipax::IterationView<'_>| {
-                if v.checkpoint == Checkpoint::AfterStep && !v.in_restoration {
-                    krylov.push(v.kkt.krylov_iterations);
+                if v.checkpoint() == Checkpoint::AfterStep && !v.in_restoration() {
+                    krylov.push(v.step().kkt.krylov_iterations);
                 }
                 ObserverAction::Continue
             };
@@ -545,8 +545,8 @@ fn start_with_resto_restores_first_and_fails_at_a_feasible_start() {
     let p = ipax_testing::get("hs071", None).unwrap();
     let mut first_resto_iter = None;
     let mut obs = |v: &ipax::IterationView<'_>| {
-        if v.checkpoint == Checkpoint::PreRestorationEntry && first_resto_iter.is_none() {
-            first_resto_iter = Some(v.iteration);
+        if v.checkpoint() == Checkpoint::PreRestorationEntry && first_resto_iter.is_none() {
+            first_resto_iter = Some(v.iteration());
         }
         ObserverAction::Continue
     };

@@ -86,7 +86,7 @@ fn hs_set(c: &mut Criterion) {
 fn one_iteration(problem: &dyn ipax::Problem, o: &ipax::Options) -> Duration {
     let mut starts: Vec<Instant> = Vec::with_capacity(3);
     let mut obs = |v: &IterationView<'_>| {
-        if v.checkpoint == Checkpoint::IterStart && !v.in_restoration && starts.len() < 3 {
+        if v.checkpoint() == Checkpoint::IterStart && !v.in_restoration() && starts.len() < 3 {
             starts.push(Instant::now());
         }
         ObserverAction::Continue

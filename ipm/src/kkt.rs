@@ -344,6 +344,15 @@ impl KktSolver {
         self.solver.name()
     }
 
+    /// The matrix of the last factorization, lower triangle: the augmented KKT matrix (with its
+    /// δ_w, δ_c), or the condensed `N` where it was assembled. `None` on matrix-free routes.
+    pub fn assembled_lower(&self) -> Option<Triplets> {
+        match self.route {
+            KktRoute::Augmented => self.assembly.as_ref().map(|a| a.matrix.as_ref().to_lower_triplets()),
+            KktRoute::Condensed => self.condensed_asm.as_ref().filter(|_| self.condensed_asm_valid).map(|a| a.matrix.as_ref().to_lower_triplets()),
+        }
+    }
+
     /// Whether the linear solver reports inertia.
     pub fn provides_inertia(&self) -> bool {
         self.solver.capabilities().provides_inertia

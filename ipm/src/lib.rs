@@ -5,6 +5,9 @@
 //! adaptive barrier updates, inertia correction, feasibility restoration re-entering the same
 //! iteration, and two KKT routes (augmented/indefinite and condensed/positive definite).
 //!
+//! The driver ([`driver`]) composes one module per strategy around one iterate of named blocks;
+//! observers read and steer the solve at named checkpoints ([`observer`]).
+//!
 //! Pure: depends only on `ipax-core`. Linear solvers and quasi-Newton approximations are
 //! injected through [`LinearAlgebra`]; the facade crate `ipax` wires in concrete ones.
 
@@ -13,20 +16,32 @@
 // The algorithm's loops index several per-variable arrays at once, as the formulas do.
 #![allow(clippy::needless_range_loop)]
 
+mod convergence;
 mod dense_small;
+mod direction;
 pub mod driver;
 pub mod filter;
+mod finish;
+mod inertia;
+mod init;
+mod iterate;
 pub mod kkt;
+mod l1_merit;
+mod line_search;
+mod mu_update;
 pub mod nlp;
 pub mod observer;
 pub mod options;
 mod restoration;
-mod summation;
 pub mod result;
+mod step;
+mod steer;
+mod summation;
+mod watchdog;
 
 pub use driver::{LinearAlgebra, QuasiNewtonFactory, WarmStart, solve};
 pub use kkt::{KktRoute, LinearSolverFactory, SolverRequest};
 pub use nlp::ProblemDataError;
-pub use observer::{Checkpoint, IterationLog, IterationView, KktInfo, Observer, ObserverAction};
+pub use observer::{Block, Checkpoint, IterationLog, IterationView, KktInfo, Layout, Observer, ObserverAction, Snapshot, SteerError, StepInfo, ViewErrors};
 pub use options::{OptionError, Options};
 pub use result::{EvalCounts, FinalErrors, SolveResult, SolveStatus, Timings};

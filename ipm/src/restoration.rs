@@ -8,7 +8,10 @@
 
 use ipax_core::{EvalError, LinearOperator, Problem, Triplets, operator::scale_output, vec_ops};
 
-use crate::driver::{Ipm, Outcome};
+use crate::driver::{Fired, Ipm, Outcome};
+use crate::init::push_one;
+use crate::iterate::{Point, evaluate};
+use crate::observer::Checkpoint;
 use crate::nlp::Nlp;
 use crate::options::{FixedVariableTreatment, Options, ScalingMethod};
 use crate::result::SolveStatus;
@@ -198,8 +201,7 @@ pub(crate) fn run(outer: &mut Ipm<'_, '_>) -> RestorationOutcome {
     }
     let (theta_start, r) = outer.restoration_inputs();
     let mu = outer.mu.max(vec_ops::norm_inf(&r));
-    let (x_cur, _s_cur) = outer.current_point();
-    let x_ref = x_cur.to_vec();
+    let x_ref = outer.it.pt.x.clone();
     let dr2: Vec<f64> = x_ref.iter().map(|x| (1.0f64).min(1.0 / x.abs()).powi(2)).collect();
     // Closed-form p, n making the restoration start feasible and centred (W&B 2006, eq. 33).
     let mut p0 = vec![0.0; m];
@@ -230,17 +232,19 @@ pub(crate) fn run(outer: &mut Ipm<'_, '_>) -> RestorationOutcome {
     };
     let mut x0 = vec![0.0; n + 2 * m];
     rp.initial_point(&mut x0);
-    let la = outer.la();
+    let la = outer.la;
     let mut obs = outer.observer.take();
     let outer_ref: &Ipm<'_, '_> = &*outer;
     let mut exit = |v: &[f64], s: &[f64]| outer_ref.restoration_exit_ok(&v[..n], s, theta_start);
     let mut inner = Ipm::new(&inner_nlp, &opts, la, true);
     inner.observer = obs.as_deref_mut().map(|o| o as &mut dyn crate::observer::Observer);
+    inner.user_nlp = Some(nlp);
+    inner.iter_offset = outer_ref.iter;
     let outcome = inner.run(x0, None, Some(&mut exit));
     let inner_iters = inner.iter;
-    let x_new = inner.pt.x[..n].to_vec();
-    let s_new = inner.pt.s.clone();
-    let inner_theta = vec_ops::norm1(&inner.pt.x[n..]);
+    let x_new = inner.it.pt.x[..n].to_vec();
+    let s_new = inner.it.pt.s.clone();
+    let inner_theta = vec_ops::norm1(&inner.it.pt.x[n..]);
     // A restoration run that stalls (tiny steps, failed line search) at a point that is already
     // stationary for the infeasibility measure has converged for our purposes.
     let inner_stationary = inner.errors(0.0).overall <= outer.opts.acceptable_tol.max(outer.opts.tol.sqrt());
@@ -269,5 +273,100 @@ pub(crate) fn run(outer: &mut Ipm<'_, '_>) -> RestorationOutcome {
         Outcome::Status(SolveStatus::MaxWallTime) => RestorationOutcome::Failed(SolveStatus::MaxWallTime),
         Outcome::Status(SolveStatus::EvaluationError) => RestorationOutcome::Failed(SolveStatus::EvaluationError),
         Outcome::Status(_) => RestorationOutcome::Failed(SolveStatus::RestorationFailed),
+    }
+}
+
+impl Ipm<'_, '_> {
+    /// Run the feasibility restoration phase and continue from its point. `Err` ends the solve.
+    pub(crate) fn restoration_phase(&mut self) -> Result<(), Outcome> {
+        if self.in_resto {
+            return Err(Outcome::Status(SolveStatus::RestorationFailed));
+        }
+        match self.fire(Checkpoint::PreRestorationEntry) {
+            Fired::Stop => return Err(Outcome::Status(SolveStatus::UserStop)),
+            // The observer changed the iterate: the next iteration starts from its point.
+            Fired::Steered => return Ok(()),
+            Fired::Continue => {}
+        }
+        match run(self) {
+            RestorationOutcome::Success(x, s) => {
+                self.accept_restoration_point(x, s).map_err(Outcome::Status)?;
+                self.iter += 1;
+                self.last.tag = "r";
+                if self.fire(Checkpoint::PostRestorationExit) == Fired::Stop || self.fire(Checkpoint::AfterStep) == Fired::Stop {
+                    return Err(Outcome::Status(SolveStatus::UserStop));
+                }
+                Ok(())
+            }
+            RestorationOutcome::Infeasible => Err(Outcome::Status(SolveStatus::Infeasible)),
+            RestorationOutcome::Failed(st) => Err(Outcome::Status(st)),
+        }
+    }
+
+    /// Continue from a point returned by the restoration phase: slacks as at the initial point,
+    /// bound multipliers `min(μ/slack, 1e3)`, least-squares y, a fresh quasi-Newton memory.
+    fn accept_restoration_point(&mut self, x: Vec<f64>, s_in: Vec<f64>) -> Result<(), SolveStatus> {
+        let (n, m) = (self.b.n, self.b.m);
+        let mut s = s_in;
+        for i in 0..m {
+            if self.b.is_ineq[i] {
+                push_one(&mut s[i], self.b.lo[n + i], self.b.up[n + i], 1e-8, 1e-8);
+            }
+        }
+        self.it.pt = evaluate(self.nlp, x, s).map_err(|_| SolveStatus::EvaluationError)?;
+        let mut s = std::mem::take(&mut self.it.pt.s);
+        self.restoration_slacks(&self.it.pt.c, &mut s);
+        self.it.pt.s = s;
+        self.evaluate_derivatives().map_err(|_| SolveStatus::EvaluationError)?;
+        let mu = self.mu;
+        let it = &mut self.it;
+        let (zl, zu) = (&mut it.zl, &mut it.zu);
+        self.b.for_each_bound(&it.pt, |j, side, slack| match side {
+            crate::iterate::Side::Lower => zl[j] = (mu / slack).min(1e3),
+            crate::iterate::Side::Upper => zu[j] = (mu / slack).min(1e3),
+        });
+        let _ = self.least_squares_multipliers();
+        if let Some(q) = self.qn.as_mut() {
+            q.reset();
+        }
+        Ok(())
+    }
+
+    /// Slacks the outer iterate takes on leaving restoration (the exit test judges the same ones):
+    /// `c(x)` moved into the slack bounds by `slack_bound_push`/`slack_bound_frac`, as at the
+    /// initial point. Pushing only 1e-8 off a bound made `θ` look restored while leaving slacks
+    /// at the boundary, so every later step was cut to α ≈ 1e-4 by the fraction-to-the-boundary
+    /// rule and restoration was re-entered (case6495rte).
+    fn restoration_slacks(&self, c: &[f64], s: &mut [f64]) {
+        let n = self.b.n;
+        for i in 0..self.b.m {
+            if self.b.is_ineq[i] {
+                let mut v = c[i];
+                push_one(&mut v, self.b.lo[n + i], self.b.up[n + i], self.opts.slack_bound_push, self.opts.slack_bound_frac);
+                s[i] = v;
+            }
+        }
+    }
+
+    /// θ and the residual at the iterate, where restoration starts.
+    fn restoration_inputs(&self) -> (f64, Vec<f64>) {
+        let mut r = vec![0.0; self.b.m];
+        self.b.residual(&self.it.pt, &mut r);
+        (self.b.theta(&self.it.pt), r)
+    }
+
+    /// Whether the (x, s) pair is acceptable to the current filter with enough θ reduction.
+    fn restoration_exit_ok(&self, x: &[f64], s: &[f64], theta_start: f64) -> bool {
+        let mut s_proj = s.to_vec();
+        let pt = match evaluate(self.nlp, x.to_vec(), s.to_vec()) {
+            Ok(p) => p,
+            Err(_) => return false,
+        };
+        self.restoration_slacks(&pt.c, &mut s_proj);
+        let pt = Point { s: s_proj, ..pt };
+        let th = self.b.theta(&pt);
+        let ph = self.b.phi(&pt, self.mu);
+        th <= self.opts.required_infeasibility_reduction * theta_start && th <= self.ls.theta_max && self.ls.filter.acceptable(th, ph)
+            || th <= 1e-2 * self.opts.constr_viol_tol.min(self.opts.tol.sqrt()) && ph.is_finite()
     }
 }

@@ -387,8 +387,8 @@ struct PyObserver<'a> {
 }
 
 impl Observer for PyObserver<'_> {
-    fn notify(&mut self, v: &IterationView<'_>) -> ObserverAction {
-        if v.checkpoint != Checkpoint::AfterStep {
+    fn notify(&mut self, v: &mut IterationView<'_>) -> ObserverAction {
+        if v.checkpoint() != Checkpoint::AfterStep {
             return ObserverAction::Continue;
         }
         if self.problem.pending().is_some() {
@@ -396,17 +396,17 @@ impl Observer for PyObserver<'_> {
         }
         Python::attach(|py| {
             let stats = (
-                i32::from(v.in_restoration),
-                v.iteration,
-                v.objective,
-                v.constraint_violation,
-                v.dual_infeasibility,
-                v.mu,
-                v.step_norm,
-                v.regularization,
-                v.alpha_dual,
-                v.alpha_primal,
-                v.line_search_trials,
+                i32::from(v.in_restoration()),
+                v.iteration(),
+                v.objective(),
+                v.constraint_violation(),
+                v.dual_infeasibility(),
+                v.mu(),
+                v.step().step_norm,
+                v.step().regularization,
+                v.step().alpha_dual,
+                v.step().alpha_primal,
+                v.step().line_search_trials,
             );
             // During feasibility restoration the view is the restoration NLP over (x, p, n), of
             // n + 2m variables; the user's callback always gets the original x (its first n
@@ -414,10 +414,10 @@ impl Observer for PyObserver<'_> {
             let (n, m) = (self.problem.n, self.problem.m);
             let head = |s: &[f64], k: usize| -> Vec<f64> { s.iter().copied().take(k).collect() };
             let iterate = (
-                arr(py, &head(v.x, n)),
-                arr(py, &head(v.y, m)),
-                arr(py, &head(v.z_l, n)),
-                arr(py, &head(v.z_u, n)),
+                arr(py, &head(&v.x(), n)),
+                arr(py, &head(&v.y(), m)),
+                arr(py, &head(&v.z_l(), n)),
+                arr(py, &head(&v.z_u(), n)),
             );
             let cb = self.problem.callbacks.bind(py);
             match cb.call_method1(intern!(py, "intermediate"), (stats, iterate)).and_then(|r| r.is_truthy()) {

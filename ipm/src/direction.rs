@@ -1,0 +1,169 @@
+//! The search direction (W&B 2006 §2.2 and §3.1): the reduced primal-dual system
+//! ```text
+//! [ W + Σ_x + δ_w I        Jᵀ      ] [dx]     [ r_x            ]
+//! [ J              −(D̂ + δ_c I)    ] [dy] = − [ r_c + D̂ r_s    ]
+//! ```
+//! with `D̂ = (Σ_s + δ_w)⁻¹` on inequality rows, solved on the injected KKT route with inertia
+//! correction ([`crate::inertia`]); then `ds` and the bound-multiplier steps.
+
+use std::time::Instant;
+
+use ipax_core::{EvalError, LinSolveError, LinearOperator};
+
+use crate::driver::Ipm;
+use crate::inertia::{Attempt, InertiaError};
+use crate::kkt::{FactorStatus, HessianTerm, KktBlocks, KktRoute, KktSolver, SolverRequest};
+use crate::observer::KktInfo;
+use crate::options::{HessianApproximationKind, KrylovPreconditionerChoice};
+use crate::result::SolveStatus;
+
+/// A search direction over w = (x, s), y and the bound multipliers.
+#[derive(Clone)]
+pub(crate) struct Direction {
+    pub dw: Vec<f64>,
+    pub dy: Vec<f64>,
+    pub dzl: Vec<f64>,
+    pub dzu: Vec<f64>,
+    /// δ_w of the accepted factorization (for SOC right-hand sides).
+    pub delta_w: f64,
+    /// r_s and Σ_s terms to rebuild right-hand sides for second-order corrections.
+    pub rhs_x: Vec<f64>,
+    pub r_s: Vec<f64>,
+    pub sigma: Vec<f64>,
+}
+
+impl<'p> Ipm<'_, 'p> {
+    /// The exact Hessian of the Lagrangian at the iterate, when the options use it.
+    pub(crate) fn hessian_term_owned(&mut self) -> Result<Option<Box<dyn LinearOperator + 'p>>, EvalError> {
+        match self.opts.hessian_approximation {
+            HessianApproximationKind::Exact if self.nlp.has_hessian() => self.nlp.hessian(&self.it.pt.x, 1.0, &self.it.y),
+            _ => Ok(None),
+        }
+    }
+
+    /// Create the KKT solver on first use (the route and solver come from the injected factory).
+    pub(crate) fn ensure_kkt(&mut self) {
+        if self.kkt.is_some() {
+            return;
+        }
+        let (n, m) = (self.b.n, self.b.m);
+        let jac = self.jac.as_deref().expect("evaluated");
+        let assembled = jac.triplets().is_some();
+        let dim = match self.la.route {
+            KktRoute::Augmented => n + m,
+            KktRoute::Condensed => n,
+        };
+        let nnz = jac.triplets().map_or(0, |t| t.len()) + n + m;
+        let solver = self.la.factory.create(&SolverRequest { route: self.la.route, dim, assembled, nnz });
+        let iterative = !solver.capabilities().is_direct;
+        let mut k = KktSolver::new(self.la.route, solver);
+        // The condensed matrix is only assembled for an incomplete-Cholesky or AMG preconditioner.
+        k.assemble_condensed = self.la.route == KktRoute::Condensed
+            && iterative
+            && matches!(self.opts.krylov_preconditioner, KrylovPreconditionerChoice::Auto | KrylovPreconditionerChoice::IncompleteCholesky | KrylovPreconditionerChoice::Amg);
+        k.condensed_delta = self.opts.condensed_regularization;
+        k.max_refinement_steps = self.opts.max_refinement_steps;
+        k.min_refinement_steps = self.opts.min_refinement_steps.min(self.opts.max_refinement_steps);
+        k.residual_ratio_max = self.opts.residual_ratio_max;
+        self.kkt = Some(k);
+    }
+
+    /// Compute the Newton direction at the iterate for the current μ.
+    pub(crate) fn search_direction(&mut self, hess: Option<&dyn LinearOperator>) -> Result<Direction, SolveStatus> {
+        let (n, m) = (self.b.n, self.b.m);
+        let sigma = self.b.sigma(&self.it);
+        let gphi = self.b.grad_phi(&self.it.pt, self.mu);
+        let jac = self.jac.as_deref().expect("evaluated");
+        // r_x = ∇φ_x + Jᵀy ; r_s = ∇φ_s − y (inequality rows) ; r_c = c − b.
+        let mut rhs_x: Vec<f64> = gphi[..n].to_vec();
+        if m > 0 {
+            jac.apply_transpose(1.0, &self.it.y, 1.0, &mut rhs_x);
+        }
+        rhs_x.iter_mut().for_each(|v| *v = -*v);
+        let r_s: Vec<f64> = (0..m).map(|i| if self.b.is_ineq[i] { gphi[n + i] - self.it.y[i] } else { 0.0 }).collect();
+        self.ensure_kkt();
+        let mut r_c = vec![0.0; m];
+        self.b.residual(&self.it.pt, &mut r_c);
+        // Optional inexact Newton for Krylov solvers (`krylov_max_forcing` > 0): solve only as
+        // accurately as the optimality error warrants, η = min(max_forcing, 0.01·E_μ). Off by
+        // default: on the obstacle family loose solves near active bounds cost more IPM
+        // iterations than they save in CG iterations.
+        let eta = if self.opts.krylov_max_forcing > 0.0 {
+            (0.01 * self.errors(self.mu).overall_mu).clamp(self.opts.krylov_rtol, self.opts.krylov_max_forcing.max(self.opts.krylov_rtol))
+        } else {
+            self.opts.krylov_rtol
+        };
+        let jac = self.jac.as_deref().expect("evaluated");
+        let lowrank = self.qn.as_ref().map(|q| q.low_rank());
+        let qn_op: Option<&dyn LinearOperator> = self.qn.as_deref().map(|q| q as &dyn LinearOperator);
+        let hterm = match (hess, qn_op) {
+            (Some(h), _) => HessianTerm::Exact(h),
+            (None, Some(q)) => match lowrank.flatten() {
+                Some(parts) => HessianTerm::LowRank(q, parts),
+                // An L-BFGS operator without low-rank parts cannot be assembled: use its products.
+                None => HessianTerm::Exact(q),
+            },
+            (None, None) => HessianTerm::Zero,
+        };
+        let sigma_s: Vec<f64> = sigma[n..].to_vec();
+        let is_ineq = &self.b.is_ineq;
+        let blocks = KktBlocks { hess: hterm, sigma_x: &sigma[..n], sigma_s: &sigma_s, is_ineq, jac };
+        let t = Instant::now();
+        let kkt = self.kkt.as_mut().expect("created");
+        kkt.set_inexact_tolerance(eta);
+        kkt.prepare(&blocks);
+        let corrected = self.ic.correct(self.opts, self.mu, m, |delta_w, delta_c| {
+            let status = match kkt.factor(&blocks, delta_w, delta_c) {
+                Ok(s) => s,
+                Err(LinSolveError::NonFinite(_)) => return Attempt::NonFinite,
+                Err(_) => FactorStatus::WrongInertia,
+            };
+            if status != FactorStatus::Ok {
+                return Attempt::Factor(status);
+            }
+            // Build the right-hand side for this δ_w and solve.
+            let mut rhs = vec![0.0; n + m];
+            rhs[..n].copy_from_slice(&rhs_x);
+            for i in 0..m {
+                let rt = r_c[i] + if is_ineq[i] { r_s[i] / (sigma_s[i] + delta_w).max(1e-20) } else { 0.0 };
+                rhs[n + i] = -rt;
+            }
+            match kkt.solve(&blocks, &mut rhs) {
+                Ok(st) => Attempt::Solved((rhs, st)),
+                Err(LinSolveError::NoConvergence { .. } | LinSolveError::AccuracyLimit { .. })
+                    if kkt.route == KktRoute::Condensed && kkt.condensed_delta < 1e-2 =>
+                {
+                    // A Krylov solve that stalls on N = W + Σ + JᵀD̂⁻¹J is ill-conditioned by
+                    // 1/δ_cond, not indefinite: enlarge the primal-dual regularization (the
+                    // refinement against the unregularized system restores accuracy) and keep
+                    // it for later iterations.
+                    kkt.condensed_delta = (kkt.condensed_delta * 10.0).min(1e-2);
+                    Attempt::Retry
+                }
+                // Negative curvature found by a Krylov method, no convergence, a non-finite
+                // solution: the matrix needs a larger δ_w.
+                Err(_) => Attempt::SolveFailed,
+            }
+        });
+        let inertia = kkt.last_inertia.map(|i| (i.positive, i.negative, i.zero));
+        self.la_time += t.elapsed();
+        let ((mut sol, stats), c) = corrected.map_err(|e| match e {
+            InertiaError::NonFinite => SolveStatus::EvaluationError,
+            InertiaError::TooManyFactorizations | InertiaError::PerturbationTooLarge => SolveStatus::LinearSolverFailure,
+        })?;
+        let delta_w = c.delta_w;
+        let dx = sol[..n].to_vec();
+        let dy = sol.split_off(n);
+        let mut dw = dx;
+        dw.resize(n + m, 0.0);
+        for i in 0..m {
+            if self.b.is_ineq[i] {
+                dw[n + i] = (dy[i] - r_s[i]) / (sigma_s[i] + delta_w).max(1e-20);
+            }
+        }
+        let (dzl, dzu) = self.b.bound_mult_steps(&self.it, &dw, self.mu);
+        self.last.kkt = KktInfo { delta_w, delta_c: c.delta_c, inertia, factorizations: c.factorizations, residual: stats.residual, krylov_iterations: stats.iterations };
+        self.last.reg = delta_w;
+        Ok(Direction { dw, dy, dzl, dzu, delta_w, rhs_x, r_s, sigma })
+    }
+}
