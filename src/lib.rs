@@ -30,8 +30,9 @@ pub use solver::{Solver, nl_bound_tightening, solve, solve_and_diagnose};
 pub use ipax_core as core;
 pub use ipax_core::{EvalError, LinearOperator, LinearOperatorExt, LinearSolver, Problem};
 pub use ipax_ipm::{
-    Checkpoint, EvalCounts, FinalErrors, IterationLog, IterationView, KktRoute, Observer, ObserverAction, OptionError,
-    Options, SolveResult, SolveStatus, Timings, WarmStart, options,
+    Block, Checkpoint, EvalCounts, FinalErrors, IterationLog, IterationView, KktInfo, KktRoute, Layout, Observer,
+    ObserverAction, OptionError, Options, Snapshot, SolveResult, SolveStatus, SteerError, StepInfo, Timings, ViewErrors,
+    WarmStart, options,
 };
 pub use ipax_linalg as linalg;
 pub use ipax_operators as operators;
