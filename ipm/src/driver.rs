@@ -256,40 +256,10 @@ impl<'a, 'p> Ipm<'a, 'p> {
                 Ok(None) => continue,
                 Err(outcome) => return outcome,
             };
-            let step = match self.opts.line_search {
-                LineSearchKind::Filter => match self.filter_step_with_watchdog(&mut dir) {
-                    Ok(step) => step,
-                    Err(status) => return Outcome::Status(status),
-                },
-                LineSearchKind::L1Merit => self.l1_merit_line_search(&dir),
-            };
-            let (trial, alpha, tiny) = match step {
-                StepResult::Accepted(p, a) => (p, a, false),
-                StepResult::Tiny => {
-                    // Accept the full (tiny) step; if it keeps happening, μ must go down or we stop.
-                    self.tiny_steps += 1;
-                    let Ok(p) = self.trial_point(&dir, 1.0) else { return Outcome::Status(SolveStatus::EvaluationError) };
-                    self.last.tag = "T";
-                    (p, 1.0, true)
-                }
-                // With a quasi-Newton Hessian a failed line search usually means a poor B, not
-                // an infeasible problem: forget the pairs and recompute the direction from
-                // B₀ = σ₀I before falling back to restoration (once per stored history; Ipopt's
-                // limited-memory updater likewise restarts from scratch when its updates fail).
-                StepResult::NeedRestoration if self.qn.as_ref().is_some_and(|q| q.num_pairs() > 0) && !self.qn_reset_pending => {
-                    if let Some(q) = self.qn.as_mut() {
-                        q.reset();
-                    }
-                    self.qn_reset_pending = true;
-                    continue;
-                }
-                StepResult::NeedRestoration => match self.restoration_phase() {
-                    Ok(()) => continue,
-                    Err(outcome) => return outcome,
-                },
-                StepResult::EvalFailure => return Outcome::Status(SolveStatus::EvaluationError),
-                StepResult::UserStop => return Outcome::Status(SolveStatus::UserStop),
-                StepResult::Steered => continue,
+            let (trial, alpha, tiny) = match self.line_search(&mut dir) {
+                Ok(Some(step)) => step,
+                Ok(None) => continue,
+                Err(outcome) => return outcome,
             };
             if let Err(st) = self.accept_step(trial, &dir, alpha) {
                 return Outcome::Status(st);
@@ -341,6 +311,41 @@ impl<'a, 'p> Ipm<'a, 'p> {
             Fired::Stop => Err(Outcome::Status(SolveStatus::UserStop)),
             Fired::Steered => Ok(None),
             Fired::Continue => Ok(self.dir.take()),
+        }
+    }
+
+    /// the line search on `dir`. `Ok(Some((trial, α, tiny)))` to take; `Ok(None)` to
+    /// start the iteration over (after a quasi-Newton reset, a restoration phase, or a change from
+    /// outside).
+    fn line_search(&mut self, dir: &mut Direction) -> Result<Option<(Point, f64, bool)>, Outcome> {
+        let step = match self.opts.line_search {
+            LineSearchKind::Filter => self.filter_step_with_watchdog(dir).map_err(Outcome::Status)?,
+            LineSearchKind::L1Merit => self.l1_merit_line_search(dir),
+        };
+        match step {
+            StepResult::Accepted(p, a) => Ok(Some((p, a, false))),
+            StepResult::Tiny => {
+                // Accept the full (tiny) step; if it keeps happening, μ must go down or we stop.
+                self.tiny_steps += 1;
+                let p = self.trial_point(dir, 1.0).map_err(|_| Outcome::Status(SolveStatus::EvaluationError))?;
+                self.last.tag = "T";
+                Ok(Some((p, 1.0, true)))
+            }
+            // With a quasi-Newton Hessian a failed line search usually means a poor B, not an
+            // infeasible problem: forget the pairs and recompute the direction from B₀ = σ₀I
+            // before falling back to restoration (once per stored history; Ipopt's limited-memory
+            // updater likewise restarts from scratch when its updates fail).
+            StepResult::NeedRestoration if self.qn.as_ref().is_some_and(|q| q.num_pairs() > 0) && !self.qn_reset_pending => {
+                if let Some(q) = self.qn.as_mut() {
+                    q.reset();
+                }
+                self.qn_reset_pending = true;
+                Ok(None)
+            }
+            StepResult::NeedRestoration => self.restoration_phase().map(|()| None),
+            StepResult::EvalFailure => Err(Outcome::Status(SolveStatus::EvaluationError)),
+            StepResult::UserStop => Err(Outcome::Status(SolveStatus::UserStop)),
+            StepResult::Steered => Ok(None),
         }
     }
 

@@ -19,6 +19,16 @@ const S_PHI: f64 = 2.3;
 const DELTA_SWITCH: f64 = 1.0;
 const GAMMA_ALPHA: f64 = 0.05;
 
+/// The point a trial is judged against: θ and φ there, ∇φᵀd along the direction, and the
+/// trial's step length α.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Reference {
+    pub theta: f64,
+    pub phi: f64,
+    pub gd: f64,
+    pub alpha: f64,
+}
+
 /// How a line search ended.
 pub(crate) enum StepResult {
     Accepted(Point, f64),
@@ -51,7 +61,8 @@ impl LineSearchState {
     /// Whether a trial (θ_t, φ_t) at step α along a direction with ∇φᵀd = `gd` from (θ, φ) is
     /// acceptable. `Some(true)`: by the switching condition with Armijo (an "f-type" step, the
     /// filter is not augmented); `Some(false)`: by sufficient decrease of θ or φ ("h-type").
-    pub(crate) fn acceptable(&self, o: &Options, theta: f64, phi: f64, gd: f64, alpha: f64, th_t: f64, ph_t: f64) -> Option<bool> {
+    pub(crate) fn acceptable(&self, o: &Options, r: Reference, th_t: f64, ph_t: f64) -> Option<bool> {
+        let Reference { theta, phi, gd, alpha } = r;
         if !th_t.is_finite() || !ph_t.is_finite() || th_t > self.theta_max {
             return None;
         }
@@ -148,7 +159,7 @@ impl Ipm<'_, '_> {
             if let Some(trial) = trial {
                 let th_t = self.b.theta(&trial);
                 let ph_t = self.b.phi(&trial, self.mu);
-                if let Some(ftype) = self.ls.acceptable(self.opts, theta, phi, gd, alpha, th_t, ph_t) {
+                if let Some(ftype) = self.ls.acceptable(self.opts, Reference { theta, phi, gd, alpha }, th_t, ph_t) {
                     if !ftype {
                         self.ls.augment(theta, phi);
                     }
@@ -232,7 +243,7 @@ impl Ipm<'_, '_> {
             let trial = self.trial_from(&self.it.pt, &dw, a_soc).ok()?;
             let th_t = self.b.theta(&trial);
             let ph_t = self.b.phi(&trial, self.mu);
-            if self.ls.acceptable(self.opts, theta, phi, gd, alpha0, th_t, ph_t).is_some() {
+            if self.ls.acceptable(self.opts, Reference { theta, phi, gd, alpha: alpha0 }, th_t, ph_t).is_some() {
                 return Some((trial, alpha0));
             }
             if th_t > self.opts.kappa_soc * theta_old {
@@ -260,14 +271,14 @@ mod tests {
     fn sufficient_decrease_of_theta_or_phi_is_an_h_type_step() {
         let (o, ls) = (Options::default(), state(1e-4));
         // θ decreases by more than γ_θ θ.
-        assert_eq!(ls.acceptable(&o, 1.0, 5.0, -1.0, 1.0, 0.5, 6.0), Some(false));
+        assert_eq!(ls.acceptable(&o, Reference { theta: 1.0, phi: 5.0, gd: -1.0, alpha: 1.0 }, 0.5, 6.0), Some(false));
         // φ decreases by more than γ_φ θ.
-        assert_eq!(ls.acceptable(&o, 1.0, 5.0, -1.0, 1.0, 1.0, 4.0), Some(false));
+        assert_eq!(ls.acceptable(&o, Reference { theta: 1.0, phi: 5.0, gd: -1.0, alpha: 1.0 }, 1.0, 4.0), Some(false));
         // Neither: rejected.
-        assert_eq!(ls.acceptable(&o, 1.0, 5.0, -1.0, 1.0, 1.0, 5.0), None);
+        assert_eq!(ls.acceptable(&o, Reference { theta: 1.0, phi: 5.0, gd: -1.0, alpha: 1.0 }, 1.0, 5.0), None);
         // Above θ_max or not finite: rejected whatever φ does.
-        assert_eq!(ls.acceptable(&o, 1.0, 5.0, -1.0, 1.0, 2e4, -1e9), None);
-        assert_eq!(ls.acceptable(&o, 1.0, 5.0, -1.0, 1.0, f64::NAN, 0.0), None);
+        assert_eq!(ls.acceptable(&o, Reference { theta: 1.0, phi: 5.0, gd: -1.0, alpha: 1.0 }, 2e4, -1e9), None);
+        assert_eq!(ls.acceptable(&o, Reference { theta: 1.0, phi: 5.0, gd: -1.0, alpha: 1.0 }, f64::NAN, 0.0), None);
     }
 
     #[test]
@@ -276,12 +287,12 @@ mod tests {
         // θ = 1e-6 ≤ θ_min, gd = −1: α(−gd)^s_φ = 1 > δ θ^s_θ, so the switching condition holds.
         let (theta, phi, gd) = (1e-6, 5.0, -1.0);
         // Armijo: φ_t ≤ φ + η_φ α gd.
-        assert_eq!(ls.acceptable(&o, theta, phi, gd, 1.0, 1e-6, phi - 1e-3), Some(true));
+        assert_eq!(ls.acceptable(&o, Reference { theta, phi, gd, alpha: 1.0 }, 1e-6, phi - 1e-3), Some(true));
         // A φ decrease too small for Armijo is rejected even though it passes the h-type test.
-        assert_eq!(ls.acceptable(&o, theta, phi, gd, 1.0, 1e-9, phi - 1e-12), None);
+        assert_eq!(ls.acceptable(&o, Reference { theta, phi, gd, alpha: 1.0 }, 1e-9, phi - 1e-12), None);
         // With θ above θ_min the same trial is an h-type step (θ decreased enough).
         let ls2 = state(1e-8);
-        assert_eq!(ls2.acceptable(&o, theta, phi, gd, 1.0, 1e-9, phi - 1e-12), Some(false));
+        assert_eq!(ls2.acceptable(&o, Reference { theta, phi, gd, alpha: 1.0 }, 1e-9, phi - 1e-12), Some(false));
     }
 
     #[test]
@@ -289,12 +300,12 @@ mod tests {
         let o = Options::default();
         let mut ls = state(1e-4);
         ls.augment(0.5, 1.0);
-        assert_eq!(ls.acceptable(&o, 1.0, 5.0, -1.0, 1.0, 0.6, 2.0), None, "dominated by the entry (0.5, 1)");
-        assert_eq!(ls.acceptable(&o, 1.0, 5.0, -1.0, 1.0, 0.4, 6.0), Some(false));
+        assert_eq!(ls.acceptable(&o, Reference { theta: 1.0, phi: 5.0, gd: -1.0, alpha: 1.0 }, 0.6, 2.0), None, "dominated by the entry (0.5, 1)");
+        assert_eq!(ls.acceptable(&o, Reference { theta: 1.0, phi: 5.0, gd: -1.0, alpha: 1.0 }, 0.4, 6.0), Some(false));
         // A φ increase by more than 10^obj_max_inc (relative) is rejected although θ improves.
         let mut ls = state(1e-4);
         ls.theta_max = 1e30;
-        assert_eq!(ls.acceptable(&o, 1.0, 1.0, -1.0, 1.0, 0.1, 1e6), None);
+        assert_eq!(ls.acceptable(&o, Reference { theta: 1.0, phi: 1.0, gd: -1.0, alpha: 1.0 }, 0.1, 1e6), None);
     }
 
     #[test]

@@ -9,7 +9,7 @@ use ipax_core::vec_ops;
 use crate::direction::Direction;
 use crate::driver::Ipm;
 use crate::iterate::Iterate;
-use crate::line_search::StepResult;
+use crate::line_search::{Reference, StepResult};
 use crate::result::SolveStatus;
 
 /// Saved state of a watchdog: the iterate and direction to return to if the unchecked full steps
@@ -52,7 +52,7 @@ impl Ipm<'_, '_> {
             if let Ok(trial) = self.trial_point(dir, a) {
                 let (th, ph) = (self.b.theta(&trial), self.b.phi(&trial, self.mu));
                 let ok = th.is_finite() && ph.is_finite();
-                if ok && wd.trials > 0 && self.ls.acceptable(o, wd.theta, wd.phi, wd.gd, wd.alpha, th, ph).is_some() {
+                if ok && wd.trials > 0 && self.ls.acceptable(o, Reference { theta: wd.theta, phi: wd.phi, gd: wd.gd, alpha: wd.alpha }, th, ph).is_some() {
                     self.last.ls = 1;
                     self.last.tag = "W";
                     return Ok(StepResult::Accepted(trial, a));

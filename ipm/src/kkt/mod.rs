@@ -1,0 +1,400 @@
+//! The reduced primal-dual KKT system and its two solution routes.
+//!
+//! After eliminating the bound multipliers and the slack steps (for inequality row `i` with slack
+//! weight `Σ_s,i`, `ds_i = (dy_i − r_s,i)/(Σ_s,i + δ_w)`), every Newton step solves
+//! ```text
+//! [ W + Σ_x + δ_w I    Jᵀ ] [dx]   [a]
+//! [ J                 −D  ] [dy] = [b],   D_i = δ_c (equality rows),  1/(Σ_s,i + δ_w) + δ_c (inequality rows)
+//! ```
+//! whose inertia must be `(n, m, 0)` (eliminating `ds` removes exactly the slack block's positive
+//! eigenvalues). The *augmented* route factors this matrix (sparse or dense LDLᵀ, inertia from the
+//! factor). The *condensed* route eliminates `dy` with `D̂ = max(D, δ_cond) > 0`
+//! (Friedlander & Orban 2012 primal–dual regularization) and solves
+//! `N = W + Σ_x + δ_w I + Jᵀ D̂⁻¹ J` by Cholesky or CG, where positive definiteness of `N` is the
+//! inertia test. Both routes refine against the unregularized reduced system.
+
+use std::cell::RefCell;
+
+use ipax_core::{
+    CscMatrix, CscRef, CscStorage, Inertia, LinSolveError, LinearOperator, LinearSolver, LowRankParts,
+    Regularization, Triplets, operator::scale_output, vec_ops,
+};
+
+use crate::dense_small;
+
+mod augmented;
+mod condensed;
+mod operators;
+
+use augmented::{Assembly, Smw};
+use condensed::{CondensedAssembly, INNER_KRYLOV_ACCEPT, INNER_KRYLOV_ACCEPT_AT_FLOOR};
+use operators::{CondensedOp, ReducedKktOp, estimate_diagonal};
+
+/// Which KKT system is factored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KktRoute {
+    /// Symmetric indefinite reduced system, direct LDLᵀ with inertia.
+    Augmented,
+    /// Positive definite condensed system (Cholesky or CG).
+    Condensed,
+}
+
+/// What the linear-solver factory is asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SolverRequest {
+    pub route: KktRoute,
+    /// Dimension of the matrix to be solved.
+    pub dim: usize,
+    /// Whether the operator can be assembled (triplets available).
+    pub assembled: bool,
+    /// Estimated stored nonzeros (lower triangle) when assembled.
+    pub nnz: usize,
+}
+
+/// Creates linear solvers for the IPM (injected: the IPM never names a concrete solver).
+pub trait LinearSolverFactory {
+    /// A solver suited to the request.
+    fn create(&self, request: &SolverRequest) -> Box<dyn LinearSolver>;
+}
+
+/// The Hessian block `W`.
+pub enum HessianTerm<'a> {
+    /// `W = 0` (least-squares multiplier estimate, linear problems).
+    Zero,
+    /// An exact (user) Hessian operator.
+    Exact(&'a dyn LinearOperator),
+    /// A quasi-Newton operator with its `shift·I + U M Uᵀ` structure.
+    LowRank(&'a dyn LinearOperator, LowRankParts),
+}
+
+impl HessianTerm<'_> {
+    fn apply_add(&self, x: &[f64], y: &mut [f64]) {
+        match self {
+            HessianTerm::Zero => {}
+            HessianTerm::Exact(op) | HessianTerm::LowRank(op, _) => op.apply(1.0, x, 1.0, y),
+        }
+    }
+    fn diagonal(&self, n: usize) -> Option<Vec<f64>> {
+        match self {
+            HessianTerm::Zero => Some(vec![0.0; n]),
+            HessianTerm::Exact(op) => op.diagonal(),
+            HessianTerm::LowRank(op, _) => op.diagonal(),
+        }
+    }
+}
+
+/// The blocks of one reduced KKT system.
+pub struct KktBlocks<'a> {
+    pub hess: HessianTerm<'a>,
+    /// `Σ_x` (length n).
+    pub sigma_x: &'a [f64],
+    /// `Σ_s` per constraint row (only read for inequality rows).
+    pub sigma_s: &'a [f64],
+    /// Whether each row is an inequality (has a slack).
+    pub is_ineq: &'a [bool],
+    /// The m × n Jacobian.
+    pub jac: &'a dyn LinearOperator,
+}
+
+impl KktBlocks<'_> {
+    fn n(&self) -> usize {
+        self.sigma_x.len()
+    }
+    fn m(&self) -> usize {
+        self.is_ineq.len()
+    }
+    /// `D_i` of the reduced system.
+    fn d(&self, delta_w: f64, delta_c: f64, out: &mut [f64]) {
+        for i in 0..self.m() {
+            out[i] = if self.is_ineq[i] { 1.0 / (self.sigma_s[i] + delta_w).max(1e-20) + delta_c } else { delta_c };
+        }
+    }
+}
+
+/// Outcome of one factorization attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FactorStatus {
+    /// Inertia as wanted (or not checkable and the solver succeeded).
+    Ok,
+    /// Too many negative eigenvalues: increase δ_w.
+    WrongInertia,
+    /// Zero eigenvalues: set δ_c (and possibly δ_w).
+    Singular,
+}
+
+/// Statistics of one KKT solve.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct SolveStats {
+    pub residual: f64,
+    pub iterations: usize,
+}
+
+/// Solves reduced KKT systems on one route with an injected linear solver.
+pub struct KktSolver {
+    pub route: KktRoute,
+    solver: Box<dyn LinearSolver>,
+    assembly: Option<Assembly>,
+    hess_t: Option<Triplets>,
+    jac_t: Option<Triplets>,
+    jac_t_stale: bool,
+    // Values of the current factorization.
+    diag_x: Vec<f64>,
+    d: Vec<f64>,
+    d_hat: Vec<f64>,
+    jt_dinv_j_diag: Option<Vec<f64>>,
+    smw: Option<Smw>,
+    /// δ_cond used by the condensed route on equality rows.
+    pub condensed_delta: f64,
+    pub max_refinement_steps: usize,
+    /// Refinement steps taken even when the first solution already meets `residual_ratio_max`
+    /// (`min_refinement_steps`; 0 by default, where Ipopt takes 1: the residual test here is
+    /// the stricter ‖r‖/‖b‖, so a step is taken whenever the first solve is not accurate).
+    pub min_refinement_steps: usize,
+    pub residual_ratio_max: f64,
+    pub last_inertia: Option<Inertia>,
+    base_residual_ratio: Option<f64>,
+    hess_diag_est: Option<Vec<f64>>,
+    /// The exact Hessian's lower pattern from the last Newton system (values irrelevant).
+    hess_pattern: Option<Triplets>,
+    /// Cached per iteration by `prepare` (see [`condensed_scales`](Self::condensed_scales)).
+    condensed_scales: Option<(f64, Option<Vec<f64>>)>,
+    /// Assemble `N` on the condensed route (set when an incomplete-Cholesky preconditioner will
+    /// use it).
+    pub assemble_condensed: bool,
+    condensed_asm: Option<CondensedAssembly>,
+    condensed_asm_valid: bool,
+    /// The problem's pattern makes `N` too dense to assemble: do not try again.
+    condensed_too_dense: bool,
+}
+
+impl KktSolver {
+    /// A solver for `route` backed by `solver`.
+    pub fn new(route: KktRoute, solver: Box<dyn LinearSolver>) -> Self {
+        KktSolver {
+            route,
+            solver,
+            assembly: None,
+            hess_t: None,
+            jac_t: None,
+            jac_t_stale: true,
+            diag_x: Vec::new(),
+            d: Vec::new(),
+            d_hat: Vec::new(),
+            jt_dinv_j_diag: None,
+            smw: None,
+            condensed_delta: 1e-9,
+            max_refinement_steps: 10,
+            min_refinement_steps: 0,
+            residual_ratio_max: 1e-10,
+            last_inertia: None,
+            base_residual_ratio: None,
+            hess_diag_est: None,
+            hess_pattern: None,
+            condensed_scales: None,
+            assemble_condensed: false,
+            condensed_asm: None,
+            condensed_asm_valid: false,
+            condensed_too_dense: false,
+        }
+    }
+
+    /// Name of the underlying linear solver.
+    pub fn solver_name(&self) -> &'static str {
+        self.solver.name()
+    }
+
+    /// The matrix of the last factorization, lower triangle: the augmented KKT matrix (with its
+    /// δ_w, δ_c), or the condensed `N` where it was assembled. `None` on matrix-free routes.
+    pub fn assembled_lower(&self) -> Option<Triplets> {
+        match self.route {
+            KktRoute::Augmented => self.assembly.as_ref().map(|a| a.matrix.as_ref().to_lower_triplets()),
+            KktRoute::Condensed => self.condensed_asm.as_ref().filter(|_| self.condensed_asm_valid).map(|a| a.matrix.as_ref().to_lower_triplets()),
+        }
+    }
+
+    /// Whether the linear solver reports inertia.
+    pub fn provides_inertia(&self) -> bool {
+        self.solver.capabilities().provides_inertia
+    }
+
+    /// Fetch the (value-dependent) assembled entries once per iteration, before any `factor`.
+    pub fn prepare(&mut self, blocks: &KktBlocks<'_>) {
+        let wants_hess = self.route == KktRoute::Augmented || (self.assemble_condensed && !self.condensed_too_dense);
+        self.hess_t = match (wants_hess, &blocks.hess) {
+            (true, HessianTerm::Exact(op)) => op.lower_triplets(),
+            // W = 0 (least-squares multipliers) on the augmented route: keep the Hessian's
+            // pattern with zero values so the sparse factorization's symbolic analysis is reused
+            // instead of redone for the W-free pattern and again for the next Newton system.
+            (true, HessianTerm::Zero) if self.route == KktRoute::Augmented => self.hess_pattern.as_ref().map(|t| {
+                let mut z = t.clone();
+                z.vals.iter_mut().for_each(|v| *v = 0.0);
+                z
+            }),
+            _ => None,
+        };
+        if let (Some(t), HessianTerm::Exact(_)) = (&self.hess_t, &blocks.hess)
+            && self.hess_pattern.as_ref().is_none_or(|p| p.len() != t.len())
+        {
+            self.hess_pattern = Some(t.clone());
+        }
+        self.jac_t = blocks.jac.triplets();
+        self.jac_t_stale = false;
+        self.condensed_scales = self.condensed_scales(blocks);
+        self.hess_diag_est = None;
+        if self.route == KktRoute::Condensed
+            && !self.solver.capabilities().is_direct
+            && let HessianTerm::Exact(op) = &blocks.hess
+            && op.diagonal().is_none()
+        {
+            self.hess_diag_est = Some(estimate_diagonal(*op, 8));
+        }
+    }
+
+    /// Whether the exact Hessian's pattern is known (see [`seed_hessian_pattern`](Self::seed_hessian_pattern)).
+    pub fn has_hessian_pattern(&self) -> bool {
+        self.hess_pattern.is_some()
+    }
+
+    /// Record the exact Hessian's lower pattern ahead of the first Newton system.
+    pub fn seed_hessian_pattern(&mut self, hess: &dyn LinearOperator) {
+        if let Some(t) = hess.lower_triplets() {
+            self.hess_pattern = Some(t);
+        }
+    }
+
+    /// Inexact-Newton forcing term for iterative solvers: stop Krylov iterations (and refinement)
+    /// at relative residual `rtol` (Dembo, Eisenstat & Steihaug 1982). Direct solvers ignore it.
+    pub fn set_inexact_tolerance(&mut self, rtol: f64) {
+        if self.solver.capabilities().is_direct {
+            return;
+        }
+        let base = *self.base_residual_ratio.get_or_insert(self.residual_ratio_max);
+        self.solver.set_relative_tolerance(rtol);
+        self.residual_ratio_max = base.max(rtol);
+    }
+
+    /// Numeric factorization with perturbations `δ_w`, `δ_c`, classified for inertia correction.
+    pub fn factor(&mut self, blocks: &KktBlocks<'_>, delta_w: f64, delta_c: f64) -> Result<FactorStatus, LinSolveError> {
+        let (n, m) = (blocks.n(), blocks.m());
+        self.diag_x.clear();
+        self.diag_x.extend(blocks.sigma_x.iter().map(|s| s + delta_w));
+        self.d.resize(m, 0.0);
+        blocks.d(delta_w, delta_c, &mut self.d);
+        self.smw = None;
+        match self.route {
+            KktRoute::Augmented => {
+                let status = self.factor_augmented(blocks, n, m)?;
+                // Singular although the constraint block is already regularized: the pivot order
+                // broke down numerically (a static order eliminating constraint rows before
+                // their neighbours), so ask the solver for threshold pivoting instead of letting
+                // δ_c grow until it distorts every step.
+                if status == FactorStatus::Singular && delta_c > 0.0 && m > 0 && self.solver.increase_quality() {
+                    return self.factor_augmented(blocks, n, m);
+                }
+                Ok(status)
+            }
+            KktRoute::Condensed => self.factor_condensed(blocks, n, m),
+        }
+    }
+
+    /// One application of the approximate inverse (factor + SMW / condensation).
+    fn apply_inverse(&mut self, blocks: &KktBlocks<'_>, rhs: &mut [f64]) -> Result<usize, LinSolveError> {
+        let (n, m) = (blocks.n(), blocks.m());
+        match self.route {
+            KktRoute::Augmented => {
+                let asm = self.assembly.as_ref().ok_or(LinSolveError::NotFactored)?;
+                let info = self.solver.solve_in_place(&asm.matrix, rhs)?;
+                if let Some(s) = &self.smw {
+                    let k = s.k;
+                    let dim = n + m;
+                    // t = M Uᵀ x0 ; solve C u = t ; x = x0 − Z u
+                    let mut ut = vec![0.0; k];
+                    for a in 0..k {
+                        ut[a] = vec_ops::dot(&s.parts.w[a * n..(a + 1) * n], &rhs[..n]);
+                    }
+                    let mut t = vec![0.0; k];
+                    for a in 0..k {
+                        for l in 0..k {
+                            t[a] += s.parts.m[a + l * k] * ut[l];
+                        }
+                    }
+                    dense_small::lu_solve(&s.lu, &s.piv, k, &mut t);
+                    for j in 0..k {
+                        vec_ops::axpy(-t[j], &s.z[j * dim..(j + 1) * dim], rhs);
+                    }
+                }
+                Ok(info.iterations)
+            }
+            KktRoute::Condensed => {
+                // N dx = a + Jᵀ D̂⁻¹ b ; dy = D̂⁻¹ (J dx − b)
+                let (a, b) = rhs.split_at_mut(n);
+                let mut w: Vec<f64> = b.iter().zip(&self.d_hat).map(|(bi, di)| bi * di).collect();
+                blocks.jac.apply_transpose(1.0, &w, 1.0, a);
+                let op = CondensedOp {
+                    blocks,
+                    diag_x: &self.diag_x,
+                    dinv: &self.d_hat,
+                    jt_dinv_j_diag: &self.jt_dinv_j_diag,
+                    hess_diag_est: &self.hess_diag_est,
+                    assembled: None,
+                    scratch: RefCell::new(vec![0.0; m]),
+                };
+                let iterations = match self.solver.solve_in_place(&op, a) {
+                    Ok(info) => info.iterations,
+                    // Equality rows make N ill-conditioned by 1/δ_cond, so CG's own residual
+                    // test can miss its target by rounding alone (ε·κ(N)) while the solution
+                    // is a good approximate inverse: accept it when the residual is moderate and
+                    // let the refinement against the unregularized reduced system (which has
+                    // no 1/δ_cond scaling) judge the accuracy.
+                    Err(LinSolveError::NoConvergence { iterations, residual }) if residual <= INNER_KRYLOV_ACCEPT => iterations,
+                    // CG stopped at its rounding floor: with a good preconditioner (IC(0) on a
+                    // banded N) this happens after a few iterations with a solution that only
+                    // looks inaccurate through N's 1/δ_cond scaling. Refinement decides.
+                    Err(LinSolveError::AccuracyLimit { iterations, residual }) if residual <= INNER_KRYLOV_ACCEPT_AT_FLOOR => iterations,
+                    Err(e) => return Err(e),
+                };
+                let info = ipax_core::SolveInfo { iterations, residual: None };
+                blocks.jac.apply(1.0, a, 0.0, &mut w);
+                for i in 0..m {
+                    b[i] = (w[i] - b[i]) * self.d_hat[i];
+                }
+                Ok(info.iterations)
+            }
+        }
+    }
+
+    /// Solve the factored system for `rhs = [a; b]` (overwritten by `[dx; dy]`), refining against
+    /// the unregularized reduced operator.
+    pub fn solve(&mut self, blocks: &KktBlocks<'_>, rhs: &mut [f64]) -> Result<SolveStats, LinSolveError> {
+        let b = rhs.to_vec();
+        let bnorm = vec_ops::norm_inf(&b).max(1e-300);
+        let mut iters = self.apply_inverse(blocks, rhs)?;
+        let d = self.d.clone();
+        let diag_x = self.diag_x.clone();
+        let op = ReducedKktOp { blocks, diag_x: &diag_x, d: &d };
+        let mut r = vec![0.0; b.len()];
+        let mut residual = f64::INFINITY;
+        for step in 0..=self.max_refinement_steps {
+            r.copy_from_slice(&b);
+            op.apply(-1.0, rhs, 1.0, &mut r);
+            // ‖r‖/‖b‖, stricter than Ipopt's ‖r‖/(min(‖x‖, 1e6‖b‖) + ‖b‖): with Ipopt's ratio the
+            // reduced system's solutions were too inexact for L-BFGS on badly scaled problems
+            // (powell_badly_scaled hit max_iter), so refinement runs whenever ‖r‖/‖b‖ > 1e-10.
+            let new_res = vec_ops::norm_inf(&r) / bnorm;
+            if !new_res.is_finite() {
+                return Err(LinSolveError::NonFinite("KKT solution"));
+            }
+            // Stop when accurate (after the minimum number of steps), or when refinement stopped
+            // helping (keep the better iterate).
+            let accurate = new_res <= self.residual_ratio_max && step >= self.min_refinement_steps;
+            if accurate || step == self.max_refinement_steps || new_res > 0.9 * residual {
+                residual = residual.min(new_res);
+                break;
+            }
+            residual = new_res;
+            iters += self.apply_inverse(blocks, &mut r)?;
+            vec_ops::axpy(1.0, &r, rhs);
+        }
+        Ok(SolveStats { residual, iterations: iters })
+    }
+}
