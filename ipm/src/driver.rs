@@ -364,3 +364,7 @@ impl<'a, 'p> Ipm<'a, 'p> {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "driver_tests.rs"]
+mod tests;

@@ -46,4 +46,20 @@ mod tests {
         f.clear();
         assert!(f.is_empty());
     }
+
+    #[test]
+    fn entries_on_the_pareto_front_are_all_kept() {
+        let mut f = Filter::default();
+        f.add(1.0, 3.0);
+        f.add(2.0, 2.0);
+        f.add(3.0, 1.0);
+        assert_eq!(f.len(), 3, "none dominates another");
+        // Equal in θ and φ to an entry: not an improvement, rejected.
+        assert!(!f.acceptable(2.0, 2.0));
+        // Between entries: better θ than (2, 2) and better φ than (1, 3).
+        assert!(f.acceptable(1.5, 2.5));
+        // An entry dominating two of them replaces both.
+        f.add(1.0, 1.0);
+        assert_eq!(f.len(), 1);
+    }
 }

@@ -37,6 +37,8 @@ pub mod result;
 mod step;
 mod steer;
 mod summation;
+#[cfg(test)]
+mod test_support;
 mod watchdog;
 
 pub use driver::{LinearAlgebra, QuasiNewtonFactory, WarmStart, solve};

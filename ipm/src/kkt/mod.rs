@@ -398,3 +398,6 @@ impl KktSolver {
         Ok(SolveStats { residual, iterations: iters })
     }
 }
+
+#[cfg(test)]
+mod tests;
