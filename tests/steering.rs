@@ -200,6 +200,10 @@ fn blocks_have_the_solver_split_dimensions_and_bad_requests_change_nothing() {
         let kkt = v.kkt_matrix().expect("the augmented route assembles its matrix");
         assert_eq!((kkt.nrows, kkt.ncols), (6, 6));
         assert!(kkt.rows.iter().zip(&kkt.cols).all(|(r, c)| r >= c), "lower triangle");
+        let f = v.kkt_factors().expect("the dense LDLᵀ chosen for small problems exports L and D");
+        assert_eq!((f.l.nrows, f.d_diag.len(), f.perm.len()), (6, 6, 6));
+        let neg = f.d_diag.iter().filter(|d| **d < 0.0).count();
+        assert!(neg <= 2, "inertia (4, 2): at most two negative 1×1 pivots");
         assert_eq!(v.jacobian_c().unwrap().nrows, 1);
         assert_eq!(v.jacobian_d().unwrap().len(), 4, "the product row is dense");
         let x = v.block(Block::X).unwrap();

@@ -37,7 +37,7 @@ pub use error::{EvalError, LinSolveError};
 pub use hessian_approx::{HessianApproximation, UpdateOutcome};
 pub use operator::{LinearOperator, LinearOperatorExt, LowRankParts};
 pub use problem::{Problem, ProblemScaling};
-pub use solver::{Capabilities, DynamicRegularization, FactorInfo, Inertia, LinearSolver, Regularization, SolveInfo};
+pub use solver::{Capabilities, DynamicRegularization, FactorExport, FactorInfo, Inertia, LinearSolver, Regularization, SolveInfo};
 pub use sparse::{CscMatrix, CscRef, CscStorage, Triplets};
 
 /// Conventional "infinite" bound magnitude used by Ipopt-style interfaces (`nlp_upper_bound_inf`).

@@ -19,6 +19,21 @@ impl Inertia {
     }
 }
 
+/// The factors a direct solver holds: `Pᵀ (A + shift·I) P = L D Lᵀ` with `L` unit lower
+/// triangular and `D` block diagonal (1×1 and 2×2 blocks), for inspection (the debugger's
+/// `print L`, `viz L`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FactorExport {
+    /// `L` (strictly lower entries and the unit diagonal), `n × n`.
+    pub l: crate::sparse::Triplets,
+    /// Diagonal of `D`.
+    pub d_diag: Vec<f64>,
+    /// Subdiagonal of `D` (nonzero at the first index of each 2×2 block).
+    pub d_subdiag: Vec<f64>,
+    /// `perm[k]` is the row of `A` at position `k` of the factor.
+    pub perm: Vec<usize>,
+}
+
 /// What a successful numeric factorization reports.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FactorInfo {
@@ -113,6 +128,11 @@ pub trait LinearSolver {
     fn increase_quality(&mut self) -> bool {
         false
     }
+
+    /// The factors of the last successful factorization, where the solver can give them.
+    fn factors(&self) -> Option<FactorExport> {
+        None
+    }
 }
 
 impl<S: LinearSolver + ?Sized> LinearSolver for Box<S> {
@@ -136,5 +156,8 @@ impl<S: LinearSolver + ?Sized> LinearSolver for Box<S> {
     }
     fn increase_quality(&mut self) -> bool {
         (**self).increase_quality()
+    }
+    fn factors(&self) -> Option<FactorExport> {
+        (**self).factors()
     }
 }

@@ -9,7 +9,7 @@
 
 use std::cell::OnceCell;
 
-use ipax_core::Triplets;
+use ipax_core::{FactorExport, Triplets};
 
 use crate::result::SolveStatus;
 
@@ -301,6 +301,7 @@ pub(crate) trait ViewCore {
     fn restore(&mut self, s: &Snapshot) -> Result<(), SteerError>;
     fn kkt_matrix(&self) -> Option<Triplets>;
     fn jacobian(&self) -> Option<Triplets>;
+    fn kkt_factors(&self) -> Option<FactorExport>;
     fn layout(&self) -> Layout;
 }
 
@@ -403,6 +404,11 @@ impl<'v> IterationView<'v> {
     /// first rows are x, then one per constraint row), when the route assembles it.
     pub fn kkt_matrix(&self) -> Option<Triplets> {
         self.core.kkt_matrix()
+    }
+    /// The linear solver's `L` and `D` of the last factorization (`Pᵀ K P = L D Lᵀ`), when the
+    /// solver can give them (the dense LDLᵀ does; sparse and iterative solvers do not).
+    pub fn kkt_factors(&self) -> Option<FactorExport> {
+        self.core.kkt_factors()
     }
     /// The scaled Jacobian at the current point (all rows, user row order), when assembled.
     pub fn jacobian(&self) -> Option<Triplets> {

@@ -250,6 +250,9 @@ impl ViewCore for Ipm<'_, '_> {
     fn kkt_matrix(&self) -> Option<Triplets> {
         self.kkt.as_ref().and_then(|k| k.assembled_lower())
     }
+    fn kkt_factors(&self) -> Option<ipax_core::FactorExport> {
+        self.kkt.as_ref().and_then(|k| k.factors())
+    }
     fn jacobian(&self) -> Option<Triplets> {
         self.jac.as_deref().and_then(|j| j.triplets())
     }

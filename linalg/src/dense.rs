@@ -10,7 +10,7 @@ use faer::linalg::cholesky::ldlt::factor::{LdltError, LdltRegularization, choles
 use faer::linalg::cholesky::llt::factor::LltError;
 use faer::linalg::solvers::{Lblt, Llt, Solve};
 use faer::{ColMut, Mat, Par, Side};
-use ipax_core::{Capabilities, FactorInfo, LinSolveError, LinearOperator, LinearSolver, Regularization, SolveInfo};
+use ipax_core::{Capabilities, FactorExport, FactorInfo, LinSolveError, LinearOperator, LinearSolver, Regularization, SolveInfo, Triplets};
 
 /// Dense Cholesky `A + shift·I = L Lᵀ` (faer `llt`).
 ///
@@ -197,6 +197,30 @@ impl LinearSolver for DenseLdlt {
             Ok(())
         })
     }
+
+    fn factors(&self) -> Option<FactorExport> {
+        let lblt = self.factor.as_ref()?;
+        let l = lblt.L();
+        let n = l.nrows();
+        let mut t = Triplets::new(n, n);
+        for j in 0..n {
+            t.push(j, j, 1.0);
+            for i in j + 1..n {
+                let v = l[(i, j)];
+                if v != 0.0 {
+                    t.push(i, j, v);
+                }
+            }
+        }
+        let d = lblt.B_diag().column_vector();
+        let s = lblt.B_subdiag().column_vector();
+        Some(FactorExport {
+            l: t,
+            d_diag: (0..n).map(|k| d[k]).collect(),
+            d_subdiag: (0..n).map(|k| s[k]).collect(),
+            perm: lblt.P().arrays().0.to_vec(),
+        })
+    }
 }
 
 #[cfg(test)]
@@ -288,6 +312,36 @@ mod tests {
         let k = kkt(4, 2, 0.0, 9);
         let info = s.factor(&k, &Regularization::none()).unwrap();
         assert!(info.inertia.unwrap().is(4, 2));
+    }
+
+    #[test]
+    fn ldlt_exports_factors_that_reproduce_the_permuted_matrix() {
+        let a = kkt(6, 3, 1e-3, 4);
+        let mut s = DenseLdlt::new();
+        assert!(s.factors().is_none(), "nothing before a factorization");
+        s.factor(&a, &Regularization::none()).unwrap();
+        let f = s.factors().unwrap();
+        let n = a.n;
+        let mut l = vec![0.0; n * n];
+        for ((&r, &c), &v) in f.l.rows.iter().zip(&f.l.cols).zip(&f.l.vals) {
+            l[r * n + c] = v;
+        }
+        // D with its 2×2 blocks (symmetric subdiagonal).
+        let mut d = vec![0.0; n * n];
+        for k in 0..n {
+            d[k * n + k] = f.d_diag[k];
+            if k + 1 < n {
+                d[(k + 1) * n + k] = f.d_subdiag[k];
+                d[k * n + k + 1] = f.d_subdiag[k];
+            }
+        }
+        for i in 0..n {
+            for j in 0..n {
+                let ldl: f64 = (0..n).map(|p| (0..n).map(|q| l[i * n + p] * d[p * n + q] * l[j * n + q]).sum::<f64>()).sum();
+                let pap = a.get(f.perm[i], f.perm[j]);
+                assert!((ldl - pap).abs() < 1e-10 * (1.0 + pap.abs()), "({i}, {j}): {ldl} vs {pap}");
+            }
+        }
     }
 
     #[test]

@@ -212,6 +212,11 @@ impl KktSolver {
         }
     }
 
+    /// The linear solver's factors of the last factorization, where it can give them.
+    pub fn factors(&self) -> Option<ipax_core::FactorExport> {
+        self.solver.factors()
+    }
+
     /// Whether the linear solver reports inertia.
     pub fn provides_inertia(&self) -> bool {
         self.solver.capabilities().provides_inertia
