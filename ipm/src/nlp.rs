@@ -60,45 +60,63 @@ pub struct Nlp<'p> {
     scratch_full: std::cell::RefCell<Vec<f64>>,
 }
 
+/// The problem's bounds and starting point as given, with infinite bounds normalized.
+struct RawData {
+    xl: Vec<f64>,
+    xu: Vec<f64>,
+    cl: Vec<f64>,
+    cu: Vec<f64>,
+    x0: Vec<f64>,
+}
+
+/// Read bounds and x₀, map bounds beyond `nlp_{lower,upper}_bound_inf` to ∓∞, and reject NaN and
+/// crossed bounds (lb > ub) with the index.
+fn read_and_validate(problem: &dyn Problem, opts: &Options) -> Result<RawData, ProblemDataError> {
+    let n_full = problem.num_variables();
+    let m = problem.num_constraints();
+    let (mut xl, mut xu) = (vec![0.0; n_full], vec![0.0; n_full]);
+    problem.variable_bounds(&mut xl, &mut xu);
+    let (mut cl, mut cu) = (vec![0.0; m], vec![0.0; m]);
+    problem.constraint_bounds(&mut cl, &mut cu);
+    let mut x0 = vec![0.0; n_full];
+    problem.initial_point(&mut x0);
+    let to_inf = |v: &mut [f64]| {
+        for b in v.iter_mut() {
+            if *b <= opts.nlp_lower_bound_inf {
+                *b = f64::NEG_INFINITY;
+            } else if *b >= opts.nlp_upper_bound_inf {
+                *b = f64::INFINITY;
+            }
+        }
+    };
+    to_inf(&mut xl);
+    to_inf(&mut xu);
+    to_inf(&mut cl);
+    to_inf(&mut cu);
+    for (what, v) in [("variable lower bounds", &xl), ("variable upper bounds", &xu), ("constraint lower bounds", &cl), ("constraint upper bounds", &cu), ("initial point", &x0)] {
+        if let Some(index) = v.iter().position(|b| b.is_nan()) {
+            return Err(ProblemDataError::NaN { what, index });
+        }
+    }
+    for i in 0..n_full {
+        if xl[i] > xu[i] {
+            return Err(ProblemDataError::VariableBounds { index: i, lower: xl[i], upper: xu[i] });
+        }
+    }
+    for i in 0..m {
+        if cl[i] > cu[i] {
+            return Err(ProblemDataError::ConstraintBounds { index: i, lower: cl[i], upper: cu[i] });
+        }
+    }
+    Ok(RawData { xl, xu, cl, cu, x0 })
+}
+
 impl<'p> Nlp<'p> {
     /// Read dimensions and bounds, validate them, remove fixed variables and relax bounds.
     pub fn new(problem: &'p dyn Problem, opts: &Options) -> Result<Self, ProblemDataError> {
         let n_full = problem.num_variables();
         let m = problem.num_constraints();
-        let (mut xl, mut xu) = (vec![0.0; n_full], vec![0.0; n_full]);
-        problem.variable_bounds(&mut xl, &mut xu);
-        let (mut cl, mut cu) = (vec![0.0; m], vec![0.0; m]);
-        problem.constraint_bounds(&mut cl, &mut cu);
-        let mut x0 = vec![0.0; n_full];
-        problem.initial_point(&mut x0);
-        let to_inf = |v: &mut [f64]| {
-            for b in v.iter_mut() {
-                if *b <= opts.nlp_lower_bound_inf {
-                    *b = f64::NEG_INFINITY;
-                } else if *b >= opts.nlp_upper_bound_inf {
-                    *b = f64::INFINITY;
-                }
-            }
-        };
-        to_inf(&mut xl);
-        to_inf(&mut xu);
-        to_inf(&mut cl);
-        to_inf(&mut cu);
-        for (what, v) in [("variable lower bounds", &xl), ("variable upper bounds", &xu), ("constraint lower bounds", &cl), ("constraint upper bounds", &cu), ("initial point", &x0)] {
-            if let Some(index) = v.iter().position(|b| b.is_nan()) {
-                return Err(ProblemDataError::NaN { what, index });
-            }
-        }
-        for i in 0..n_full {
-            if xl[i] > xu[i] {
-                return Err(ProblemDataError::VariableBounds { index: i, lower: xl[i], upper: xu[i] });
-            }
-        }
-        for i in 0..m {
-            if cl[i] > cu[i] {
-                return Err(ProblemDataError::ConstraintBounds { index: i, lower: cl[i], upper: cu[i] });
-            }
-        }
+        let RawData { xl, xu, mut cl, mut cu, x0 } = read_and_validate(problem, opts)?;
         let mut x_template = x0.clone();
         let free: Vec<usize> = match opts.fixed_variable_treatment {
             FixedVariableTreatment::MakeParameter => (0..n_full).filter(|&i| xl[i] != xu[i]).collect(),
