@@ -242,3 +242,19 @@ fn an_observer_that_asks_nothing_changes_nothing() {
     assert_eq!((watched.iterations, watched.objective.to_bits()), (plain.iterations, plain.objective.to_bits()));
     assert_eq!(watched.evaluations, plain.evaluations, "a silent observer triggers no evaluation");
 }
+
+#[test]
+fn the_iteration_log_changes_nothing() {
+    // The log reads the error norms at `after_step`; the next convergence test reuses them.
+    for (name, size) in [("hs071", None), ("vanderpol", Some(30)), ("elliptic_control", Some(6)), ("hs106", None)] {
+        let p = ipax_testing::get(name, size).unwrap();
+        let plain = ipax::solve(p.as_ref(), &quiet());
+        let mut log = ipax::IterationLog::new(Vec::<u8>::new());
+        let logged = ipax::Solver::new(quiet()).with_observer(&mut log).solve(p.as_ref());
+        assert_eq!(
+            (logged.status, logged.iterations, logged.objective.to_bits(), logged.evaluations),
+            (plain.status, plain.iterations, plain.objective.to_bits(), plain.evaluations),
+            "{name}"
+        );
+    }
+}

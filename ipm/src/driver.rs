@@ -158,6 +158,12 @@ pub(crate) struct Ipm<'a, 'p> {
     pub dir: Option<Direction>,
     /// The final status, once known (for the `terminated` checkpoint).
     pub final_status: Option<SolveStatus>,
+    /// Errors an observer's view computed at the last checkpoint (the iteration log asks for
+    /// them at `after_step`).
+    pub view_errors: std::cell::Cell<Option<Errors>>,
+    /// Errors at the accepted iterate carried from `after_step` to the next iteration's
+    /// convergence test (nothing changes in between), so a logged solve computes them once.
+    carried_errors: Option<Errors>,
 }
 
 impl<'a, 'p> Ipm<'a, 'p> {
@@ -191,6 +197,8 @@ impl<'a, 'p> Ipm<'a, 'p> {
             step_fallbacks: 0,
             dir: None,
             final_status: None,
+            view_errors: std::cell::Cell::new(None),
+            carried_errors: None,
         }
     }
 
@@ -210,7 +218,12 @@ impl<'a, 'p> Ipm<'a, 'p> {
             return outcome;
         }
         loop {
-            let err = self.errors(0.0);
+            // E(μ) differs from E(0) only in `overall_mu`, where the complementarity is measured
+            // against μ; with μ = 0 it equals `overall` (bit for bit: |c − 0| = |c|).
+            let err = match self.carried_errors.take() {
+                Some(e) => Errors { overall_mu: e.overall, ..e },
+                None => self.errors(0.0),
+            };
             if self.iter == 0 {
                 match self.fire(Checkpoint::AfterStep) {
                     Fired::Stop => return Outcome::Status(SolveStatus::UserStop),
@@ -270,8 +283,10 @@ impl<'a, 'p> Ipm<'a, 'p> {
             }
             self.dir = Some(dir);
             self.iter += 1;
-            if self.fire(Checkpoint::AfterStep) == Fired::Stop {
-                return Outcome::Status(SolveStatus::UserStop);
+            match self.fire(Checkpoint::AfterStep) {
+                Fired::Stop => return Outcome::Status(SolveStatus::UserStop),
+                Fired::Continue => self.carried_errors = self.view_errors.take(),
+                Fired::Steered => {}
             }
         }
     }

@@ -37,12 +37,16 @@ impl Ipm<'_, '_> {
     /// Fire `cp`. With no observer this is one branch.
     pub(crate) fn fire(&mut self, cp: Checkpoint) -> Fired {
         let Some(obs) = self.observer.take() else { return Fired::Continue };
+        self.view_errors.set(None);
         let (action, steered) = {
             let mut view = IterationView::new(cp, self);
             let a = obs.notify(&mut view);
             (a, view.steered())
         };
         self.observer = Some(obs);
+        if steered {
+            self.view_errors.set(None);
+        }
         match (action, steered) {
             (ObserverAction::Stop, _) => Fired::Stop,
             (ObserverAction::Continue, true) => Fired::Steered,
@@ -157,6 +161,7 @@ impl ViewCore for Ipm<'_, '_> {
             return ViewErrors { objective, ..Default::default() };
         }
         let e = self.errors(self.mu);
+        self.view_errors.set(Some(e));
         ViewErrors { objective, constraint_violation: e.primal, dual_infeasibility: e.dual, complementarity: e.compl, overall: e.overall_mu }
     }
     fn user_x(&self) -> Vec<f64> {
