@@ -14,7 +14,7 @@ use crate::driver::Ipm;
 use crate::inertia::{Attempt, InertiaError};
 use crate::kkt::{FactorStatus, HessianTerm, KktBlocks, KktRoute, KktSolver, SolverRequest};
 use crate::observer::KktInfo;
-use crate::options::{HessianApproximationKind, KrylovPreconditionerChoice};
+use crate::options::{HessianApproximationKind, KrylovPreconditionerChoice, MuOracle};
 use crate::result::SolveStatus;
 
 /// A search direction over w = (x, s), y and the bound multipliers.
@@ -68,19 +68,17 @@ impl<'p> Ipm<'_, 'p> {
         self.kkt = Some(k);
     }
 
-    /// Compute the Newton direction at the iterate for the current μ.
+    /// Compute the Newton direction at the iterate for the current μ (or, with a probing μ
+    /// oracle pending, first the affine-scaling direction that chooses μ, then the direction
+    /// for it from the same factorization).
     pub(crate) fn search_direction(&mut self, hess: Option<&dyn LinearOperator>) -> Result<Direction, SolveStatus> {
         let (n, m) = (self.b.n, self.b.m);
+        let probing = std::mem::take(&mut self.probe_pending);
+        let mu_final = if probing { self.mu_final() } else { 0.0 };
         let sigma = self.b.sigma(&self.it);
-        let gphi = self.b.grad_phi(&self.it.pt, self.mu);
+        let gphi = self.b.grad_phi(&self.it.pt, if probing { 0.0 } else { self.mu });
         let jac = self.jac.as_deref().expect("evaluated");
-        // r_x = ∇φ_x + Jᵀy ; r_s = ∇φ_s − y (inequality rows) ; r_c = c − b.
-        let mut rhs_x: Vec<f64> = gphi[..n].to_vec();
-        if m > 0 {
-            jac.apply_transpose(1.0, &self.it.y, 1.0, &mut rhs_x);
-        }
-        rhs_x.iter_mut().for_each(|v| *v = -*v);
-        let r_s: Vec<f64> = (0..m).map(|i| if self.b.is_ineq[i] { gphi[n + i] - self.it.y[i] } else { 0.0 }).collect();
+        let (rhs_x, r_s) = newton_rhs(n, m, &self.b.is_ineq, &self.it.y, jac, &gphi);
         self.ensure_kkt();
         let mut r_c = vec![0.0; m];
         self.b.residual(&self.it.pt, &mut r_c);
@@ -121,13 +119,7 @@ impl<'p> Ipm<'_, 'p> {
             if status != FactorStatus::Ok {
                 return Attempt::Factor(status);
             }
-            // Build the right-hand side for this δ_w and solve.
-            let mut rhs = vec![0.0; n + m];
-            rhs[..n].copy_from_slice(&rhs_x);
-            for i in 0..m {
-                let rt = r_c[i] + if is_ineq[i] { r_s[i] / (sigma_s[i] + delta_w).max(1e-20) } else { 0.0 };
-                rhs[n + i] = -rt;
-            }
+            let mut rhs = reduced_rhs(n, is_ineq, &rhs_x, &r_s, &r_c, &sigma_s, delta_w);
             match kkt.solve(&blocks, &mut rhs) {
                 Ok(st) => Attempt::Solved((rhs, st)),
                 Err(LinSolveError::NoConvergence { .. } | LinSolveError::AccuracyLimit { .. })
@@ -146,24 +138,95 @@ impl<'p> Ipm<'_, 'p> {
             }
         });
         let inertia = kkt.last_inertia.map(|i| (i.positive, i.negative, i.zero));
-        self.la_time += t.elapsed();
-        let ((mut sol, stats), c) = corrected.map_err(|e| match e {
-            InertiaError::NonFinite => SolveStatus::EvaluationError,
-            InertiaError::TooManyFactorizations | InertiaError::PerturbationTooLarge => SolveStatus::LinearSolverFailure,
-        })?;
-        let delta_w = c.delta_w;
-        let dx = sol[..n].to_vec();
-        let dy = sol.split_off(n);
-        let mut dw = dx;
-        dw.resize(n + m, 0.0);
-        for i in 0..m {
-            if self.b.is_ineq[i] {
-                dw[n + i] = (dy[i] - r_s[i]) / (sigma_s[i] + delta_w).max(1e-20);
+        let ((sol, mut stats), c) = match corrected {
+            Ok(v) => v,
+            Err(e) => {
+                self.la_time += t.elapsed();
+                return Err(match e {
+                    InertiaError::NonFinite => SolveStatus::EvaluationError,
+                    InertiaError::TooManyFactorizations | InertiaError::PerturbationTooLarge => SolveStatus::LinearSolverFailure,
+                });
             }
+        };
+        let delta_w = c.delta_w;
+        let (mut dw, mut dy) = split_solution(n, m, is_ineq, sol, &r_s, &sigma_s, delta_w);
+        let mut step_rhs = (rhs_x, r_s);
+        let mut corr = None;
+        let mut mu = self.mu;
+        if probing {
+            // Mehrotra's probe from the affine-scaling direction, then the direction for the μ it
+            // gives, from the same factorization (one more back-solve).
+            let (dzl_a, dzu_a) = self.b.bound_mult_steps(&self.it, &dw, 0.0);
+            let (mu_aff, cl, cu) = self.b.affine_probe(&self.it, &dw, &dzl_a, &dzu_a);
+            let (sum, cnt) = self.b.complementarity_sum(&self.it);
+            let avg = sum / cnt.max(1) as f64;
+            mu = crate::mu_update::probing_mu(mu_aff, avg, self.opts.sigma_max).min(self.mu).min(self.opts.mu_max).max(mu_final);
+            let gphi = match self.opts.mu_oracle {
+                MuOracle::Mehrotra => self.b.grad_phi_corrected(&self.it.pt, mu, (&cl, &cu)),
+                _ => self.b.grad_phi(&self.it.pt, mu),
+            };
+            if self.opts.mu_oracle == MuOracle::Mehrotra {
+                corr = Some((cl, cu));
+            }
+            step_rhs = newton_rhs(n, m, is_ineq, &self.it.y, jac, &gphi);
+            let mut rhs = reduced_rhs(n, is_ineq, &step_rhs.0, &step_rhs.1, &r_c, &sigma_s, delta_w);
+            match kkt.solve(&blocks, &mut rhs) {
+                Ok(st) => stats = st,
+                Err(_) => {
+                    self.la_time += t.elapsed();
+                    return Err(SolveStatus::LinearSolverFailure);
+                }
+            }
+            (dw, dy) = split_solution(n, m, is_ineq, rhs, &step_rhs.1, &sigma_s, delta_w);
         }
-        let (dzl, dzu) = self.b.bound_mult_steps(&self.it, &dw, self.mu);
+        self.la_time += t.elapsed();
+        if mu != self.mu {
+            self.mu = mu;
+            self.mu_changed();
+        }
+        let (dzl, dzu) = match &corr {
+            Some((cl, cu)) => self.b.bound_mult_steps_corrected(&self.it, &dw, self.mu, (cl, cu)),
+            None => self.b.bound_mult_steps(&self.it, &dw, self.mu),
+        };
         self.last.kkt = KktInfo { delta_w, delta_c: c.delta_c, inertia, factorizations: c.factorizations, residual: stats.residual, krylov_iterations: stats.iterations };
         self.last.reg = delta_w;
+        let (rhs_x, r_s) = step_rhs;
         Ok(Direction { dw, dy, dzl, dzu, delta_w, rhs_x, r_s, sigma })
     }
+}
+
+/// `r_x = −(∇φ_x + Jᵀy)` and `r_s = ∇φ_s − y` (inequality rows).
+fn newton_rhs(n: usize, m: usize, is_ineq: &[bool], y: &[f64], jac: &dyn LinearOperator, gphi: &[f64]) -> (Vec<f64>, Vec<f64>) {
+    let mut rhs_x: Vec<f64> = gphi[..n].to_vec();
+    if m > 0 {
+        jac.apply_transpose(1.0, y, 1.0, &mut rhs_x);
+    }
+    rhs_x.iter_mut().for_each(|v| *v = -*v);
+    let r_s: Vec<f64> = (0..m).map(|i| if is_ineq[i] { gphi[n + i] - y[i] } else { 0.0 }).collect();
+    (rhs_x, r_s)
+}
+
+/// The reduced system's right-hand side `[r_x; −(r_c + D̂ r_s)]` for this δ_w.
+fn reduced_rhs(n: usize, is_ineq: &[bool], rhs_x: &[f64], r_s: &[f64], r_c: &[f64], sigma_s: &[f64], delta_w: f64) -> Vec<f64> {
+    let m = r_c.len();
+    let mut rhs = vec![0.0; n + m];
+    rhs[..n].copy_from_slice(rhs_x);
+    for i in 0..m {
+        let rt = r_c[i] + if is_ineq[i] { r_s[i] / (sigma_s[i] + delta_w).max(1e-20) } else { 0.0 };
+        rhs[n + i] = -rt;
+    }
+    rhs
+}
+
+/// `(dw, dy)` from the reduced solution `[dx; dy]`: `ds = (dy − r_s)/(Σ_s + δ_w)` on inequality rows.
+fn split_solution(n: usize, m: usize, is_ineq: &[bool], mut sol: Vec<f64>, r_s: &[f64], sigma_s: &[f64], delta_w: f64) -> (Vec<f64>, Vec<f64>) {
+    let dy = sol.split_off(n);
+    let mut dw = sol;
+    dw.resize(n + m, 0.0);
+    for i in 0..m {
+        if is_ineq[i] {
+            dw[n + i] = (dy[i] - r_s[i]) / (sigma_s[i] + delta_w).max(1e-20);
+        }
+    }
+    (dw, dy)
 }

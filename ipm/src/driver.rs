@@ -158,6 +158,8 @@ pub(crate) struct Ipm<'a, 'p> {
     pub dir: Option<Direction>,
     /// The final status, once known (for the `terminated` checkpoint).
     pub final_status: Option<SolveStatus>,
+    /// The μ oracle waits for the search direction's affine-scaling probe.
+    pub probe_pending: bool,
     /// Errors an observer's view computed at the last checkpoint (the iteration log asks for
     /// them at `after_step`).
     pub view_errors: std::cell::Cell<Option<Errors>>,
@@ -197,6 +199,7 @@ impl<'a, 'p> Ipm<'a, 'p> {
             step_fallbacks: 0,
             dir: None,
             final_status: None,
+            probe_pending: false,
             view_errors: std::cell::Cell::new(None),
             carried_errors: None,
         }

@@ -2,7 +2,7 @@
 //! the adaptive LOQO-oracle update with a monotone safeguard (Nocedal, Wächter & Waltz 2009).
 
 use crate::driver::{Errors, Ipm};
-use crate::options::{MuStrategy, Options};
+use crate::options::{MuOracle, MuStrategy, Options};
 
 /// Memory of the adaptive strategy: whether it is in free (oracle) mode and the reference errors
 /// progress is measured against.
@@ -45,6 +45,12 @@ pub(crate) fn loqo_mu(avg: f64, min_c: f64) -> f64 {
     sigma * avg
 }
 
+/// Mehrotra's probing rule (1992; Ipopt's `probing` oracle): `σ = min((μ_aff/μ_avg)³, σ_max)`,
+/// μ = σ·μ_avg, from the average complementarity `μ_aff` after the affine-scaling step.
+pub(crate) fn probing_mu(mu_aff: f64, avg: f64, sigma_max: f64) -> f64 {
+    ((mu_aff / avg).powi(3)).min(sigma_max) * avg
+}
+
 /// One monotone decrease (W&B 2006, eq. 7): `max(μ_final, min(κ_μ μ, μ^θ_μ))`.
 pub(crate) fn monotone_next(mu: f64, opts: &Options, mu_final: f64) -> f64 {
     mu_final.max((opts.mu_linear_decrease_factor * mu).min(mu.powf(opts.mu_superlinear_decrease_power)))
@@ -82,7 +88,11 @@ impl Ipm<'_, '_> {
         if self.mu_update.free {
             if self.mu_update.accept_progress(err.overall) {
                 let (sum, cnt) = self.b.complementarity_sum(&self.it);
-                if cnt > 0 {
+                if cnt > 0 && self.opts.mu_oracle != MuOracle::Loqo {
+                    // Mehrotra's probing needs the factorization of this iteration: the search
+                    // direction sets μ from its affine-scaling probe.
+                    self.probe_pending = true;
+                } else if cnt > 0 {
                     let avg = sum / cnt as f64;
                     let min_c = self.b.min_complementarity(&self.it);
                     // The LOQO value may exceed the current μ when complementarity is uneven; an

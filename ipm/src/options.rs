@@ -15,6 +15,19 @@ pub enum MuStrategy {
     Adaptive,
 }
 
+/// How the adaptive strategy chooses μ in free mode (`mu_oracle`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MuOracle {
+    /// LOQO's centrality rule (Vanderbei & Shanno 1999).
+    Loqo,
+    /// Mehrotra's probing: σ = (μ_aff/μ)³ from an affine-scaling step with the same factorization
+    /// (Ipopt's `probing`).
+    Probing,
+    /// Probing plus Mehrotra's second-order corrector in the complementarity right-hand side
+    /// (Mehrotra 1992), beyond Ipopt.
+    Mehrotra,
+}
+
 /// Hessian source (`hessian_approximation`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HessianApproximationKind {
@@ -145,6 +158,10 @@ pub struct Options {
     /// relative. Ipopt's per-pair test alone lets the gap grow like n·μ.
     pub complementarity_gap_tol: f64,
     pub mu_strategy: MuStrategy,
+    /// μ oracle of the adaptive strategy.
+    pub mu_oracle: MuOracle,
+    /// Largest centering parameter σ of the probing oracle (Ipopt's `sigma_max`).
+    pub sigma_max: f64,
     pub mu_init: f64,
     pub mu_min: f64,
     pub mu_max: f64,
@@ -243,6 +260,8 @@ impl Default for Options {
             diverging_iterates_tol: 1e20,
             complementarity_gap_tol: GAP_TOL_DEFAULT,
             mu_strategy: MuStrategy::Monotone,
+            mu_oracle: MuOracle::Loqo,
+            sigma_max: 100.0,
             mu_init: 0.1,
             mu_min: 1e-11,
             mu_max: 1e5,
@@ -347,6 +366,8 @@ pub const OPTION_TABLE: &[(&str, OptionKind, &str)] = &[
     ("diverging_iterates_tol", OptionKind::Number, "max |x| before declaring divergence"),
     ("complementarity_gap_tol", OptionKind::Number, "Optimal also needs (sum of z*s)/max(1,|f|) below this (0: off)"),
     ("mu_strategy", OptionKind::Choice(&["monotone", "adaptive"]), "barrier parameter update strategy"),
+    ("mu_oracle", OptionKind::Choice(&["loqo", "probing", "mehrotra"]), "adaptive strategy's μ oracle: LOQO rule, Mehrotra probing, probing + corrector"),
+    ("sigma_max", OptionKind::Number, "largest centering parameter of the probing oracle"),
     ("mu_init", OptionKind::Number, "initial barrier parameter"),
     ("mu_min", OptionKind::Number, "minimum barrier parameter"),
     ("mu_max", OptionKind::Number, "maximum barrier parameter (adaptive)"),
@@ -503,6 +524,7 @@ impl Options {
             "mu_init" => self.mu_init = positive(v)?,
             "mu_min" => self.mu_min = positive(v)?,
             "mu_max" => self.mu_max = positive(v)?,
+            "sigma_max" => self.sigma_max = positive(v)?,
             "barrier_tol_factor" => self.barrier_tol_factor = positive(v)?,
             "mu_linear_decrease_factor" => self.mu_linear_decrease_factor = unit_open(v)?,
             "mu_superlinear_decrease_power" => {
@@ -591,6 +613,13 @@ impl Options {
         let yes = v == "yes";
         match name {
             "mu_strategy" => self.mu_strategy = if v == "adaptive" { MuStrategy::Adaptive } else { MuStrategy::Monotone },
+            "mu_oracle" => {
+                self.mu_oracle = match v {
+                    "probing" => MuOracle::Probing,
+                    "mehrotra" => MuOracle::Mehrotra,
+                    _ => MuOracle::Loqo,
+                }
+            }
             "hessian_approximation" => {
                 self.hessian_approximation =
                     if v == "exact" { HessianApproximationKind::Exact } else { HessianApproximationKind::LimitedMemory }
