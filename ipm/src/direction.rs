@@ -30,6 +30,10 @@ pub(crate) struct Direction {
     pub rhs_x: Vec<f64>,
     pub r_s: Vec<f64>,
     pub sigma: Vec<f64>,
+    /// With Mehrotra's corrector: the uncorrected direction for the same μ, taken when the
+    /// line search rejects the corrected one (the corrector aims at a point off the central
+    /// path, and far from a solution the step it bends can fail the filter).
+    pub fallback: Option<Box<Direction>>,
 }
 
 impl<'p> Ipm<'_, 'p> {
@@ -152,6 +156,7 @@ impl<'p> Ipm<'_, 'p> {
         let (mut dw, mut dy) = split_solution(n, m, is_ineq, sol, &r_s, &sigma_s, delta_w);
         let mut step_rhs = (rhs_x, r_s);
         let mut corr = None;
+        let mut fallback = None;
         let mut mu = self.mu;
         if probing {
             // Mehrotra's probe from the affine-scaling direction, then the direction for the μ it
@@ -161,13 +166,22 @@ impl<'p> Ipm<'_, 'p> {
             let (sum, cnt) = self.b.complementarity_sum(&self.it);
             let avg = sum / cnt.max(1) as f64;
             mu = crate::mu_update::probing_mu(mu_aff, avg, self.opts.sigma_max).min(self.mu).min(self.opts.mu_max).max(mu_final);
-            let gphi = match self.opts.mu_oracle {
-                MuOracle::Mehrotra => self.b.grad_phi_corrected(&self.it.pt, mu, (&cl, &cu)),
-                _ => self.b.grad_phi(&self.it.pt, mu),
-            };
             if self.opts.mu_oracle == MuOracle::Mehrotra {
+                // The uncorrected direction for this μ first: the fallback.
+                let plain_rhs = newton_rhs(n, m, is_ineq, &self.it.y, jac, &self.b.grad_phi(&self.it.pt, mu));
+                let mut rhs = reduced_rhs(n, is_ineq, &plain_rhs.0, &plain_rhs.1, &r_c, &sigma_s, delta_w);
+                if kkt.solve(&blocks, &mut rhs).is_ok() {
+                    let (dw, dy) = split_solution(n, m, is_ineq, rhs, &plain_rhs.1, &sigma_s, delta_w);
+                    let (dzl, dzu) = self.b.bound_mult_steps(&self.it, &dw, mu);
+                    let (rhs_x, r_s) = plain_rhs;
+                    fallback = Some(Box::new(Direction { dw, dy, dzl, dzu, delta_w, rhs_x, r_s, sigma: sigma.clone(), fallback: None }));
+                }
                 corr = Some((cl, cu));
             }
+            let gphi = match &corr {
+                Some((cl, cu)) => self.b.grad_phi_corrected(&self.it.pt, mu, (cl, cu)),
+                None => self.b.grad_phi(&self.it.pt, mu),
+            };
             step_rhs = newton_rhs(n, m, is_ineq, &self.it.y, jac, &gphi);
             let mut rhs = reduced_rhs(n, is_ineq, &step_rhs.0, &step_rhs.1, &r_c, &sigma_s, delta_w);
             match kkt.solve(&blocks, &mut rhs) {
@@ -191,7 +205,7 @@ impl<'p> Ipm<'_, 'p> {
         self.last.kkt = KktInfo { delta_w, delta_c: c.delta_c, inertia, factorizations: c.factorizations, residual: stats.residual, krylov_iterations: stats.iterations };
         self.last.reg = delta_w;
         let (rhs_x, r_s) = step_rhs;
-        Ok(Direction { dw, dy, dzl, dzu, delta_w, rhs_x, r_s, sigma })
+        Ok(Direction { dw, dy, dzl, dzu, delta_w, rhs_x, r_s, sigma, fallback })
     }
 }
 

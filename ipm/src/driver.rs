@@ -336,10 +336,19 @@ impl<'a, 'p> Ipm<'a, 'p> {
     /// start the iteration over (after a quasi-Newton reset, a restoration phase, or a change from
     /// outside).
     fn line_search(&mut self, dir: &mut Direction) -> Result<Option<(Point, f64, bool)>, Outcome> {
-        let step = match self.opts.line_search {
+        let mut step = match self.opts.line_search {
             LineSearchKind::Filter => self.filter_step_with_watchdog(dir).map_err(Outcome::Status)?,
             LineSearchKind::L1Merit => self.l1_merit_line_search(dir),
         };
+        if matches!(step, StepResult::NeedRestoration)
+            && let Some(plain) = dir.fallback.take()
+        {
+            *dir = *plain;
+            step = match self.opts.line_search {
+                LineSearchKind::Filter => self.filter_step_with_watchdog(dir).map_err(Outcome::Status)?,
+                LineSearchKind::L1Merit => self.l1_merit_line_search(dir),
+            };
+        }
         match step {
             StepResult::Accepted(p, a) => Ok(Some((p, a, false))),
             StepResult::Tiny => {
