@@ -48,6 +48,8 @@
 mod binary;
 mod error;
 mod expr;
+pub mod fbbt;
+mod interval;
 #[doc(hidden)]
 pub mod fuzz;
 mod parser;
@@ -59,6 +61,7 @@ mod tests;
 
 pub use binary::{ByteOrder, text_to_binary};
 pub use error::{NlError, Pos};
+pub use fbbt::FbbtOptions;
 pub use parser::{NlHeader, Suffix, SuffixTarget};
 pub use sol::{SolFile, SolveResult, format_sol, read_sol, write_sol};
 
