@@ -115,6 +115,16 @@ pub fn solve_and_diagnose(problem: &dyn Problem, options: &Options) -> (SolveRes
     (result, report)
 }
 
+/// [`solve_and_diagnose`] for an `.nl` model: the rank report's implicated rows carry their
+/// algebra ([`NlProblem::render_row`]), printed beneath their names (`ipax model.nl --diagnose`).
+pub fn nl_solve_and_diagnose(problem: &NlProblem, options: &Options) -> (SolveResult, Result<Report, DiagnoseError>) {
+    let (result, mut report) = solve_and_diagnose(problem, options);
+    if let Ok(Some(rank)) = report.as_mut().map(|r| r.rank.as_mut()) {
+        rank.culprit_equations = rank.culprits.iter().map(|&(i, _)| problem.render_row(i).unwrap_or_default()).collect();
+    }
+    (result, report)
+}
+
 /// Solve `problem` with `options`, choosing the KKT route and linear solver automatically.
 pub fn solve(problem: &dyn Problem, options: &Options) -> SolveResult {
     Solver::new(options.clone()).solve(problem)

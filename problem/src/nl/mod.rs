@@ -53,6 +53,7 @@ mod interval;
 #[doc(hidden)]
 pub mod fuzz;
 mod parser;
+mod render;
 mod sol;
 mod tape;
 
@@ -252,6 +253,8 @@ pub struct NlProblem {
     suffixes: Vec<Suffix>,
     var_names: Option<Vec<String>>,
     con_names: Option<Vec<String>>,
+    /// The expression DAG as parsed (for rendering rows as algebra; evaluation uses the tapes).
+    source: std::sync::Arc<render::Source>,
 }
 
 impl NlProblem {
@@ -422,6 +425,12 @@ impl NlProblem {
             suffixes: model.suffixes.clone(),
             var_names: None,
             con_names: None,
+            source: std::sync::Arc::new(render::Source {
+                nodes: model.nodes,
+                def_roots: model.def_roots,
+                con_body: model.con_body,
+                con_linear: model.con_linear,
+            }),
         }
     }
 

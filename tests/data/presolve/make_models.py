@@ -225,6 +225,37 @@ def fbbt_nonlinear_infeasible():
     return m
 
 
+def render_rows():
+    """print equation: one row per bound relation and operator family (tests/diagnose.rs)."""
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(0.5, 3), initialize=1.0)
+    m.y = pyo.Var(bounds=(0, 2), initialize=0.5)
+    m.z = pyo.Var(bounds=(1, 4), initialize=2.0)
+    m.ranged = pyo.Constraint(expr=pyo.inequality(2, m.x ** 2 + pyo.exp(m.y), 5))
+    m.mixed = pyo.Constraint(expr=m.x - 2 * m.y + 3 * m.z == 1)
+    m.lower = pyo.Constraint(expr=pyo.log(m.z) - m.x * m.y >= 0)
+    m.upper = pyo.Constraint(expr=-m.x / (m.y + 1) <= 4)
+    m.nested = pyo.Constraint(expr=(m.x + m.y) ** 0.5 * m.z - pyo.sin(-m.z) <= 10)
+    m.obj = pyo.Objective(expr=(m.x - 2) ** 2 + (m.y - 1) ** 2 + m.z)
+    return m
+
+
+def presolve_redundant():
+    """Diagnostics under presolve: a definition chain safe presolve eliminates (start: a = 1,
+    link: b = 2a + 1; a, b outside the objective) ahead of a redundant pair (balance and
+    balance_copy = 2 balance) that the rank report must still name, with their algebra."""
+    m = pyo.ConcreteModel()
+    m.a = pyo.Var(initialize=0.0)
+    m.b = pyo.Var(initialize=0.0)
+    m.x = pyo.Var(pyo.RangeSet(0, 2), initialize=1.0)
+    m.start = pyo.Constraint(expr=m.a == 1)
+    m.link = pyo.Constraint(expr=m.b == 2 * m.a + 1)
+    m.balance = pyo.Constraint(expr=m.x[0] + m.x[1] + m.x[2] == 3)
+    m.balance_copy = pyo.Constraint(expr=2 * m.x[0] + 2 * m.x[1] + 2 * m.x[2] == 6)
+    m.obj = pyo.Objective(expr=sum((m.x[i] - i) ** 2 for i in range(3)))
+    return m
+
+
 def redundant_pair():
     """Diagnostics: a redundant equality pair (the same row twice, scaled) among healthy rows."""
     m = pyo.ConcreteModel()
@@ -273,6 +304,8 @@ def main():
         ("fbbt_infeasible", fbbt_infeasible),
         ("fbbt_nonlinear", fbbt_nonlinear),
         ("fbbt_nonlinear_infeasible", fbbt_nonlinear_infeasible),
+        ("render_rows", render_rows),
+        ("presolve_redundant", presolve_redundant),
         ("redundant_pair", redundant_pair),
         ("structural_pair", structural_pair),
         ("value_dependency", value_dependency),
