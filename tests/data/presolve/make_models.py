@@ -232,7 +232,7 @@ def render_rows():
     m.y = pyo.Var(bounds=(0, 2), initialize=0.5)
     m.z = pyo.Var(bounds=(1, 4), initialize=2.0)
     m.ranged = pyo.Constraint(expr=pyo.inequality(2, m.x ** 2 + pyo.exp(m.y), 5))
-    m.mixed = pyo.Constraint(expr=m.x - 2 * m.y + 3 * m.z == 1)
+    m.mixed = pyo.Constraint(expr=m.x - 2 * m.y + 3 * m.z == 5)
     m.lower = pyo.Constraint(expr=pyo.log(m.z) - m.x * m.y >= 0)
     m.upper = pyo.Constraint(expr=-m.x / (m.y + 1) <= 4)
     m.nested = pyo.Constraint(expr=(m.x + m.y) ** 0.5 * m.z - pyo.sin(-m.z) <= 10)
