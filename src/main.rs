@@ -167,7 +167,7 @@ fn solve_nl(path: &std::path::Path, cli: &Cli, options: &ipax::Options) -> ExitC
     let result = if let Some(infeasible) = ipax::nl_bound_tightening(&problem, &options) {
         infeasible
     } else if cli.diagnose {
-        let (result, report) = ipax::solve_and_diagnose(&problem, &options);
+        let (result, report) = ipax::nl_solve_and_diagnose(&problem, &options);
         match report {
             Ok(report) => println!("\n{report}"),
             Err(e) => eprintln!("error: {e}"),

@@ -7,40 +7,35 @@ use ipax_ipm::options::AuxiliaryCoupling;
 use ipax_ipm::{Checkpoint, IterationLog, IterationView, LinearAlgebra, Observer, ObserverAction, Options, SolveResult, WarmStart};
 use ipax_ipm::{SolveStatus, Timings};
 use ipax_problem::diagnostics::{DiagnoseError, DiagnoseInput, IterateSample, Labels, Report, diagnose};
-use ipax_problem::nl::NlProblem;
-use ipax_problem::presolve::fbbt::linear_fbbt;
+use ipax_problem::nl::{FbbtOptions, NlProblem};
 use ipax_operators::Lbfgs;
 use ipax_problem::presolve::{AuxiliaryDiagnostics, AuxiliaryOptions, AuxiliaryPresolve, CouplingPolicy};
 
 use crate::factory::{DefaultSolverFactory, choose_route};
 
 /// Bound tightening on an `.nl` model before the IPM (`presolve=yes presolve_fbbt=yes`): FBBT over
-/// its linear rows (rows `nlc..m` of an `.nl` file) in outward-rounded interval arithmetic. When
-/// it proves the model infeasible, the returned result says so (`Infeasible`, 0 iterations, the
-/// start point) with the rows named; `None` means "go on and solve". The tightened bounds are
-/// only used for this proof, never handed to the IPM, so no bound multiplier can appear on a
-/// variable the user left free.
+/// the expression DAG of every row, linear and nonlinear ([`NlProblem::bound_tightening`]), in
+/// outward-rounded interval arithmetic. When it proves the model infeasible, the returned result
+/// says so (`Infeasible`, 0 iterations, the start point) with the rows named; `None` means "go on
+/// and solve". The tightened bounds are only used for this proof, never handed to the IPM, so no
+/// bound multiplier can appear on a variable the user left free.
 pub fn nl_bound_tightening(problem: &NlProblem, options: &Options) -> Option<SolveResult> {
     if !(options.presolve && options.presolve_fbbt) {
         return None;
     }
     let start = std::time::Instant::now();
     let m = problem.num_constraints();
-    let linear: Vec<usize> = (problem.header().nlc.min(m)..m).collect();
-    let fbbt = match linear_fbbt(problem, &linear, 1e-6, 20) {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("ipax: bound tightening skipped ({e})");
-            return None;
-        }
-    };
+    let opts = FbbtOptions { bound_inf: options.nlp_upper_bound_inf.min(-options.nlp_lower_bound_inf), ..FbbtOptions::default() };
+    let fbbt = problem.bound_tightening(&opts);
     let labels = Labels::of(problem);
     if options.presolve_auxiliary_diagnostics || options.print_level >= 3 {
         eprintln!(
-            "bound-tightening: {} bound(s) tightened over {} linear row(s) in {} round(s){}",
+            "bound-tightening: {} bound(s) tightened over {} row(s) ({} nonlinear) in {} round(s), {:.3} ms{}",
             fbbt.tightened,
-            linear.len(),
+            fbbt.rows,
+            fbbt.nonlinear_rows,
             fbbt.rounds,
+            start.elapsed().as_secs_f64() * 1e3,
             if fbbt.infeasible() { "; infeasible" } else { "" }
         );
     }
@@ -117,6 +112,16 @@ pub fn solve_and_diagnose(problem: &dyn Problem, options: &Options) -> (SolveRes
         tol: (100.0 * options.tol).max(1e-6),
     };
     let report = diagnose(&input);
+    (result, report)
+}
+
+/// [`solve_and_diagnose`] for an `.nl` model: the rank report's implicated rows carry their
+/// algebra ([`NlProblem::render_row`]), printed beneath their names (`ipax model.nl --diagnose`).
+pub fn nl_solve_and_diagnose(problem: &NlProblem, options: &Options) -> (SolveResult, Result<Report, DiagnoseError>) {
+    let (result, mut report) = solve_and_diagnose(problem, options);
+    if let Ok(Some(rank)) = report.as_mut().map(|r| r.rank.as_mut()) {
+        rank.culprit_equations = rank.culprits.iter().map(|&(i, _)| problem.render_row(i).unwrap_or_default()).collect();
+    }
     (result, report)
 }
 

@@ -139,3 +139,56 @@ fn cli_diagnose_prints_the_ranked_report() {
     assert!(text.lines().any(|l| l.trim_start().starts_with("mass_balance_dup") && l.contains("participation 0.20")), "{text}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn rows_render_as_algebra_with_tidy_signs_and_natural_bounds() {
+    let p = NlProblem::from_file(model("render_rows")).unwrap();
+    let row = |name: &str| p.render_row(p.find_row(name).unwrap()).unwrap();
+    // See make_models.py::render_rows for the Pyomo source of each row.
+    assert_eq!(row("ranged"), "2 <= x^2 + exp(y) <= 5");
+    assert_eq!(row("mixed"), "x - 2*y + 3*z == 5");
+    assert_eq!(row("lower"), "log(z) - x*y >= 0");
+    assert_eq!(row("upper"), "-x/(y + 1) <= 4");
+    assert_eq!(row("nested"), "(x + y)^0.5*z - sin(-z) <= 10");
+    // By name or by original .nl row index, labelled as print equation labels it.
+    let i = p.find_row("mixed").unwrap();
+    assert_eq!(p.print_equation("mixed").unwrap(), "mixed:  x - 2*y + 3*z == 5");
+    assert_eq!(p.print_equation(&i.to_string()), p.print_equation("mixed"));
+    assert_eq!(p.print_equation("no_such_row"), None);
+    assert_eq!(p.render_row(p.num_constraints()), None);
+    // Zero-coefficient Jacobian placeholders are suppressed; negated terms lead with `-`.
+    let g = NlProblem::from_file(model("gasnet")).unwrap();
+    assert_eq!(g.print_equation("pipe[1]").unwrap(), "pipe[1]:  -2*f[1]^2 + pi[0] - pi[1] == 0");
+    let r = NlProblem::from_file(model("redundant_pair")).unwrap();
+    assert_eq!(r.print_equation("balance_copy").unwrap(), "balance_copy:  2*x[0] + 2*x[1] + 2*x[2] == 6");
+}
+
+#[test]
+fn cli_diagnose_under_presolve_names_the_rows_and_prints_their_algebra() {
+    // presolve_redundant: presolve drops start and link (rows 0, 1), so the reduced problem's
+    // rows 0 and 1 are balance and balance_copy; the report must still use the original rows.
+    let dir = std::env::temp_dir().join(format!("ipax-diagnose-presolve-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_ipax"))
+        .arg(model("presolve_redundant"))
+        .args(["--diagnose", "-o", dir.join("s.sol").to_str().unwrap(), "print_level=0"])
+        .args(["presolve=yes", "presolve_auxiliary=yes", "presolve_auxiliary_diagnostics=yes"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("2 of 2 candidate block(s) eliminated, fixing 2 variable(s) and dropping 2 row(s)"), "{err}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Implicated equations: c[balance], c[balance_copy]."), "{text}");
+    assert!(text.contains("numerical rank = 3 / 4  (deficiency 1)"), "{text}");
+    let lines: Vec<&str> = text.lines().collect();
+    let at = |name: &str| lines.iter().position(|l| l.trim_start().starts_with(&format!("{name} "))).unwrap_or_else(|| panic!("{text}"));
+    let b = at("balance");
+    assert!(lines[b].contains("participation 0.80"), "{text}");
+    assert_eq!(lines[b + 1], "      x[0] + x[1] + x[2] == 3");
+    let c = at("balance_copy");
+    assert!(lines[c].contains("participation 0.20"), "{text}");
+    assert_eq!(lines[c + 1], "      2*x[0] + 2*x[1] + 2*x[2] == 6");
+    assert!(!text.contains("start") && !text.contains("link"), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -349,6 +349,7 @@ mod closures {
 
 mod bound_tightening {
     use super::*;
+    use ipax::problem::nl::FbbtOptions;
     use ipax::problem::presolve::fbbt::linear_fbbt;
 
     #[test]
@@ -381,6 +382,120 @@ mod bound_tightening {
         o.set("presolve", "yes").unwrap();
         o.set("presolve_fbbt", "yes").unwrap();
         assert!(ipax::nl_bound_tightening(&p, &o).is_none());
+    }
+
+    /// `(lower, upper)` enclose `[lo, hi]` (outward rounding) and are within `slack` of it.
+    fn assert_tight(name: &str, (l, u): (f64, f64), (lo, hi): (f64, f64), slack: f64) {
+        assert!(l <= lo && lo - l <= slack * lo.abs().max(1.0), "{name}: lower {l}, exact {lo}");
+        assert!(u >= hi && u - hi <= slack * hi.abs().max(1.0), "{name}: upper {u}, exact {hi}");
+    }
+
+    #[test]
+    fn dag_fbbt_tightens_nonlinear_rows_as_hand_computed() {
+        let p = load("fbbt_nonlinear");
+        let names = p.variable_names().unwrap();
+        let r = p.bound_tightening(&FbbtOptions::default());
+        assert!(!r.infeasible(), "{r:?}");
+        assert_eq!((r.rows, r.nonlinear_rows), (9, 9));
+        let e = std::f64::consts::E;
+        let pi = std::f64::consts::PI;
+        // See make_models.py::fbbt_nonlinear. x·v ≥ 1 with v ≤ 10 gives x ≥ 0.1, so the disk
+        // leaves y² ≤ 4 − 0.1².
+        let y = (4.0f64 - 0.01).sqrt();
+        let expected = [
+            ("x", 0.1, 2.0),
+            ("y", -y, y),
+            ("z", 1.0, 100f64.ln()),
+            ("w", e, 10.0),
+            ("v", 0.5, 10.0),
+            ("s", 0.0, 9.0),
+            ("t", 2.0, 5.0),
+            ("u", -1.5, 1.5),
+            ("p", 2.0, 6.0),
+            ("q", 1.0, 3.0),
+            ("a", pi / 6.0, 1.5),
+        ];
+        for (v, lo, hi) in expected {
+            let j = names.iter().position(|n| n == v).unwrap();
+            assert_tight(v, (r.lower[j], r.upper[j]), (lo, hi), 1e-9);
+        }
+        assert_eq!(r.tightened, 14);
+        let (sol, _) = solve(&p, None);
+        assert_eq!(sol.status, SolveStatus::Optimal);
+        for j in 0..p.num_variables() {
+            let tol = 1e-6 * sol.x[j].abs().max(1.0);
+            assert!(sol.x[j] >= r.lower[j] - tol && sol.x[j] <= r.upper[j] + tol, "{}: {} outside [{}, {}]", names[j], sol.x[j], r.lower[j], r.upper[j]);
+        }
+    }
+
+    #[test]
+    fn dag_fbbt_also_bounds_the_variable_only_in_a_nonlinear_row() {
+        // fbbt_tighten: w² + x ≤ 10 with x ≥ 1 (from the linear rows) leaves w ∈ [−3, 3].
+        let p = load("fbbt_tighten");
+        let names = p.variable_names().unwrap();
+        let r = p.bound_tightening(&FbbtOptions::default());
+        let idx = |s: &str| names.iter().position(|n| n == s).unwrap();
+        assert_tight("w", (r.lower[idx("w")], r.upper[idx("w")]), (-3.0, 3.0), 1e-12);
+        assert_tight("x", (r.lower[idx("x")], r.upper[idx("x")]), (1.0, 3.0), 1e-12);
+        assert_eq!((r.rows, r.nonlinear_rows, r.tightened), (4, 1, 7));
+    }
+
+    #[test]
+    fn nonlinear_row_proven_infeasible_is_named() {
+        let p = load("fbbt_nonlinear_infeasible");
+        let mut o = Options { print_level: 0, ..Options::default() };
+        o.set("presolve", "yes").unwrap();
+        o.set("presolve_fbbt", "yes").unwrap();
+        let r = ipax::nl_bound_tightening(&p, &o).expect("x² + y² ≤ 1 with x ≥ 2 is infeasible");
+        assert_eq!((r.status, r.iterations), (SolveStatus::Infeasible, 0));
+        // x² ∈ [4, 25], y² ≥ 0: the activity starts at 4.
+        assert!(r.message.contains("row disk has activity in [4.0000"), "{}", r.message);
+        assert!(!r.message.contains("row ok"), "{}", r.message);
+    }
+
+    /// Every .nl model under tests/data (and below).
+    fn all_models(dir: &std::path::Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                all_models(&path, out);
+            } else if path.extension().is_some_and(|e| e == "nl") {
+                out.push(path);
+            }
+        }
+    }
+
+    #[test]
+    fn dag_fbbt_never_cuts_off_the_optimum_of_any_test_model() {
+        let mut paths = Vec::new();
+        all_models(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data"), &mut paths);
+        paths.sort();
+        assert!(paths.len() >= 17, "{paths:?}");
+        let mut o = Options { print_level: 0, ..Options::default() };
+        o.set("presolve", "yes").unwrap();
+        o.set("presolve_fbbt", "yes").unwrap();
+        let mut solved = 0;
+        for path in &paths {
+            let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+            let p = NlProblem::from_file(path).unwrap();
+            let r = p.bound_tightening(&FbbtOptions::default());
+            let proven = ipax::nl_bound_tightening(&p, &o);
+            if name.ends_with("infeasible") {
+                assert!(r.infeasible() && proven.is_some(), "{name}");
+                continue;
+            }
+            assert!(!r.infeasible() && proven.is_none(), "{name}: {r:?}");
+            let (sol, _) = solve(&p, None);
+            if sol.status != SolveStatus::Optimal {
+                continue; // e.g. the unbounded QP: no optimum to keep
+            }
+            solved += 1;
+            for j in 0..p.num_variables() {
+                let tol = 1e-6 * sol.x[j].abs().max(1.0);
+                assert!(sol.x[j] >= r.lower[j] - tol && sol.x[j] <= r.upper[j] + tol, "{name}: x[{j}] = {} outside [{}, {}]", sol.x[j], r.lower[j], r.upper[j]);
+            }
+        }
+        assert!(solved >= 15, "{solved} optimal models checked");
     }
 
     #[test]

@@ -161,6 +161,9 @@ pub struct RankReport {
     pub culprits: Vec<(usize, f64)>,
     /// Row names (parallel to `culprits`).
     pub culprit_names: Vec<String>,
+    /// Each culprit row's algebra (parallel to `culprits`) when the caller can render it (an
+    /// `.nl` model: `NlProblem::render_row`); empty otherwise. Printed beneath the names.
+    pub culprit_equations: Vec<String>,
 }
 
 /// Dense rows are formed for the SVD; beyond this many entries the rank check is skipped.
@@ -227,7 +230,7 @@ pub fn rank_report(problem: &dyn Problem, x: &[f64]) -> Result<Option<RankReport
     culprits.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     let labels = Labels::of(problem);
     let culprit_names = culprits.iter().map(|&(i, _)| labels.row(i)).collect();
-    Ok(Some(RankReport { n_cols: n_f, rank, deficiency: m_e - rank, sigma_max, sigma_min, tol, singular_values: s, culprits, culprit_names, rows }))
+    Ok(Some(RankReport { n_cols: n_f, rank, deficiency: m_e - rank, sigma_max, sigma_min, tol, singular_values: s, culprits, culprit_names, culprit_equations: Vec::new(), rows }))
 }
 
 impl fmt::Display for RankReport {
@@ -243,8 +246,11 @@ impl fmt::Display for RankReport {
             write!(f, "J_c has full row rank at this point.")
         } else {
             write!(f, "rank-deficient: {} equation(s) lie in the near-null space (linearly dependent / redundant):", self.deficiency)?;
-            for (&(_, w), name) in self.culprits.iter().zip(&self.culprit_names) {
+            for (k, (&(_, w), name)) in self.culprits.iter().zip(&self.culprit_names).enumerate() {
                 write!(f, "\n  {name:<24} (participation {w:.2})")?;
+                if let Some(eq) = self.culprit_equations.get(k) {
+                    write!(f, "\n      {eq}")?;
+                }
             }
             Ok(())
         }

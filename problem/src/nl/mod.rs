@@ -48,9 +48,12 @@
 mod binary;
 mod error;
 mod expr;
+pub mod fbbt;
+mod interval;
 #[doc(hidden)]
 pub mod fuzz;
 mod parser;
+mod render;
 mod sol;
 mod tape;
 
@@ -59,6 +62,7 @@ mod tests;
 
 pub use binary::{ByteOrder, text_to_binary};
 pub use error::{NlError, Pos};
+pub use fbbt::FbbtOptions;
 pub use parser::{NlHeader, Suffix, SuffixTarget};
 pub use sol::{SolFile, SolveResult, format_sol, read_sol, write_sol};
 
@@ -249,6 +253,8 @@ pub struct NlProblem {
     suffixes: Vec<Suffix>,
     var_names: Option<Vec<String>>,
     con_names: Option<Vec<String>>,
+    /// The expression DAG as parsed (for rendering rows as algebra; evaluation uses the tapes).
+    source: std::sync::Arc<render::Source>,
 }
 
 impl NlProblem {
@@ -419,6 +425,12 @@ impl NlProblem {
             suffixes: model.suffixes.clone(),
             var_names: None,
             con_names: None,
+            source: std::sync::Arc::new(render::Source {
+                nodes: model.nodes,
+                def_roots: model.def_roots,
+                con_body: model.con_body,
+                con_linear: model.con_linear,
+            }),
         }
     }
 

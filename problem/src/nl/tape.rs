@@ -80,11 +80,11 @@ impl TapeStore {
 /// instructions of the same tape.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Tape<'a> {
-    instrs: &'a [Instr],
+    pub(crate) instrs: &'a [Instr],
     /// Operand lists of [`Instr::Nary`] (shared by all tapes of a store; absolute indices).
-    args: &'a [usize],
+    pub(crate) args: &'a [usize],
     /// Piecewise-linear table of the model (absolute indices).
-    pls: &'a [PiecewiseLinear],
+    pub(crate) pls: &'a [PiecewiseLinear],
     /// Global variable index of each local slot.
     pub vars: &'a [usize],
 }

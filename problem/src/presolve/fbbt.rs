@@ -37,6 +37,10 @@ pub struct FbbtResult {
     pub infeasible_rows: Vec<(usize, f64, f64)>,
     /// Variables whose tightened bounds cross: `(variable, row that crossed them)`.
     pub infeasible_variables: Vec<(usize, usize)>,
+    /// Rows propagated (rows with at least one finite bound).
+    pub rows: usize,
+    /// Of those, rows with a nonlinear part.
+    pub nonlinear_rows: usize,
 }
 
 impl FbbtResult {
@@ -114,7 +118,7 @@ pub fn linear_fbbt(problem: &dyn Problem, linear_rows: &[usize], feas_tol: f64, 
             b[i] = ((c[i] - dot) - err, (c[i] - dot) + err);
         }
     }
-    let mut result = FbbtResult { lower: Vec::new(), upper: Vec::new(), tightened: 0, rounds: 0, infeasible_rows: Vec::new(), infeasible_variables: Vec::new() };
+    let mut result = FbbtResult { lower: Vec::new(), upper: Vec::new(), tightened: 0, rounds: 0, infeasible_rows: Vec::new(), infeasible_variables: Vec::new(), rows: linear_rows.len(), nonlinear_rows: 0 };
     let mut moved = vec![false; 2 * n];
     let margin = |v: f64| feas_tol * v.abs().max(1.0);
     for _ in 0..max_rounds {

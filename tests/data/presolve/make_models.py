@@ -174,6 +174,88 @@ def fbbt_infeasible():
     return m
 
 
+def fbbt_nonlinear():
+    """Bound tightening through nonlinear rows, each bound computable by hand.
+
+    disk: x^2 + y^2 <= 4 with x in [0, 10], y in [-10, 10]  =>  x in [0, 2], y in [-2, 2];
+    growth: exp(z) <= 100, z in [1, 50]  =>  z <= ln 100;
+    floor_log: log(w) >= 1, w in [0.5, 10]  =>  w >= e;
+    product: x v >= 1, v in [0, 10] (and x <= 2)  =>  v >= 0.5;
+    root: sqrt(s) <= 3, s in [0, 100]  =>  s <= 9;
+    cube: t^3 >= 8, t in [-5, 5]  =>  t >= 2;
+    magnitude: abs(u) <= 1.5, u free  =>  u in [-1.5, 1.5];
+    ratio: p / q == 2, q in [1, 3], p free  =>  p in [2, 6];
+    wave: sin(a) >= 0.5, a in [0, 1.5]  =>  a >= pi/6.
+    """
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(0, 10), initialize=1.0)
+    m.y = pyo.Var(bounds=(-10, 10), initialize=0.5)
+    m.z = pyo.Var(bounds=(1, 50), initialize=2.0)
+    m.w = pyo.Var(bounds=(0.5, 10), initialize=3.0)
+    m.v = pyo.Var(bounds=(0, 10), initialize=1.0)
+    m.s = pyo.Var(bounds=(0, 100), initialize=1.0)
+    m.t = pyo.Var(bounds=(-5, 5), initialize=3.0)
+    m.u = pyo.Var(initialize=0.5)
+    m.p = pyo.Var(initialize=4.0)
+    m.q = pyo.Var(bounds=(1, 3), initialize=2.0)
+    m.a = pyo.Var(bounds=(0, 1.5), initialize=1.0)
+    m.disk = pyo.Constraint(expr=m.x ** 2 + m.y ** 2 <= 4)
+    m.growth = pyo.Constraint(expr=pyo.exp(m.z) <= 100)
+    m.floor_log = pyo.Constraint(expr=pyo.log(m.w) >= 1)
+    m.product = pyo.Constraint(expr=m.x * m.v >= 1)
+    m.root = pyo.Constraint(expr=pyo.sqrt(m.s) <= 3)
+    m.cube = pyo.Constraint(expr=m.t ** 3 >= 8)
+    m.magnitude = pyo.Constraint(expr=abs(m.u) <= 1.5)
+    m.ratio = pyo.Constraint(expr=m.p / m.q == 2)
+    m.wave = pyo.Constraint(expr=pyo.sin(m.a) >= 0.5)
+    m.obj = pyo.Objective(
+        expr=(m.x - 1) ** 2 + m.y ** 2 + m.z + (m.w - 3) ** 2 + m.v + (m.s - 4) ** 2 + m.t + (m.u - 1) ** 2 + m.p + m.a
+    )
+    return m
+
+
+def fbbt_nonlinear_infeasible():
+    """x in [2, 5], y free: the disk x^2 + y^2 <= 1 cannot be met (x^2 >= 4), proven before the IPM."""
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(2, 5), initialize=3.0)
+    m.y = pyo.Var(initialize=0.0)
+    m.ok = pyo.Constraint(expr=m.x + m.y <= 10)
+    m.disk = pyo.Constraint(expr=m.x ** 2 + m.y ** 2 <= 1)
+    m.obj = pyo.Objective(expr=m.x + m.y ** 2)
+    return m
+
+
+def render_rows():
+    """print equation: one row per bound relation and operator family (tests/diagnose.rs)."""
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(0.5, 3), initialize=1.0)
+    m.y = pyo.Var(bounds=(0, 2), initialize=0.5)
+    m.z = pyo.Var(bounds=(1, 4), initialize=2.0)
+    m.ranged = pyo.Constraint(expr=pyo.inequality(2, m.x ** 2 + pyo.exp(m.y), 5))
+    m.mixed = pyo.Constraint(expr=m.x - 2 * m.y + 3 * m.z == 5)
+    m.lower = pyo.Constraint(expr=pyo.log(m.z) - m.x * m.y >= 0)
+    m.upper = pyo.Constraint(expr=-m.x / (m.y + 1) <= 4)
+    m.nested = pyo.Constraint(expr=(m.x + m.y) ** 0.5 * m.z - pyo.sin(-m.z) <= 10)
+    m.obj = pyo.Objective(expr=(m.x - 2) ** 2 + (m.y - 1) ** 2 + m.z)
+    return m
+
+
+def presolve_redundant():
+    """Diagnostics under presolve: a definition chain safe presolve eliminates (start: a = 1,
+    link: b = 2a + 1; a, b outside the objective) ahead of a redundant pair (balance and
+    balance_copy = 2 balance) that the rank report must still name, with their algebra."""
+    m = pyo.ConcreteModel()
+    m.a = pyo.Var(initialize=0.0)
+    m.b = pyo.Var(initialize=0.0)
+    m.x = pyo.Var(pyo.RangeSet(0, 2), initialize=1.0)
+    m.start = pyo.Constraint(expr=m.a == 1)
+    m.link = pyo.Constraint(expr=m.b == 2 * m.a + 1)
+    m.balance = pyo.Constraint(expr=m.x[0] + m.x[1] + m.x[2] == 3)
+    m.balance_copy = pyo.Constraint(expr=2 * m.x[0] + 2 * m.x[1] + 2 * m.x[2] == 6)
+    m.obj = pyo.Objective(expr=sum((m.x[i] - i) ** 2 for i in range(3)))
+    return m
+
+
 def redundant_pair():
     """Diagnostics: a redundant equality pair (the same row twice, scaled) among healthy rows."""
     m = pyo.ConcreteModel()
@@ -220,6 +302,10 @@ def main():
         ("gasnet", gasnet),
         ("fbbt_tighten", fbbt_tighten),
         ("fbbt_infeasible", fbbt_infeasible),
+        ("fbbt_nonlinear", fbbt_nonlinear),
+        ("fbbt_nonlinear_infeasible", fbbt_nonlinear_infeasible),
+        ("render_rows", render_rows),
+        ("presolve_redundant", presolve_redundant),
         ("redundant_pair", redundant_pair),
         ("structural_pair", structural_pair),
         ("value_dependency", value_dependency),
