@@ -95,9 +95,16 @@ def _check_structure(
     return None
 
 
+def _native(a: Any, dtype: Any = np.float64) -> Any:
+    """``a`` as a C-contiguous *and aligned* array of ``dtype`` (``None`` stays ``None``): the
+    Rust side reads arrays as slices, which needs both. Arrays restored from a pickle by Dask or
+    Ray can be unaligned views into a message buffer (contiguous, but ``flags.aligned`` false)."""
+    return None if a is None else np.require(a, dtype=dtype, requirements=("C", "A"))
+
+
 def _as_f64(value: Any) -> np.ndarray:
-    """A contiguous 1-D float64 view/copy of a callback result (what the Rust side reads)."""
-    return np.ascontiguousarray(value, dtype=np.float64).reshape(-1)
+    """A contiguous, aligned 1-D float64 view/copy of a callback result (what the Rust side reads)."""
+    return _native(np.asarray(value, dtype=np.float64).reshape(-1))
 
 
 def _option_value(name: str, value: Any) -> str:
@@ -566,30 +573,31 @@ class Problem:
         obj_scaling = x_scaling = g_scaling = None
         if self._scaling is not None:
             obj_scaling, x_scaling, g_scaling = self._scaling
+        i64 = np.int64
         info = _ipax.solve(
             callbacks,
             EvaluationError,
             self.n,
             self.m,
-            self.lb,
-            self.ub,
-            self.cl,
-            self.cu,
-            np.ascontiguousarray(x0),
+            _native(self.lb),
+            _native(self.ub),
+            _native(self.cl),
+            _native(self.cu),
+            _native(x0),
             list(options.items()),
-            jac_rows=jac_rows,
-            jac_cols=jac_cols,
+            jac_rows=_native(jac_rows, i64),
+            jac_cols=_native(jac_cols, i64),
             jac_matrix_free=jac_matrix_free,
             hess_mode=hess_mode,
-            hess_rows=hess_rows,
-            hess_cols=hess_cols,
+            hess_rows=_native(hess_rows, i64),
+            hess_cols=_native(hess_cols, i64),
             intermediate=intermediate is not None,
-            lagrange=lam,
-            zl=z_l,
-            zu=z_u,
+            lagrange=_native(lam),
+            zl=_native(z_l),
+            zu=_native(z_u),
             obj_scaling=obj_scaling,
-            x_scaling=x_scaling,
-            g_scaling=g_scaling,
+            x_scaling=_native(x_scaling),
+            g_scaling=_native(g_scaling),
             keep_kkt=_keep_kkt,
         )
         if info["status"] == _USER_REQUESTED_STOP:
@@ -661,6 +669,23 @@ class Solver:
         self._kkt: Any = None
         self._kkt_error: Optional[str] = None
         self._kkt_thread: Optional[int] = None
+        # True after unpickling a session that held a KKT factor: the factor (native memory bound
+        # to one thread) is not pickled, and the first call that needs it rebuilds it.
+        self._kkt_dropped = False
+
+    def __getstate__(self) -> dict:
+        """Pickle the problem and the last solution; the held KKT factor is runtime state (native
+        memory, bound to the thread that factored it) and is dropped, to be rebuilt lazily by
+        :meth:`kkt_solve` on the receiving side."""
+        state = self.__dict__.copy()
+        state["_kkt_dropped"] = self._kkt is not None or self._kkt_dropped
+        state["_kkt"] = None
+        state["_kkt_thread"] = None
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        state.setdefault("_kkt_dropped", False)
+        self.__dict__.update(state)
 
     def solve(self, x0: Optional[Sequence[float]] = None, warm_start: Optional[bool] = None) -> Tuple[np.ndarray, Dict[str, Any]]:
         """Solve; ``warm_start`` defaults to ``True`` once a previous solve exists.
@@ -701,14 +726,21 @@ class Solver:
         The factor is bound to the thread that ran the solve: call this (and the sensitivity
         methods) from that thread; another thread gets a ``RuntimeError``. ``ipax.jax.JaxProblem``
         pins its solves and back-solves to one worker thread for this reason.
+
+        A session restored from a pickle holds no factor: the first call rebuilds it by one
+        warm-started solve from the pickled ``(x, λ, z_L, z_U)`` (it converges in a few
+        iterations to the same solution within ``tol``), and :attr:`last` becomes that solve's
+        ``info``.
         """
         if self.last is None:
             raise RuntimeError("kkt_solve needs a previous successful solve")
+        if self._kkt is None and self._kkt_dropped:
+            self._rebuild_kkt()
         if self._kkt is None:
             raise RuntimeError(f"no KKT factor at the last solution: {self._kkt_error or 'the solve did not succeed'}")
         if threading.get_ident() != self._kkt_thread:
             raise RuntimeError("the KKT factor is bound to the thread that ran the solve; call kkt_solve from that thread")
-        return self._kkt.solve(np.ascontiguousarray(rhs, dtype=float))
+        return self._kkt.solve(_native(rhs))
 
     def parametric_step(self, constraints: Sequence[int], values: Sequence[float]) -> Tuple[np.ndarray, np.ndarray]:
         """sIPOPT's first-order update of the last solution when parameters change.
@@ -773,8 +805,23 @@ class Solver:
         w, v = np.linalg.eigh(h)
         return h, w, v
 
+    def _drop_kkt(self) -> None:
+        """Release the held factor in the thread that made it (it cannot be dropped or used from
+        another one); :meth:`kkt_solve` rebuilds it on demand, as after unpickling."""
+        if self._kkt is not None:
+            self._kkt = None
+            self._kkt_thread = None
+            self._kkt_dropped = True
+
+    def _rebuild_kkt(self) -> None:
+        """Factor the KKT matrix again after unpickling (see :meth:`kkt_solve`)."""
+        self._kkt_dropped = False
+        if self.last is not None and self.last.get("success"):
+            self.solve(warm_start=True)
+
     def reset(self) -> None:
         """Forget the previous solution (the next solve is cold)."""
         self.last = None
         self._kkt = None
         self._kkt_error = None
+        self._kkt_dropped = False
