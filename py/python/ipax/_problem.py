@@ -9,7 +9,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from . import _ipax
+from . import _assemble, _ipax
 
 __all__ = ["Problem", "Solver", "EvaluationError", "CyIpoptEvaluationError", "INF"]
 
@@ -166,6 +166,8 @@ class _Callbacks:
         intermediate: Optional[Callable[..., Any]],
         nnz_jac: int = -1,
         nnz_hess: int = -1,
+        jacobian: Optional[Callable[..., Any]] = None,
+        hessian: Optional[Callable[..., Any]] = None,
     ):
         self._owner = owner
         self._nnz_jac = nnz_jac
@@ -177,8 +179,10 @@ class _Callbacks:
         self._f = getattr(obj, "objective")
         self._g = getattr(obj, "gradient")
         self._c = getattr(obj, "constraints", None)
-        self._j = getattr(obj, "jacobian", None)
-        self._h = getattr(obj, "hessian", None)
+        # ``jacobian``/``hessian`` given here are values assembled from the problem's products
+        # (ipax._assemble); they replace the problem's own (absent) value callbacks.
+        self._j = jacobian if jacobian is not None else getattr(obj, "jacobian", None)
+        self._h = hessian if hessian is not None else getattr(obj, "hessian", None)
         self._jvp = getattr(obj, "jvp", None)
         self._vjp = getattr(obj, "vjp", None)
         self._hvp = getattr(obj, "hvp", None)
@@ -329,6 +333,12 @@ class Problem:
         value = _option_value(name, val)
         if name in _IGNORED_OPTIONS:
             warnings.warn(f"ipax ignores the Ipopt option {name!r}", stacklevel=2)
+            return
+        if name == "product_assembly":
+            # Python-side option (not the solver's): see Problem.solve.
+            if value not in ("auto", "yes", "no"):
+                raise ValueError(f"product_assembly must be 'auto', 'yes' or 'no', got {value!r}")
+            self._options[name] = value
             return
         if name == "linear_solver" and value.lower() in _IPOPT_LINEAR_SOLVERS:
             warnings.warn(f"linear_solver {value!r} is not available; ipax chooses its own", stacklevel=2)
@@ -491,6 +501,66 @@ class Problem:
         rows, cols = np.tril_indices(self.n)
         return rows.astype(np.int64), cols.astype(np.int64)
 
+    # ------------------------------------------------------------------ products -> matrices
+    def _hessian_from_products(self, obj: Any) -> Any:
+        """The Lagrangian Hessian assembled from ``hvp`` (module ``ipax._assemble``): with
+        ``hessianstructure`` by CPR colouring (any ``n``), without one densely for
+        ``n ≤ DENSE_MAX_N``; ``None`` to stay matrix-free, a string for an invalid structure."""
+        n = self.n
+        dense = False
+        if callable(getattr(obj, "hessianstructure", None)):
+            rows, cols = self._hessian_structure()
+            why = _check_structure(rows, cols, n, n, "hessianstructure", lower=True)
+            if why is not None:
+                return why
+            # A structure holding the whole lower triangle is dense: no colouring to do.
+            dense = rows.size >= n * (n + 1) // 2 and np.unique(rows * n + cols).size == n * (n + 1) // 2
+            if dense and n > _assemble.DENSE_MAX_N:
+                return None
+            if not dense and _assemble.coloring_cost(rows, cols, symmetric=True) > _assemble.COLORING_MAX_COST:
+                return None
+        elif n <= _assemble.DENSE_MAX_N:
+            rows, cols = (a.astype(np.int64) for a in np.tril_indices(n))
+            dense = True
+        else:
+            return None
+        product = _assemble.BlockProduct(obj.hvp, n, n)
+        return _assemble.SparseFromProducts(product, rows, cols, (n, n), symmetric=True, dense=dense)
+
+    def _jacobian_from_products(self, obj: Any) -> Any:
+        """The constraint Jacobian assembled from ``jvp`` (column seeds) or ``vjp`` (row seeds),
+        whichever needs fewer products; rules as :meth:`_hessian_from_products`."""
+        n, m = self.n, self.m
+        dense = False
+        if callable(getattr(obj, "jacobianstructure", None)):
+            rows, cols = self._jacobian_structure()
+            why = _check_structure(rows, cols, m, n, "jacobianstructure", lower=False)
+            if why is not None:
+                return why
+            dense = np.unique(rows * n + cols).size == m * n
+        else:
+            rows, cols = self._jacobian_structure()  # dense, row-major
+            dense = True
+        # A dense J costs min(m, n) products (J I_n by columns or Jᵀ I_m by rows) and m·n memory.
+        small = min(m, n) <= _assemble.DENSE_MAX_N and m * n <= 4 * _assemble.DENSE_MAX_N**2
+        if dense:
+            if not small:
+                return None
+            if m < n:
+                return _assemble.SparseFromProducts(
+                    _assemble.BlockProduct(obj.vjp, m, n), rows, cols, (m, n), transpose=True, dense=True)
+            return _assemble.SparseFromProducts(_assemble.BlockProduct(obj.jvp, n, m), rows, cols, (m, n), dense=True)
+        # Column seeds (products J v) colour the columns, whose cost is Σ_rows deg²; row seeds
+        # (Jᵀ w) colour the rows, Σ_cols deg².
+        limit = _assemble.COLORING_MAX_COST
+        options = []
+        if _assemble.coloring_cost(rows, cols, False) <= limit:
+            options.append(_assemble.SparseFromProducts(_assemble.BlockProduct(obj.jvp, n, m), rows, cols, (m, n)))
+        if _assemble.coloring_cost(cols, rows, False) <= limit:
+            options.append(_assemble.SparseFromProducts(
+                _assemble.BlockProduct(obj.vjp, m, n), rows, cols, (m, n), transpose=True))
+        return min(options, key=lambda a: a.ncolors) if options else None
+
     # ------------------------------------------------------------------ solve
     def solve(
         self,
@@ -559,6 +629,30 @@ class Problem:
         else:
             hess_mode = "none"
 
+        jac_values = hess_values = None
+        assembly: Dict[str, Any] = {}
+        assemble = options.pop("product_assembly", "auto")
+        # auto: only where the solver would build a dense matrix from n products per
+        # factorization anyway (condensed route, n ≤ DENSE_MAX_N); yes: also larger problems
+        # that give a structure (then the augmented route replaces CG).
+        if assemble == "yes" or (assemble == "auto" and self.n <= _assemble.DENSE_MAX_N):
+            if hess_mode == "matrix-free":
+                hp = self._hessian_from_products(obj)
+                if isinstance(hp, str):
+                    return self._refused(x0, _INVALID_OPTION, hp)
+                if hp is not None:
+                    hess_mode, hess_rows, hess_cols = "sparse", hp.rows, hp.cols
+                    hess_values = lambda x, lam, sigma, hp=hp: hp.values((x, lam, sigma))  # noqa: E731
+                    assembly["hessian"] = hp
+            if jac_matrix_free:
+                jp = self._jacobian_from_products(obj)
+                if isinstance(jp, str):
+                    return self._refused(x0, _UNRECOVERABLE_EXCEPTION, jp)
+                if jp is not None:
+                    jac_matrix_free, jac_rows, jac_cols = False, jp.rows, jp.cols
+                    jac_values = lambda x, jp=jp: jp.values((x,))  # noqa: E731
+                    assembly["jacobian"] = jp
+
         intermediate = getattr(obj, "intermediate", None)
         if not callable(intermediate):
             intermediate = None
@@ -568,6 +662,8 @@ class Problem:
             intermediate,
             nnz_jac=-1 if jac_rows is None else jac_rows.size,
             nnz_hess=-1 if hess_rows is None else hess_rows.size,
+            jacobian=jac_values,
+            hessian=hess_values,
         )
         self._jac_rows = jac_rows
         obj_scaling = x_scaling = g_scaling = None
@@ -600,6 +696,12 @@ class Problem:
             g_scaling=_native(g_scaling),
             keep_kkt=_keep_kkt,
         )
+        if assembly:
+            info["product_assembly"] = {
+                k: {"products": a.product.fn.__name__ if hasattr(a.product.fn, "__name__") else "?",
+                    "colors": a.ncolors, "batched": bool(a.product.batched), "calls": a.product.calls}
+                for k, a in assembly.items()
+            }
         if info["status"] == _USER_REQUESTED_STOP:
             # cyipopt's users test for this wording (its message for User_Requested_Stop).
             info["status_msg"] += " The intermediate callback returned False: premature termination."
