@@ -45,7 +45,7 @@ class ChainMF:
 
     def hvp(self, x, lam, sigma, v):
         self.calls["hvp"] += 1
-        d = sigma * 12 * (x - 1) ** 2 + 2 * lam[0]
+        d = sigma * 12 * (x - 1) ** 2 + (2 * lam[0] if lam.size else 0.0)
         out = (d[:, None] if self.block and v.ndim == 2 else d) * v
         dv = np.diff(v, axis=0)
         out[1:] += 2 * sigma * dv
@@ -240,3 +240,16 @@ def test_coloring_recovers_a_random_sparse_symmetric_matrix():
     sp2 = SparseFromProducts(bp, np.r_[r, r[:1]], np.r_[c, c[:1]], (n, n), symmetric=True)
     vals = sp2.values(())
     assert vals[-1] == 0.0 and vals[0] == dense[r[0], c[0]]
+
+
+def test_vector_only_dense_hessian_without_jacobian_products_stays_matrix_free():
+    # m = 0: the condensed route makes n products per factorization, assembly n per evaluation:
+    # no saving, so a vector-only hvp stays matrix-free; a block hvp is assembled.
+    for block, assembled in ((False, False), (True, True)):
+        obj = ChainMF(30, block)
+        p = ipax.Problem(30, 0, obj)
+        p.add_option("print_level", 0)
+        x, info = p.solve(np.full(30, 0.5))
+        assert info["status"] == 0
+        np.testing.assert_allclose(x, 1.0, atol=5e-3)  # a flat quartic minimum
+        assert ("product_assembly" in info) is assembled

@@ -114,6 +114,13 @@ class BlockProduct:
         scale = max(1.0, float(np.max(np.abs(single)))) if single.size else 1.0
         return bool(np.allclose(block, single, rtol=1e-10, atol=1e-12 * scale))
 
+    def check(self, head: Tuple[Any, ...]) -> bool:
+        """Run the block check now (at the point ``head``) unless done; whether blocks work.
+        Exceptions of the single products propagate."""
+        if self.batched is None:
+            self.batched = self._probe(head)
+        return self.batched
+
     def __call__(self, head: Tuple[Any, ...], v: np.ndarray) -> np.ndarray:
         """``A V`` (``dim_out × k``)."""
         if v.shape[1] == 0:

@@ -527,6 +527,25 @@ class Problem:
         product = _assemble.BlockProduct(obj.hvp, n, n)
         return _assemble.SparseFromProducts(product, rows, cols, (n, n), symmetric=True, dense=dense)
 
+    def _assembly_pays(self, hp: Any, x0: np.ndarray, jac_products: bool) -> bool:
+        """Whether assembling the Hessian from products saves Python calls.
+
+        The condensed route needs ``n`` Hessian products per factorization (about one per
+        iteration), plus ``n`` of each Jacobian product when the Jacobian is product-only too.
+        Assembly needs ``ncolors`` products per Hessian evaluation (one per iteration), or one call
+        when ``hvp`` takes blocks. So it pays with blocks, with a colouring (``ncolors < n``), or
+        when it also removes the Jacobian products; a vector-only ``hvp`` on a dense pattern with
+        an assembled Jacobian would make the same ``n`` calls, and stays matrix-free. The block
+        check runs here, at ``x0`` with ``λ = 0``, ``σ = 1``; a callback that fails there leaves
+        the problem matrix-free (the solve then reports the failure as before)."""
+        if jac_products or hp.ncolors < self.n:
+            return True
+        try:
+            hp.product.check((x0.copy(), np.zeros(self.m), 1.0))
+        except Exception:  # noqa: BLE001 - reported by the solve itself
+            return False
+        return bool(hp.product.batched)
+
     def _jacobian_from_products(self, obj: Any) -> Any:
         """The constraint Jacobian assembled from ``jvp`` (column seeds) or ``vjp`` (row seeds),
         whichever needs fewer products; rules as :meth:`_hessian_from_products`."""
@@ -640,6 +659,8 @@ class Problem:
                 hp = self._hessian_from_products(obj)
                 if isinstance(hp, str):
                     return self._refused(x0, _INVALID_OPTION, hp)
+                if hp is not None and not self._assembly_pays(hp, x0, jac_matrix_free):
+                    hp = None
                 if hp is not None:
                     hess_mode, hess_rows, hess_cols = "sparse", hp.rows, hp.cols
                     hess_values = lambda x, lam, sigma, hp=hp: hp.values((x, lam, sigma))  # noqa: E731
