@@ -21,6 +21,12 @@ py="$venv/bin/python"
 "$py" -m pip install --quiet --upgrade pip
 # jax (CPU wheels, ~40 s) so that tests/test_jax.py runs rather than skips.
 "$py" -m pip install --quiet "maturin>=1.16,<2" numpy pytest scipy pyomo mypy jax
+# ipax.distributed's engines, pinned (tests/test_distributed.py): Dask's LocalCluster and
+# cloudpickle are required (IPAX_REQUIRE_DISTRIBUTED=1 turns their skips into failures); Ray's
+# wheel (79 MB, ~10 s to install, its test ~9 s) is optional: without it that test skips.
+"$py" -m pip install --quiet "dask[distributed]==2026.8.0" "cloudpickle==3.1.2"
+export IPAX_REQUIRE_DISTRIBUTED=1
+"$py" -m pip install --quiet "ray==2.60.0" || echo "ray==2.60.0 did not install: the Ray test skips"
 case "$profile" in
     release) unset MATURIN_PEP517_ARGS; export IPAX_EXPECT_BUILD=release ;;
     dev) export MATURIN_PEP517_ARGS="--profile dev"; export IPAX_EXPECT_BUILD=dev ;;

@@ -1,7 +1,7 @@
 """Type-checked use of ipax's public API and of the extension's stubs (py/ci.sh runs
 ``mypy --strict`` on this file; pytest runs it too, so the calls are real)."""
 
-from typing import Any, Dict, Tuple
+from typing import Any, Dict, List, Tuple
 
 import numpy as np
 
@@ -55,3 +55,8 @@ def test_typed_usage() -> None:
     assert kkt.solve(np.array([2.0, 2.0])).shape == (2,)
     wrapper = ipax.IpoptProblemWrapper(lambda z: float(z @ z), jac=None, x0=np.zeros(2))
     assert wrapper.objective(np.ones(2)) == 2.0
+    results: List[ipax.distributed.ItemResult] = ipax.distributed.map_solve(
+        [dict(fun=lambda z: float(z @ z), x0=np.ones(2), jac=lambda z: 2 * z)], max_workers=1
+    )
+    sol = results[0].x
+    assert results[0].success and sol is not None and np.allclose(sol, 0.0, atol=1e-6)

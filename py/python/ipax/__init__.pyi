@@ -5,6 +5,8 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 import numpy.typing as npt
 
+from . import distributed as distributed
+
 __version__: str
 #: Cargo profile of the installed extension: "release" or "dev".
 __build__: str

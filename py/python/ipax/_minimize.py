@@ -486,16 +486,27 @@ class IpoptProblemWrapper:
         return H[np.tril_indices(n)]
 
     def _hessian_product(self, x: np.ndarray, lagrange: np.ndarray, obj_factor: float, v: np.ndarray) -> np.ndarray:
-        """``(σ∇²f + Σ λᵢ∇²gᵢ) v`` from ``hessp`` or the terms' own products (the ``hvp`` callback)."""
+        """``(σ∇²f + Σ λᵢ∇²gᵢ) v`` from ``hessp`` or the terms' own products (the ``hvp`` callback).
+
+        ``v`` may be a block ``(n, k)``: matrices and LinearOperators multiply it at once
+        (``matmat``), and ``hessp`` gets the block as is; :class:`Problem` checks once per solve
+        whether the result is right (``ipax._assemble``) and otherwise goes column by column."""
+        v = np.asarray(v, dtype=float)
+        shape = v.shape
+
+        def times(h: Any) -> np.ndarray:
+            if _is_operator(h):
+                return np.asarray(h.matmat(v) if v.ndim == 2 else h.matvec(v), dtype=float).reshape(shape)
+            return np.asarray(h @ v, dtype=float).reshape(shape)
+
         if self._hessp_fun is not None:
-            out = obj_factor * np.asarray(self._hessp_fun(x, v), dtype=float).reshape(-1)
+            out = obj_factor * np.asarray(self._hessp_fun(x, v), dtype=float).reshape(shape)
         else:
-            out = obj_factor * np.asarray(self._hess_fun(x) @ v, dtype=float).reshape(-1)  # type: ignore[misc]
+            out = obj_factor * times(self._hess_fun(x))  # type: ignore[misc]
         start = 0
         for b in self.blocks:
             if not b.linear:
-                Hb = b.hess(x, lagrange[start : start + b.size])  # type: ignore[misc]
-                out = out + np.asarray(Hb @ v if not _is_operator(Hb) else Hb.matvec(v), dtype=float).reshape(-1)
+                out = out + times(b.hess(x, lagrange[start : start + b.size]))  # type: ignore[misc]
             start += b.size
         return out
 

@@ -9,7 +9,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from . import _ipax
+from . import _assemble, _ipax
 
 __all__ = ["Problem", "Solver", "EvaluationError", "CyIpoptEvaluationError", "INF"]
 
@@ -95,9 +95,16 @@ def _check_structure(
     return None
 
 
+def _native(a: Any, dtype: Any = np.float64) -> Any:
+    """``a`` as a C-contiguous *and aligned* array of ``dtype`` (``None`` stays ``None``): the
+    Rust side reads arrays as slices, which needs both. Arrays restored from a pickle by Dask or
+    Ray can be unaligned views into a message buffer (contiguous, but ``flags.aligned`` false)."""
+    return None if a is None else np.require(a, dtype=dtype, requirements=("C", "A"))
+
+
 def _as_f64(value: Any) -> np.ndarray:
-    """A contiguous 1-D float64 view/copy of a callback result (what the Rust side reads)."""
-    return np.ascontiguousarray(value, dtype=np.float64).reshape(-1)
+    """A contiguous, aligned 1-D float64 view/copy of a callback result (what the Rust side reads)."""
+    return _native(np.asarray(value, dtype=np.float64).reshape(-1))
 
 
 def _option_value(name: str, value: Any) -> str:
@@ -159,6 +166,8 @@ class _Callbacks:
         intermediate: Optional[Callable[..., Any]],
         nnz_jac: int = -1,
         nnz_hess: int = -1,
+        jacobian: Optional[Callable[..., Any]] = None,
+        hessian: Optional[Callable[..., Any]] = None,
     ):
         self._owner = owner
         self._nnz_jac = nnz_jac
@@ -170,8 +179,10 @@ class _Callbacks:
         self._f = getattr(obj, "objective")
         self._g = getattr(obj, "gradient")
         self._c = getattr(obj, "constraints", None)
-        self._j = getattr(obj, "jacobian", None)
-        self._h = getattr(obj, "hessian", None)
+        # ``jacobian``/``hessian`` given here are values assembled from the problem's products
+        # (ipax._assemble); they replace the problem's own (absent) value callbacks.
+        self._j = jacobian if jacobian is not None else getattr(obj, "jacobian", None)
+        self._h = hessian if hessian is not None else getattr(obj, "hessian", None)
         self._jvp = getattr(obj, "jvp", None)
         self._vjp = getattr(obj, "vjp", None)
         self._hvp = getattr(obj, "hvp", None)
@@ -322,6 +333,12 @@ class Problem:
         value = _option_value(name, val)
         if name in _IGNORED_OPTIONS:
             warnings.warn(f"ipax ignores the Ipopt option {name!r}", stacklevel=2)
+            return
+        if name == "product_assembly":
+            # Python-side option (not the solver's): see Problem.solve.
+            if value not in ("auto", "yes", "no"):
+                raise ValueError(f"product_assembly must be 'auto', 'yes' or 'no', got {value!r}")
+            self._options[name] = value
             return
         if name == "linear_solver" and value.lower() in _IPOPT_LINEAR_SOLVERS:
             warnings.warn(f"linear_solver {value!r} is not available; ipax chooses its own", stacklevel=2)
@@ -484,6 +501,85 @@ class Problem:
         rows, cols = np.tril_indices(self.n)
         return rows.astype(np.int64), cols.astype(np.int64)
 
+    # ------------------------------------------------------------------ products -> matrices
+    def _hessian_from_products(self, obj: Any) -> Any:
+        """The Lagrangian Hessian assembled from ``hvp`` (module ``ipax._assemble``): with
+        ``hessianstructure`` by CPR colouring (any ``n``), without one densely for
+        ``n ≤ DENSE_MAX_N``; ``None`` to stay matrix-free, a string for an invalid structure."""
+        n = self.n
+        dense = False
+        if callable(getattr(obj, "hessianstructure", None)):
+            rows, cols = self._hessian_structure()
+            why = _check_structure(rows, cols, n, n, "hessianstructure", lower=True)
+            if why is not None:
+                return why
+            # A structure holding the whole lower triangle is dense: no colouring to do.
+            dense = rows.size >= n * (n + 1) // 2 and np.unique(rows * n + cols).size == n * (n + 1) // 2
+            if dense and n > _assemble.DENSE_MAX_N:
+                return None
+            if not dense and _assemble.coloring_cost(rows, cols, symmetric=True) > _assemble.COLORING_MAX_COST:
+                return None
+        elif n <= _assemble.DENSE_MAX_N:
+            rows, cols = (a.astype(np.int64) for a in np.tril_indices(n))
+            dense = True
+        else:
+            return None
+        product = _assemble.BlockProduct(obj.hvp, n, n)
+        return _assemble.SparseFromProducts(product, rows, cols, (n, n), symmetric=True, dense=dense)
+
+    def _assembly_pays(self, hp: Any, x0: np.ndarray, jac_products: bool) -> bool:
+        """Whether assembling the Hessian from products saves Python calls.
+
+        The condensed route needs ``n`` Hessian products per factorization (about one per
+        iteration), plus ``n`` of each Jacobian product when the Jacobian is product-only too.
+        Assembly needs ``ncolors`` products per Hessian evaluation (one per iteration), or one call
+        when ``hvp`` takes blocks. So it pays with blocks, with a colouring (``ncolors < n``), or
+        when it also removes the Jacobian products; a vector-only ``hvp`` on a dense pattern with
+        an assembled Jacobian would make the same ``n`` calls, and stays matrix-free. The block
+        check runs here, at ``x0`` with ``λ = 0``, ``σ = 1``; a callback that fails there leaves
+        the problem matrix-free (the solve then reports the failure as before)."""
+        if jac_products or hp.ncolors < self.n:
+            return True
+        try:
+            hp.product.check((x0.copy(), np.zeros(self.m), 1.0))
+        except Exception:  # noqa: BLE001 - reported by the solve itself
+            return False
+        return bool(hp.product.batched)
+
+    def _jacobian_from_products(self, obj: Any) -> Any:
+        """The constraint Jacobian assembled from ``jvp`` (column seeds) or ``vjp`` (row seeds),
+        whichever needs fewer products; rules as :meth:`_hessian_from_products`."""
+        n, m = self.n, self.m
+        dense = False
+        if callable(getattr(obj, "jacobianstructure", None)):
+            rows, cols = self._jacobian_structure()
+            why = _check_structure(rows, cols, m, n, "jacobianstructure", lower=False)
+            if why is not None:
+                return why
+            dense = np.unique(rows * n + cols).size == m * n
+        else:
+            rows, cols = self._jacobian_structure()  # dense, row-major
+            dense = True
+        # A dense J costs min(m, n) products (J I_n by columns or Jᵀ I_m by rows) and m·n memory.
+        small = min(m, n) <= _assemble.DENSE_MAX_N and m * n <= 4 * _assemble.DENSE_MAX_N**2
+        if dense:
+            if not small:
+                return None
+            if m < n:
+                return _assemble.SparseFromProducts(
+                    _assemble.BlockProduct(obj.vjp, m, n), rows, cols, (m, n), transpose=True, dense=True)
+            return _assemble.SparseFromProducts(_assemble.BlockProduct(obj.jvp, n, m), rows, cols, (m, n), dense=True)
+        # Column seeds (products J v) colour the columns, whose cost is Σ_rows deg²; row seeds
+        # (Jᵀ w) colour the rows, Σ_cols deg².
+        limit = _assemble.COLORING_MAX_COST
+        options = []
+        if _assemble.coloring_cost(rows, cols, False) <= limit:
+            options.append(_assemble.SparseFromProducts(_assemble.BlockProduct(obj.jvp, n, m), rows, cols, (m, n)))
+        if _assemble.coloring_cost(cols, rows, False) <= limit:
+            options.append(_assemble.SparseFromProducts(
+                _assemble.BlockProduct(obj.vjp, m, n), rows, cols, (m, n), transpose=True))
+        return min(options, key=lambda a: a.ncolors) if options else None
+
     # ------------------------------------------------------------------ solve
     def solve(
         self,
@@ -552,6 +648,32 @@ class Problem:
         else:
             hess_mode = "none"
 
+        jac_values = hess_values = None
+        assembly: Dict[str, Any] = {}
+        assemble = options.pop("product_assembly", "auto")
+        # auto: only where the solver would build a dense matrix from n products per
+        # factorization anyway (condensed route, n ≤ DENSE_MAX_N); yes: also larger problems
+        # that give a structure (then the augmented route replaces CG).
+        if assemble == "yes" or (assemble == "auto" and self.n <= _assemble.DENSE_MAX_N):
+            if hess_mode == "matrix-free":
+                hp = self._hessian_from_products(obj)
+                if isinstance(hp, str):
+                    return self._refused(x0, _INVALID_OPTION, hp)
+                if hp is not None and not self._assembly_pays(hp, x0, jac_matrix_free):
+                    hp = None
+                if hp is not None:
+                    hess_mode, hess_rows, hess_cols = "sparse", hp.rows, hp.cols
+                    hess_values = lambda x, lam, sigma, hp=hp: hp.values((x, lam, sigma))  # noqa: E731
+                    assembly["hessian"] = hp
+            if jac_matrix_free:
+                jp = self._jacobian_from_products(obj)
+                if isinstance(jp, str):
+                    return self._refused(x0, _UNRECOVERABLE_EXCEPTION, jp)
+                if jp is not None:
+                    jac_matrix_free, jac_rows, jac_cols = False, jp.rows, jp.cols
+                    jac_values = lambda x, jp=jp: jp.values((x,))  # noqa: E731
+                    assembly["jacobian"] = jp
+
         intermediate = getattr(obj, "intermediate", None)
         if not callable(intermediate):
             intermediate = None
@@ -561,37 +683,46 @@ class Problem:
             intermediate,
             nnz_jac=-1 if jac_rows is None else jac_rows.size,
             nnz_hess=-1 if hess_rows is None else hess_rows.size,
+            jacobian=jac_values,
+            hessian=hess_values,
         )
         self._jac_rows = jac_rows
         obj_scaling = x_scaling = g_scaling = None
         if self._scaling is not None:
             obj_scaling, x_scaling, g_scaling = self._scaling
+        i64 = np.int64
         info = _ipax.solve(
             callbacks,
             EvaluationError,
             self.n,
             self.m,
-            self.lb,
-            self.ub,
-            self.cl,
-            self.cu,
-            np.ascontiguousarray(x0),
+            _native(self.lb),
+            _native(self.ub),
+            _native(self.cl),
+            _native(self.cu),
+            _native(x0),
             list(options.items()),
-            jac_rows=jac_rows,
-            jac_cols=jac_cols,
+            jac_rows=_native(jac_rows, i64),
+            jac_cols=_native(jac_cols, i64),
             jac_matrix_free=jac_matrix_free,
             hess_mode=hess_mode,
-            hess_rows=hess_rows,
-            hess_cols=hess_cols,
+            hess_rows=_native(hess_rows, i64),
+            hess_cols=_native(hess_cols, i64),
             intermediate=intermediate is not None,
-            lagrange=lam,
-            zl=z_l,
-            zu=z_u,
+            lagrange=_native(lam),
+            zl=_native(z_l),
+            zu=_native(z_u),
             obj_scaling=obj_scaling,
-            x_scaling=x_scaling,
-            g_scaling=g_scaling,
+            x_scaling=_native(x_scaling),
+            g_scaling=_native(g_scaling),
             keep_kkt=_keep_kkt,
         )
+        if assembly:
+            info["product_assembly"] = {
+                k: {"products": a.product.fn.__name__ if hasattr(a.product.fn, "__name__") else "?",
+                    "colors": a.ncolors, "batched": bool(a.product.batched), "calls": a.product.calls}
+                for k, a in assembly.items()
+            }
         if info["status"] == _USER_REQUESTED_STOP:
             # cyipopt's users test for this wording (its message for User_Requested_Stop).
             info["status_msg"] += " The intermediate callback returned False: premature termination."
@@ -661,6 +792,23 @@ class Solver:
         self._kkt: Any = None
         self._kkt_error: Optional[str] = None
         self._kkt_thread: Optional[int] = None
+        # True after unpickling a session that held a KKT factor: the factor (native memory bound
+        # to one thread) is not pickled, and the first call that needs it rebuilds it.
+        self._kkt_dropped = False
+
+    def __getstate__(self) -> dict:
+        """Pickle the problem and the last solution; the held KKT factor is runtime state (native
+        memory, bound to the thread that factored it) and is dropped, to be rebuilt lazily by
+        :meth:`kkt_solve` on the receiving side."""
+        state = self.__dict__.copy()
+        state["_kkt_dropped"] = self._kkt is not None or self._kkt_dropped
+        state["_kkt"] = None
+        state["_kkt_thread"] = None
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        state.setdefault("_kkt_dropped", False)
+        self.__dict__.update(state)
 
     def solve(self, x0: Optional[Sequence[float]] = None, warm_start: Optional[bool] = None) -> Tuple[np.ndarray, Dict[str, Any]]:
         """Solve; ``warm_start`` defaults to ``True`` once a previous solve exists.
@@ -701,14 +849,21 @@ class Solver:
         The factor is bound to the thread that ran the solve: call this (and the sensitivity
         methods) from that thread; another thread gets a ``RuntimeError``. ``ipax.jax.JaxProblem``
         pins its solves and back-solves to one worker thread for this reason.
+
+        A session restored from a pickle holds no factor: the first call rebuilds it by one
+        warm-started solve from the pickled ``(x, λ, z_L, z_U)`` (it converges in a few
+        iterations to the same solution within ``tol``), and :attr:`last` becomes that solve's
+        ``info``.
         """
         if self.last is None:
             raise RuntimeError("kkt_solve needs a previous successful solve")
+        if self._kkt is None and self._kkt_dropped:
+            self._rebuild_kkt()
         if self._kkt is None:
             raise RuntimeError(f"no KKT factor at the last solution: {self._kkt_error or 'the solve did not succeed'}")
         if threading.get_ident() != self._kkt_thread:
             raise RuntimeError("the KKT factor is bound to the thread that ran the solve; call kkt_solve from that thread")
-        return self._kkt.solve(np.ascontiguousarray(rhs, dtype=float))
+        return self._kkt.solve(_native(rhs))
 
     def parametric_step(self, constraints: Sequence[int], values: Sequence[float]) -> Tuple[np.ndarray, np.ndarray]:
         """sIPOPT's first-order update of the last solution when parameters change.
@@ -773,8 +928,23 @@ class Solver:
         w, v = np.linalg.eigh(h)
         return h, w, v
 
+    def _drop_kkt(self) -> None:
+        """Release the held factor in the thread that made it (it cannot be dropped or used from
+        another one); :meth:`kkt_solve` rebuilds it on demand, as after unpickling."""
+        if self._kkt is not None:
+            self._kkt = None
+            self._kkt_thread = None
+            self._kkt_dropped = True
+
+    def _rebuild_kkt(self) -> None:
+        """Factor the KKT matrix again after unpickling (see :meth:`kkt_solve`)."""
+        self._kkt_dropped = False
+        if self.last is not None and self.last.get("success"):
+            self.solve(warm_start=True)
+
     def reset(self) -> None:
         """Forget the previous solution (the next solve is cold)."""
         self.last = None
         self._kkt = None
         self._kkt_error = None
+        self._kkt_dropped = False

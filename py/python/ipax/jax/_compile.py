@@ -14,6 +14,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .._assemble import greedy_column_coloring
 from .._problem import INF, Problem
 
 __all__ = ["Spec", "Compiled", "from_jax", "greedy_column_coloring", "probe_pattern"]
@@ -146,40 +147,6 @@ def probe_pattern(spec: Spec, dense_jac: Callable, dense_hess: Callable) -> Tupl
     hr, hc = np.nonzero(np.tril(hmask))
     as64 = lambda a: np.ascontiguousarray(a, dtype=np.int64)  # noqa: E731
     return as64(jr), as64(jc), as64(hr), as64(hc)
-
-
-def greedy_column_coloring(rows: np.ndarray, cols: np.ndarray, ncols: int) -> Tuple[np.ndarray, int]:
-    """Colour columns so that no two columns of one colour share a row (structurally orthogonal).
-
-    This is the CPR partition (Curtis, Powell & Reid 1974): with seed ``s_k = Σ_{j: colour j = k} e_j``
-    the product ``A s_k`` holds ``A[i, j]`` at row ``i`` for the one column ``j`` of colour ``k``
-    with a nonzero in that row. Greedy in natural order: a banded matrix of bandwidth ``w`` gets
-    ``w`` colours, independent of ``ncols``. For a symmetric matrix pass the *full* pattern (both
-    triangles): then ``H s_k`` recovers every ``H[i, j]`` directly.
-    """
-    colors = np.full(ncols, -1, dtype=np.int64)
-    if rows.size == 0:
-        return np.zeros(ncols, dtype=np.int64), (1 if ncols else 0)
-    order = np.argsort(rows, kind="stable")
-    r_sorted, c_sorted = rows[order], cols[order]
-    row_start = np.searchsorted(r_sorted, np.arange(int(rows.max()) + 2))
-    by_col = np.argsort(cols, kind="stable")
-    col_rows = rows[by_col]
-    col_start = np.searchsorted(cols[by_col], np.arange(ncols + 1))
-    ncolors = 0
-    for j in range(ncols):
-        forbidden = set()
-        for i in col_rows[col_start[j] : col_start[j + 1]]:
-            for k in c_sorted[row_start[i] : row_start[i + 1]]:
-                ck = colors[k]
-                if ck >= 0:
-                    forbidden.add(int(ck))
-        c = 0
-        while c in forbidden:
-            c += 1
-        colors[j] = c
-        ncolors = max(ncolors, c + 1)
-    return colors, ncolors
 
 
 # ---------------------------------------------------------------------------------------- compiled
