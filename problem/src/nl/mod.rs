@@ -45,6 +45,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod batch;
 mod binary;
 mod error;
 mod expr;
@@ -67,11 +68,12 @@ pub use parser::{NlHeader, Suffix, SuffixTarget};
 pub use sol::{SolFile, SolveResult, format_sol, read_sol, write_sol};
 
 use expr::{BinOp, NaryOp, Node, NodeId, UnOp};
-use ipax_core::{CscMatrix, CscStorage, EvalError, LinearOperator, Problem, ProblemScaling, Triplets};
+use ipax_core::{CscMatrix, CscRef, CscStorage, EvalError, LinearOperator, Problem, ProblemScaling, Triplets};
 use parser::NlModel;
 use std::path::Path;
 use expr::PiecewiseLinear;
 use tape::{Arena, Local, TapeRange, TapeStore, TapeWorkspace};
+use batch::{Batch, BatchWork};
 
 /// Most element-Hessian entries (Σ p(p+1)/2 over nonlinear elements touching p variables) for
 /// which the exact Hessian is set up: 2²⁵ entries need about 1 GB during setup (triplet, scatter
@@ -82,6 +84,9 @@ pub const HESSIAN_ENTRY_LIMIT: usize = 1 << 25;
 /// One term of a partially separable function: `weight · e(x)`.
 #[derive(Debug, Clone)]
 struct Element {
+    /// Index of the element among all elements of the problem (objective first, then the
+    /// constraints in order): its slot in the per-element value buffer.
+    id: usize,
     range: TapeRange,
     weight: f64,
     /// Start in [`Tapes::grad_pos`]: local slot `s` → position `grad_pos[grad_start + s]` in the
@@ -113,6 +118,7 @@ struct Function {
 }
 
 /// Scratch buffers for the sweeps, sized for the longest tape.
+#[derive(Default)]
 struct Scratch {
     val: Vec<f64>,
     dot: Vec<f64>,
@@ -159,6 +165,51 @@ impl Function {
             tape.gradient_local(&s.val, &s.loc, &mut s.adj, e.weight, g);
             for (slot, &q) in t.grad_pos[e.grad_start..e.grad_start + p].iter().enumerate() {
                 out[q] += g[slot];
+            }
+        }
+    }
+
+    /// [`value`](Self::value) from the element values `ev` of a batched sweep (same sums, same order).
+    fn value_from(&self, x: &[f64], ev: &[f64]) -> f64 {
+        let mut f = self.constant;
+        for &(p, c) in &self.linear {
+            f += c * x[self.vars[p]];
+        }
+        for e in &self.elements {
+            f += e.weight * ev[e.id];
+        }
+        f
+    }
+
+    /// [`gradient`](Self::gradient) from the weighted local element gradients `eg` of a batched
+    /// sweep (same sums, same order).
+    fn gradient_from(&self, t: &Tapes, eg: &[f64], out: &mut [f64]) {
+        out.iter_mut().for_each(|v| *v = 0.0);
+        for &(p, c) in &self.linear {
+            out[p] += c;
+        }
+        for e in &self.elements {
+            let p = e.range.num_vars();
+            let g = &eg[e.grad_start..e.grad_start + p];
+            for (slot, &q) in t.grad_pos[e.grad_start..e.grad_start + p].iter().enumerate() {
+                out[q] += g[slot];
+            }
+        }
+    }
+
+    /// [`add_hessian`](Self::add_hessian) from the local element Hessians `eh` of a batched
+    /// sweep (same sums, same order).
+    fn add_hessian_from(&self, t: &Tapes, eh: &[f64], scale: f64, hv: &mut [f64]) {
+        for e in &self.elements {
+            if !e.range.nonlinear {
+                continue;
+            }
+            let w = scale * e.weight;
+            let p = e.range.num_vars();
+            let k = p * (p + 1) / 2;
+            let pos = &t.hess_pos[e.hess_start..e.hess_start + k];
+            for (&q, &h) in pos.iter().zip(&eh[e.hess_start..e.hess_start + k]) {
+                hv[q] += w * h;
             }
         }
     }
@@ -255,6 +306,46 @@ pub struct NlProblem {
     con_names: Option<Vec<String>>,
     /// The expression DAG as parsed (for rendering rows as algebra; evaluation uses the tapes).
     source: std::sync::Arc<render::Source>,
+    /// Number of elements (objective and constraints).
+    num_elements: usize,
+    /// The objective's and the constraints' elements, batched by tape shape.
+    obj_batch: Batch,
+    con_batch: Batch,
+    /// Whether evaluations use the batched sweeps (always, outside tests).
+    batched: bool,
+    pool: WorkPool,
+}
+
+/// Buffers of one evaluation: batch scratch, per-element results, the per-element tapes' scratch.
+#[derive(Default)]
+struct Work {
+    batch: BatchWork,
+    scratch: Scratch,
+    /// Scratch with the element-Hessian buffers, made on the first Hessian.
+    scratch_h: Option<Scratch>,
+    /// Per-element values, weighted local gradients (at `grad_start`) and local Hessians (at
+    /// `hess_start`).
+    ev: Vec<f64>,
+    eg: Vec<f64>,
+    eh: Vec<f64>,
+    /// Sparse objective gradient / Jacobian triplet values.
+    sparse: Vec<f64>,
+}
+
+/// Evaluation buffers kept between calls (one per concurrent caller).
+#[derive(Default)]
+struct WorkPool(std::sync::Mutex<Vec<Box<Work>>>);
+
+impl Clone for WorkPool {
+    fn clone(&self) -> Self {
+        WorkPool::default()
+    }
+}
+
+impl std::fmt::Debug for WorkPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WorkPool")
+    }
 }
 
 impl NlProblem {
@@ -312,6 +403,7 @@ impl NlProblem {
         let mut max_tape = 0;
         let mut max_slots = 0;
         let mut max_vector_hessian = 0;
+        let mut next_id = 0usize;
         let mut build = |body: NodeId, linear: &[(usize, f64)], scale: f64| -> Function {
             let mut constant = 0.0;
             let mut terms = Vec::new();
@@ -343,7 +435,8 @@ impl NlProblem {
                         }
                     }
                     // Hessian positions are assigned below, once the total size is known.
-                    Element { range, weight, grad_start, hess_start: 0 }
+                    next_id += 1;
+                    Element { id: next_id - 1, range, weight, grad_start, hess_start: 0 }
                 })
                 .collect();
             Function { constant, linear, elements, vars }
@@ -389,6 +482,9 @@ impl NlProblem {
             }
         }
         let (jac, jac_map) = CscMatrix::from_triplets_with_map(&jac_t, CscStorage::General);
+        let num_elements = objective.elements.len() + constraints.iter().map(|c| c.elements.len()).sum::<usize>();
+        let obj_batch = Batch::build(objective.elements.iter(), &tapes.store, &tapes.pls);
+        let con_batch = Batch::build(constraints.iter().flat_map(|c| c.elements.iter()), &tapes.store, &tapes.pls);
         let (hess, hess_map) = CscMatrix::from_triplets_with_map(&hess_t, CscStorage::SymmetricLower);
         drop(hess_t);
         tapes.hess_pos.iter_mut().for_each(|k| *k = hess_map[*k]);
@@ -431,7 +527,30 @@ impl NlProblem {
                 con_body: model.con_body,
                 con_linear: model.con_linear,
             }),
+            num_elements,
+            obj_batch,
+            con_batch,
+            batched: true,
+            pool: WorkPool::default(),
         }
+    }
+
+    /// Switch between the batched sweeps (default) and the per-element tapes; tests compare them.
+    #[cfg(test)]
+    pub(crate) fn set_batched(&mut self, on: bool) {
+        self.batched = on;
+    }
+
+    /// Run `f` with pooled evaluation buffers: sized on first use, reused by later calls, so an
+    /// evaluation allocates only the matrix values it returns.
+    fn with_work<R>(&self, f: impl FnOnce(&mut Work) -> R) -> R {
+        let pooled = self.pool.0.lock().ok().and_then(|mut v| v.pop());
+        let mut w = pooled.unwrap_or_else(|| Box::new(Work { scratch: self.scratch(false), ..Work::default() }));
+        let r = f(&mut w);
+        if let Ok(mut v) = self.pool.0.lock() {
+            v.push(w);
+        }
+        r
     }
 
     /// Sweep buffers; the dense element-Hessian buffer only when `hessian` is true.
@@ -553,47 +672,85 @@ impl Problem for NlProblem {
 
     fn objective(&self, x: &[f64]) -> Result<f64, EvalError> {
         Self::check_len("objective input x", self.header.n_var, x.len())?;
-        Self::check("objective", self.objective.value(&self.tapes, x, &mut self.scratch(false)))
+        if !self.batched {
+            return Self::check("objective", self.objective.value(&self.tapes, x, &mut self.scratch(false)));
+        }
+        let f = self.with_work(|w| {
+            w.ev.resize(self.num_elements, 0.0);
+            self.obj_batch.values(&self.tapes, x, &mut w.batch, &mut w.scratch, &mut w.ev);
+            self.objective.value_from(x, &w.ev)
+        });
+        Self::check("objective", f)
     }
 
     fn gradient(&self, x: &[f64], grad: &mut [f64]) -> Result<(), EvalError> {
         Self::check_len("gradient input x", self.header.n_var, x.len())?;
         Self::check_len("gradient output", self.header.n_var, grad.len())?;
-        let mut s = self.scratch(false);
         let f = &self.objective;
-        let mut sparse = vec![0.0; f.vars.len()];
-        f.gradient(&self.tapes, x, &mut s, &mut sparse);
-        grad.iter_mut().for_each(|g| *g = 0.0);
-        for (&j, &v) in f.vars.iter().zip(&sparse) {
-            grad[j] = Self::check("gradient", v)?;
-        }
-        Ok(())
+        self.with_work(|w| {
+            w.sparse.resize(f.vars.len(), 0.0);
+            if self.batched {
+                w.eg.resize(self.tapes.grad_pos.len(), 0.0);
+                self.obj_batch.gradients(&self.tapes, x, &mut w.batch, &mut w.scratch, &mut w.eg);
+                f.gradient_from(&self.tapes, &w.eg, &mut w.sparse);
+            } else {
+                f.gradient(&self.tapes, x, &mut w.scratch, &mut w.sparse);
+            }
+            grad.iter_mut().for_each(|g| *g = 0.0);
+            for (&j, &v) in f.vars.iter().zip(&w.sparse) {
+                grad[j] = Self::check("gradient", v)?;
+            }
+            Ok(())
+        })
     }
 
     fn constraints(&self, x: &[f64], c: &mut [f64]) -> Result<(), EvalError> {
         Self::check_len("constraints input x", self.header.n_var, x.len())?;
         Self::check_len("constraints output", self.header.n_con, c.len())?;
-        let mut s = self.scratch(false);
-        for (ci, f) in c.iter_mut().zip(&self.constraints) {
-            *ci = Self::check("constraints", f.value(&self.tapes, x, &mut s))?;
-        }
-        Ok(())
+        self.with_work(|w| {
+            if self.batched {
+                w.ev.resize(self.num_elements, 0.0);
+                self.con_batch.values(&self.tapes, x, &mut w.batch, &mut w.scratch, &mut w.ev);
+                for (ci, f) in c.iter_mut().zip(&self.constraints) {
+                    *ci = Self::check("constraints", f.value_from(x, &w.ev))?;
+                }
+            } else {
+                for (ci, f) in c.iter_mut().zip(&self.constraints) {
+                    *ci = Self::check("constraints", f.value(&self.tapes, x, &mut w.scratch))?;
+                }
+            }
+            Ok(())
+        })
     }
 
     fn jacobian(&self, x: &[f64]) -> Result<Box<dyn LinearOperator + '_>, EvalError> {
         Self::check_len("Jacobian input x", self.header.n_var, x.len())?;
-        let mut s = self.scratch(false);
-        let mut vals = vec![0.0; self.jac_map.len()];
-        for (f, &off) in self.constraints.iter().zip(&self.jac_offset) {
-            let out = &mut vals[off..off + f.vars.len()];
-            f.gradient(&self.tapes, x, &mut s, out);
-        }
-        if vals.iter().any(|v| !v.is_finite()) {
-            return Err(EvalError::NonFinite { what: "Jacobian" });
-        }
-        let mut jac = self.jac.clone();
-        jac.refill(&self.jac_map, &vals);
-        Ok(Box::new(jac))
+        let values = self.with_work(|w| {
+            let vals = &mut w.sparse;
+            vals.resize(self.jac_map.len(), 0.0);
+            if self.batched {
+                w.eg.resize(self.tapes.grad_pos.len(), 0.0);
+                self.con_batch.gradients(&self.tapes, x, &mut w.batch, &mut w.scratch, &mut w.eg);
+            }
+            for (f, &off) in self.constraints.iter().zip(&self.jac_offset) {
+                let out = &mut vals[off..off + f.vars.len()];
+                if self.batched {
+                    f.gradient_from(&self.tapes, &w.eg, out);
+                } else {
+                    f.gradient(&self.tapes, x, &mut w.scratch, out);
+                }
+            }
+            if vals.iter().any(|v| !v.is_finite()) {
+                return Err(EvalError::NonFinite { what: "Jacobian" });
+            }
+            // As `CscMatrix::refill`: zeros, then every triplet added to its slot.
+            let mut values = vec![0.0; self.jac.nnz()];
+            for (&p, &v) in self.jac_map.iter().zip(vals.iter()) {
+                values[p] += v;
+            }
+            Ok(values)
+        })?;
+        Ok(Box::new(PatternMatrix { pattern: &self.jac, values }))
     }
 
     fn has_hessian(&self) -> bool {
@@ -606,22 +763,38 @@ impl Problem for NlProblem {
         if !self.exact_hessian {
             return Ok(None);
         }
-        let mut s = self.scratch(true);
         let mut hv = vec![0.0; self.hess.nnz()];
-        if obj_factor != 0.0 {
-            self.objective.add_hessian(&self.tapes, x, obj_factor, &mut s, &mut hv);
-        }
-        for (f, &l) in self.constraints.iter().zip(lambda) {
-            if l != 0.0 {
-                f.add_hessian(&self.tapes, x, l, &mut s, &mut hv);
+        self.with_work(|w| {
+            let s = w.scratch_h.get_or_insert_with(|| self.scratch(true));
+            if !self.batched {
+                if obj_factor != 0.0 {
+                    self.objective.add_hessian(&self.tapes, x, obj_factor, s, &mut hv);
+                }
+                for (f, &l) in self.constraints.iter().zip(lambda) {
+                    if l != 0.0 {
+                        f.add_hessian(&self.tapes, x, l, s, &mut hv);
+                    }
+                }
+                return;
             }
-        }
+            w.eh.resize(self.tapes.hess_pos.len(), 0.0);
+            if obj_factor != 0.0 {
+                self.obj_batch.hessians(&self.tapes, x, &mut w.batch, s, &mut w.eh);
+                self.objective.add_hessian_from(&self.tapes, &w.eh, obj_factor, &mut hv);
+            }
+            if lambda.iter().any(|&l| l != 0.0) {
+                self.con_batch.hessians(&self.tapes, x, &mut w.batch, s, &mut w.eh);
+                for (f, &l) in self.constraints.iter().zip(lambda) {
+                    if l != 0.0 {
+                        f.add_hessian_from(&self.tapes, &w.eh, l, &mut hv);
+                    }
+                }
+            }
+        });
         if hv.iter().any(|v| !v.is_finite()) {
             return Err(EvalError::NonFinite { what: "Hessian" });
         }
-        let mut h = self.hess.clone();
-        h.values = hv;
-        Ok(Some(Box::new(h)))
+        Ok(Some(Box::new(PatternMatrix { pattern: &self.hess, values: hv })))
     }
 
     /// User scaling from `scaling_factor` suffixes (Pyomo's and AMPL's convention), if any.
@@ -664,5 +837,46 @@ impl Problem for NlProblem {
 
     fn name(&self) -> String {
         self.name.clone()
+    }
+}
+
+/// A sparse matrix with the problem's fixed pattern and fresh values: returned by
+/// [`NlProblem::jacobian`] and [`NlProblem::hessian`] instead of a clone of the pattern (which
+/// copied the row indices and column pointers, as many bytes again as the values, on every call).
+struct PatternMatrix<'a> {
+    pattern: &'a CscMatrix,
+    values: Vec<f64>,
+}
+
+impl PatternMatrix<'_> {
+    fn view(&self) -> CscRef<'_> {
+        CscRef { values: &self.values, ..self.pattern.as_ref() }
+    }
+}
+
+impl LinearOperator for PatternMatrix<'_> {
+    fn shape(&self) -> (usize, usize) {
+        (self.pattern.nrows, self.pattern.ncols)
+    }
+    fn apply(&self, alpha: f64, x: &[f64], beta: f64, y: &mut [f64]) {
+        self.view().apply(alpha, x, beta, y)
+    }
+    fn apply_transpose(&self, alpha: f64, x: &[f64], beta: f64, y: &mut [f64]) {
+        self.view().apply_transpose(alpha, x, beta, y)
+    }
+    fn is_symmetric(&self) -> bool {
+        self.pattern.storage == CscStorage::SymmetricLower
+    }
+    fn diagonal(&self) -> Option<Vec<f64>> {
+        Some(self.view().diagonal())
+    }
+    fn triplets(&self) -> Option<Triplets> {
+        Some(self.view().to_triplets())
+    }
+    fn lower_triplets(&self) -> Option<Triplets> {
+        Some(self.view().to_lower_triplets())
+    }
+    fn csc(&self) -> Option<CscRef<'_>> {
+        Some(self.view())
     }
 }

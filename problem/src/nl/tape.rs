@@ -92,7 +92,7 @@ pub(crate) struct Tape<'a> {
 /// Product that treats a structural zero as exact: `0 · ∞ = 0`. Without it a NaN partial of an
 /// operand that does not move (e.g. `∂/∂w` of `u^w` at `u < 0`) would poison the sweep.
 #[inline]
-fn mul0(a: f64, b: f64) -> f64 {
+pub(super) fn mul0(a: f64, b: f64) -> f64 {
     if a == 0.0 || b == 0.0 { 0.0 } else { a * b }
 }
 
@@ -285,7 +285,17 @@ impl Arena<'_> {
     }
 }
 
-impl Tape<'_> {
+impl<'a> Tape<'a> {
+    /// The instructions, in topological order.
+    pub fn instrs(&self) -> &'a [Instr] {
+        self.instrs
+    }
+
+    /// Operand lists of list instructions (absolute indices into the store's list array).
+    pub fn args(&self) -> &'a [usize] {
+        self.args
+    }
+
     fn branch(&self, val: &[f64], c: usize, a: usize, b: usize) -> usize {
         if val[c] != 0.0 { a } else { b }
     }

@@ -837,3 +837,77 @@ fn vector_mode_hessian_equals_scalar_sweeps_on_every_operator() {
     }
     assert!(checked > 100, "only {checked} elements checked");
 }
+
+/// A model where every operator case appears in `reps` constraints and `reps` objective terms,
+/// each multiplied by `exp(cᵢ·v)` with its own constant (so batched groups span several blocks
+/// and their members differ in constants and weights); case `k` uses variables `3k..3k+3`.
+fn repeated_shapes_model(reps: usize) -> (String, Vec<(f64, f64)>) {
+    let cases = cases();
+    let n = 3 * cases.len();
+    let m = reps * cases.len();
+    let remap = |expr: &str, k: usize| -> String {
+        expr.lines()
+            .map(|l| match l.strip_prefix('v') {
+                Some(j) => format!("v{}\n", 3 * k + j.parse::<usize>().unwrap()),
+                None => format!("{l}\n"),
+            })
+            .collect()
+    };
+    let term = |k: usize, r: usize| -> String {
+        let c = 0.01 * (1 + (r * 7 + k) % 13) as f64;
+        format!("o2\n{}o44\no2\nn{c}\nv{}\n", remap(cases[k].1, k), 3 * k + r % 3)
+    };
+    let mut s = format!("g3 1 1 0\n {n} {m} 1 0 0\n {m} 1\n 0 0\n {n} {n} {n}\n 0 0 0 1\n 0 0 0 0 0\n 0 0\n 0 0\n 0 0 0 0 0\n");
+    for i in 0..m {
+        s.push_str(&format!("C{i}\n{}", term(i % cases.len(), i / cases.len())));
+    }
+    s.push_str(&format!("O0 0\no54\n{m}\n"));
+    for i in 0..m {
+        // Weights by constant factors (split off as element weights).
+        s.push_str(&format!("o2\nn{}\n{}", 0.5 + (i % 5) as f64, term(i % cases.len(), i / cases.len() + 1)));
+    }
+    s.push_str("r\n");
+    s.push_str(&"2 -1e3\n".repeat(m));
+    s.push_str("b\n");
+    s.push_str(&"3\n".repeat(n));
+    let domains = cases.iter().flat_map(|c| [c.2; 3]).collect();
+    (s, domains)
+}
+
+/// The element-batched sweeps give bit for bit the values, gradient, constraints, Jacobian and
+/// Lagrangian Hessian of the per-element tapes, on every text model of the tests and on a model
+/// with every operator repeated over several blocks; and again on a second call (pooled buffers).
+#[test]
+fn batched_sweeps_equal_per_element_tapes_bit_for_bit() {
+    let mut rng = Rng(0xBA7C_4ED0_5EED_0001);
+    let (rep, domains) = repeated_shapes_model(70);
+    let mut models: Vec<(String, String, Option<Vec<(f64, f64)>>)> =
+        text_models().into_iter().map(|(l, t)| (l, t, None)).collect();
+    models.push(("chain 100".into(), chain_model(100), None));
+    models.push(("repeated shapes".into(), rep, Some(domains)));
+    for (label, text, domains) in models {
+        let batched = NlProblem::from_str(&text).unwrap_or_else(|e| panic!("{label}: {e}"));
+        let mut plain = batched.clone();
+        plain.set_batched(false);
+        for _ in 0..3 {
+            let x: Vec<f64> = match &domains {
+                Some(d) => d.iter().map(|&(lo, hi)| rng.uniform(lo, hi)).collect(),
+                None => (0..batched.num_variables()).map(|_| rng.uniform(0.6, 1.9)).collect(),
+            };
+            let want = fingerprint(&plain, &x);
+            assert_eq!(fingerprint(&batched, &x), want, "{label}");
+            assert_eq!(fingerprint(&batched, &x), want, "{label} (second call)");
+        }
+    }
+}
+
+/// The repeated-shapes model really is batched: most of its elements are in groups.
+#[test]
+fn repeated_shapes_are_batched() {
+    let (text, _) = repeated_shapes_model(40);
+    let p = NlProblem::from_str(&text).unwrap();
+    let (grouped, fallback) = p.con_batch.counts();
+    assert!(grouped > 4 * fallback, "grouped {grouped}, fallback {fallback}");
+    // One shape per operator case and choice of the exp factor's variable (three of them).
+    assert!(p.con_batch.num_groups() <= 3 * cases().len(), "{} groups for {grouped} elements", p.con_batch.num_groups());
+}
