@@ -23,6 +23,8 @@ mod factory;
 pub mod sensitivity;
 mod solver;
 
+pub mod sipopt;
+
 pub use factory::{DefaultSolverFactory, choose_route};
 pub use sensitivity::{KktFactor, SensitivityError};
 pub use solver::{Solver, nl_bound_tightening, nl_solve_and_diagnose, solve, solve_and_diagnose};

@@ -143,7 +143,7 @@ fn main() -> ExitCode {
 
 /// Solve an AMPL `.nl` model and write the `.sol` file AMPL and Pyomo read.
 fn solve_nl(path: &std::path::Path, cli: &Cli, options: &ipax::Options) -> ExitCode {
-    use ipax::problem::nl::{NlProblem, write_sol};
+    use ipax::problem::nl::{NlProblem, write_sol_with_suffixes};
     let nl_path = if path.extension().is_none() && !path.exists() { path.with_extension("nl") } else { path.to_path_buf() };
     let problem = match NlProblem::from_file(&nl_path) {
         Ok(p) => p,
@@ -182,7 +182,21 @@ fn solve_nl(path: &std::path::Path, cli: &Cli, options: &ipax::Options) -> ExitC
     let sol_path = cli.sol.clone().unwrap_or_else(|| nl_path.with_extension("sol"));
     let message = format!("ipax {}: {}", env!("CARGO_PKG_VERSION"), result.status.message());
     let duals = problem.ampl_duals(&result.constraint_multipliers);
-    if let Err(e) = write_sol(&sol_path, &message, &result.x, &duals, code) {
+    // sIPOPT's suffixes: the first-order estimate of the perturbed solution as `sens_sol_state_1`.
+    let suffixes = match ipax::sipopt::sensitivity_step(&problem, &result) {
+        Ok(Some(step)) => {
+            if !cli.ampl {
+                println!("sIPOPT sensitivity step: x(p_new) ≈ {:?}", step.x);
+            }
+            ipax::sipopt::sol_suffixes(&problem, &step)
+        }
+        Ok(None) => Vec::new(),
+        Err(e) => {
+            eprintln!("warning: no sensitivity step: {e}");
+            Vec::new()
+        }
+    };
+    if let Err(e) = write_sol_with_suffixes(&sol_path, &message, &result.x, &duals, code, &suffixes) {
         eprintln!("error: cannot write {}: {e}", sol_path.display());
         return ExitCode::from(2);
     }

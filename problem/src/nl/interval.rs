@@ -13,6 +13,9 @@
 //!
 //! An interval with `lo > hi` (or a NaN end) is empty. `ENTIRE` is `[−∞, ∞]`.
 
+// `!(a <= b)` is meant: it is also true when either side is NaN (an empty or undefined enclosure).
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
+
 use std::f64::consts::{FRAC_PI_2, PI};
 
 /// A closed interval `[lo, hi]`; empty when `!(lo <= hi)`.

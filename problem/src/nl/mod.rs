@@ -65,7 +65,7 @@ pub use binary::{ByteOrder, text_to_binary};
 pub use error::{NlError, Pos};
 pub use fbbt::FbbtOptions;
 pub use parser::{NlHeader, Suffix, SuffixTarget};
-pub use sol::{SolFile, SolveResult, format_sol, read_sol, write_sol};
+pub use sol::{SolFile, SolSuffix, SolSuffixTarget, SolveResult, format_sol, format_sol_with_suffixes, read_sol, write_sol, write_sol_with_suffixes};
 
 use expr::{BinOp, NaryOp, Node, NodeId, UnOp};
 use ipax_core::{CscMatrix, CscRef, CscStorage, EvalError, LinearOperator, Problem, ProblemScaling, Triplets};

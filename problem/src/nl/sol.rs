@@ -19,6 +19,12 @@
 //! <x_1> … <x_n>   one per line
 //! objno 0 <solve_result_num>
 //! ```
+//! then, optionally, suffix sections (ASL's `write_sol` layout, read by Pyomo's `_load`):
+//! ```text
+//! suffix <kind> <count> <name length + 1> 0 0     kind: 0 variables, 1 constraints; +4 real
+//! <name>
+//! <index> <value>   one line per entry, 0-based index
+//! ```
 //! Pyomo stops reading the message at the first line containing `Options`, so that word is
 //! defused inside messages.
 
@@ -105,6 +111,50 @@ pub fn format_sol(message: &str, x: &[f64], y: &[f64], solve_result_num: i32) ->
     s
 }
 
+/// What a `.sol` suffix is attached to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SolSuffixTarget {
+    /// One value per variable (AMPL suffix kind 0).
+    Variables,
+    /// One value per constraint (kind 1).
+    Constraints,
+}
+
+/// A suffix section of a `.sol` file: `(index, value)` entries on variables or constraints.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SolSuffix {
+    /// Suffix name, as the modeling system declares it.
+    pub name: String,
+    /// Variables or constraints.
+    pub target: SolSuffixTarget,
+    /// Real (`true`) or integer values.
+    pub real: bool,
+    /// `(0-based index, value)` entries.
+    pub values: Vec<(usize, f64)>,
+}
+
+/// [`format_sol`] followed by suffix sections.
+pub fn format_sol_with_suffixes(message: &str, x: &[f64], y: &[f64], solve_result_num: i32, suffixes: &[SolSuffix]) -> String {
+    let mut s = format_sol(message, x, y, solve_result_num);
+    for suf in suffixes {
+        let kind = match suf.target {
+            SolSuffixTarget::Variables => 0,
+            SolSuffixTarget::Constraints => 1,
+        } + if suf.real { 4 } else { 0 };
+        let _ = writeln!(s, "suffix {kind} {} {} 0 0\n{}", suf.values.len(), suf.name.len() + 1, suf.name);
+        for &(i, v) in &suf.values {
+            let v = if suf.real { num(v) } else { format!("{}", v as i64) };
+            let _ = writeln!(s, "{i} {v}");
+        }
+    }
+    s
+}
+
+/// Write a `.sol` file with suffix sections.
+pub fn write_sol_with_suffixes(path: impl AsRef<Path>, message: &str, x: &[f64], y: &[f64], solve_result_num: i32, suffixes: &[SolSuffix]) -> std::io::Result<()> {
+    std::fs::write(path, format_sol_with_suffixes(message, x, y, solve_result_num, suffixes))
+}
+
 /// Write a `.sol` file (see [`format_sol`]).
 pub fn write_sol(path: impl AsRef<Path>, message: &str, x: &[f64], y: &[f64], solve_result_num: i32) -> std::io::Result<()> {
     std::fs::write(path, format_sol(message, x, y, solve_result_num))
@@ -121,6 +171,8 @@ pub struct SolFile {
     pub y: Vec<f64>,
     /// `solve_result_num` from the `objno` line (`None` if absent).
     pub solve_result_num: Option<i32>,
+    /// Suffix sections after the `objno` line.
+    pub suffixes: Vec<SolSuffix>,
 }
 
 /// Parse `.sol` text the way Pyomo's reader does (message up to `Options`, option count and
@@ -150,5 +202,26 @@ pub fn read_sol(text: &str) -> Option<SolFile> {
         let t: Vec<&str> = l.split_whitespace().collect();
         (t.first() == Some(&"objno")).then(|| t.get(2)?.parse().ok()).flatten()
     });
-    Some(SolFile { message: msg.join("\n"), x, y, solve_result_num })
+    let mut suffixes = Vec::new();
+    while let Some(line) = it.next() {
+        let t: Vec<&str> = line.split_whitespace().collect();
+        if t.first() != Some(&"suffix") || t.len() < 6 {
+            break;
+        }
+        let kind: u32 = t[1].parse().ok()?;
+        let count: usize = t[2].parse().ok()?;
+        let table_lines: usize = t[5].parse().ok()?;
+        let name = it.next()?.trim().to_string();
+        for _ in 0..table_lines {
+            it.next()?;
+        }
+        let mut values = Vec::with_capacity(count);
+        for _ in 0..count {
+            let mut e = it.next()?.split_whitespace();
+            values.push((e.next()?.parse().ok()?, e.next()?.parse().ok()?));
+        }
+        let target = if kind & 3 == 0 { SolSuffixTarget::Variables } else { SolSuffixTarget::Constraints };
+        suffixes.push(SolSuffix { name, target, real: kind & 4 != 0, values });
+    }
+    Some(SolFile { message: msg.join("\n"), x, y, solve_result_num, suffixes })
 }
