@@ -710,6 +710,106 @@ fn edit_distance(a: &str, b: &str) -> usize {
 mod tests {
     use super::*;
 
+    /// Every default as it was before the options moved to one table (literal values copied from
+    /// the hand-written `Default` of commit 4cd1c93): the table must not change any of them.
+    #[test]
+    fn defaults_are_the_old_literal_values() {
+        let old = Options {
+            tol: 1e-8,
+            max_iter: 3000,
+            max_wall_time: 1e20,
+            dual_inf_tol: 1.0,
+            constr_viol_tol: 1e-4,
+            compl_inf_tol: 1e-4,
+            acceptable_tol: 1e-6,
+            acceptable_iter: 15,
+            acceptable_dual_inf_tol: 1e10,
+            acceptable_constr_viol_tol: 1e-2,
+            acceptable_compl_inf_tol: 1e-2,
+            acceptable_obj_change_tol: 1e20,
+            diverging_iterates_tol: 1e20,
+            complementarity_gap_tol: 1e-8,
+            mu_strategy: MuStrategy::Monotone,
+            mu_init: 0.1,
+            mu_min: 1e-11,
+            mu_max: 1e5,
+            barrier_tol_factor: 10.0,
+            mu_linear_decrease_factor: 0.2,
+            mu_superlinear_decrease_power: 1.5,
+            tau_min: 0.99,
+            bound_push: 1e-2,
+            bound_frac: 1e-2,
+            slack_bound_push: 1e-2,
+            slack_bound_frac: 1e-2,
+            bound_mult_init_val: 1.0,
+            constr_mult_init_max: 1e3,
+            bound_relax_factor: 1e-8,
+            honor_original_bounds: false,
+            kappa_sigma: 1e10,
+            hessian_approximation: HessianApproximationKind::Exact,
+            limited_memory_max_history: 6,
+            line_search: LineSearchKind::Filter,
+            max_soc: 4,
+            kappa_soc: 0.99,
+            watchdog_shortened_iter_trigger: 10,
+            watchdog_trial_iter_max: 3,
+            tiny_step_tol: 2.220446049250313e-15,
+            theta_max_fact: 1e4,
+            theta_min_fact: 1e-4,
+            eta_phi: 1e-8,
+            obj_max_inc: 5.0,
+            kkt_route: KktRouteChoice::Auto,
+            linear_solver: LinearSolverChoice::Auto,
+            krylov_preconditioner: KrylovPreconditionerChoice::Auto,
+            sparse_ldl_ordering: SparseOrderingChoice::Auto,
+            max_refinement_steps: 10,
+            min_refinement_steps: 0,
+            residual_ratio_max: 1e-10,
+            first_hessian_perturbation: 1e-4,
+            min_hessian_perturbation: 1e-20,
+            max_hessian_perturbation: 1e20,
+            perturb_inc_fact_first: 100.0,
+            perturb_inc_fact: 8.0,
+            perturb_dec_fact: 0.3333333333333333,
+            jacobian_regularization_value: 1e-8,
+            jacobian_regularization_exponent: 0.25,
+            condensed_regularization: 1e-9,
+            print_level: 5,
+            nlp_scaling_method: ScalingMethod::GradientBased,
+            nlp_scaling_max_gradient: 100.0,
+            nlp_scaling_min_value: 1e-8,
+            obj_scaling_factor: 1.0,
+            nlp_lower_bound_inf: -1e19,
+            nlp_upper_bound_inf: 1e19,
+            fixed_variable_treatment: FixedVariableTreatment::MakeParameter,
+            warm_start_init_point: false,
+            warm_start_bound_push: 1e-3,
+            warm_start_bound_frac: 1e-3,
+            warm_start_mult_bound_push: 1e-3,
+            warm_start_slack_bound_push: 1e-3,
+            warm_start_slack_bound_frac: 1e-3,
+            required_infeasibility_reduction: 0.9,
+            max_resto_iter: 3000,
+            start_with_resto: false,
+            l1_penalty_margin: 1.0,
+            l1_armijo: 1e-4,
+            krylov_rtol: 1e-10,
+            krylov_max_iter: 0,
+            krylov_max_forcing: 0.0,
+            presolve: false,
+            presolve_auxiliary: false,
+            presolve_auxiliary_coupling: AuxiliaryCoupling::Safe,
+            presolve_auxiliary_diagnostics: false,
+            presolve_fbbt: false,
+        };
+        let new = Options::default();
+        // PartialEq compares every field (floats exactly); the Debug dumps show which differs.
+        let (old_dbg, new_dbg) = (format!("{old:?}"), format!("{new:?}"));
+        assert_eq!(old, new, "\nold: {old_dbg}\nnew: {new_dbg}");
+        assert_eq!(new.tiny_step_tol.to_bits(), (10.0 * f64::EPSILON).to_bits());
+        assert_eq!(new.perturb_dec_fact.to_bits(), (1.0f64 / 3.0).to_bits());
+    }
+
     #[test]
     fn sets_known_options_and_validates() {
         let mut o = Options::default();
