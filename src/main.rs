@@ -220,18 +220,10 @@ fn solve_nl(path: &std::path::Path, cli: &Cli, options: &ipax::Options) -> ExitC
     ExitCode::SUCCESS
 }
 
-/// One line per solver option: name, accepted values, description.
+/// The solver options grouped by category (name, type and range, default, description), read
+/// from the option table.
 fn option_listing() -> String {
-    let mut out = String::from("Solver options (key=value, Ipopt names):\n");
-    for (name, kind, doc) in ipax::options::OPTION_TABLE {
-        let kind = match kind {
-            ipax::options::OptionKind::Number => "number".to_string(),
-            ipax::options::OptionKind::Integer => "integer".to_string(),
-            ipax::options::OptionKind::Choice(c) => c.join("|"),
-        };
-        out.push_str(&format!("  {name:<34} {kind:<28} {doc}\n"));
-    }
-    out
+    format!("Solver options (key=value, Ipopt names; [default]):\n{}", ipax::Options::listing(""))
 }
 
 /// A size given as a non-negative integer, in plain or scientific notation (`10000`, `1e4`).

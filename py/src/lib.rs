@@ -472,7 +472,7 @@ fn check_option(name: &str, value: &str) -> PyResult<()> {
 /// The names of all options ipax understands.
 #[pyfunction]
 fn option_names() -> Vec<&'static str> {
-    ipax::options::OPTION_TABLE.iter().map(|(n, _, _)| *n).collect()
+    Options::table().iter().map(|s| s.name).collect()
 }
 
 /// Run the interior-point method on a Python callbacks object (see the module docs).
