@@ -9,6 +9,7 @@ use ipax_ipm::{SolveStatus, Timings};
 use ipax_problem::diagnostics::{DiagnoseError, DiagnoseInput, IterateSample, Labels, Report, diagnose};
 use ipax_problem::nl::{FbbtOptions, NlProblem};
 use ipax_operators::Lbfgs;
+use ipax_problem::presolve::duplicates::DuplicateRows;
 use ipax_problem::presolve::{AuxiliaryDiagnostics, AuxiliaryOptions, AuxiliaryPresolve, CouplingPolicy};
 
 use crate::factory::{DefaultSolverFactory, choose_route};
@@ -24,7 +25,6 @@ pub fn nl_bound_tightening(problem: &NlProblem, options: &Options) -> Option<Sol
         return None;
     }
     let start = std::time::Instant::now();
-    let m = problem.num_constraints();
     let opts = FbbtOptions { bound_inf: options.nlp_upper_bound_inf.min(-options.nlp_lower_bound_inf), ..FbbtOptions::default() };
     let fbbt = problem.bound_tightening(&opts);
     let labels = Labels::of(problem);
@@ -49,16 +49,21 @@ pub fn nl_bound_tightening(problem: &NlProblem, options: &Options) -> Option<Sol
         .collect();
     why.extend(fbbt.infeasible_variables.iter().map(|&(j, i)| format!("row {} leaves no value for {}", labels.row(i), labels.col(j))));
     let message = format!("bound tightening proved the model infeasible before the IPM: {}", why.join("; "));
+    Some(infeasible_before_ipm(problem, options, message, start))
+}
+
+/// `Infeasible` at the start point with 0 iterations and zero multipliers: a presolve proof.
+fn infeasible_before_ipm(problem: &dyn Problem, options: &Options, message: String, start: std::time::Instant) -> SolveResult {
     if options.print_level >= 1 {
         eprintln!("ipax: {message}");
     }
-    let n = problem.num_variables();
+    let (n, m) = (problem.num_variables(), problem.num_constraints());
     let mut x = vec![0.0; n];
     problem.initial_point(&mut x);
     let mut c = vec![0.0; m];
     let _ = problem.constraints(&x, &mut c);
     let objective = problem.objective(&x).unwrap_or(f64::NAN);
-    Some(SolveResult {
+    SolveResult {
         status: SolveStatus::Infeasible,
         x,
         objective,
@@ -71,7 +76,71 @@ pub fn nl_bound_tightening(problem: &NlProblem, options: &Options) -> Option<Sol
         timings: Timings { total: start.elapsed(), ..Default::default() },
         errors: Default::default(),
         message,
-    })
+    }
+}
+
+/// Duplicate linear rows of an `.nl` model (`presolve=yes presolve_fbbt=yes`; rows `nlc..m` are
+/// the linear ones): `Ok(None)` when there are none (or the pass is off), `Err` with an
+/// `Infeasible` result naming both rows when a pair's ranges do not intersect.
+pub fn nl_duplicate_rows(problem: &NlProblem, options: &Options) -> Result<Option<DuplicateRows>, SolveResult> {
+    if !(options.presolve && options.presolve_fbbt) {
+        return Ok(None);
+    }
+    let start = std::time::Instant::now();
+    let m = problem.num_constraints();
+    let linear: Vec<usize> = (problem.header().nlc.min(m)..m).collect();
+    let dup = match DuplicateRows::find(problem, &linear, 1e-6) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("ipax: duplicate-row detection skipped ({e})");
+            return Ok(None);
+        }
+    };
+    let labels = Labels::of(problem);
+    if options.presolve_auxiliary_diagnostics || options.print_level >= 3 {
+        eprintln!(
+            "duplicate-rows: {} of {} linear row(s) dropped as scaled copies, {} inconsistent pair(s), {:.3} ms",
+            dup.dropped.len(),
+            linear.len(),
+            dup.infeasible.len(),
+            start.elapsed().as_secs_f64() * 1e3
+        );
+    }
+    if !dup.infeasible.is_empty() {
+        let why: Vec<String> = dup.infeasible.iter().map(|&(k, r)| format!("rows {} and {} are scaled copies with disjoint ranges", labels.row(k), labels.row(r))).collect();
+        let message = format!("duplicate-row detection proved the model infeasible before the IPM: {}", why.join("; "));
+        return Err(infeasible_before_ipm(problem, options, message, start));
+    }
+    Ok((!dup.is_noop()).then_some(dup))
+}
+
+/// Map a solve of the de-duplicated problem back to all rows: `c(x)` and `y` over all `m` rows
+/// ([`DuplicateRows::postsolve_y`]).
+fn duplicate_postsolve(problem: &dyn Problem, dup: &DuplicateRows, result: &mut SolveResult) {
+    result.constraint_multipliers = dup.postsolve_y(&result.constraint_multipliers);
+    let mut c = vec![0.0; problem.num_constraints()];
+    if problem.constraints(&result.x, &mut c).is_ok() {
+        result.constraints = c;
+    }
+}
+
+/// Solve an `.nl` model with the presolve steps that need its expression DAG (`presolve=yes
+/// presolve_fbbt=yes`): bound tightening may prove it infeasible, duplicate linear rows are
+/// merged; then [`Solver::solve`] (with the auxiliary-equality presolve when asked) and the
+/// postsolve of each step, so `x`, `c(x)` and every multiplier are full-space.
+pub fn solve_nl(problem: &NlProblem, options: &Options) -> SolveResult {
+    if let Some(r) = nl_bound_tightening(problem, options) {
+        return r;
+    }
+    match nl_duplicate_rows(problem, options) {
+        Err(infeasible) => infeasible,
+        Ok(None) => solve(problem, options),
+        Ok(Some(dup)) => {
+            let mut r = solve(&dup.reduced(problem), options);
+            duplicate_postsolve(problem, &dup, &mut r);
+            r
+        }
+    }
 }
 
 /// Solve `problem` and run the named diagnostics on the result (`ipax model.nl --diagnose`):
@@ -79,6 +148,12 @@ pub fn nl_bound_tightening(problem: &NlProblem, options: &Options) -> Option<Sol
 /// [`ipax_problem::diagnostics::diagnose`] ranks the findings at the final (full-space, i.e.
 /// postsolved) point. The report comes back even when the solve failed.
 pub fn solve_and_diagnose(problem: &dyn Problem, options: &Options) -> (SolveResult, Result<Report, DiagnoseError>) {
+    diagnose_solve_of(problem, problem, options, |_| {})
+}
+
+/// Solve `solved` (the original problem or a presolved form of it), map the result to
+/// `problem`'s full space with `post`, and diagnose it there.
+fn diagnose_solve_of(problem: &dyn Problem, solved: &dyn Problem, options: &Options, post: impl FnOnce(&mut SolveResult)) -> (SolveResult, Result<Report, DiagnoseError>) {
     let mut samples: Vec<IterateSample> = Vec::new();
     let mut sample = |v: &IterationView<'_>| {
         if v.checkpoint == Checkpoint::AfterStep {
@@ -97,9 +172,10 @@ pub fn solve_and_diagnose(problem: &dyn Problem, options: &Options) -> (SolveRes
         ObserverAction::Continue
     };
     let mut solver = Solver::new(options.clone()).with_observer(&mut sample);
-    let result = solver.solve(problem);
+    let mut result = solver.solve(solved);
     let dropped = solver.presolve_diagnostics().map_or(0, |d| d.dropped_rows);
     drop(solver);
+    post(&mut result);
     let input = DiagnoseInput {
         problem,
         x: &result.x,
@@ -107,7 +183,7 @@ pub fn solve_and_diagnose(problem: &dyn Problem, options: &Options) -> (SolveRes
         z_l: &result.lower_bound_multipliers,
         z_u: &result.upper_bound_multipliers,
         samples: &samples,
-        expected_negative: problem.num_constraints() - dropped,
+        expected_negative: solved.num_constraints() - dropped,
         converged: result.status.is_success(),
         tol: (100.0 * options.tol).max(1e-6),
     };
@@ -117,8 +193,29 @@ pub fn solve_and_diagnose(problem: &dyn Problem, options: &Options) -> (SolveRes
 
 /// [`solve_and_diagnose`] for an `.nl` model: the rank report's implicated rows carry their
 /// algebra ([`NlProblem::render_row`]), printed beneath their names (`ipax model.nl --diagnose`).
+///
+/// The presolve steps of [`solve_nl`] run first; a proof of infeasibility comes back with a
+/// report on the start point.
 pub fn nl_solve_and_diagnose(problem: &NlProblem, options: &Options) -> (SolveResult, Result<Report, DiagnoseError>) {
-    let (result, mut report) = solve_and_diagnose(problem, options);
+    let (result, mut report) = match nl_bound_tightening(problem, options).map(Err).unwrap_or_else(|| nl_duplicate_rows(problem, options)) {
+        Err(infeasible) => {
+            let input = DiagnoseInput {
+                problem,
+                x: &infeasible.x,
+                y: &infeasible.constraint_multipliers,
+                z_l: &infeasible.lower_bound_multipliers,
+                z_u: &infeasible.upper_bound_multipliers,
+                samples: &[],
+                expected_negative: problem.num_constraints(),
+                converged: false,
+                tol: (100.0 * options.tol).max(1e-6),
+            };
+            let report = diagnose(&input);
+            (infeasible, report)
+        }
+        Ok(None) => solve_and_diagnose(problem, options),
+        Ok(Some(dup)) => diagnose_solve_of(problem, &dup.reduced(problem), options, |r| duplicate_postsolve(problem, &dup, r)),
+    };
     if let Ok(Some(rank)) = report.as_mut().map(|r| r.rank.as_mut()) {
         rank.culprit_equations = rank.culprits.iter().map(|&(i, _)| problem.render_row(i).unwrap_or_default()).collect();
     }

@@ -523,3 +523,67 @@ mod bound_tightening {
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
+
+mod duplicate_rows {
+    use super::*;
+    use ipax::problem::presolve::duplicates::DuplicateRows;
+
+    fn options() -> Options {
+        let mut o = Options { print_level: 0, ..Options::default() };
+        o.set("presolve", "yes").unwrap();
+        o.set("presolve_fbbt", "yes").unwrap();
+        o
+    }
+
+    #[test]
+    fn scaled_and_sign_flipped_copies_are_merged_with_full_space_multipliers() {
+        let p = load("duplicate_rows");
+        let names = p.constraint_names().unwrap();
+        let row = |s: &str| names.iter().position(|n| n == s).unwrap();
+        let linear: Vec<usize> = (0..p.num_constraints()).collect();
+        let d = DuplicateRows::find(&p, &linear, 1e-6).unwrap();
+        let mut dropped = d.dropped.clone();
+        dropped.sort_by_key(|e| e.0);
+        let mut expected = vec![(row("cap_neg"), row("cap"), -2.0), (row("eq_copy"), row("eq"), -3.0)];
+        expected.sort_by_key(|e| e.0);
+        assert_eq!(dropped, expected);
+        assert!(d.infeasible.is_empty());
+        // The merged cap row: x0 + x1 <= min(4, -6 / -2) = 3, the upper end from cap_neg.
+        let reduced = d.reduced(&p);
+        let (mut l, mut u) = (vec![0.0; 2], vec![0.0; 2]);
+        reduced.constraint_bounds(&mut l, &mut u);
+        let k = d.kept_rows().iter().position(|&i| i == row("cap")).unwrap();
+        assert_eq!((l[k], u[k]), (f64::NEG_INFINITY, 3.0));
+
+        let off = ipax::solve(&p, &Options { print_level: 0, ..Options::default() });
+        let on = ipax::solve_nl(&p, &options());
+        assert_same_optimum("duplicate_rows", &off, &on);
+        assert!(stationarity(&p, &on) <= 1e-6, "{}", stationarity(&p, &on));
+        let y = &on.constraint_multipliers;
+        // cap is slack, cap_neg (a >= row) is active at its lower end: y < 0 in Ipopt's sign.
+        assert_eq!(y[row("cap")], 0.0);
+        assert!((y[row("cap_neg")] + 1.5).abs() < 1e-6, "{y:?}");
+        assert!((y[row("eq")] + 1.0).abs() < 1e-6 && y[row("eq_copy")] == 0.0, "{y:?}");
+        assert_eq!(on.constraints.len(), 4);
+    }
+
+    #[test]
+    fn copies_with_disjoint_ranges_are_infeasible_before_the_ipm() {
+        let p = load("duplicate_inconsistent");
+        let r = ipax::solve_nl(&p, &options());
+        assert_eq!((r.status, r.iterations), (SolveStatus::Infeasible, 0));
+        assert!(r.message.contains("rows a and b are scaled copies with disjoint ranges"), "{}", r.message);
+        assert_eq!(r.constraint_multipliers.len(), 2);
+        // Off unless asked.
+        assert_ne!(ipax::solve_nl(&p, &Options { print_level: 0, ..Options::default() }).iterations, 0);
+    }
+
+    #[test]
+    fn models_without_duplicates_are_untouched() {
+        let p = load("fbbt_tighten");
+        assert!(ipax::nl_duplicate_rows(&p, &options()).unwrap().is_none());
+        let a = ipax::solve(&p, &Options { print_level: 0, ..Options::default() });
+        let b = ipax::solve_nl(&p, &options());
+        assert_eq!((a.x, a.iterations), (b.x, b.iterations));
+    }
+}

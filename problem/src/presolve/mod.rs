@@ -39,6 +39,7 @@
 
 mod dense;
 mod diagnostics;
+pub mod duplicates;
 pub mod fbbt;
 mod reduced;
 

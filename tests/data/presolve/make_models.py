@@ -256,6 +256,32 @@ def presolve_redundant():
     return m
 
 
+def duplicate_rows():
+    """Duplicate linear rows up to scale and sign: cap (x0 + x1 <= 4) and cap_neg
+    (-2 x0 - 2 x1 >= -6, i.e. x0 + x1 <= 3, tighter); eq (x2 - x3 == 1) and eq_copy
+    (3 x3 - 3 x2 == -3). Optimum x = (1.5, 1.5, 0.5, -0.5) with cap_neg active (y = -1.5 in
+    Ipopt's convention) and cap slack (y = 0); eq carries y = -1 in full."""
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(pyo.RangeSet(0, 3), initialize=0.0)
+    m.cap = pyo.Constraint(expr=m.x[0] + m.x[1] <= 4)
+    m.cap_neg = pyo.Constraint(expr=-2 * m.x[0] - 2 * m.x[1] >= -6)
+    m.eq = pyo.Constraint(expr=m.x[2] - m.x[3] == 1)
+    m.eq_copy = pyo.Constraint(expr=3 * m.x[3] - 3 * m.x[2] == -3)
+    m.obj = pyo.Objective(expr=(m.x[0] - 3) ** 2 + (m.x[1] - 3) ** 2 + m.x[2] ** 2 + m.x[3] ** 2)
+    return m
+
+
+def duplicate_inconsistent():
+    """a: x + y == 1 and b: 2x + 2y == 4 (x + y == 2): scaled copies with disjoint ranges."""
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(initialize=0.0)
+    m.y = pyo.Var(initialize=0.0)
+    m.a = pyo.Constraint(expr=m.x + m.y == 1)
+    m.b = pyo.Constraint(expr=2 * m.x + 2 * m.y == 4)
+    m.obj = pyo.Objective(expr=m.x ** 2 + m.y ** 2)
+    return m
+
+
 def redundant_pair():
     """Diagnostics: a redundant equality pair (the same row twice, scaled) among healthy rows."""
     m = pyo.ConcreteModel()
@@ -306,6 +332,8 @@ def main():
         ("fbbt_nonlinear_infeasible", fbbt_nonlinear_infeasible),
         ("render_rows", render_rows),
         ("presolve_redundant", presolve_redundant),
+        ("duplicate_rows", duplicate_rows),
+        ("duplicate_inconsistent", duplicate_inconsistent),
         ("redundant_pair", redundant_pair),
         ("structural_pair", structural_pair),
         ("value_dependency", value_dependency),
