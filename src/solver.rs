@@ -134,12 +134,48 @@ pub fn solve_nl(problem: &NlProblem, options: &Options) -> SolveResult {
     }
     match nl_duplicate_rows(problem, options) {
         Err(infeasible) => infeasible,
-        Ok(None) => solve(problem, options),
+        Ok(None) => {
+            let check = nl_bound_check(problem, options, None);
+            Solver::new(options.clone()).with_bound_check(&check).solve(problem)
+        }
         Ok(Some(dup)) => {
-            let mut r = solve(&dup.reduced(problem), options);
+            let check = nl_bound_check(problem, options, Some(dup.kept_rows()));
+            let mut r = Solver::new(options.clone()).with_bound_check(&check).solve(&dup.reduced(problem));
             duplicate_postsolve(problem, &dup, &mut r);
             r
         }
+    }
+}
+
+/// The [`BoundCheck`] of an `.nl` model (`presolve_fbbt=yes`): FBBT over the kept rows on the
+/// reduced bounds; the variables of every row it proves infeasible come back as implicated.
+/// `rows_of` maps the solved problem's rows to the model's (after duplicate removal).
+fn nl_bound_check<'a>(problem: &'a NlProblem, options: &Options, rows_of: Option<&'a [usize]>) -> impl Fn(&[f64], &[f64], &[bool]) -> Vec<usize> + 'a {
+    let enabled = options.presolve && options.presolve_fbbt;
+    let opts = FbbtOptions { bound_inf: options.nlp_upper_bound_inf.min(-options.nlp_lower_bound_inf), ..FbbtOptions::default() };
+    move |lower: &[f64], upper: &[f64], kept: &[bool]| {
+        if !enabled {
+            return Vec::new();
+        }
+        let m = problem.num_constraints();
+        let mask: Vec<bool> = match rows_of {
+            None => kept.to_vec(),
+            Some(rows) => {
+                let mut mask = vec![false; m];
+                rows.iter().zip(kept).filter(|&(_, &k)| k).for_each(|(&i, _)| mask[i] = true);
+                mask
+            }
+        };
+        let Ok(r) = problem.tighten_box(lower, upper, Some(&mask), &opts) else { return Vec::new() };
+        let mut cols: Vec<usize> = Vec::new();
+        for &(i, ..) in &r.infeasible_rows {
+            cols.extend_from_slice(problem.row_variables(i).unwrap_or(&[]));
+        }
+        for &(j, i) in &r.infeasible_variables {
+            cols.push(j);
+            cols.extend_from_slice(problem.row_variables(i).unwrap_or(&[]));
+        }
+        cols
     }
 }
 
@@ -233,7 +269,13 @@ pub struct Solver<'o> {
     observer: Option<&'o mut dyn Observer>,
     warm: Option<WarmStart>,
     presolve_diagnostics: Option<AuxiliaryDiagnostics>,
+    bound_check: Option<&'o BoundCheck<'o>>,
 }
+
+/// A bound-tightening check of the reduced problem: given the variable bounds (presolve-fixed
+/// variables pinned) and which rows are kept, the variables implicated in a proof of
+/// infeasibility (empty: nothing proven). See [`Solver::with_bound_check`].
+pub type BoundCheck<'a> = dyn Fn(&[f64], &[f64], &[bool]) -> Vec<usize> + 'a;
 
 /// Forwards checkpoints to the iteration log and the user observer.
 struct Fanout<'a, 'o> {
@@ -256,7 +298,7 @@ impl Observer for Fanout<'_, '_> {
 impl<'o> Solver<'o> {
     /// A solver with these options.
     pub fn new(options: Options) -> Self {
-        Solver { options, observer: None, warm: None, presolve_diagnostics: None }
+        Solver { options, observer: None, warm: None, presolve_diagnostics: None, bound_check: None }
     }
     /// Attach an observer (called at every checkpoint).
     pub fn with_observer(mut self, observer: &'o mut dyn Observer) -> Self {
@@ -266,6 +308,15 @@ impl<'o> Solver<'o> {
     /// Start from a given point and multipliers (enable `warm_start_init_point` to use the multipliers).
     pub fn with_warm_start(mut self, warm: WarmStart) -> Self {
         self.warm = Some(warm);
+        self
+    }
+
+    /// After the auxiliary-equality presolve, run `check` on the reduced problem; the eliminations
+    /// that fixed an implicated variable (and the later ones that depend on them) are undone
+    /// ([`AuxiliaryPresolve::roll_back`]) until the check proves nothing. [`solve_nl`] passes
+    /// FBBT over the model's expression DAG.
+    pub fn with_bound_check(mut self, check: &'o BoundCheck<'o>) -> Self {
+        self.bound_check = Some(check);
         self
     }
 
@@ -300,7 +351,19 @@ impl<'o> Solver<'o> {
             upper_bound_inf: o.nlp_upper_bound_inf,
             ..AuxiliaryOptions::default()
         };
-        let plan = AuxiliaryPresolve::run(problem, &aux);
+        let mut plan = AuxiliaryPresolve::run(problem, &aux);
+        if let Some(check) = self.bound_check {
+            let mut kept = vec![false; problem.num_constraints()];
+            while !plan.is_noop() {
+                kept.iter_mut().for_each(|k| *k = false);
+                plan.kept_rows().iter().for_each(|&i| kept[i] = true);
+                let (lower, upper) = plan.reduced_bounds();
+                let cols = check(lower, upper, &kept);
+                if cols.is_empty() || plan.roll_back(problem, &cols) == 0 {
+                    break;
+                }
+            }
+        }
         if o.presolve_auxiliary_diagnostics {
             eprintln!("{}", plan.diagnostics);
         }

@@ -587,3 +587,75 @@ mod duplicate_rows {
         assert_eq!((a.x, a.iterations), (b.x, b.iterations));
     }
 }
+
+mod rollback {
+    use super::*;
+    use ipax::problem::nl::FbbtOptions;
+    use ipax::problem::presolve::{AuxiliaryOptions, AuxiliaryPresolve, BlockOutcome};
+
+    fn options(fbbt: bool) -> Options {
+        let mut o = Options { print_level: 0, ..Options::default() };
+        o.set("presolve", "yes").unwrap();
+        o.set("presolve_auxiliary", "yes").unwrap();
+        o.set("presolve_fbbt", if fbbt { "yes" } else { "no" }).unwrap();
+        o
+    }
+
+    #[test]
+    fn wrong_root_proven_infeasible_by_bound_tightening_is_undone() {
+        let p = load("rollback_root");
+        let names = p.variable_names().unwrap();
+        let a = names.iter().position(|n| n == "a").unwrap();
+        // The pass alone fixes a at the root -1, which leaves w = 0 below its bound 0.5.
+        let mut plan = AuxiliaryPresolve::run(&p, &AuxiliaryOptions::default());
+        assert_eq!(plan.diagnostics.eliminated_blocks, 1);
+        assert!((plan.fixed_value(a).unwrap() + 1.0).abs() < 1e-9);
+        let (lower, upper) = plan.reduced_bounds();
+        let mut kept = vec![false; 2];
+        plan.kept_rows().iter().for_each(|&i| kept[i] = true);
+        let r = p.tighten_box(lower, upper, Some(&kept), &FbbtOptions::default()).unwrap();
+        assert!(r.infeasible(), "{r:?}");
+        // Rolling back frees a, brings its row back and is reported.
+        assert_eq!(plan.roll_back(&p, &[a]), 1);
+        assert!(plan.is_noop() && plan.kept_rows() == [0, 1]);
+        assert_eq!(plan.fixed_value(a), None);
+        assert_eq!((plan.diagnostics.eliminated_blocks, plan.diagnostics.rolled_back_blocks, plan.diagnostics.dropped_rows), (0, 1, 0));
+        assert!(plan.reports.iter().any(|b| b.outcome == BlockOutcome::RolledBack));
+        assert!(plan.diagnostics.summary().contains("(1 block(s) rolled back: bound tightening found their values infeasible)"));
+        let (lower, upper) = plan.reduced_bounds();
+        assert_eq!((lower[a], upper[a]), (f64::NEG_INFINITY, f64::INFINITY));
+
+        // End to end: with bound tightening the original model is solved as is (bit-identical
+        // to presolve off); without it the IPM gets the provably infeasible reduced problem.
+        let off = ipax::solve(&p, &Options { print_level: 0, ..Options::default() });
+        let on = ipax::solve_nl(&p, &options(true));
+        assert_eq!((on.x.clone(), on.iterations, on.status), (off.x.clone(), off.iterations, off.status));
+        let reduced = ipax::solve_nl(&p, &options(false));
+        assert_eq!(reduced.status, SolveStatus::Infeasible);
+        assert!((reduced.x[a] + 1.0).abs() < 1e-9, "a stays at the wrong root: {}", reduced.x[a]);
+    }
+
+    #[test]
+    fn later_blocks_that_used_an_undone_value_are_undone_too() {
+        // chain50: v_k = 0.5 v_{k-1} + 1; undoing v_10's block must undo v_11 … v_49 (safe keeps
+        // v_50), and nothing before it.
+        let p = load("chain50");
+        let names = p.variable_names().unwrap();
+        let v = |k: usize| names.iter().position(|n| *n == format!("v[{k}]")).unwrap();
+        let mut plan = AuxiliaryPresolve::run(&p, &AuxiliaryOptions::default());
+        assert_eq!(plan.diagnostics.eliminated_blocks, 50);
+        assert_eq!(plan.roll_back(&p, &[v(10)]), 40);
+        assert_eq!(plan.diagnostics.eliminated_blocks, 10);
+        assert!((0..10).all(|k| plan.fixed_value(v(k)).is_some()));
+        assert!((10..51).all(|k| plan.fixed_value(v(k)).is_none()));
+        assert_eq!(plan.kept_rows().len(), 51 - 10);
+        // The reduced problem still solves to the same optimum with full-space multipliers.
+        let reduced = plan.reduced(&p);
+        let r = ipax::solve(&reduced, &Options { print_level: 0, ..Options::default() });
+        assert_eq!(r.status, SolveStatus::Optimal);
+        let (mut zl, mut zu) = (r.lower_bound_multipliers.clone(), r.upper_bound_multipliers.clone());
+        let post = plan.postsolve(&p, &r.x, &r.constraint_multipliers, &mut zl, &mut zu).unwrap();
+        let full = SolveResult { constraint_multipliers: post.y, constraints: post.constraints, lower_bound_multipliers: zl, upper_bound_multipliers: zu, ..r };
+        assert!(stationarity(&p, &full) < 1e-6);
+    }
+}

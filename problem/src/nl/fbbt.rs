@@ -280,6 +280,11 @@ fn backward(tape: &Tape<'_>, val: &mut [Iv], root: Iv, st: &mut BoxState<'_>, ro
 }
 
 impl NlProblem {
+    /// The variables row `i` depends on (its Jacobian pattern), ascending.
+    pub fn row_variables(&self, i: usize) -> Option<&[usize]> {
+        self.constraints.get(i).map(|f| f.vars.as_slice())
+    }
+
     /// FBBT over every row of the model on its own variable bounds (see the module
     /// documentation of `nl::fbbt`).
     pub fn bound_tightening(&self, opts: &FbbtOptions) -> FbbtResult {

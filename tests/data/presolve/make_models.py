@@ -282,6 +282,21 @@ def duplicate_inconsistent():
     return m
 
 
+def rollback_root():
+    """Rollback: the pure block {a} (root: a^3 - a = 0, roots -1, 0, 1) is solved by Newton from
+    a = -2 to the root a = -1, but the kept row link (w - a = 1, w in [0.5, 5], w in the
+    objective) then needs w = 0 < 0.5: the reduced problem is infeasible. Bound tightening on it
+    proves that and the elimination is undone, so the original model is solved as is (from this
+    start the IPM itself ends locally infeasible, as without presolve; a = 0 or 1 are feasible)."""
+    m = pyo.ConcreteModel()
+    m.a = pyo.Var(initialize=-2.0)
+    m.w = pyo.Var(bounds=(0.5, 5), initialize=1.0)
+    m.root = pyo.Constraint(expr=m.a ** 3 - m.a == 0)
+    m.link = pyo.Constraint(expr=m.w - m.a == 1)
+    m.obj = pyo.Objective(expr=(m.w - 2) ** 2)
+    return m
+
+
 def redundant_pair():
     """Diagnostics: a redundant equality pair (the same row twice, scaled) among healthy rows."""
     m = pyo.ConcreteModel()
@@ -334,6 +349,7 @@ def main():
         ("presolve_redundant", presolve_redundant),
         ("duplicate_rows", duplicate_rows),
         ("duplicate_inconsistent", duplicate_inconsistent),
+        ("rollback_root", rollback_root),
         ("redundant_pair", redundant_pair),
         ("structural_pair", structural_pair),
         ("value_dependency", value_dependency),
