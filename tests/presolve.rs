@@ -659,3 +659,55 @@ mod rollback {
         assert!(stationarity(&p, &full) < 1e-6);
     }
 }
+
+mod bound_multipliers {
+    use super::*;
+    use ipax::problem::nl::FbbtOptions;
+
+    #[test]
+    fn presolve_fixed_variable_at_its_original_bound_gets_exact_multipliers() {
+        let p = load("pinned_bound");
+        let (vars, rows) = (p.variable_names().unwrap(), p.constraint_names().unwrap());
+        let v = vars.iter().position(|n| n == "v").unwrap();
+        let (pin, use_) = (rows.iter().position(|n| n == "pin").unwrap(), rows.iter().position(|n| n == "use").unwrap());
+        let (off, _) = solve(&p, None);
+        let (on, d) = solve(&p, Some("safe"));
+        let d = d.unwrap();
+        assert_eq!((d.eliminated_blocks, d.fixed_variables, d.dropped_rows), (1, 1, 1));
+        assert_same_optimum("pinned_bound", &off, &on);
+        assert_eq!(on.x[v], 0.0, "v ends at its lower bound");
+        assert!(stationarity(&p, &on) <= 1e-8, "{}", stationarity(&p, &on));
+        assert_eq!((on.lower_bound_multipliers[v], on.upper_bound_multipliers[v]), (0.0, 0.0));
+        let y = &on.constraint_multipliers;
+        assert!((y[use_] - 6.0).abs() < 1e-6 && (y[pin] + 6.0).abs() < 1e-6, "{y:?}");
+    }
+
+    #[test]
+    fn bounds_tightening_implies_never_become_bound_multipliers() {
+        // fbbt_nonlinear: p is free for the user; ratio (p/q == 2, q in [1, 3]) implies p in
+        // [2, 6] internally, and the optimum (objective + p) sits at p = 2, on that implied bound.
+        let p = load("fbbt_nonlinear");
+        let names = p.variable_names().unwrap();
+        let j = names.iter().position(|n| n == "p").unwrap();
+        let r = p.bound_tightening(&FbbtOptions::default());
+        assert!(r.lower[j] > 1.99 && r.lower[j] <= 2.0);
+        let mut o = Options { print_level: 0, ..Options::default() };
+        for (k, v) in [("presolve", "yes"), ("presolve_fbbt", "yes"), ("presolve_auxiliary", "yes")] {
+            o.set(k, v).unwrap();
+        }
+        let on = ipax::solve_nl(&p, &o);
+        assert_eq!(on.status, SolveStatus::Optimal);
+        assert!((on.x[j] - 2.0).abs() < 1e-6, "p = {}", on.x[j]);
+        let (mut xl, mut xu) = (vec![0.0; p.num_variables()], vec![0.0; p.num_variables()]);
+        p.variable_bounds(&mut xl, &mut xu);
+        for k in 0..p.num_variables() {
+            if xl[k] == f64::NEG_INFINITY {
+                assert_eq!(on.lower_bound_multipliers[k], 0.0, "{}", names[k]);
+            }
+            if xu[k] == f64::INFINITY {
+                assert_eq!(on.upper_bound_multipliers[k], 0.0, "{}", names[k]);
+            }
+        }
+        assert!(stationarity(&p, &on) <= 1e-6);
+    }
+}

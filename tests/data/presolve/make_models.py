@@ -297,6 +297,20 @@ def rollback_root():
     return m
 
 
+def pinned_bound():
+    """A presolve-fixed variable that ends at its original bound: pin (v == 0, v in [0, 10]) is a
+    pure block, eliminated at v = 0 = its lower bound; use (x + v == 2) keeps x = 2 with x in
+    the objective (x - 5)^2. Full-space multipliers: y_use = 6, and for v the square block gives
+    y_pin = -6 with z_L = 0 (the split between y_pin and z_L is not unique; this one is exact)."""
+    m = pyo.ConcreteModel()
+    m.v = pyo.Var(bounds=(0, 10), initialize=1.0)
+    m.x = pyo.Var(initialize=0.0)
+    m.pin = pyo.Constraint(expr=m.v == 0)
+    m.use = pyo.Constraint(expr=m.x + m.v == 2)
+    m.obj = pyo.Objective(expr=(m.x - 5) ** 2)
+    return m
+
+
 def redundant_pair():
     """Diagnostics: a redundant equality pair (the same row twice, scaled) among healthy rows."""
     m = pyo.ConcreteModel()
@@ -350,6 +364,7 @@ def main():
         ("duplicate_rows", duplicate_rows),
         ("duplicate_inconsistent", duplicate_inconsistent),
         ("rollback_root", rollback_root),
+        ("pinned_bound", pinned_bound),
         ("redundant_pair", redundant_pair),
         ("structural_pair", structural_pair),
         ("value_dependency", value_dependency),
