@@ -184,12 +184,18 @@ fn nl_bound_check<'a>(problem: &'a NlProblem, options: &Options, rows_of: Option
 /// [`ipax_problem::diagnostics::diagnose`] ranks the findings at the final (full-space, i.e.
 /// postsolved) point. The report comes back even when the solve failed.
 pub fn solve_and_diagnose(problem: &dyn Problem, options: &Options) -> (SolveResult, Result<Report, DiagnoseError>) {
-    diagnose_solve_of(problem, problem, options, |_| {})
+    diagnose_solve_of(problem, problem, options, None, |_| {})
 }
 
 /// Solve `solved` (the original problem or a presolved form of it), map the result to
 /// `problem`'s full space with `post`, and diagnose it there.
-fn diagnose_solve_of(problem: &dyn Problem, solved: &dyn Problem, options: &Options, post: impl FnOnce(&mut SolveResult)) -> (SolveResult, Result<Report, DiagnoseError>) {
+fn diagnose_solve_of(
+    problem: &dyn Problem,
+    solved: &dyn Problem,
+    options: &Options,
+    check: Option<&BoundCheck<'_>>,
+    post: impl FnOnce(&mut SolveResult),
+) -> (SolveResult, Result<Report, DiagnoseError>) {
     let mut samples: Vec<IterateSample> = Vec::new();
     let mut sample = |v: &IterationView<'_>| {
         if v.checkpoint == Checkpoint::AfterStep {
@@ -208,6 +214,9 @@ fn diagnose_solve_of(problem: &dyn Problem, solved: &dyn Problem, options: &Opti
         ObserverAction::Continue
     };
     let mut solver = Solver::new(options.clone()).with_observer(&mut sample);
+    if let Some(check) = check {
+        solver = solver.with_bound_check(check);
+    }
     let mut result = solver.solve(solved);
     let dropped = solver.presolve_diagnostics().map_or(0, |d| d.dropped_rows);
     drop(solver);
@@ -249,8 +258,14 @@ pub fn nl_solve_and_diagnose(problem: &NlProblem, options: &Options) -> (SolveRe
             let report = diagnose(&input);
             (infeasible, report)
         }
-        Ok(None) => solve_and_diagnose(problem, options),
-        Ok(Some(dup)) => diagnose_solve_of(problem, &dup.reduced(problem), options, |r| duplicate_postsolve(problem, &dup, r)),
+        Ok(None) => {
+            let check = nl_bound_check(problem, options, None);
+            diagnose_solve_of(problem, problem, options, Some(&check), |_| {})
+        }
+        Ok(Some(dup)) => {
+            let check = nl_bound_check(problem, options, Some(dup.kept_rows()));
+            diagnose_solve_of(problem, &dup.reduced(problem), options, Some(&check), |r| duplicate_postsolve(problem, &dup, r))
+        }
     };
     if let Ok(Some(rank)) = report.as_mut().map(|r| r.rank.as_mut()) {
         rank.culprit_equations = rank.culprits.iter().map(|&(i, _)| problem.render_row(i).unwrap_or_default()).collect();

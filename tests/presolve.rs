@@ -633,6 +633,21 @@ mod rollback {
         let reduced = ipax::solve_nl(&p, &options(false));
         assert_eq!(reduced.status, SolveStatus::Infeasible);
         assert!((reduced.x[a] + 1.0).abs() < 1e-9, "a stays at the wrong root: {}", reduced.x[a]);
+        // The executable reports the rollback in the diagnostics line, also under --diagnose.
+        let dir = std::env::temp_dir().join(format!("ipax-rollback-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for extra in [None, Some("--diagnose")] {
+            let out = ipax()
+                .arg(model("rollback_root"))
+                .args(extra)
+                .args(["-o", dir.join("r.sol").to_str().unwrap(), "print_level=0", "presolve=yes", "presolve_auxiliary=yes"])
+                .args(["presolve_fbbt=yes", "presolve_auxiliary_diagnostics=yes"])
+                .output()
+                .unwrap();
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(err.contains("0 of 2 candidate block(s) eliminated") && err.contains("(1 block(s) rolled back: bound tightening found their values infeasible)"), "{err}");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
