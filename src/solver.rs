@@ -82,7 +82,7 @@ fn infeasible_before_ipm(problem: &dyn Problem, options: &Options, message: Stri
 /// Duplicate linear rows of an `.nl` model (`presolve=yes presolve_fbbt=yes`; rows `nlc..m` are
 /// the linear ones): `Ok(None)` when there are none (or the pass is off), `Err` with an
 /// `Infeasible` result naming both rows when a pair's ranges do not intersect.
-pub fn nl_duplicate_rows(problem: &NlProblem, options: &Options) -> Result<Option<DuplicateRows>, SolveResult> {
+pub fn nl_duplicate_rows(problem: &NlProblem, options: &Options) -> Result<Option<DuplicateRows>, Box<SolveResult>> {
     if !(options.presolve && options.presolve_fbbt) {
         return Ok(None);
     }
@@ -109,7 +109,7 @@ pub fn nl_duplicate_rows(problem: &NlProblem, options: &Options) -> Result<Optio
     if !dup.infeasible.is_empty() {
         let why: Vec<String> = dup.infeasible.iter().map(|&(k, r)| format!("rows {} and {} are scaled copies with disjoint ranges", labels.row(k), labels.row(r))).collect();
         let message = format!("duplicate-row detection proved the model infeasible before the IPM: {}", why.join("; "));
-        return Err(infeasible_before_ipm(problem, options, message, start));
+        return Err(Box::new(infeasible_before_ipm(problem, options, message, start)));
     }
     Ok((!dup.is_noop()).then_some(dup))
 }
@@ -133,7 +133,7 @@ pub fn solve_nl(problem: &NlProblem, options: &Options) -> SolveResult {
         return r;
     }
     match nl_duplicate_rows(problem, options) {
-        Err(infeasible) => infeasible,
+        Err(infeasible) => *infeasible,
         Ok(None) => {
             let check = nl_bound_check(problem, options, None);
             Solver::new(options.clone()).with_bound_check(&check).solve(problem)
@@ -242,8 +242,9 @@ fn diagnose_solve_of(
 /// The presolve steps of [`solve_nl`] run first; a proof of infeasibility comes back with a
 /// report on the start point.
 pub fn nl_solve_and_diagnose(problem: &NlProblem, options: &Options) -> (SolveResult, Result<Report, DiagnoseError>) {
-    let (result, mut report) = match nl_bound_tightening(problem, options).map(Err).unwrap_or_else(|| nl_duplicate_rows(problem, options)) {
+    let (result, mut report) = match nl_bound_tightening(problem, options).map(|r| Err(Box::new(r))).unwrap_or_else(|| nl_duplicate_rows(problem, options)) {
         Err(infeasible) => {
+            let infeasible = *infeasible;
             let input = DiagnoseInput {
                 problem,
                 x: &infeasible.x,

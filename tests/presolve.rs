@@ -422,9 +422,9 @@ mod bound_tightening {
         assert_eq!(r.tightened, 14);
         let (sol, _) = solve(&p, None);
         assert_eq!(sol.status, SolveStatus::Optimal);
-        for j in 0..p.num_variables() {
+        for (j, name) in names.iter().enumerate() {
             let tol = 1e-6 * sol.x[j].abs().max(1.0);
-            assert!(sol.x[j] >= r.lower[j] - tol && sol.x[j] <= r.upper[j] + tol, "{}: {} outside [{}, {}]", names[j], sol.x[j], r.lower[j], r.upper[j]);
+            assert!(sol.x[j] >= r.lower[j] - tol && sol.x[j] <= r.upper[j] + tol, "{name}: {} outside [{}, {}]", sol.x[j], r.lower[j], r.upper[j]);
         }
     }
 
