@@ -26,7 +26,13 @@ pub fn nl_bound_tightening(problem: &NlProblem, options: &Options) -> Option<Sol
     }
     let start = std::time::Instant::now();
     let opts = FbbtOptions { bound_inf: options.nlp_upper_bound_inf.min(-options.nlp_lower_bound_inf), ..FbbtOptions::default() };
-    let fbbt = problem.bound_tightening(&opts);
+    let fbbt = match problem.bound_tightening(&opts) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("ipax: bound tightening skipped ({e})");
+            return None;
+        }
+    };
     let labels = Labels::of(problem);
     if options.presolve_auxiliary_diagnostics || options.print_level >= 3 {
         eprintln!(

@@ -394,7 +394,7 @@ mod bound_tightening {
     fn dag_fbbt_tightens_nonlinear_rows_as_hand_computed() {
         let p = load("fbbt_nonlinear");
         let names = p.variable_names().unwrap();
-        let r = p.bound_tightening(&FbbtOptions::default());
+        let r = p.bound_tightening(&FbbtOptions::default()).unwrap();
         assert!(!r.infeasible(), "{r:?}");
         assert_eq!((r.rows, r.nonlinear_rows), (9, 9));
         let e = std::f64::consts::E;
@@ -433,7 +433,7 @@ mod bound_tightening {
         // fbbt_tighten: w² + x ≤ 10 with x ≥ 1 (from the linear rows) leaves w ∈ [−3, 3].
         let p = load("fbbt_tighten");
         let names = p.variable_names().unwrap();
-        let r = p.bound_tightening(&FbbtOptions::default());
+        let r = p.bound_tightening(&FbbtOptions::default()).unwrap();
         let idx = |s: &str| names.iter().position(|n| n == s).unwrap();
         assert_tight("w", (r.lower[idx("w")], r.upper[idx("w")]), (-3.0, 3.0), 1e-12);
         assert_tight("x", (r.lower[idx("x")], r.upper[idx("x")]), (1.0, 3.0), 1e-12);
@@ -478,7 +478,7 @@ mod bound_tightening {
         for path in &paths {
             let name = path.file_stem().unwrap().to_string_lossy().into_owned();
             let p = NlProblem::from_file(path).unwrap();
-            let r = p.bound_tightening(&FbbtOptions::default());
+            let r = p.bound_tightening(&FbbtOptions::default()).unwrap();
             let proven = ipax::nl_bound_tightening(&p, &o);
             if name.ends_with("infeasible") {
                 assert!(r.infeasible() && proven.is_some(), "{name}");
@@ -704,7 +704,7 @@ mod bound_multipliers {
         let p = load("fbbt_nonlinear");
         let names = p.variable_names().unwrap();
         let j = names.iter().position(|n| n == "p").unwrap();
-        let r = p.bound_tightening(&FbbtOptions::default());
+        let r = p.bound_tightening(&FbbtOptions::default()).unwrap();
         assert!(r.lower[j] > 1.99 && r.lower[j] <= 2.0);
         let mut o = Options { print_level: 0, ..Options::default() };
         for (k, v) in [("presolve", "yes"), ("presolve_fbbt", "yes"), ("presolve_auxiliary", "yes")] {

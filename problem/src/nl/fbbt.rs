@@ -103,6 +103,7 @@ fn forward(tape: &Tape<'_>, bx: &[Iv], val: &mut [Iv]) {
                 let list = &tape.args[start..start + len];
                 match op {
                     NaryOp::Sum => list.iter().fold(Iv::point(0.0), |acc, &c| acc.add(val[c])),
+                    _ if list.is_empty() => ENTIRE,
                     NaryOp::Min => list.iter().skip(1).fold(val[list[0]], |acc, &c| acc.min(val[c])),
                     NaryOp::Max => list.iter().skip(1).fold(val[list[0]], |acc, &c| acc.max(val[c])),
                     NaryOp::And | NaryOp::Or => Iv::new(0.0, 1.0),
@@ -299,9 +300,10 @@ impl NlProblem {
     }
 
     /// FBBT over every row of the model on its own variable bounds (see the module
-    /// documentation of `nl::fbbt`).
-    pub fn bound_tightening(&self, opts: &FbbtOptions) -> FbbtResult {
-        self.tighten_box(&self.var_lb, &self.var_ub, None, opts).expect("the model's own bounds have the model's length")
+    /// documentation of `nl::fbbt`). Errors when a variable's bounds cross (the model's own
+    /// error, which validation reports).
+    pub fn bound_tightening(&self, opts: &FbbtOptions) -> Result<FbbtResult, EvalError> {
+        self.tighten_box(&self.var_lb, &self.var_ub, None, opts)
     }
 
     /// FBBT on the box `lower ≤ x ≤ upper` over the rows with `rows[i] == true` (all rows when
