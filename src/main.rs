@@ -164,9 +164,7 @@ fn solve_nl(path: &std::path::Path, cli: &Cli, options: &ipax::Options) -> ExitC
     if cli.ampl && options.print_level == 5 {
         options.print_level = 0;
     }
-    let result = if let Some(infeasible) = ipax::nl_bound_tightening(&problem, &options) {
-        infeasible
-    } else if cli.diagnose {
+    let result = if cli.diagnose {
         let (result, report) = ipax::nl_solve_and_diagnose(&problem, &options);
         match report {
             Ok(report) => println!("\n{report}"),
@@ -174,7 +172,7 @@ fn solve_nl(path: &std::path::Path, cli: &Cli, options: &ipax::Options) -> ExitC
         }
         result
     } else {
-        ipax::solve(&problem, &options)
+        ipax::solve_nl(&problem, &options)
     };
     let objective = problem.user_objective(result.objective);
     let code = ipax::ampl::solve_result_num(result.status);

@@ -394,7 +394,7 @@ mod bound_tightening {
     fn dag_fbbt_tightens_nonlinear_rows_as_hand_computed() {
         let p = load("fbbt_nonlinear");
         let names = p.variable_names().unwrap();
-        let r = p.bound_tightening(&FbbtOptions::default());
+        let r = p.bound_tightening(&FbbtOptions::default()).unwrap();
         assert!(!r.infeasible(), "{r:?}");
         assert_eq!((r.rows, r.nonlinear_rows), (9, 9));
         let e = std::f64::consts::E;
@@ -422,9 +422,9 @@ mod bound_tightening {
         assert_eq!(r.tightened, 14);
         let (sol, _) = solve(&p, None);
         assert_eq!(sol.status, SolveStatus::Optimal);
-        for j in 0..p.num_variables() {
+        for (j, name) in names.iter().enumerate() {
             let tol = 1e-6 * sol.x[j].abs().max(1.0);
-            assert!(sol.x[j] >= r.lower[j] - tol && sol.x[j] <= r.upper[j] + tol, "{}: {} outside [{}, {}]", names[j], sol.x[j], r.lower[j], r.upper[j]);
+            assert!(sol.x[j] >= r.lower[j] - tol && sol.x[j] <= r.upper[j] + tol, "{name}: {} outside [{}, {}]", sol.x[j], r.lower[j], r.upper[j]);
         }
     }
 
@@ -433,7 +433,7 @@ mod bound_tightening {
         // fbbt_tighten: w² + x ≤ 10 with x ≥ 1 (from the linear rows) leaves w ∈ [−3, 3].
         let p = load("fbbt_tighten");
         let names = p.variable_names().unwrap();
-        let r = p.bound_tightening(&FbbtOptions::default());
+        let r = p.bound_tightening(&FbbtOptions::default()).unwrap();
         let idx = |s: &str| names.iter().position(|n| n == s).unwrap();
         assert_tight("w", (r.lower[idx("w")], r.upper[idx("w")]), (-3.0, 3.0), 1e-12);
         assert_tight("x", (r.lower[idx("x")], r.upper[idx("x")]), (1.0, 3.0), 1e-12);
@@ -478,7 +478,7 @@ mod bound_tightening {
         for path in &paths {
             let name = path.file_stem().unwrap().to_string_lossy().into_owned();
             let p = NlProblem::from_file(path).unwrap();
-            let r = p.bound_tightening(&FbbtOptions::default());
+            let r = p.bound_tightening(&FbbtOptions::default()).unwrap();
             let proven = ipax::nl_bound_tightening(&p, &o);
             if name.ends_with("infeasible") {
                 assert!(r.infeasible() && proven.is_some(), "{name}");
@@ -521,5 +521,208 @@ mod bound_tightening {
         let sol = read_sol(&std::fs::read_to_string(sol).unwrap()).unwrap();
         assert_eq!(sol.solve_result_num, Some(200));
         let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+mod duplicate_rows {
+    use super::*;
+    use ipax::problem::presolve::duplicates::DuplicateRows;
+
+    fn options() -> Options {
+        let mut o = Options { print_level: 0, ..Options::default() };
+        o.set("presolve", "yes").unwrap();
+        o.set("presolve_fbbt", "yes").unwrap();
+        o
+    }
+
+    #[test]
+    fn scaled_and_sign_flipped_copies_are_merged_with_full_space_multipliers() {
+        let p = load("duplicate_rows");
+        let names = p.constraint_names().unwrap();
+        let row = |s: &str| names.iter().position(|n| n == s).unwrap();
+        let linear: Vec<usize> = (0..p.num_constraints()).collect();
+        let d = DuplicateRows::find(&p, &linear, 1e-6).unwrap();
+        let mut dropped = d.dropped.clone();
+        dropped.sort_by_key(|e| e.0);
+        let mut expected = vec![(row("cap_neg"), row("cap"), -2.0), (row("eq_copy"), row("eq"), -3.0)];
+        expected.sort_by_key(|e| e.0);
+        assert_eq!(dropped, expected);
+        assert!(d.infeasible.is_empty());
+        // The merged cap row: x0 + x1 <= min(4, -6 / -2) = 3, the upper end from cap_neg.
+        let reduced = d.reduced(&p);
+        let (mut l, mut u) = (vec![0.0; 2], vec![0.0; 2]);
+        reduced.constraint_bounds(&mut l, &mut u);
+        let k = d.kept_rows().iter().position(|&i| i == row("cap")).unwrap();
+        assert_eq!((l[k], u[k]), (f64::NEG_INFINITY, 3.0));
+
+        let off = ipax::solve(&p, &Options { print_level: 0, ..Options::default() });
+        let on = ipax::solve_nl(&p, &options());
+        assert_same_optimum("duplicate_rows", &off, &on);
+        assert!(stationarity(&p, &on) <= 1e-6, "{}", stationarity(&p, &on));
+        let y = &on.constraint_multipliers;
+        // cap is slack, cap_neg (a >= row) is active at its lower end: y < 0 in Ipopt's sign.
+        assert_eq!(y[row("cap")], 0.0);
+        assert!((y[row("cap_neg")] + 1.5).abs() < 1e-6, "{y:?}");
+        assert!((y[row("eq")] + 1.0).abs() < 1e-6 && y[row("eq_copy")] == 0.0, "{y:?}");
+        assert_eq!(on.constraints.len(), 4);
+    }
+
+    #[test]
+    fn copies_with_disjoint_ranges_are_infeasible_before_the_ipm() {
+        let p = load("duplicate_inconsistent");
+        let r = ipax::solve_nl(&p, &options());
+        assert_eq!((r.status, r.iterations), (SolveStatus::Infeasible, 0));
+        assert!(r.message.contains("rows a and b are scaled copies with disjoint ranges"), "{}", r.message);
+        assert_eq!(r.constraint_multipliers.len(), 2);
+        // Off unless asked.
+        assert_ne!(ipax::solve_nl(&p, &Options { print_level: 0, ..Options::default() }).iterations, 0);
+    }
+
+    #[test]
+    fn models_without_duplicates_are_untouched() {
+        let p = load("fbbt_tighten");
+        assert!(ipax::nl_duplicate_rows(&p, &options()).unwrap().is_none());
+        let a = ipax::solve(&p, &Options { print_level: 0, ..Options::default() });
+        let b = ipax::solve_nl(&p, &options());
+        assert_eq!((a.x, a.iterations), (b.x, b.iterations));
+    }
+}
+
+mod rollback {
+    use super::*;
+    use ipax::problem::nl::FbbtOptions;
+    use ipax::problem::presolve::{AuxiliaryOptions, AuxiliaryPresolve, BlockOutcome};
+
+    fn options(fbbt: bool) -> Options {
+        let mut o = Options { print_level: 0, ..Options::default() };
+        o.set("presolve", "yes").unwrap();
+        o.set("presolve_auxiliary", "yes").unwrap();
+        o.set("presolve_fbbt", if fbbt { "yes" } else { "no" }).unwrap();
+        o
+    }
+
+    #[test]
+    fn wrong_root_proven_infeasible_by_bound_tightening_is_undone() {
+        let p = load("rollback_root");
+        let names = p.variable_names().unwrap();
+        let a = names.iter().position(|n| n == "a").unwrap();
+        // The pass alone fixes a at the root -1, which leaves w = 0 below its bound 0.5.
+        let mut plan = AuxiliaryPresolve::run(&p, &AuxiliaryOptions::default());
+        assert_eq!(plan.diagnostics.eliminated_blocks, 1);
+        assert!((plan.fixed_value(a).unwrap() + 1.0).abs() < 1e-9);
+        let (lower, upper) = plan.reduced_bounds();
+        let mut kept = vec![false; 2];
+        plan.kept_rows().iter().for_each(|&i| kept[i] = true);
+        let r = p.tighten_box(lower, upper, Some(&kept), &FbbtOptions::default()).unwrap();
+        assert!(r.infeasible(), "{r:?}");
+        // Rolling back frees a, brings its row back and is reported.
+        assert_eq!(plan.roll_back(&p, &[a]), 1);
+        assert!(plan.is_noop() && plan.kept_rows() == [0, 1]);
+        assert_eq!(plan.fixed_value(a), None);
+        assert_eq!((plan.diagnostics.eliminated_blocks, plan.diagnostics.rolled_back_blocks, plan.diagnostics.dropped_rows), (0, 1, 0));
+        assert!(plan.reports.iter().any(|b| b.outcome == BlockOutcome::RolledBack));
+        assert!(plan.diagnostics.summary().contains("(1 block(s) rolled back: bound tightening found their values infeasible)"));
+        let (lower, upper) = plan.reduced_bounds();
+        assert_eq!((lower[a], upper[a]), (f64::NEG_INFINITY, f64::INFINITY));
+
+        // End to end: with bound tightening the original model is solved as is (bit-identical
+        // to presolve off); without it the IPM gets the provably infeasible reduced problem.
+        let off = ipax::solve(&p, &Options { print_level: 0, ..Options::default() });
+        let on = ipax::solve_nl(&p, &options(true));
+        assert_eq!((on.x.clone(), on.iterations, on.status), (off.x.clone(), off.iterations, off.status));
+        let reduced = ipax::solve_nl(&p, &options(false));
+        assert_eq!(reduced.status, SolveStatus::Infeasible);
+        assert!((reduced.x[a] + 1.0).abs() < 1e-9, "a stays at the wrong root: {}", reduced.x[a]);
+        // The executable reports the rollback in the diagnostics line, also under --diagnose.
+        let dir = std::env::temp_dir().join(format!("ipax-rollback-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for extra in [None, Some("--diagnose")] {
+            let out = ipax()
+                .arg(model("rollback_root"))
+                .args(extra)
+                .args(["-o", dir.join("r.sol").to_str().unwrap(), "print_level=0", "presolve=yes", "presolve_auxiliary=yes"])
+                .args(["presolve_fbbt=yes", "presolve_auxiliary_diagnostics=yes"])
+                .output()
+                .unwrap();
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(err.contains("0 of 2 candidate block(s) eliminated") && err.contains("(1 block(s) rolled back: bound tightening found their values infeasible)"), "{err}");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn later_blocks_that_used_an_undone_value_are_undone_too() {
+        // chain50: v_k = 0.5 v_{k-1} + 1; undoing v_10's block must undo v_11 … v_49 (safe keeps
+        // v_50), and nothing before it.
+        let p = load("chain50");
+        let names = p.variable_names().unwrap();
+        let v = |k: usize| names.iter().position(|n| *n == format!("v[{k}]")).unwrap();
+        let mut plan = AuxiliaryPresolve::run(&p, &AuxiliaryOptions::default());
+        assert_eq!(plan.diagnostics.eliminated_blocks, 50);
+        assert_eq!(plan.roll_back(&p, &[v(10)]), 40);
+        assert_eq!(plan.diagnostics.eliminated_blocks, 10);
+        assert!((0..10).all(|k| plan.fixed_value(v(k)).is_some()));
+        assert!((10..51).all(|k| plan.fixed_value(v(k)).is_none()));
+        assert_eq!(plan.kept_rows().len(), 51 - 10);
+        // The reduced problem still solves to the same optimum with full-space multipliers.
+        let reduced = plan.reduced(&p);
+        let r = ipax::solve(&reduced, &Options { print_level: 0, ..Options::default() });
+        assert_eq!(r.status, SolveStatus::Optimal);
+        let (mut zl, mut zu) = (r.lower_bound_multipliers.clone(), r.upper_bound_multipliers.clone());
+        let post = plan.postsolve(&p, &r.x, &r.constraint_multipliers, &mut zl, &mut zu).unwrap();
+        let full = SolveResult { constraint_multipliers: post.y, constraints: post.constraints, lower_bound_multipliers: zl, upper_bound_multipliers: zu, ..r };
+        assert!(stationarity(&p, &full) < 1e-6);
+    }
+}
+
+mod bound_multipliers {
+    use super::*;
+    use ipax::problem::nl::FbbtOptions;
+
+    #[test]
+    fn presolve_fixed_variable_at_its_original_bound_gets_exact_multipliers() {
+        let p = load("pinned_bound");
+        let (vars, rows) = (p.variable_names().unwrap(), p.constraint_names().unwrap());
+        let v = vars.iter().position(|n| n == "v").unwrap();
+        let (pin, use_) = (rows.iter().position(|n| n == "pin").unwrap(), rows.iter().position(|n| n == "use").unwrap());
+        let (off, _) = solve(&p, None);
+        let (on, d) = solve(&p, Some("safe"));
+        let d = d.unwrap();
+        assert_eq!((d.eliminated_blocks, d.fixed_variables, d.dropped_rows), (1, 1, 1));
+        assert_same_optimum("pinned_bound", &off, &on);
+        assert_eq!(on.x[v], 0.0, "v ends at its lower bound");
+        assert!(stationarity(&p, &on) <= 1e-8, "{}", stationarity(&p, &on));
+        assert_eq!((on.lower_bound_multipliers[v], on.upper_bound_multipliers[v]), (0.0, 0.0));
+        let y = &on.constraint_multipliers;
+        assert!((y[use_] - 6.0).abs() < 1e-6 && (y[pin] + 6.0).abs() < 1e-6, "{y:?}");
+    }
+
+    #[test]
+    fn bounds_tightening_implies_never_become_bound_multipliers() {
+        // fbbt_nonlinear: p is free for the user; ratio (p/q == 2, q in [1, 3]) implies p in
+        // [2, 6] internally, and the optimum (objective + p) sits at p = 2, on that implied bound.
+        let p = load("fbbt_nonlinear");
+        let names = p.variable_names().unwrap();
+        let j = names.iter().position(|n| n == "p").unwrap();
+        let r = p.bound_tightening(&FbbtOptions::default()).unwrap();
+        assert!(r.lower[j] > 1.99 && r.lower[j] <= 2.0);
+        let mut o = Options { print_level: 0, ..Options::default() };
+        for (k, v) in [("presolve", "yes"), ("presolve_fbbt", "yes"), ("presolve_auxiliary", "yes")] {
+            o.set(k, v).unwrap();
+        }
+        let on = ipax::solve_nl(&p, &o);
+        assert_eq!(on.status, SolveStatus::Optimal);
+        assert!((on.x[j] - 2.0).abs() < 1e-6, "p = {}", on.x[j]);
+        let (mut xl, mut xu) = (vec![0.0; p.num_variables()], vec![0.0; p.num_variables()]);
+        p.variable_bounds(&mut xl, &mut xu);
+        for k in 0..p.num_variables() {
+            if xl[k] == f64::NEG_INFINITY {
+                assert_eq!(on.lower_bound_multipliers[k], 0.0, "{}", names[k]);
+            }
+            if xu[k] == f64::INFINITY {
+                assert_eq!(on.upper_bound_multipliers[k], 0.0, "{}", names[k]);
+            }
+        }
+        assert!(stationarity(&p, &on) <= 1e-6);
     }
 }

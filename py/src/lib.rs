@@ -575,7 +575,8 @@ fn solve<'py>(
 
     // Release the GIL for the solve: callbacks re-attach on their own.
     type Kkt = Option<Result<ipax::KktFactor, String>>;
-    let outcome: Result<(SolveResult, Kkt), String> = py.detach(|| {
+    type Presolve = Option<ipax::problem::presolve::AuxiliaryDiagnostics>;
+    let outcome: Result<(SolveResult, Kkt, Presolve), String> = py.detach(|| {
         let mut observer = PyObserver { problem: &problem };
         let mut solver = ipax::Solver::new(options);
         if intermediate {
@@ -589,7 +590,7 @@ fn solve<'py>(
             // The KKT matrix at the solution, factored once, for sensitivities (kkt_solve).
             let kkt = (keep_kkt && result.status.is_success())
                 .then(|| ipax::KktFactor::at_solution(&problem, &result).map_err(|e| e.to_string()));
-            (result, kkt)
+            (result, kkt, solver.presolve_diagnostics().cloned())
         }))
         .map_err(|payload| {
             payload
@@ -602,7 +603,7 @@ fn solve<'py>(
     if let Some(err) = problem.pending().take() {
         return Err(err);
     }
-    let (result, kkt) = outcome.map_err(|msg| PyRuntimeError::new_err(format!("internal error in ipax: {msg}")))?;
+    let (result, kkt, presolve) = outcome.map_err(|msg| PyRuntimeError::new_err(format!("internal error in ipax: {msg}")))?;
 
     let info = PyDict::new(py);
     info.set_item("x", arr(py, &result.x))?;
@@ -625,12 +626,58 @@ fn solve<'py>(
     info.set_item("time", result.timings.total.as_secs_f64())?;
     info.set_item("constraint_violation", result.errors.constraint_violation)?;
     info.set_item("dual_infeasibility", result.errors.dual_infeasibility)?;
+    if let Some(d) = &presolve {
+        info.set_item("presolve", presolve_info(py, d)?)?;
+    }
     match kkt {
         Some(Ok(k)) => info.set_item("_kkt", Py::new(py, KktHandle { inner: k })?)?,
         Some(Err(msg)) => info.set_item("_kkt_error", msg)?,
         None => {}
     }
     Ok(info)
+}
+
+/// `info["presolve"]`: the auxiliary-equality presolve's counts, per-stage timings (seconds) and
+/// the one-line summary, when it ran (`presolve=yes presolve_auxiliary=yes`).
+fn presolve_info<'py>(py: Python<'py>, d: &ipax::problem::presolve::AuxiliaryDiagnostics) -> PyResult<Bound<'py, PyDict>> {
+    let out = PyDict::new(py);
+    out.set_item("summary", d.summary())?;
+    out.set_item("equality_rows", d.equality_rows)?;
+    out.set_item("candidate_blocks", d.candidate_blocks)?;
+    out.set_item("eliminated_blocks", d.eliminated_blocks)?;
+    out.set_item("fixed_variables", d.fixed_variables)?;
+    out.set_item("dropped_rows", d.dropped_rows)?;
+    out.set_item("max_block_dim", d.max_block_dim)?;
+    out.set_item("max_residual", d.max_residual)?;
+    out.set_item("newton_iterations", d.newton_iterations)?;
+    out.set_item("rolled_back", d.rolled_back)?;
+    out.set_item("skipped", d.skipped.clone())?;
+    let classes = |c: &ipax::problem::presolve::ClassCounts| -> PyResult<Bound<'py, PyDict>> {
+        let t = PyDict::new(py);
+        t.set_item("pure", c.pure)?;
+        t.set_item("objective", c.objective)?;
+        t.set_item("inequality", c.inequality)?;
+        t.set_item("both", c.both)?;
+        Ok(t)
+    };
+    out.set_item("candidates", classes(&d.candidates)?)?;
+    out.set_item("accepted", classes(&d.accepted)?)?;
+    let st = &d.stage_times;
+    let times = PyDict::new(py);
+    for (name, t) in [
+        ("incidence", st.incidence),
+        ("matching", st.matching),
+        ("dm", st.dm),
+        ("components", st.components),
+        ("btf", st.btf),
+        ("block_solve", st.block_solve),
+        ("residual_check", st.residual_check),
+        ("total", st.total()),
+    ] {
+        times.set_item(name, t.as_secs_f64())?;
+    }
+    out.set_item("timings", times)?;
+    Ok(out)
 }
 
 /// The KKT matrix at a solution, factored once (see `ipax::KktFactor`).

@@ -211,6 +211,13 @@ pub fn exercise(bytes: &[u8]) -> Result<(), NlError> {
         h.apply(1.0, &vec![1.0; c], 0.0, &mut y);
     }
     let _ = p.scaling();
+    // Presolve and diagnostics read the model too: bound tightening over the DAG, duplicate
+    // rows, and every row rendered as algebra.
+    let _ = p.bound_tightening(&super::FbbtOptions::default());
+    let _ = crate::presolve::duplicates::DuplicateRows::find(&p, &(0..m).collect::<Vec<_>>(), 1e-6);
+    for i in 0..m {
+        let _ = p.render_row(i);
+    }
     Ok(())
 }
 

@@ -69,7 +69,7 @@ impl Iv {
         Iv { lo: v, hi: v }
     }
     pub fn is_empty(self) -> bool {
-        !(self.lo <= self.hi)
+        self.lo > self.hi || self.lo.is_nan() || self.hi.is_nan()
     }
     /// Intersection.
     pub fn meet(self, o: Iv) -> Iv {
@@ -248,7 +248,7 @@ impl Iv {
         if self.is_empty() {
             return EMPTY;
         }
-        if !(c > 0.0) {
+        if c <= 0.0 || c.is_nan() {
             return ENTIRE;
         }
         if c == 1.0 {
@@ -270,7 +270,7 @@ impl Iv {
         if self.is_empty() {
             return EMPTY;
         }
-        if !(self.hi - self.lo < 2.0 * PI) || !self.lo.is_finite() || !self.hi.is_finite() {
+        if !self.lo.is_finite() || !self.hi.is_finite() || self.hi - self.lo >= 2.0 * PI {
             return Iv { lo: -1.0, hi: 1.0 };
         }
         let f = |v: f64| if cosine { v.cos() } else { v.sin() };

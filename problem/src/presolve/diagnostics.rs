@@ -27,6 +27,15 @@ impl ClassCounts {
             BlockClass::ObjectiveAndInequalityCoupled => self.both += 1,
         }
     }
+    pub(crate) fn remove(&mut self, class: BlockClass) {
+        let c = match class {
+            BlockClass::PureEquality => &mut self.pure,
+            BlockClass::ObjectiveCoupled => &mut self.objective,
+            BlockClass::InequalityCoupled => &mut self.inequality,
+            BlockClass::ObjectiveAndInequalityCoupled => &mut self.both,
+        };
+        *c = c.saturating_sub(1);
+    }
     /// Sum over the classes.
     pub fn total(&self) -> usize {
         self.pure + self.objective + self.inequality + self.both
@@ -115,6 +124,9 @@ pub struct AuxiliaryDiagnostics {
     pub skipped: Option<String>,
     /// The full-space residual check failed and every elimination was undone.
     pub rolled_back: bool,
+    /// Eliminated blocks undone afterwards because bound tightening found their values
+    /// infeasible with the kept rows ([`super::AuxiliaryPresolve::roll_back`]).
+    pub rolled_back_blocks: usize,
 }
 
 impl AuxiliaryDiagnostics {
@@ -133,6 +145,9 @@ impl AuxiliaryDiagnostics {
         }
         if self.rolled_back {
             s.push_str(" (rolled back: full-space residual check failed)");
+        }
+        if self.rolled_back_blocks > 0 {
+            s.push_str(&format!(" ({} block(s) rolled back: bound tightening found their values infeasible)", self.rolled_back_blocks));
         }
         s
     }

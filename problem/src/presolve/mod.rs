@@ -39,6 +39,7 @@
 
 mod dense;
 mod diagnostics;
+pub mod duplicates;
 pub mod fbbt;
 mod reduced;
 
@@ -104,6 +105,9 @@ pub enum BlockOutcome {
     OutOfBounds,
     /// Larger than [`AuxiliaryOptions::max_block_dim`].
     TooLarge,
+    /// Eliminated, then undone by [`AuxiliaryPresolve::roll_back`] (bound tightening found its
+    /// values infeasible with the rest of the model).
+    RolledBack,
 }
 
 /// One candidate block and its fate.
@@ -508,6 +512,7 @@ impl AuxiliaryPresolve {
                 BlockOutcome::NewtonFailed => diag.rejected.newton_failed += 1,
                 BlockOutcome::OutOfBounds => diag.rejected.out_of_bounds += 1,
                 BlockOutcome::TooLarge => diag.rejected.too_large += 1,
+                BlockOutcome::RolledBack => {}
             }
             if outcome == BlockOutcome::Eliminated {
                 self.blocks.push((cand.rows.clone(), cand.cols.clone()));
@@ -544,6 +549,77 @@ impl AuxiliaryPresolve {
             }
         }
         Ok(())
+    }
+
+    /// Undo the eliminations that fixed any of `cols` — e.g. the variables of rows that bound
+    /// tightening on the reduced problem proved infeasible with the fixed values (a nonlinear
+    /// block solved to the wrong root) — and every later eliminated block whose rows use a
+    /// variable of an undone block (it was solved with those values; Jᵀ's block triangular
+    /// structure lets one forward pass in solve order find them all). The undone blocks' rows
+    /// come back and their variables get their original bounds and start values. Returns how
+    /// many blocks were undone; they are reported as [`BlockOutcome::RolledBack`] and counted in
+    /// `diagnostics.rolled_back_blocks`.
+    pub fn roll_back(&mut self, problem: &dyn Problem, cols: &[usize]) -> usize {
+        let n = self.n;
+        let mut hit = vec![false; n];
+        cols.iter().filter(|&&j| j < n).for_each(|&j| hit[j] = true);
+        let entries = match RowEntries::from_problem(problem, &self.x0) {
+            Ok(Some(e)) => Some(e),
+            _ => None,
+        };
+        let mut freed = vec![false; n];
+        let mut undone = vec![false; self.blocks.len()];
+        for (b, (rows, bcols)) in self.blocks.iter().enumerate() {
+            // Without the pattern every block counts as dependent: undo them all.
+            let uses_freed = match &entries {
+                Some(e) => rows.iter().any(|&i| e.row(i).any(|(j, _)| freed[j])),
+                None => freed.iter().any(|&f| f),
+            };
+            if bcols.iter().any(|&j| hit[j]) || uses_freed {
+                undone[b] = true;
+                bcols.iter().for_each(|&j| freed[j] = true);
+            }
+        }
+        let count = undone.iter().filter(|&&u| u).count();
+        if count == 0 {
+            return 0;
+        }
+        let (mut xl, mut xu, mut x0) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
+        problem.variable_bounds(&mut xl, &mut xu);
+        problem.initial_point(&mut x0);
+        for j in (0..n).filter(|&j| freed[j]) {
+            self.fixed[j] = None;
+            self.x_l[j] = xl[j];
+            self.x_u[j] = xu[j];
+            self.x0[j] = x0[j];
+        }
+        let mut k = 0;
+        self.blocks.retain(|_| {
+            k += 1;
+            !undone[k - 1]
+        });
+        let mut dropped = vec![false; self.m];
+        for (rows, _) in &self.blocks {
+            rows.iter().for_each(|&i| dropped[i] = true);
+        }
+        self.kept_rows = (0..self.m).filter(|&i| !dropped[i]).collect();
+        let d = &mut self.diagnostics;
+        for r in &mut self.reports {
+            if r.outcome == BlockOutcome::Eliminated && r.cols.iter().any(|&j| freed[j]) {
+                r.outcome = BlockOutcome::RolledBack;
+                d.accepted.remove(r.class);
+            }
+        }
+        d.eliminated_blocks -= count;
+        d.rolled_back_blocks += count;
+        d.dropped_rows = self.m - self.kept_rows.len();
+        d.fixed_variables = self.fixed.iter().filter(|f| f.is_some()).count();
+        count
+    }
+
+    /// Variable bounds of the reduced problem (the fixed variables pinned).
+    pub fn reduced_bounds(&self) -> (&[f64], &[f64]) {
+        (&self.x_l, &self.x_u)
     }
 
     /// Whether the pass changed nothing (then solve the original problem: bit-identical).

@@ -256,6 +256,61 @@ def presolve_redundant():
     return m
 
 
+def duplicate_rows():
+    """Duplicate linear rows up to scale and sign: cap (x0 + x1 <= 4) and cap_neg
+    (-2 x0 - 2 x1 >= -6, i.e. x0 + x1 <= 3, tighter); eq (x2 - x3 == 1) and eq_copy
+    (3 x3 - 3 x2 == -3). Optimum x = (1.5, 1.5, 0.5, -0.5) with cap_neg active (y = -1.5 in
+    Ipopt's convention) and cap slack (y = 0); eq carries y = -1 in full."""
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(pyo.RangeSet(0, 3), initialize=0.0)
+    m.cap = pyo.Constraint(expr=m.x[0] + m.x[1] <= 4)
+    m.cap_neg = pyo.Constraint(expr=-2 * m.x[0] - 2 * m.x[1] >= -6)
+    m.eq = pyo.Constraint(expr=m.x[2] - m.x[3] == 1)
+    m.eq_copy = pyo.Constraint(expr=3 * m.x[3] - 3 * m.x[2] == -3)
+    m.obj = pyo.Objective(expr=(m.x[0] - 3) ** 2 + (m.x[1] - 3) ** 2 + m.x[2] ** 2 + m.x[3] ** 2)
+    return m
+
+
+def duplicate_inconsistent():
+    """a: x + y == 1 and b: 2x + 2y == 4 (x + y == 2): scaled copies with disjoint ranges."""
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(initialize=0.0)
+    m.y = pyo.Var(initialize=0.0)
+    m.a = pyo.Constraint(expr=m.x + m.y == 1)
+    m.b = pyo.Constraint(expr=2 * m.x + 2 * m.y == 4)
+    m.obj = pyo.Objective(expr=m.x ** 2 + m.y ** 2)
+    return m
+
+
+def rollback_root():
+    """Rollback: the pure block {a} (root: a^3 - a = 0, roots -1, 0, 1) is solved by Newton from
+    a = -2 to the root a = -1, but the kept row link (w - a = 1, w in [0.5, 5], w in the
+    objective) then needs w = 0 < 0.5: the reduced problem is infeasible. Bound tightening on it
+    proves that and the elimination is undone, so the original model is solved as is (from this
+    start the IPM itself ends locally infeasible, as without presolve; a = 0 or 1 are feasible)."""
+    m = pyo.ConcreteModel()
+    m.a = pyo.Var(initialize=-2.0)
+    m.w = pyo.Var(bounds=(0.5, 5), initialize=1.0)
+    m.root = pyo.Constraint(expr=m.a ** 3 - m.a == 0)
+    m.link = pyo.Constraint(expr=m.w - m.a == 1)
+    m.obj = pyo.Objective(expr=(m.w - 2) ** 2)
+    return m
+
+
+def pinned_bound():
+    """A presolve-fixed variable that ends at its original bound: pin (v == 0, v in [0, 10]) is a
+    pure block, eliminated at v = 0 = its lower bound; use (x + v == 2) keeps x = 2 with x in
+    the objective (x - 5)^2. Full-space multipliers: y_use = 6, and for v the square block gives
+    y_pin = -6 with z_L = 0 (the split between y_pin and z_L is not unique; this one is exact)."""
+    m = pyo.ConcreteModel()
+    m.v = pyo.Var(bounds=(0, 10), initialize=1.0)
+    m.x = pyo.Var(initialize=0.0)
+    m.pin = pyo.Constraint(expr=m.v == 0)
+    m.use = pyo.Constraint(expr=m.x + m.v == 2)
+    m.obj = pyo.Objective(expr=(m.x - 5) ** 2)
+    return m
+
+
 def redundant_pair():
     """Diagnostics: a redundant equality pair (the same row twice, scaled) among healthy rows."""
     m = pyo.ConcreteModel()
@@ -306,6 +361,10 @@ def main():
         ("fbbt_nonlinear_infeasible", fbbt_nonlinear_infeasible),
         ("render_rows", render_rows),
         ("presolve_redundant", presolve_redundant),
+        ("duplicate_rows", duplicate_rows),
+        ("duplicate_inconsistent", duplicate_inconsistent),
+        ("rollback_root", rollback_root),
+        ("pinned_bound", pinned_bound),
         ("redundant_pair", redundant_pair),
         ("structural_pair", structural_pair),
         ("value_dependency", value_dependency),
