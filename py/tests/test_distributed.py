@@ -212,10 +212,13 @@ def test_map_solve_on_a_dask_local_cluster_with_two_processes_equals_serial():
         out = map_solve(its, client)
         # a failing item is a result, not an exception, and the others still come back
         broken = map_solve([its[0], (its[1][0], np.zeros(3)), its[2]], client)
+        # items are opaque to Dask: a tuple led by a callable is data, not a task
+        custom = map_solve([(len, [1, 2, 3]), (sum, [1, 2])], client, solve=lambda it: it[0](it[1]))
     assert_same(out, reference)
     assert len({r.worker for r in out}) == 2, "both worker processes should have solved items"
     assert [r.ok for r in broken] == [True, False, True]
     assert "x0 must have length" in broken[1].error
+    assert [r.value for r in custom] == [3, 3], [r.error for r in custom]
 
 
 @pytest.mark.filterwarnings("ignore:os.fork")  # Ray starts its daemons by fork+exec

@@ -154,6 +154,27 @@ def _run_blob(index: int, blob: bytes) -> ItemResult:
     return _run(index, item, solve)
 
 
+class _Payload:
+    """An item and ``solve`` in an opaque box: Dask walks the tuples, lists and dicts it is given
+    (a tuple whose first element is callable reads as a task), so items travel wrapped."""
+
+    __slots__ = ("item", "solve")
+
+    def __init__(self, item: Any, solve: Optional[Callable[[Any], Any]]) -> None:
+        self.item = item
+        self.solve = solve
+
+    def __getstate__(self) -> tuple:
+        return (self.item, self.solve)
+
+    def __setstate__(self, state: tuple) -> None:
+        self.item, self.solve = state
+
+
+def _run_payload(index: int, payload: _Payload) -> ItemResult:
+    return _run(index, payload.item, payload.solve)
+
+
 def _failed(index: int, e: BaseException) -> ItemResult:
     """An item whose task could not be sent or whose worker failed (raised on the client side)."""
     return ItemResult(index, False, None, f"{type(e).__name__}: {e}", None, 0.0, "")
@@ -195,7 +216,7 @@ def map_solve(
     if _is_ray(client):
         return _map_ray(seq, solve, max_workers)
     if _is_dask_client(client):
-        return _map_futures(seq, solve, lambda i, it: client.submit(_run, i, it, solve, pure=False))
+        return _map_futures(seq, solve, lambda i, it: client.submit(_run_payload, i, _Payload(it, solve), pure=False))
     if isinstance(client, concurrent.futures.Executor):
         return _map_executor(seq, solve, client)
     raise TypeError(
@@ -253,8 +274,8 @@ def _map_ray(seq: Sequence[Any], solve: Optional[Callable[[Any], Any]], max_work
         raise ImportError("client='ray' needs the ray package (pip install ray)") from e
     if not ray.is_initialized():
         ray.init(num_cpus=max_workers, include_dashboard=False, log_to_driver=False)
-    remote = ray.remote(_run)
-    return _map_futures(seq, solve, lambda i, it: _RayFuture(ray, remote.remote(i, it, solve)))
+    remote = ray.remote(_run_payload)
+    return _map_futures(seq, solve, lambda i, it: _RayFuture(ray, remote.remote(i, _Payload(it, solve))))
 
 
 class _RayFuture:
