@@ -43,7 +43,7 @@ import threading
 import time
 import traceback
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, List, Optional, Sequence
+from typing import Any, Callable, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -164,10 +164,10 @@ class _Payload:
         self.item = item
         self.solve = solve
 
-    def __getstate__(self) -> tuple:
+    def __getstate__(self) -> Tuple[Any, Any]:
         return (self.item, self.solve)
 
-    def __setstate__(self, state: tuple) -> None:
+    def __setstate__(self, state: Tuple[Any, Any]) -> None:
         self.item, self.solve = state
 
 
