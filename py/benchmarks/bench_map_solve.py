@@ -207,10 +207,13 @@ def main():
         print(f"{wname} [load average {load:.1f}]: Python callbacks {100 * share:.0f}% of serial wall time "
               f"(Amdahl bound on 2 cores {amdahl:.2f}x); threads: 1 -> {t1:.3f} s (CPU/wall {c1:.2f}), "
               f"2 -> {t2:.3f} s (CPU/wall {c2:.2f}), speed-up {t1 / t2:.2f}x")
+        half = (len(items) + 1) // 2
         for ename, (client, _) in engines.items():
             map_solve(items, client)  # ship the code once
             te, _ = best(lambda: map_solve(items, client), a.repeat)
-            print(f"    {ename}: {te:.3f} s, speed-up over 1 thread {t1 / te:.2f}x")
+            tb, _ = best(lambda: map_solve(items, client, batch_size=half), a.repeat)
+            print(f"    {ename}: {te:.3f} s, speed-up over 1 thread {t1 / te:.2f}x; "
+                  f"batch_size={half} (one task per worker): {tb:.3f} s, {t1 / tb:.2f}x")
 
 
 if __name__ == "__main__":
