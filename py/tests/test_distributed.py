@@ -185,6 +185,11 @@ def test_map_solve_item_forms_and_custom_solve():
         map_solve([1], client=object())
     with pytest.raises(ValueError):
         map_solve([1], max_workers=0)
+    with pytest.raises(ValueError):
+        map_solve([1], concurrent.futures.ThreadPoolExecutor(1), batch_size=0)
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:  # an executor of threads: items as they are
+        pooled = map_solve([1.0, 2.0, 3.0], pool, solve=lambda v: v + 1, batch_size=2)
+    assert [r.value for r in pooled] == [2.0, 3.0, 4.0] and [r.index for r in pooled] == [0, 1, 2]
     with pytest.raises(TypeError):
         map_solve([1], solve=3)
 
@@ -197,7 +202,10 @@ def test_map_solve_on_a_process_pool_sends_closures():
     ctx = multiprocessing.get_context("spawn")
     with concurrent.futures.ProcessPoolExecutor(max_workers=2, mp_context=ctx) as pool:
         out = map_solve(its, pool)
+        batched = map_solve(its + [(its[0][0], np.zeros(1))], pool, batch_size=3)
     assert_same(out, reference)
+    assert_same(batched[:4], reference)
+    assert not batched[4].ok and "x0 must have length" in batched[4].error
     assert all(r.worker.startswith("pid:") for r in out)
     assert {r.worker for r in out} != {f"pid:{os.getpid()}"}
 
@@ -210,12 +218,17 @@ def test_map_solve_on_a_dask_local_cluster_with_two_processes_equals_serial():
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster, distributed.Client(cluster) as client:
         out = map_solve(its, client)
+        batched = map_solve(its, client, batch_size=3)  # 3 tasks of 3, 3 and 2 items
         # a failing item is a result, not an exception, and the others still come back
         broken = map_solve([its[0], (its[1][0], np.zeros(3)), its[2]], client)
+        # items are opaque to Dask: a tuple led by a callable is data, not a task
+        custom = map_solve([(len, [1, 2, 3]), (sum, [1, 2])], client, solve=lambda it: it[0](it[1]))
     assert_same(out, reference)
+    assert_same(batched, reference)
     assert len({r.worker for r in out}) == 2, "both worker processes should have solved items"
     assert [r.ok for r in broken] == [True, False, True]
     assert "x0 must have length" in broken[1].error
+    assert [r.value for r in custom] == [3, 3], [r.error for r in custom]
 
 
 @pytest.mark.filterwarnings("ignore:os.fork")  # Ray starts its daemons by fork+exec
@@ -225,7 +238,7 @@ def test_map_solve_on_ray():
     reference = serial(items(4))
     started = not ray.is_initialized()
     try:
-        out = map_solve(its, "ray", max_workers=2)
+        out = map_solve(its, "ray", max_workers=2, batch_size=2)
         broken = map_solve([(its[0][0], np.zeros(2))], ray)
     finally:
         if started:

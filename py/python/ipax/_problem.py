@@ -252,11 +252,21 @@ class Problem:
       ``hessianstructure()`` (dense lower triangle when absent); without ``hessian`` (and without
       ``hvp``) a limited-memory BFGS approximation is used
     * matrix-free: ``jvp(x, v) -> J(x) v`` and ``vjp(x, w) -> J(x)ᵀ w`` instead of ``jacobian``,
-      ``hvp(x, lagrange, obj_factor, v)`` instead of ``hessian`` (selects the Krylov route)
+      ``hvp(x, lagrange, obj_factor, v)`` instead of ``hessian`` (selects the Krylov route).
+      For ``n ≤ 500`` the products are assembled into matrices instead, with few calls
+      (``ipax._assemble``): by CPR colouring when ``hessianstructure`` / ``jacobianstructure``
+      are given (3 products for a tridiagonal Hessian), densely otherwise; a callback that
+      accepts a 2-D block ``v`` of shape ``(n, k)`` and returns ``(n, k)`` is called once per
+      evaluation. Option ``product_assembly``: ``auto`` (default), ``yes`` (also for larger
+      ``n`` with a structure), ``no`` (always matrix-free). ``info["product_assembly"]`` reports
+      the colours, whether blocks were used and the calls made.
     * ``intermediate(alg_mod, iter_count, obj_value, inf_pr, inf_du, mu, d_norm,
       regularization_size, alpha_du, alpha_pr, ls_trials)``; returning ``False`` stops the solve.
 
     Bounds at or beyond ±1e19 are infinite; ``None`` means unbounded.
+
+    A Problem pickles (with cloudpickle when its callbacks are closures or lambdas), so it can be
+    sent to process workers (:mod:`ipax.distributed`).
     """
 
     def __init__(
@@ -781,6 +791,9 @@ class Solver:
 
     Typical use: change data the problem object reads (a parameter, a bound), then call
     :meth:`solve` again; the second solve starts from the first one's solution.
+
+    A Solver pickles with its problem and last solution; the held KKT factor (native memory,
+    bound to one thread) is dropped and rebuilt by the first :meth:`kkt_solve` after unpickling.
     """
 
     def __init__(self, problem: Problem) -> None:
