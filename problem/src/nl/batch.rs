@@ -23,6 +23,7 @@
 //! per-element tapes (`fallback`).
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::mem::Discriminant;
 
 use super::expr::{BinOp, NaryOp, UnOp, binary, unary};
@@ -35,6 +36,30 @@ const BLOCK: usize = 32;
 const MAX_LEN: usize = 96;
 /// Most variables of a batched element.
 const MAX_SLOTS: usize = 8;
+
+/// The multiply-rotate hash of rustc's `FxHasher` (not DoS-resistant, which shape keys built
+/// from the model need not be): SipHash was a tenth of reading a 16 MB model.
+#[derive(Default)]
+struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut b = [0u8; 8];
+            b[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(b));
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_usize(&mut self, v: usize) {
+        self.write_u64(v as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
 
 /// One instruction of a group's shared tape; operands are earlier instruction indices.
 #[derive(Debug, Clone, Copy)]
@@ -137,7 +162,7 @@ impl Batch {
     /// Group `elements` by tape shape.
     pub fn build<'a>(elements: impl Iterator<Item = &'a Element>, tapes: &super::Tapes) -> Batch {
         let (store, pls) = (&tapes.store, &tapes.pls[..]);
-        let mut index: HashMap<(bool, usize, Vec<Key>), usize> = HashMap::new();
+        let mut index: HashMap<(bool, usize, Vec<Key>), usize, BuildHasherDefault<FxHasher>> = HashMap::default();
         let mut batch = Batch::default();
         let mut key = Vec::new();
         for e in elements {
