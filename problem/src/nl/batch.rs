@@ -365,7 +365,7 @@ fn is_quadratic(g: &Group) -> bool {
             Op::Var(_) => 1,
             Op::Unary(UnOp::Neg, a) => deg[a],
             Op::Unary(UnOp::Sqr, a) => (2 * deg[a]).min(HIGH),
-            Op::Unary(UnOp::PowC(c), a) if c == 2.0 => (2 * deg[a]).min(HIGH),
+            Op::Unary(UnOp::PowC(2.0), a) => (2 * deg[a]).min(HIGH),
             Op::Unary(_, a) => if deg[a] == 0 { 0 } else { HIGH },
             Op::Binary(BinOp::Plus | BinOp::Minus, a, b) => deg[a].max(deg[b]),
             Op::Binary(BinOp::Mult, a, b) => (deg[a] + deg[b]).min(HIGH),

@@ -329,7 +329,7 @@ struct Work {
 
 /// Evaluation buffers kept between calls (one per concurrent caller).
 #[derive(Default)]
-struct WorkPool(std::sync::Mutex<Vec<Box<Work>>>);
+struct WorkPool(std::sync::Mutex<Vec<Work>>);
 
 impl Clone for WorkPool {
     fn clone(&self) -> Self {
@@ -546,7 +546,7 @@ impl NlProblem {
     /// evaluation allocates only the matrix values it returns.
     fn with_work<R>(&self, f: impl FnOnce(&mut Work) -> R) -> R {
         let pooled = self.pool.0.lock().ok().and_then(|mut v| v.pop());
-        let mut w = pooled.unwrap_or_else(|| Box::new(Work { scratch: self.scratch(false), ..Work::default() }));
+        let mut w = pooled.unwrap_or_else(|| Work { scratch: self.scratch(false), ..Work::default() });
         let r = f(&mut w);
         if let Ok(mut v) = self.pool.0.lock() {
             v.push(w);

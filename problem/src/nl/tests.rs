@@ -881,8 +881,8 @@ fn repeated_shapes_model(reps: usize) -> (String, Vec<(f64, f64)>) {
 fn batched_sweeps_equal_per_element_tapes_bit_for_bit() {
     let mut rng = Rng(0xBA7C_4ED0_5EED_0001);
     let (rep, domains) = repeated_shapes_model(70);
-    let mut models: Vec<(String, String, Option<Vec<(f64, f64)>>)> =
-        text_models().into_iter().map(|(l, t)| (l, t, None)).collect();
+    type Case = (String, String, Option<Vec<(f64, f64)>>);
+    let mut models: Vec<Case> = text_models().into_iter().map(|(l, t)| (l, t, None)).collect();
     models.push(("chain 100".into(), chain_model(100), None));
     models.push(("repeated shapes".into(), rep, Some(domains)));
     // Quadratic shapes (their Hessians are computed once at load): products of a division by a
