@@ -6,7 +6,8 @@
 //! /work/venv/bin/python bench/nl_side_by_side/run.py --sizes 1e5 --families vanderpol,elliptic_control --write-only
 //! IPAX_NL_MODELS=/tmp/ipax_nl_side_by_side cargo bench -p ipax-bench --bench nl_eval
 //! ```
-//! (`IPAX_NL_MODELS` defaults to that directory; `IPAX_NL_SIZE` to 100000.) Every kind is evaluated
+//! (`IPAX_NL_MODELS` defaults to that directory, `IPAX_NL_SIZE` to 100000, `IPAX_NL_FAMILIES` to
+//! `vanderpol,elliptic_control`.) Every kind is evaluated
 //! at the file's starting point moved off it by a fixed smooth perturbation, with `σ = 1` and
 //! `λᵢ = 1/(1 + i mod 7)` so that no constraint Hessian is skipped. The same numbers from CasADi's
 //! SX functions are printed by `bench/nl_side_by_side/casadi_eval.py`.
@@ -39,7 +40,8 @@ fn point(p: &NlProblem) -> (Vec<f64>, Vec<f64>) {
 }
 
 fn bench_eval(c: &mut Criterion) {
-    for family in ["vanderpol", "elliptic_control"] {
+    let families = std::env::var("IPAX_NL_FAMILIES").unwrap_or_else(|_| "vanderpol,elliptic_control".to_string());
+    for family in families.split(',') {
         let path = model_path(family);
         let bytes = std::fs::read(&path).unwrap_or_else(|e| {
             panic!("{}: {e}; write the models first (see the module docs of benches/nl_eval.rs)", path.display())

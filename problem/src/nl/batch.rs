@@ -14,7 +14,7 @@
 //! [`forward_local`](super::tape::Tape::forward_local), [`gradient_local`](super::tape::Tape::gradient_local)
 //! and [`hessian_local`](super::tape::Tape::hessian_local) (including the `0·∞ = 0` products and the
 //! skipped zero-adjoint instructions). Results go to per-element buffers (value per element, local
-//! gradient at the element's `grad_start`, lower-triangular local Hessian at its `hess_start`),
+//! gradient at the element's `grad_start`, kept local Hessian entries at its `hess_start`),
 //! and the caller sums them into objective, gradient, Jacobian and Hessian in the original
 //! element order, so the evaluations are bit-identical to the per-element sweeps (tested).
 //!
@@ -23,10 +23,11 @@
 //! per-element tapes (`fallback`).
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::mem::Discriminant;
 
-use super::expr::{BinOp, NaryOp, PiecewiseLinear, UnOp, binary, unary};
-use super::tape::{Instr, Local, TapeStore, mul0};
+use super::expr::{BinOp, NaryOp, UnOp, binary, unary};
+use super::tape::{Instr, Local, mul0};
 use super::{Element, Scratch};
 
 /// Members per block (the structure-of-arrays width).
@@ -35,6 +36,30 @@ const BLOCK: usize = 32;
 const MAX_LEN: usize = 96;
 /// Most variables of a batched element.
 const MAX_SLOTS: usize = 8;
+
+/// The multiply-rotate hash of rustc's `FxHasher` (not DoS-resistant, which shape keys built
+/// from the model need not be): SipHash was a tenth of reading a 16 MB model.
+#[derive(Default)]
+struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut b = [0u8; 8];
+            b[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(b));
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_usize(&mut self, v: usize) {
+        self.write_u64(v as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
 
 /// One instruction of a group's shared tape; operands are earlier instruction indices.
 #[derive(Debug, Clone, Copy)]
@@ -70,6 +95,11 @@ struct Group {
     /// Constants per member.
     nconst: usize,
     nonlinear: bool,
+    /// Dense positions `a·p + b` of the kept element-Hessian entries (see `Tapes::hess_sel`).
+    sel: Vec<usize>,
+    /// For a quadratic shape, every member's kept Hessian entries (member-major), computed once:
+    /// they do not depend on x (see [`Batch::fix_quadratic`]).
+    fixed: Option<Vec<f64>>,
     /// Per member: element id, gradient and Hessian buffer offsets, weight.
     ids: Vec<usize>,
     grad_start: Vec<usize>,
@@ -130,8 +160,9 @@ impl BatchWork {
 
 impl Batch {
     /// Group `elements` by tape shape.
-    pub fn build<'a>(elements: impl Iterator<Item = &'a Element>, store: &TapeStore, pls: &[PiecewiseLinear]) -> Batch {
-        let mut index: HashMap<(bool, usize, Vec<Key>), usize> = HashMap::new();
+    pub fn build<'a>(elements: impl Iterator<Item = &'a Element>, tapes: &super::Tapes) -> Batch {
+        let (store, pls) = (&tapes.store, &tapes.pls[..]);
+        let mut index: HashMap<(bool, usize, Vec<Key>), usize, BuildHasherDefault<FxHasher>> = HashMap::default();
         let mut batch = Batch::default();
         let mut key = Vec::new();
         for e in elements {
@@ -146,7 +177,10 @@ impl Batch {
                 Some(&g) => g,
                 None => {
                     let g = batch.groups.len();
-                    batch.groups.push(new_group(instrs, tape.args(), p, e.range.nonlinear));
+                    let mut group = new_group(instrs, tape.args(), p, e.range.nonlinear);
+                    // Same shape, same structural Hessian pattern: take the first member's.
+                    group.sel = tapes.hess_sel[e.hess_start..e.hess_start + e.hess_len].iter().map(|&k| k as usize).collect();
+                    batch.groups.push(group);
                     batch.max_len = batch.max_len.max(instrs.len());
                     batch.max_p = batch.max_p.max(p);
                     index.insert(k, g);
@@ -170,10 +204,51 @@ impl Batch {
         (self.groups.iter().map(Group::len).sum(), self.fallback.len())
     }
 
+    /// Number of groups whose Hessians are computed once (quadratic shapes).
+    #[cfg(test)]
+    pub fn num_fixed(&self) -> usize {
+        self.groups.iter().filter(|g| g.fixed.is_some()).count()
+    }
+
     /// Number of groups (distinct batched shapes).
     #[cfg(test)]
     pub fn num_groups(&self) -> usize {
         self.groups.len()
+    }
+
+    /// Compute once the Hessians of the quadratic groups (polynomials of degree ≤ 2: constants,
+    /// variables, `+`, `−`, negation, sums, products, squares and division by a constant).
+    ///
+    /// Their sweeps give the same entries at every x: in a quadratic tape, every instruction
+    /// above a nonlinear one is linear (degree would exceed 2 otherwise), so the adjoints and
+    /// adjoint tangents reaching the nonlinear instructions are products of constant
+    /// coefficients, the tangents of their operands are constant coefficients, and each
+    /// x-dependent partial (e.g. `∂(u·w)/∂u = w` inside `c·u`) is multiplied by a zero tangent or
+    /// lands in a constant's unused adjoint. So the entries computed here at x = 0 are bit for bit
+    /// those of any later sweep at finite x. Groups with a non-finite entry keep their sweeps.
+    pub fn fix_quadratic(&mut self, tapes: &super::Tapes, n: usize, s: &mut Scratch) {
+        let x = vec![0.0; n];
+        let mut w = BatchWork::default();
+        let mut eh = Vec::new();
+        for gi in 0..self.groups.len() {
+            let g = &self.groups[gi];
+            if !g.nonlinear || !is_quadratic(g) {
+                continue;
+            }
+            let k = g.sel.len();
+            let mut fixed = vec![0.0; g.len() * k];
+            // Evaluate this group alone through the common path, into a scratch buffer.
+            let single = Batch { groups: vec![g.clone()], fallback: Vec::new(), max_len: self.max_len, max_p: self.max_p };
+            let end = g.hess_start.iter().max().map_or(0, |&h| h + k);
+            eh.resize(end, 0.0);
+            single.hessians(tapes, &x, &mut w, s, &mut eh);
+            for (j, &h) in g.hess_start.iter().enumerate() {
+                fixed[j * k..(j + 1) * k].copy_from_slice(&eh[h..h + k]);
+            }
+            if fixed.iter().all(|v| v.is_finite()) {
+                self.groups[gi].fixed = Some(fixed);
+            }
+        }
     }
 
     /// `ev[id]` = value of every element (unweighted), as [`Tape::forward`](super::tape::Tape::forward).
@@ -220,13 +295,20 @@ impl Batch {
         }
     }
 
-    /// Local lower-triangular Hessians of the nonlinear elements, entry `(a, b)`, `b ≤ a`, at
-    /// `eh[hess_start + a(a+1)/2 + b]` (unweighted), as the per-element sweeps of
+    /// Local Hessians of the nonlinear elements, the kept entries (`Tapes::hess_sel`) at
+    /// `eh[hess_start..hess_start + hess_len]` (unweighted), as the per-element sweeps of
     /// [`Function::add_hessian`](super::Function).
     pub fn hessians(&self, t: &super::Tapes, x: &[f64], w: &mut BatchWork, s: &mut Scratch, eh: &mut [f64]) {
         w.ensure(self.max_len, self.max_p);
         for g in self.groups.iter().filter(|g| g.nonlinear) {
             let p = g.p;
+            if let Some(fixed) = &g.fixed {
+                let k = g.sel.len();
+                for (j, &at) in g.hess_start.iter().enumerate() {
+                    eh[at..at + k].copy_from_slice(&fixed[j * k..(j + 1) * k]);
+                }
+                continue;
+            }
             for j0 in (0..g.len()).step_by(BLOCK) {
                 let b = BLOCK.min(g.len() - j0);
                 forward(g, j0, b, x, &mut w.val, Some(&mut w.loc));
@@ -234,19 +316,14 @@ impl Batch {
                 for e in 0..b {
                     let at = g.hess_start[j0 + e];
                     let h = &w.h[e * p * p..(e + 1) * p * p];
-                    let mut k = at;
-                    for a in 0..p {
-                        for c in 0..=a {
-                            eh[k] = h[a * p + c];
-                            k += 1;
-                        }
+                    for (out, &k) in eh[at..at + g.sel.len()].iter_mut().zip(&g.sel) {
+                        *out = h[k];
                     }
                 }
             }
         }
         for e in self.fallback.iter().filter(|e| e.range.nonlinear) {
             let tape = t.store.tape(&e.range, &t.pls);
-            let p = e.range.num_vars();
             if tape.hessian_local_len() <= s.vdot.len() {
                 tape.forward_local(x, &mut s.val, &mut s.loc);
                 tape.hessian_local(&s.val, &s.loc, &mut s.vdot, &mut s.adj, &mut s.vadot, &mut s.h);
@@ -254,12 +331,9 @@ impl Batch {
                 tape.forward(x, &mut s.val);
                 tape.hessian(&s.val, &mut s.dot, &mut s.adj, &mut s.adot, &mut s.h);
             }
-            let mut k = e.hess_start;
-            for a in 0..p {
-                for c in 0..=a {
-                    eh[k] = s.h[a * p + c];
-                    k += 1;
-                }
+            let range = e.hess_start..e.hess_start + e.hess_len;
+            for (out, &k) in eh[range.clone()].iter_mut().zip(&t.hess_sel[range]) {
+                *out = s.h[k as usize];
             }
         }
     }
@@ -281,6 +355,28 @@ fn shape(instrs: &[Instr], args: &[usize], key: &mut Vec<Key>) -> bool {
     true
 }
 
+/// Whether a group's tape is a polynomial of degree at most 2 (see [`Batch::fix_quadratic`]).
+fn is_quadratic(g: &Group) -> bool {
+    const HIGH: u8 = 3;
+    let mut deg = vec![0u8; g.code.len()];
+    for (i, op) in g.code.iter().enumerate() {
+        deg[i] = match *op {
+            Op::Const(_) => 0,
+            Op::Var(_) => 1,
+            Op::Unary(UnOp::Neg, a) => deg[a],
+            Op::Unary(UnOp::Sqr, a) => (2 * deg[a]).min(HIGH),
+            Op::Unary(UnOp::PowC(2.0), a) => (2 * deg[a]).min(HIGH),
+            Op::Unary(_, a) => if deg[a] == 0 { 0 } else { HIGH },
+            Op::Binary(BinOp::Plus | BinOp::Minus, a, b) => deg[a].max(deg[b]),
+            Op::Binary(BinOp::Mult, a, b) => (deg[a] + deg[b]).min(HIGH),
+            Op::Binary(BinOp::Div, a, b) if deg[b] == 0 => deg[a],
+            Op::Binary(_, a, b) => if deg[a] == 0 && deg[b] == 0 { 0 } else { HIGH },
+            Op::Sum(start, len) => g.args[start..start + len].iter().map(|&c| deg[c]).max().unwrap_or(0),
+        };
+    }
+    deg.iter().all(|&d| d <= 2)
+}
+
 fn unary_constant(op: UnOp) -> u64 {
     match op {
         UnOp::PowC(c) | UnOp::CPow(c) => c.to_bits(),
@@ -295,6 +391,8 @@ fn new_group(instrs: &[Instr], args: &[usize], p: usize, nonlinear: bool) -> Gro
         p,
         nconst: 0,
         nonlinear,
+        sel: Vec::new(),
+        fixed: None,
         ids: Vec::new(),
         grad_start: Vec::new(),
         hess_start: Vec::new(),
@@ -356,6 +454,28 @@ fn forward(g: &Group, j0: usize, b: usize, x: &[f64], val: &mut [f64], mut loc: 
                             out[e] = unary(uop, ua[e]).0;
                         }
                     }
+                }
+            }
+            Op::Binary(bop @ (BinOp::Plus | BinOp::Minus | BinOp::Mult), a, c) => {
+                // The common operators written out (same values and partials as `binary`).
+                let (ua, uc) = (&done[a * BLOCK..a * BLOCK + b], &done[c * BLOCK..c * BLOCK + b]);
+                let l = loc.as_deref_mut().map(|l| &mut l[i * BLOCK..i * BLOCK + b]);
+                match (bop, l) {
+                    (BinOp::Plus, None) => (0..b).for_each(|e| out[e] = ua[e] + uc[e]),
+                    (BinOp::Minus, None) => (0..b).for_each(|e| out[e] = ua[e] - uc[e]),
+                    (_, None) => (0..b).for_each(|e| out[e] = ua[e] * uc[e]),
+                    (BinOp::Plus, Some(l)) => (0..b).for_each(|e| {
+                        out[e] = ua[e] + uc[e];
+                        l[e] = Local { fu: 1.0, fw: 1.0, fuu: 0.0, fuw: 0.0, fww: 0.0 };
+                    }),
+                    (BinOp::Minus, Some(l)) => (0..b).for_each(|e| {
+                        out[e] = ua[e] - uc[e];
+                        l[e] = Local { fu: 1.0, fw: -1.0, fuu: 0.0, fuw: 0.0, fww: 0.0 };
+                    }),
+                    (_, Some(l)) => (0..b).for_each(|e| {
+                        out[e] = ua[e] * uc[e];
+                        l[e] = Local { fu: uc[e], fw: ua[e], fuu: 0.0, fuw: 1.0, fww: 0.0 };
+                    }),
                 }
             }
             Op::Binary(bop, a, c) => {

@@ -92,9 +92,11 @@ struct Element {
     /// Start in [`Tapes::grad_pos`]: local slot `s` → position `grad_pos[grad_start + s]` in the
     /// owning function's sparse gradient.
     grad_start: usize,
-    /// Start in [`Tapes::hess_pos`]: lower-triangle local pair `(s, t)`, `t ≤ s`, at
-    /// `hess_start + s(s+1)/2 + t` → index into the Hessian CSC values.
+    /// Start in [`Tapes::hess_pos`] and [`Tapes::hess_sel`] of the element's `hess_len`
+    /// structurally nonzero lower-triangle local pairs (in the order `(a, b)`, `b ≤ a`, by `a`
+    /// then `b`).
     hess_start: usize,
+    hess_len: usize,
 }
 
 /// All element tapes of a problem with their scatter maps, in flat arrays.
@@ -103,7 +105,10 @@ struct Tapes {
     store: TapeStore,
     pls: Vec<PiecewiseLinear>,
     grad_pos: Vec<usize>,
+    /// Index into the Hessian CSC values of each kept element-Hessian entry.
     hess_pos: Vec<usize>,
+    /// Position `a·p + b` in the element's dense `p × p` Hessian of each kept entry.
+    hess_sel: Vec<u32>,
 }
 
 /// `constant + Σ c_j x_j + Σ weight_e · e(x)` with a sparse gradient over `vars`.
@@ -205,8 +210,7 @@ impl Function {
                 continue;
             }
             let w = scale * e.weight;
-            let p = e.range.num_vars();
-            let k = p * (p + 1) / 2;
+            let k = e.hess_len;
             let pos = &t.hess_pos[e.hess_start..e.hess_start + k];
             for (&q, &h) in pos.iter().zip(&eh[e.hess_start..e.hess_start + k]) {
                 hv[q] += w * h;
@@ -221,7 +225,6 @@ impl Function {
                 continue;
             }
             let tape = t.store.tape(&e.range, &t.pls);
-            let p = e.range.num_vars();
             if tape.hessian_local_len() <= s.vdot.len() {
                 tape.forward_local(x, &mut s.val, &mut s.loc);
                 tape.hessian_local(&s.val, &s.loc, &mut s.vdot, &mut s.adj, &mut s.vadot, &mut s.h);
@@ -230,11 +233,9 @@ impl Function {
                 tape.hessian(&s.val, &mut s.dot, &mut s.adj, &mut s.adot, &mut s.h);
             }
             let w = scale * e.weight;
-            let pos = &t.hess_pos[e.hess_start..e.hess_start + p * (p + 1) / 2];
-            for a in 0..p {
-                for b in 0..=a {
-                    hv[pos[a * (a + 1) / 2 + b]] += w * s.h[a * p + b];
-                }
+            let range = e.hess_start..e.hess_start + e.hess_len;
+            for (&q, &at) in t.hess_pos[range.clone()].iter().zip(&t.hess_sel[range]) {
+                hv[q] += w * s.h[at as usize];
             }
         }
     }
@@ -334,7 +335,7 @@ struct Work {
 
 /// Evaluation buffers kept between calls (one per concurrent caller).
 #[derive(Default)]
-struct WorkPool(std::sync::Mutex<Vec<Box<Work>>>);
+struct WorkPool(std::sync::Mutex<Vec<Work>>);
 
 impl Clone for WorkPool {
     fn clone(&self) -> Self {
@@ -436,7 +437,7 @@ impl NlProblem {
                     }
                     // Hessian positions are assigned below, once the total size is known.
                     next_id += 1;
-                    Element { id: next_id - 1, range, weight, grad_start, hess_start: 0 }
+                    Element { id: next_id - 1, range, weight, grad_start, hess_start: 0, hess_len: 0 }
                 })
                 .collect();
             Function { constant, linear, elements, vars }
@@ -460,14 +461,21 @@ impl NlProblem {
                 for e in &mut f.elements {
                     e.hess_start = tapes.hess_pos.len();
                     if e.range.nonlinear {
-                        let tape_vars = tapes.store.tape(&e.range, &[]).vars;
-                        for a in 0..tape_vars.len() {
+                        let tape = tapes.store.tape(&e.range, &[]);
+                        let rows = tape.hessian_sparsity();
+                        let (tape_vars, p) = (tape.vars, tape.vars.len());
+                        for a in 0..p {
                             for b in 0..=a {
+                                if rows.as_ref().is_some_and(|r| r[a] & (1u64 << b) == 0) {
+                                    continue;
+                                }
                                 let (va, vb) = (tape_vars[a], tape_vars[b]);
                                 tapes.hess_pos.push(hess_t.len());
+                                tapes.hess_sel.push((a * p + b) as u32);
                                 hess_t.push(va.max(vb), va.min(vb), 0.0);
                             }
                         }
+                        e.hess_len = tapes.hess_pos.len() - e.hess_start;
                     }
                 }
             }
@@ -483,8 +491,13 @@ impl NlProblem {
         }
         let (jac, jac_map) = CscMatrix::from_triplets_with_map(&jac_t, CscStorage::General);
         let num_elements = objective.elements.len() + constraints.iter().map(|c| c.elements.len()).sum::<usize>();
-        let obj_batch = Batch::build(objective.elements.iter(), &tapes.store, &tapes.pls);
-        let con_batch = Batch::build(constraints.iter().flat_map(|c| c.elements.iter()), &tapes.store, &tapes.pls);
+        let mut obj_batch = Batch::build(objective.elements.iter(), &tapes);
+        let mut con_batch = Batch::build(constraints.iter().flat_map(|c| c.elements.iter()), &tapes);
+        if exact_hessian {
+            let mut s = Scratch::default();
+            obj_batch.fix_quadratic(&tapes, n, &mut s);
+            con_batch.fix_quadratic(&tapes, n, &mut s);
+        }
         let (hess, hess_map) = CscMatrix::from_triplets_with_map(&hess_t, CscStorage::SymmetricLower);
         drop(hess_t);
         tapes.hess_pos.iter_mut().for_each(|k| *k = hess_map[*k]);
@@ -545,7 +558,7 @@ impl NlProblem {
     /// evaluation allocates only the matrix values it returns.
     fn with_work<R>(&self, f: impl FnOnce(&mut Work) -> R) -> R {
         let pooled = self.pool.0.lock().ok().and_then(|mut v| v.pop());
-        let mut w = pooled.unwrap_or_else(|| Box::new(Work { scratch: self.scratch(false), ..Work::default() }));
+        let mut w = pooled.unwrap_or_else(|| Work { scratch: self.scratch(false), ..Work::default() });
         let r = f(&mut w);
         if let Ok(mut v) = self.pool.0.lock() {
             v.push(w);

@@ -273,7 +273,20 @@ impl Source for TextSource<'_> {
     }
 
     fn token(&mut self) -> Result<(Pos, Token), NlError> {
-        let at = self.start("an expression line (o/n/v/s/l)")?;
+        let (ln, line) = self.lines.next("an expression line (o/n/v/s/l)")?;
+        self.line = line;
+        let at = Pos::Line(ln);
+        // Fast path for the usual `o5` / `v12` lines (a letter and decimal digits only): the same
+        // integer the general path below parses, without tokenizing the line.
+        if let [kind @ (b'o' | b'v'), digits @ ..] = line.as_bytes()
+            && !digits.is_empty()
+            && digits.len() <= 18
+            && digits.iter().all(u8::is_ascii_digit)
+        {
+            let k = digits.iter().fold(0usize, |acc, &d| acc * 10 + usize::from(d - b'0'));
+            return Ok((at, if *kind == b'o' { Token::Op(k) } else { Token::Ref(k) }));
+        }
+        self.toks = tokens(line);
         let text = self.line.trim_start();
         let rest = || tokens(text.get(1..).unwrap_or("")).next();
         let tok = match text.chars().next() {

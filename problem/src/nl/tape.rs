@@ -296,6 +296,81 @@ impl<'a> Tape<'a> {
         self.args
     }
 
+    /// Structural lower-triangular Hessian pattern in local slots, row `a` as a bit mask of the
+    /// columns `b ≤ a`; `None` (dense) for more than 64 slots.
+    ///
+    /// Nonlinear-interaction propagation (A. Walther, "Computing sparse Hessians with automatic
+    /// differentiation", ACM TOMS 34(1), 2008, §3): each instruction carries the set of slots it
+    /// depends on; an operation adds the products of its operands' sets that its own second
+    /// derivatives can couple — `u·w`: dep(u)×dep(w); `u/w`: dep(u)×dep(w) ∪ dep(w)×dep(w); a
+    /// nonlinear unary function of `u`: dep(u)×dep(u); any other nonlinear binary operator: the
+    /// square of the union — while sums, differences, negation, `|u|`, `max(u−w, 0)`, `fmod`,
+    /// piecewise-linear terms, list min/max and conditionals add none (their second derivatives
+    /// are zero; the kinks are ignored as in the sweeps). Piecewise-constant operators depend on
+    /// nothing. Entries outside the pattern are exact zeros of the sweeps (products with zero
+    /// tangents), so leaving them out of the Hessian changes no stored value; it keeps e.g. the
+    /// pairs of neighbours `(x_q, x_r)` of Pyomo's `(½ x_k)·(4x_k − Σ x_q)` out of the KKT matrix.
+    pub fn hessian_sparsity(&self) -> Option<Vec<u64>> {
+        let p = self.vars.len();
+        if p > 64 {
+            return None;
+        }
+        let mut rows = vec![0u64; p];
+        let mut couple = |a: u64, b: u64| {
+            for (s, row) in rows.iter_mut().enumerate() {
+                let bit = 1u64 << s;
+                // Lower triangle: columns ≤ s only.
+                let low = if s == 63 { u64::MAX } else { (bit << 1) - 1 };
+                if a & bit != 0 {
+                    *row |= b & low;
+                }
+                if b & bit != 0 {
+                    *row |= a & low;
+                }
+            }
+        };
+        let mut dep = vec![0u64; self.instrs.len()];
+        for (i, ins) in self.instrs.iter().enumerate() {
+            dep[i] = match *ins {
+                Instr::Const(_) => 0,
+                Instr::Var(s) => 1u64 << s,
+                Instr::Unary(op, a) => match op {
+                    UnOp::Floor | UnOp::Ceil | UnOp::Not => 0,
+                    UnOp::Neg | UnOp::Abs => dep[a],
+                    _ => {
+                        couple(dep[a], dep[a]);
+                        dep[a]
+                    }
+                },
+                Instr::Binary(op, a, b) => match op {
+                    BinOp::Plus | BinOp::Minus | BinOp::Less | BinOp::Rem => dep[a] | dep[b],
+                    BinOp::Mult => {
+                        couple(dep[a], dep[b]);
+                        dep[a] | dep[b]
+                    }
+                    BinOp::Div => {
+                        couple(dep[a], dep[b]);
+                        couple(dep[b], dep[b]);
+                        dep[a] | dep[b]
+                    }
+                    op if is_piecewise_constant_bin(op) => 0,
+                    _ => {
+                        let d = dep[a] | dep[b];
+                        couple(d, d);
+                        d
+                    }
+                },
+                Instr::Nary(op, start, len) => match op {
+                    NaryOp::Sum | NaryOp::Min | NaryOp::Max => self.args[start..start + len].iter().fold(0, |d, &c| d | dep[c]),
+                    NaryOp::And | NaryOp::Or => 0,
+                },
+                Instr::If(_, a, b) => dep[a] | dep[b],
+                Instr::Pl(_, a) => dep[a],
+            };
+        }
+        Some(rows)
+    }
+
     fn branch(&self, val: &[f64], c: usize, a: usize, b: usize) -> usize {
         if val[c] != 0.0 { a } else { b }
     }

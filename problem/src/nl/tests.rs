@@ -881,10 +881,16 @@ fn repeated_shapes_model(reps: usize) -> (String, Vec<(f64, f64)>) {
 fn batched_sweeps_equal_per_element_tapes_bit_for_bit() {
     let mut rng = Rng(0xBA7C_4ED0_5EED_0001);
     let (rep, domains) = repeated_shapes_model(70);
-    let mut models: Vec<(String, String, Option<Vec<(f64, f64)>>)> =
-        text_models().into_iter().map(|(l, t)| (l, t, None)).collect();
+    type Case = (String, String, Option<Vec<(f64, f64)>>);
+    let mut models: Vec<Case> = text_models().into_iter().map(|(l, t)| (l, t, None)).collect();
     models.push(("chain 100".into(), chain_model(100), None));
     models.push(("repeated shapes".into(), rep, Some(domains)));
+    // Quadratic shapes (their Hessians are computed once at load): products of a division by a
+    // constant and a sum with negation and a constant multiple, over several blocks.
+    let quad_terms: String = (0..80)
+        .map(|i| format!("o2\no3\nv{}\nn{}\no54\n3\nv{}\no16\nv{}\no2\nn2\nv{}\n", i % 6, 1.5 + (i % 7) as f64, (i + 1) % 6, (i + 2) % 6, (i + 3) % 6))
+        .collect();
+    models.push(("quadratic".into(), model(6, 0, "", &format!("o54\n80\n{quad_terms}"), "o5\nv0\nn2"), None));
     for (label, text, domains) in models {
         let batched = NlProblem::from_str(&text).unwrap_or_else(|e| panic!("{label}: {e}"));
         let mut plain = batched.clone();
@@ -910,4 +916,50 @@ fn repeated_shapes_are_batched() {
     assert!(grouped > 4 * fallback, "grouped {grouped}, fallback {fallback}");
     // One shape per operator case and choice of the exp factor's variable (three of them).
     assert!(p.con_batch.num_groups() <= 3 * cases().len(), "{} groups for {grouped} elements", p.con_batch.num_groups());
+}
+
+/// Element Hessians keep only their structural entries: Pyomo writes the obstacle energy term as
+/// `(½ x₀)·(4x₀ − x₁ − x₂ − x₃)`, whose Hessian couples x₀ with each variable but no two
+/// neighbours; and `x₁/x₂` has no (x₁, x₁) entry. The values still match finite differences.
+#[test]
+fn element_hessians_keep_only_structural_entries() {
+    let obj = "o2\no2\nn0.5\nv0\no54\n4\no2\nn4\nv0\no16\nv1\no16\nv2\no16\nv3";
+    let con = "o3\nv1\nv2";
+    let p = NlProblem::from_str(&model(4, 0, "", obj, con)).unwrap();
+    // (0,0), (1,0), (2,0), (3,0) from the product; (2,1), (2,2) from the quotient.
+    assert_eq!(p.hessian_nnz(), 6);
+    let x = [0.7, 1.3, 0.9, 1.1];
+    let h = hessian_dense(&p, &x, 1.0, &[0.5]);
+    // ∂²/∂x₀² = 4, ∂²/∂x₀∂x_q = −½; ∂²(x₁/x₂)/∂x₁∂x₂ = −1/x₂², ∂²/∂x₂² = 2x₁/x₂³ (times λ = ½).
+    let want = |r: usize, c: usize| -> f64 {
+        match (r.min(c), r.max(c)) {
+            (0, 0) => 4.0,
+            (0, _) => -0.5,
+            (1, 2) => -0.5 / (x[2] * x[2]),
+            (2, 2) => 0.5 * 2.0 * x[1] / (x[2] * x[2] * x[2]),
+            _ => 0.0,
+        }
+    };
+    for r in 0..4 {
+        for c in 0..4 {
+            assert!((h[r * 4 + c] - want(r, c)).abs() < 1e-12, "H[{r},{c}] = {} (want {})", h[r * 4 + c], want(r, c));
+        }
+    }
+    let mut rng = Rng(5);
+    check_derivatives("structural", &p, &x, &mut rng);
+}
+
+/// Quadratic shapes get their Hessians computed once at load, the others do not: the chain's
+/// `(x_i − 1)²` and `x_i·x_{i+1}` terms are quadratic, its constraints `x_i² + x_{i+1}` are
+/// split into a quadratic element and a linear term; the repeated-shapes model (every operator
+/// times an exponential) has no quadratic shape.
+#[test]
+fn only_quadratic_shapes_have_fixed_hessians() {
+    let chain = NlProblem::from_str(&chain_model(50)).unwrap();
+    assert_eq!(chain.obj_batch.num_fixed(), chain.obj_batch.num_groups());
+    assert!(chain.obj_batch.num_fixed() >= 2);
+    assert_eq!(chain.con_batch.num_fixed(), chain.con_batch.num_groups());
+    let (text, _) = repeated_shapes_model(5);
+    let rep = NlProblem::from_str(&text).unwrap();
+    assert_eq!(rep.con_batch.num_fixed(), 0);
 }
