@@ -255,12 +255,14 @@ fn debug_main(problem: &dyn ipax::Problem, cli: &Cli, options: ipax::Options) ->
         },
         None => Vec::new(),
     };
-    let start = if cli.debug || cli.debug_json || cli.debug_script.is_some() {
-        StartMode::Paused
-    } else if cli.debug_on_error {
+    // --debug-on-error / --debug-on-interrupt choose when to break in; --debug-json only chooses
+    // the channel.
+    let start = if cli.debug_on_error {
         StartMode::OnError
-    } else {
+    } else if cli.debug_on_interrupt && !cli.debug && cli.debug_script.is_none() {
         StartMode::OnInterrupt
+    } else {
+        StartMode::Paused
     };
     let interrupt = match debug::install_sigint() {
         Ok(flag) => Some(flag),

@@ -562,6 +562,8 @@ impl<'p> Engine<'p> {
     }
 
     fn resume(&mut self, view: &IterationView<'_>, flow: Flow) -> ObserverAction {
+        // A Ctrl-C sent while paused is spent: the next one breaks in afresh.
+        self.clear_interrupt();
         let cp = view.checkpoint();
         if self.steered && (cp == Checkpoint::IterStart || (cp == Checkpoint::AfterStep && view.iteration() == 0)) {
             self.skip_refire = Some(view.iteration());
