@@ -223,7 +223,7 @@ fn flow_breakpoints_conditions_watchpoints_and_command_lists() {
     let p = c.resume("step sub");
     assert_eq!(p["checkpoint"], "after_search_dir");
     let k = c.ok("print kkt");
-    assert_eq!(k["data"]["expected"], json!({"positive": 5, "negative": 2, "zero": 0}));
+    assert_eq!(k["data"]["expected"], json!({"positive": 4, "negative": 2, "zero": 0}));
     assert!(k["data"]["delta_w"].is_number());
     let d = c.ok("print dx");
     assert_eq!(d["data"]["values"].as_array().unwrap().len(), 4);
@@ -617,4 +617,33 @@ fn two_sigints_abort_with_130() {
     }
     let (code, _) = c.wait();
     assert_eq!(code, 130);
+}
+
+/// Run `problem` with one event breakpoint; the first pause after the start.
+fn first_event(problem: &str, event: &str) -> Value {
+    let mut c = Client::start(&["--problem", problem, "--debug-json"], &[]);
+    hello_and_first_pause(&mut c);
+    assert_eq!(c.ok(&format!("break on {event}"))["output"][0], format!("event breakpoint: {event}"));
+    let p = c.resume("continue");
+    c.ok("quit");
+    c.until("terminated");
+    c.wait();
+    p
+}
+
+#[test]
+fn event_breakpoints_pause_where_the_event_is_observable() {
+    let p = first_event("hs108", "regularized");
+    assert_eq!((p["checkpoint"].clone(), p["reason"].clone()), (json!("after_search_dir"), json!("event: regularized")));
+    let p = first_event("hs013", "ls_rejected");
+    assert_eq!((p["checkpoint"].clone(), p["reason"].clone()), (json!("step_rejected"), json!("event: ls_rejected")));
+    let p = first_event("hs013", "mu_stalled");
+    assert_eq!((p["checkpoint"].clone(), p["iter"].clone()), (json!("after_mu"), json!(2)), "μ held at iterations 0, 1, 2");
+    let p = first_event("hs065", "resto_exited");
+    assert_eq!((p["checkpoint"].clone(), p["reason"].clone()), (json!("post_restoration_exit"), json!("event: resto_exited")));
+    let p = first_event("hs060", "tiny_step");
+    assert_eq!((p["checkpoint"].clone(), p["reason"].clone()), (json!("after_search_dir"), json!("event: tiny_step")));
+    // A solve with no non-finite value never fires `nan`: the next pause is the end.
+    let p = first_event("hs071", "nan");
+    assert_eq!(p["checkpoint"], "terminated");
 }

@@ -148,9 +148,16 @@ pub fn info(view: &IterationView<'_>) -> CmdResult {
 /// regularizations δ_w, δ_c.
 pub fn kkt(view: &IterationView<'_>) -> CmdResult {
     let len = |b: Block| view.block(b).map(|v| v.len()).unwrap_or(0);
-    let n_plus = len(Block::X) + len(Block::S);
     let n_minus = len(Block::YC) + len(Block::YD);
     let k = view.step().kkt;
+    // The factored system is [W + Σ + δ_w I, Jᵀ; J, −δ_c I]: over (x, s) when the slacks are
+    // kept, over x alone when they are condensed out (Σ_s folded into the inequality rows). The
+    // expected inertia is (primal unknowns, rows, 0) for whichever was factored.
+    let n_full = len(Block::X) + len(Block::S);
+    let n_plus = match k.inertia {
+        Some((p, n, z)) if p + n + z == len(Block::X) + n_minus => len(Block::X),
+        _ => n_full,
+    };
     let (inertia_text, correct) = match k.inertia {
         Some((p, n, z)) => {
             let ok = p == n_plus && n == n_minus && z == 0;
