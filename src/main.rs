@@ -41,6 +41,25 @@ struct Cli {
     /// rank of the equality Jacobian), also when the solve fails.
     #[arg(long)]
     diagnose: bool,
+    /// Debug the solve in a REPL (prompt and output on stderr, iteration table on stdout);
+    /// pauses at iteration 0. See docs/debugger.md.
+    #[arg(long)]
+    debug: bool,
+    /// Debug the solve over the `ipax-dbg/1` JSON protocol: commands on stdin, events on stdout
+    /// (one JSON object per line); banner and summary on stderr, print_level forced to 0.
+    #[arg(long)]
+    debug_json: bool,
+    /// Run freely; enter the debugger at the final iterate only if the solve fails.
+    #[arg(long)]
+    debug_on_error: bool,
+    /// Run freely; the first Ctrl-C enters the debugger at the next checkpoint, a second aborts
+    /// (exit 130).
+    #[arg(long)]
+    debug_on_interrupt: bool,
+    /// Run debugger commands from FILE at the first pause (implies --debug without another
+    /// --debug* mode).
+    #[arg(long, value_name = "FILE")]
+    debug_script: Option<std::path::PathBuf>,
     /// An AMPL .nl model file (or stub), and options as key=value (Ipopt names), e.g.
     /// `model.nl tol=1e-10 mu_strategy=adaptive`.
     args: Vec<String>,
@@ -109,7 +128,18 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     }
+    let debugging = cli.debug || cli.debug_json || cli.debug_on_error || cli.debug_on_interrupt || cli.debug_script.is_some();
     if let Some(path) = model {
+        if debugging {
+            let nl_path = if path.extension().is_none() && !path.exists() { path.with_extension("nl") } else { path };
+            return match ipax::problem::nl::NlProblem::from_file(&nl_path) {
+                Ok(p) => debug_main(&p, &cli, options),
+                Err(e) => {
+                    eprintln!("error: {}: {e}", nl_path.display());
+                    ExitCode::from(2)
+                }
+            };
+        }
         return solve_nl(&path, &cli, &options);
     }
     let Some(name) = cli.problem.as_deref() else {
@@ -124,6 +154,9 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if debugging {
+        return debug_main(problem.as_ref(), &cli, options);
+    }
     let result = ipax::solve(problem.as_ref(), &options);
     if cli.json {
         println!(
@@ -216,6 +249,76 @@ fn solve_nl(path: &std::path::Path, cli: &Cli, options: &ipax::Options) -> ExitC
     // treat a non-zero exit code as a solver crash and never read an infeasible or
     // iteration-limit status.
     ExitCode::SUCCESS
+}
+
+/// Debug the solve (`--debug`, `--debug-json`, `--debug-on-error`, `--debug-on-interrupt`,
+/// `--debug-script`). Exit status: 0 after a successful solve, 1 otherwise, 2 on bad input, 130
+/// when a second Ctrl-C aborts.
+fn debug_main(problem: &dyn ipax::Problem, cli: &Cli, options: ipax::Options) -> ExitCode {
+    use ipax::debug::{self, Config, EofPolicy, StartMode};
+    use std::io::IsTerminal;
+    let script = match &cli.debug_script {
+        Some(path) => match std::fs::read_to_string(path) {
+            Ok(text) => debug::engine::script_lines(&text),
+            Err(e) => {
+                eprintln!("error: --debug-script {}: {e}", path.display());
+                return ExitCode::from(2);
+            }
+        },
+        None => Vec::new(),
+    };
+    // --debug-on-error / --debug-on-interrupt choose when to break in; --debug-json only chooses
+    // the channel.
+    let start = if cli.debug_on_error {
+        StartMode::OnError
+    } else if cli.debug_on_interrupt && !cli.debug && cli.debug_script.is_none() {
+        StartMode::OnInterrupt
+    } else {
+        StartMode::Paused
+    };
+    let interrupt = match debug::install_sigint() {
+        Ok(flag) => Some(flag),
+        Err(e) => {
+            eprintln!("ipax-dbg: cannot install the Ctrl-C handler ({e}); interrupts are unavailable");
+            None
+        }
+    };
+    let json = cli.debug_json;
+    let config = Config { start, eof: if json { EofPolicy::Abort } else { EofPolicy::Detach }, script, quiet: json, interrupt };
+    eprintln!(
+        "ipax {} debugger ({}): {} variables, {} constraints{}",
+        env!("CARGO_PKG_VERSION"),
+        if json { debug::PROTOCOL } else { "type `help`" },
+        problem.num_variables(),
+        problem.num_constraints(),
+        match start {
+            StartMode::Paused => "",
+            StartMode::OnError => "; pausing only if the solve fails",
+            StartMode::OnInterrupt => "; Ctrl-C to break in",
+        }
+    );
+    let (source, sink): (Box<dyn debug::CommandSource>, Box<dyn debug::EventSink>) = if json {
+        (Box::new(debug::ChannelSource::json_stdin()), Box::new(debug::JsonSink::new(std::io::stdout())))
+    } else if std::io::stdin().is_terminal() {
+        match debug::repl::ReplSource::new() {
+            Ok(r) => (Box::new(r), Box::new(debug::TextSink::new(std::io::stderr()))),
+            Err(e) => {
+                eprintln!("ipax-dbg: no line editor ({e}); reading plain lines");
+                (Box::new(debug::LineSource::new(std::io::stdin().lock(), debug::repl::PROMPT)), Box::new(debug::TextSink::new(std::io::stderr())))
+            }
+        }
+    } else {
+        (Box::new(debug::LineSource::new(std::io::stdin().lock(), debug::repl::PROMPT)), Box::new(debug::TextSink::new(std::io::stderr())))
+    };
+    let result = debug::run(problem, options, config, source, sink);
+    eprintln!(
+        "ipax: status {:?} ({}), objective {:.10e}, iterations {}",
+        result.status,
+        result.status.message(),
+        result.objective,
+        result.iterations
+    );
+    if result.status.is_success() { ExitCode::SUCCESS } else { ExitCode::from(1) }
 }
 
 /// The solver options grouped by category (name, type and range, default, description), read
