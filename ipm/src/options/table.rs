@@ -61,9 +61,10 @@ define_options! {
     Output {
         print_level: i32 = 5, Range::Interval(Bound::Closed(0.0), Bound::Closed(12.0)),
             "output verbosity 0..12",
-            "0 prints nothing; ≥ 1 the summary; ≥ 3 the presolve and solver choices; ≥ 5 the \
-             iteration log; ≥ 7 KKT details. Ipopt's scale and default; what each level prints \
-             is ours.";
+            "0 prints nothing; ≥ 1 presolve infeasibility proofs; ≥ 3 the problem header, presolve \
+             findings and the final summary; ≥ 5 the iteration log; ≥ 7 KKT details per \
+             iteration. Ipopt's scale and default (the AMPL mode prints nothing unless set); what \
+             each level prints is ours.";
     }
     Nlp {
         bound_relax_factor: f64 = 1e-8, Range::NON_NEGATIVE,
@@ -202,7 +203,8 @@ define_options! {
             "θ_min = theta_min_fact·max(1, θ(x₀)) in the switching condition. As Ipopt.";
         eta_phi: f64 = 1e-8, Range::UNIT_OPEN,
             "Armijo relaxation factor",
-            "η_φ of the Armijo condition φ(x+αd) ≤ φ(x) + η_φ α ∇φᵀd. As Ipopt.";
+            "η_φ of the Armijo condition φ(x+αd) ≤ φ(x) + η_φ α ∇φᵀd. Ipopt's default; Ipopt \
+             admits (0, 0.5), we admit (0, 1).";
         obj_max_inc: f64 = 5.0, Range::ABOVE_ONE,
             "max orders of magnitude the barrier objective may grow per step",
             "A trial point is rejected when log₁₀ of the barrier objective's growth exceeds this. \
