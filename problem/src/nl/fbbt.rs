@@ -78,8 +78,9 @@ fn forward(tape: &Tape<'_>, bx: &[Iv], val: &mut [Iv]) {
                     UnOp::Log10 => u.log10(),
                     UnOp::Sin => u.sin_cos(false),
                     UnOp::Cos => u.sin_cos(true),
-                    UnOp::Tanh => Iv::new(-1.0, 1.0).meet(if u.is_empty() { u } else { Iv::new(u.lo.tanh().next_down(), u.hi.tanh().next_up()) }),
-                    UnOp::Atan => Iv::new(-std::f64::consts::FRAC_PI_2, std::f64::consts::FRAC_PI_2),
+                    UnOp::Tanh => u.tanh(),
+                    // ±π/2 rounded outward (the f64 nearest π/2 lies below it).
+                    UnOp::Atan => Iv::new(-std::f64::consts::FRAC_PI_2.next_up(), std::f64::consts::FRAC_PI_2.next_up()),
                     UnOp::Floor => Iv::new(u.lo.floor(), u.hi.floor()),
                     UnOp::Ceil => Iv::new(u.lo.ceil(), u.hi.ceil()),
                     UnOp::Not => Iv::new(0.0, 1.0),

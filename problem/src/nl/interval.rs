@@ -171,6 +171,10 @@ impl Iv {
         let r = self.increasing(f64::exp);
         Iv { lo: r.lo.max(0.0), hi: r.hi }
     }
+    pub fn tanh(self) -> Iv {
+        let r = self.increasing(f64::tanh);
+        Iv { lo: r.lo.max(-1.0), hi: r.hi.min(1.0) }
+    }
     /// `ln` on the part of the interval inside its domain `[0, ∞)` (`ln 0 = −∞`).
     pub fn ln(self) -> Iv {
         self.meet(NONNEG).increasing(f64::ln)
@@ -466,6 +470,7 @@ mod tests {
                 assert!(encloses(a.exp(), x.exp()));
                 assert!(encloses(a.sqr(), x * x));
                 assert!(encloses(a.abs(), x.abs()));
+                assert!(encloses(a.tanh(), x.tanh()));
                 assert!(encloses(a.powc(3.0), x.powi(3)));
                 assert!(encloses(a.powc(4.0), x.powi(4)));
                 assert!(encloses(a.sin_cos(false), x.sin()));

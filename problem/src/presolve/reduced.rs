@@ -101,7 +101,7 @@ impl Problem for ReducedProblem<'_> {
         self.inner.variable_names()
     }
     fn constraint_names(&self) -> Option<Vec<String>> {
-        self.inner.constraint_names().map(|names| self.plan.kept_rows.iter().map(|&i| names.get(i).cloned().unwrap_or_else(|| format!("c{i}"))).collect())
+        self.inner.constraint_names().map(|names| self.plan.kept_rows.iter().map(|&i| names.get(i).cloned().unwrap_or_else(|| format!("c[{i}]"))).collect())
     }
     fn name(&self) -> String {
         self.inner.name()
