@@ -41,7 +41,10 @@
 //! below 1e-8) so the bench measures correct solves.
 //!
 //! `IPAX_BENCH_MAX_N` (default 100000) caps the target sizes, e.g. `IPAX_BENCH_MAX_N=10000`;
-//! `IPAX_BENCH_FAMILIES=obstacle,bratu` restricts the families.
+//! `IPAX_BENCH_SIZES=100000` picks target sizes; `IPAX_BENCH_FAMILIES=obstacle,bratu` restricts
+//! the families. `IPAX_BENCH_WRITE_MTX=DIR` also writes every `K` to `DIR/<family>_<n>.mtx`
+//! (Matrix Market, coordinate real symmetric, lower triangle) and the right-hand side to
+//! `DIR/<family>_<n>.rhs`, for the MUMPS comparison of `bench/kkt_mumps/mumps_compare.py`.
 
 use criterion::{BatchSize, Criterion, SamplingMode, criterion_group, criterion_main};
 use ipax_core::{
@@ -307,15 +310,56 @@ fn krylov_params() -> KrylovParams {
     KrylovParams { rtol: KRYLOV_RTOL, atol: 0.0, max_iter: Some(KRYLOV_MAX_ITER) }
 }
 
+/// Write a symmetric-lower CSC matrix as Matrix Market (coordinate real symmetric, 1-based, the
+/// lower triangle as stored; values in shortest round-trip form).
+fn write_mtx(path: &std::path::Path, a: &CscMatrix) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
+    writeln!(f, "%%MatrixMarket matrix coordinate real symmetric")?;
+    writeln!(f, "{} {} {}", a.nrows, a.ncols, a.nnz())?;
+    for j in 0..a.ncols {
+        for p in a.col_ptr[j]..a.col_ptr[j + 1] {
+            writeln!(f, "{} {} {:?}", a.row_idx[p] + 1, j + 1, a.values[p])?;
+        }
+    }
+    f.flush()
+}
+
+/// CPU seconds this thread has run (`CLOCK_THREAD_CPUTIME_ID`), so timings for the MUMPS
+/// comparison do not depend on how busy the machine is.
+fn thread_cpu_seconds() -> Option<f64> {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `ts` is a valid, writable timespec; the call only writes it.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    (rc == 0).then_some(ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9)
+}
+
+/// Median CPU seconds of `repeat` calls of `f` (see [`thread_cpu_seconds`]).
+fn median_cpu<T>(repeat: usize, mut f: impl FnMut() -> T) -> Option<f64> {
+    let mut t = Vec::with_capacity(repeat);
+    for _ in 0..repeat {
+        let t0 = thread_cpu_seconds()?;
+        black_box(f());
+        t.push(thread_cpu_seconds()? - t0);
+    }
+    t.sort_by(f64::total_cmp);
+    Some(t[repeat / 2])
+}
+
 fn bench_linear_solvers(c: &mut Criterion) {
     let max_n: usize = std::env::var("IPAX_BENCH_MAX_N").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
+    let sizes: Vec<usize> = std::env::var("IPAX_BENCH_SIZES")
+        .ok()
+        .map(|v| v.split(',').filter_map(|s| s.trim().parse::<f64>().ok()).map(|t| t as usize).collect())
+        .unwrap_or_else(|| vec![1_000, 10_000, 100_000]);
+    let mtx_dir = std::env::var("IPAX_BENCH_WRITE_MTX").ok().map(std::path::PathBuf::from);
     let only: Option<Vec<String>> =
         std::env::var("IPAX_BENCH_FAMILIES").ok().map(|v| v.split(',').map(|s| s.trim().to_string()).collect());
     for &(family, size_for) in FAMILIES {
         if only.as_ref().is_some_and(|f| !f.iter().any(|x| x == family)) {
             continue;
         }
-        for target in [1_000usize, 10_000, 100_000] {
+        for &target in &sizes {
             if target > max_n {
                 continue;
             }
@@ -330,6 +374,13 @@ fn bench_linear_solvers(c: &mut Criterion) {
             );
             let bk = rhs(n + m);
             let bn = rhs(n);
+            if let Some(dir) = &mtx_dir {
+                std::fs::create_dir_all(dir).expect("IPAX_BENCH_WRITE_MTX directory");
+                let stem = dir.join(format!("{family}_{n}"));
+                write_mtx(&stem.with_extension("mtx"), &kkt.k).expect("write the .mtx file");
+                let text: String = bk.iter().map(|v| format!("{v:?}\n")).collect();
+                std::fs::write(stem.with_extension("rhs"), text).expect("write the right-hand side");
+            }
 
             let mut group = c.benchmark_group(format!("linear_solvers/{family}/n={n},m={m}"));
             group.sampling_mode(SamplingMode::Flat);
@@ -341,6 +392,15 @@ fn bench_linear_solvers(c: &mut Criterion) {
             let mut ldl = SparseLdl::new();
             check_direct("sparse_ldl(K)", &mut ldl, &kkt.k, &bk);
             eprintln!("    sparse_ldl(K): nnz(L) = {}", ldl.factor_nnz().unwrap_or(0));
+            if mtx_dir.is_some() {
+                let fc = median_cpu(7, || ldl.factor(&kkt.k, &Regularization::none()).expect("factor"));
+                let mut x = bk.clone();
+                let sc = median_cpu(7, || {
+                    x.copy_from_slice(&bk);
+                    ldl.solve_in_place(&kkt.k, &mut x).expect("solve")
+                });
+                eprintln!("    sparse_ldl(K): CPU seconds (median of 7): factor {:.4}, solve {:.4}", fc.unwrap_or(f64::NAN), sc.unwrap_or(f64::NAN));
+            }
             group.bench_function("sparse_ldl(K)/factor", |b| {
                 b.iter(|| ldl.factor(black_box(&kkt.k), &Regularization::none()).expect("factor"))
             });

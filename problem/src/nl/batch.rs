@@ -608,45 +608,65 @@ fn hessian_block(g: &Group, b: usize, loc: &[Local], dot: &mut [f64], adj: &mut 
     adot[..n * p * BLOCK].iter_mut().for_each(|a| *a = 0.0);
     adj[(n - 1) * BLOCK..(n - 1) * BLOCK + b].iter_mut().for_each(|a| *a = 1.0);
     h[..b * p * p].iter_mut().for_each(|v| *v = 0.0);
+    // Members innermost, so the loops run over contiguous lanes. `Tape::hessian_local` skips an
+    // instruction whose adjoint and adjoint tangents are all zero; here every instruction runs,
+    // which only adds exact zeros (`mul0` returns 0 whenever a factor is 0, even against ∞ or NaN
+    // partials): the sums differ at most in the sign of a zero, and the Hessian values summed from
+    // them (starting at +0) are the same bit for bit.
     for i in (0..n).rev() {
         let (adj_before, adj_rest) = adj.split_at_mut(i * BLOCK);
         let (adot_before, adot_rest) = adot.split_at_mut(row(i, 0));
-        for e in 0..b {
-            let a = adj_rest[e];
-            if a == 0.0 && (0..p).all(|k| adot_rest[k * BLOCK + e] == 0.0) {
-                continue;
+        let ai = &adj_rest[..b];
+        let li = &loc[i * BLOCK..i * BLOCK + b];
+        match g.code[i] {
+            Op::Const(_) => {}
+            Op::Var(s) => {
+                for k in 0..p {
+                    let ad = &adot_rest[k * BLOCK..k * BLOCK + b];
+                    for e in 0..b {
+                        h[e * p * p + k * p + s] += ad[e];
+                    }
+                }
             }
-            match g.code[i] {
-                Op::Const(_) => {}
-                Op::Var(s) => {
-                    for k in 0..p {
-                        h[e * p * p + k * p + s] += adot_rest[k * BLOCK + e];
+            Op::Unary(_, u) => {
+                for e in 0..b {
+                    adj_before[u * BLOCK + e] += mul0(ai[e], li[e].fu);
+                }
+                for k in 0..p {
+                    let du = &dot[row(u, k)..row(u, k) + b];
+                    let ad = &adot_rest[k * BLOCK..k * BLOCK + b];
+                    let au = &mut adot_before[row(u, k)..row(u, k) + b];
+                    for e in 0..b {
+                        au[e] += mul0(ad[e], li[e].fu) + mul0(ai[e], mul0(li[e].fuu, du[e]));
                     }
                 }
-                Op::Unary(_, u) => {
-                    let Local { fu, fuu, .. } = loc[i * BLOCK + e];
-                    adj_before[u * BLOCK + e] += mul0(a, fu);
-                    for k in 0..p {
-                        let du = dot[row(u, k) + e];
-                        adot_before[row(u, k) + e] += mul0(adot_rest[k * BLOCK + e], fu) + mul0(a, mul0(fuu, du));
+            }
+            Op::Binary(_, u, w) => {
+                for e in 0..b {
+                    adj_before[u * BLOCK + e] += mul0(ai[e], li[e].fu);
+                    adj_before[w * BLOCK + e] += mul0(ai[e], li[e].fw);
+                }
+                for k in 0..p {
+                    let ad = &adot_rest[k * BLOCK..k * BLOCK + b];
+                    let (ru, rw) = (row(u, k), row(w, k));
+                    for e in 0..b {
+                        let Local { fu, fw, fuu, fuw, fww } = li[e];
+                        let (du, dw, a, adk) = (dot[ru + e], dot[rw + e], ai[e], ad[e]);
+                        adot_before[ru + e] += mul0(adk, fu) + mul0(a, mul0(fuu, du) + mul0(fuw, dw));
+                        adot_before[rw + e] += mul0(adk, fw) + mul0(a, mul0(fuw, du) + mul0(fww, dw));
                     }
                 }
-                Op::Binary(_, u, w) => {
-                    let Local { fu, fw, fuu, fuw, fww } = loc[i * BLOCK + e];
-                    adj_before[u * BLOCK + e] += mul0(a, fu);
-                    adj_before[w * BLOCK + e] += mul0(a, fw);
-                    for k in 0..p {
-                        let (du, dw) = (dot[row(u, k) + e], dot[row(w, k) + e]);
-                        let adk = adot_rest[k * BLOCK + e];
-                        adot_before[row(u, k) + e] += mul0(adk, fu) + mul0(a, mul0(fuu, du) + mul0(fuw, dw));
-                        adot_before[row(w, k) + e] += mul0(adk, fw) + mul0(a, mul0(fuw, du) + mul0(fww, dw));
+            }
+            Op::Sum(start, len) => {
+                for &c in &g.args[start..start + len] {
+                    for e in 0..b {
+                        adj_before[c * BLOCK + e] += ai[e];
                     }
-                }
-                Op::Sum(start, len) => {
-                    for &c in &g.args[start..start + len] {
-                        adj_before[c * BLOCK + e] += a;
-                        for k in 0..p {
-                            adot_before[row(c, k) + e] += adot_rest[k * BLOCK + e];
+                    for k in 0..p {
+                        let ad = &adot_rest[k * BLOCK..k * BLOCK + b];
+                        let ac = &mut adot_before[row(c, k)..row(c, k) + b];
+                        for e in 0..b {
+                            ac[e] += ad[e];
                         }
                     }
                 }

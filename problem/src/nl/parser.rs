@@ -130,7 +130,10 @@ impl<'a> Lines<'a> {
 
 /// The tokens of a line, comments (`# …`) removed.
 fn tokens(line: &str) -> std::str::SplitWhitespace<'_> {
-    line.split('#').next().unwrap_or("").split_whitespace()
+    // A byte scan: '#' is ASCII, so its byte index is a char boundary (`str::split` set up a
+    // char searcher per line, ~5 % of reading a 16 MB model).
+    let end = line.as_bytes().iter().position(|&b| b == b'#').unwrap_or(line.len());
+    line[..end].split_whitespace()
 }
 
 fn parse_usize(tok: Option<&str>, at: Pos, what: &str) -> Result<usize, NlError> {
