@@ -355,8 +355,10 @@ define_options! {
             "print the auxiliary presolve summary to stderr",
             "Not in Ipopt. Prints the auxiliary pass's findings to stderr.";
         presolve_fbbt: bool = false, Range::ANY,
-            "bound tightening on linear rows (needs presolve=yes)",
-            "Not in Ipopt. Feasibility-based bound tightening over the linear rows of .nl models; \
-             proven infeasibility ends the solve before the IPM.";
+            "bound tightening over every row's expression (needs presolve=yes)",
+            "Not in Ipopt. Feasibility-based bound tightening over the expression DAG of every row \
+             of .nl models (outward-rounded interval arithmetic, forward and backward through the \
+             operators), and removal of duplicate linear rows; proven infeasibility ends the solve \
+             before the IPM with the rows named. Tightened bounds are not passed to the IPM.";
     }
 }
