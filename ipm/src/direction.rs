@@ -12,9 +12,10 @@ use ipax_core::{EvalError, LinSolveError, LinearOperator};
 
 use crate::driver::Ipm;
 use crate::inertia::{Attempt, InertiaError};
-use crate::kkt::{FactorStatus, HessianTerm, KktBlocks, KktRoute, KktSolver, SolverRequest};
+use crate::iterate::{Bounds, Iterate};
+use crate::kkt::{FactorStatus, HessianTerm, KktBlocks, KktRoute, KktSolver, SolveStats, SolverRequest};
 use crate::observer::KktInfo;
-use crate::options::{HessianApproximationKind, KrylovPreconditionerChoice, MuOracle};
+use crate::options::{HessianApproximationKind, KrylovPreconditionerChoice, MuOracle, Options};
 use crate::result::SolveStatus;
 
 /// A search direction over w = (x, s), y and the bound multipliers.
@@ -96,17 +97,7 @@ impl<'p> Ipm<'_, 'p> {
             self.opts.krylov_rtol
         };
         let jac = self.jac.as_deref().expect("evaluated");
-        let lowrank = self.qn.as_ref().map(|q| q.low_rank());
-        let qn_op: Option<&dyn LinearOperator> = self.qn.as_deref().map(|q| q as &dyn LinearOperator);
-        let hterm = match (hess, qn_op) {
-            (Some(h), _) => HessianTerm::Exact(h),
-            (None, Some(q)) => match lowrank.flatten() {
-                Some(parts) => HessianTerm::LowRank(q, parts),
-                // An L-BFGS operator without low-rank parts cannot be assembled: use its products.
-                None => HessianTerm::Exact(q),
-            },
-            (None, None) => HessianTerm::Zero,
-        };
+        let hterm = hessian_term(hess, self.qn.as_deref());
         let sigma_s: Vec<f64> = sigma[n..].to_vec();
         let is_ineq = &self.b.is_ineq;
         let blocks = KktBlocks { hess: hterm, sigma_x: &sigma[..n], sigma_s: &sigma_s, is_ineq, jac };
@@ -142,16 +133,13 @@ impl<'p> Ipm<'_, 'p> {
             }
         });
         let inertia = kkt.last_inertia.map(|i| (i.positive, i.negative, i.zero));
-        let ((sol, mut stats), c) = match corrected {
-            Ok(v) => v,
-            Err(e) => {
-                self.la_time += t.elapsed();
-                return Err(match e {
-                    InertiaError::NonFinite => SolveStatus::EvaluationError,
-                    InertiaError::TooManyFactorizations | InertiaError::PerturbationTooLarge => SolveStatus::LinearSolverFailure,
-                });
+        let ((sol, mut stats), c) = corrected.map_err(|e| {
+            self.la_time += t.elapsed();
+            match e {
+                InertiaError::NonFinite => SolveStatus::EvaluationError,
+                InertiaError::TooManyFactorizations | InertiaError::PerturbationTooLarge => SolveStatus::LinearSolverFailure,
             }
-        };
+        })?;
         let delta_w = c.delta_w;
         let (mut dw, mut dy) = split_solution(n, m, is_ineq, sol, &r_s, &sigma_s, delta_w);
         let mut step_rhs = (rhs_x, r_s);
@@ -159,39 +147,16 @@ impl<'p> Ipm<'_, 'p> {
         let mut fallback = None;
         let mut mu = self.mu;
         if probing {
-            // Mehrotra's probe from the affine-scaling direction, then the direction for the μ it
-            // gives, from the same factorization (one more back-solve).
-            let (dzl_a, dzu_a) = self.b.bound_mult_steps(&self.it, &dw, 0.0);
-            let (mu_aff, cl, cu) = self.b.affine_probe(&self.it, &dw, &dzl_a, &dzu_a);
-            let (sum, cnt) = self.b.complementarity_sum(&self.it);
-            let avg = sum / cnt.max(1) as f64;
-            mu = crate::mu_update::probing_mu(mu_aff, avg, self.opts.sigma_max).min(self.mu).min(self.opts.mu_max).max(mu_final);
-            if self.opts.mu_oracle == MuOracle::Mehrotra {
-                // The uncorrected direction for this μ first: the fallback.
-                let plain_rhs = newton_rhs(n, m, is_ineq, &self.it.y, jac, &self.b.grad_phi(&self.it.pt, mu));
-                let mut rhs = reduced_rhs(n, is_ineq, &plain_rhs.0, &plain_rhs.1, &r_c, &sigma_s, delta_w);
-                if kkt.solve(&blocks, &mut rhs).is_ok() {
-                    let (dw, dy) = split_solution(n, m, is_ineq, rhs, &plain_rhs.1, &sigma_s, delta_w);
-                    let (dzl, dzu) = self.b.bound_mult_steps(&self.it, &dw, mu);
-                    let (rhs_x, r_s) = plain_rhs;
-                    fallback = Some(Box::new(Direction { dw, dy, dzl, dzu, delta_w, rhs_x, r_s, sigma: sigma.clone(), fallback: None }));
+            let ctx = ProbeContext { b: &self.b, it: &self.it, opts: self.opts, jac, r_c: &r_c, sigma: &sigma, sigma_s: &sigma_s, delta_w, mu_now: self.mu, mu_final };
+            match mehrotra_probe(&ctx, kkt, &blocks, &dw) {
+                Some(p) => {
+                    (mu, dw, dy, step_rhs, corr, fallback, stats) = (p.mu, p.dw, p.dy, p.rhs, p.corr, p.fallback, p.stats);
                 }
-                corr = Some((cl, cu));
-            }
-            let gphi = match &corr {
-                Some((cl, cu)) => self.b.grad_phi_corrected(&self.it.pt, mu, (cl, cu)),
-                None => self.b.grad_phi(&self.it.pt, mu),
-            };
-            step_rhs = newton_rhs(n, m, is_ineq, &self.it.y, jac, &gphi);
-            let mut rhs = reduced_rhs(n, is_ineq, &step_rhs.0, &step_rhs.1, &r_c, &sigma_s, delta_w);
-            match kkt.solve(&blocks, &mut rhs) {
-                Ok(st) => stats = st,
-                Err(_) => {
+                None => {
                     self.la_time += t.elapsed();
                     return Err(SolveStatus::LinearSolverFailure);
                 }
             }
-            (dw, dy) = split_solution(n, m, is_ineq, rhs, &step_rhs.1, &sigma_s, delta_w);
         }
         self.la_time += t.elapsed();
         if mu != self.mu {
@@ -207,6 +172,83 @@ impl<'p> Ipm<'_, 'p> {
         let (rhs_x, r_s) = step_rhs;
         Ok(Direction { dw, dy, dzl, dzu, delta_w, rhs_x, r_s, sigma, fallback })
     }
+}
+
+/// The Hessian term of the KKT matrix: the exact Hessian, else the quasi-Newton approximation
+/// (as low-rank factors where it has them), else none.
+fn hessian_term<'h>(hess: Option<&'h dyn LinearOperator>, qn: Option<&'h dyn ipax_core::HessianApproximation>) -> HessianTerm<'h> {
+    match (hess, qn) {
+        (Some(h), _) => HessianTerm::Exact(h),
+        (None, Some(q)) => match q.low_rank() {
+            Some(parts) => HessianTerm::LowRank(q as &dyn LinearOperator, parts),
+            // An L-BFGS operator without low-rank parts cannot be assembled: use its products.
+            None => HessianTerm::Exact(q as &dyn LinearOperator),
+        },
+        (None, None) => HessianTerm::Zero,
+    }
+}
+
+/// What the probe needs from the iterate and the factored system.
+struct ProbeContext<'c> {
+    b: &'c Bounds,
+    it: &'c Iterate,
+    opts: &'c Options,
+    jac: &'c dyn LinearOperator,
+    r_c: &'c [f64],
+    sigma: &'c [f64],
+    sigma_s: &'c [f64],
+    delta_w: f64,
+    mu_now: f64,
+    mu_final: f64,
+}
+
+/// The probe's outcome: μ, the direction for it, and (with the corrector) the uncorrected one.
+struct Probed {
+    mu: f64,
+    dw: Vec<f64>,
+    dy: Vec<f64>,
+    rhs: (Vec<f64>, Vec<f64>),
+    corr: Option<(Vec<f64>, Vec<f64>)>,
+    fallback: Option<Box<Direction>>,
+    stats: SolveStats,
+}
+
+/// Mehrotra's probe (1992) from the affine-scaling direction `dw_aff` (computed with μ = 0),
+/// then the direction for the μ it gives, from the same factorization (one more back-solve;
+/// two with the corrector, whose uncorrected twin is kept as the fallback). `None` when a
+/// back-solve fails.
+fn mehrotra_probe(c: &ProbeContext<'_>, kkt: &mut KktSolver, blocks: &KktBlocks<'_>, dw_aff: &[f64]) -> Option<Probed> {
+    let (b, it, o) = (c.b, c.it, c.opts);
+    let (n, m, is_ineq) = (b.n, b.m, &b.is_ineq[..]);
+    let (dzl_a, dzu_a) = b.bound_mult_steps(it, dw_aff, 0.0);
+    let (mu_aff, cl, cu) = b.affine_probe(it, dw_aff, &dzl_a, &dzu_a);
+    let (sum, cnt) = b.complementarity_sum(it);
+    let avg = sum / cnt.max(1) as f64;
+    let mu = crate::mu_update::probing_mu(mu_aff, avg, o.sigma_max).min(c.mu_now).min(o.mu_max).max(c.mu_final);
+    let solve = |kkt: &mut KktSolver, rhs: &(Vec<f64>, Vec<f64>)| {
+        let mut v = reduced_rhs(n, is_ineq, &rhs.0, &rhs.1, c.r_c, c.sigma_s, c.delta_w);
+        let st = kkt.solve(blocks, &mut v).ok()?;
+        let (dw, dy) = split_solution(n, m, is_ineq, v, &rhs.1, c.sigma_s, c.delta_w);
+        Some((dw, dy, st))
+    };
+    let mut fallback = None;
+    let mut corr = None;
+    if o.mu_oracle == MuOracle::Mehrotra {
+        let plain = newton_rhs(n, m, is_ineq, &it.y, c.jac, &b.grad_phi(&it.pt, mu));
+        if let Some((dw, dy, _)) = solve(kkt, &plain) {
+            let (dzl, dzu) = b.bound_mult_steps(it, &dw, mu);
+            let (rhs_x, r_s) = plain;
+            fallback = Some(Box::new(Direction { dw, dy, dzl, dzu, delta_w: c.delta_w, rhs_x, r_s, sigma: c.sigma.to_vec(), fallback: None }));
+        }
+        corr = Some((cl, cu));
+    }
+    let gphi = match &corr {
+        Some((cl, cu)) => b.grad_phi_corrected(&it.pt, mu, (cl, cu)),
+        None => b.grad_phi(&it.pt, mu),
+    };
+    let rhs = newton_rhs(n, m, is_ineq, &it.y, c.jac, &gphi);
+    let (dw, dy, stats) = solve(kkt, &rhs)?;
+    Some(Probed { mu, dw, dy, rhs, corr, fallback, stats })
 }
 
 /// `r_x = −(∇φ_x + Jᵀy)` and `r_s = ∇φ_s − y` (inequality rows).
