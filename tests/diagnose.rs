@@ -154,6 +154,9 @@ fn rows_render_as_algebra_with_tidy_signs_and_natural_bounds() {
     let i = p.find_row("mixed").unwrap();
     assert_eq!(p.print_equation("mixed").unwrap(), "mixed:  x - 2*y + 3*z == 5");
     assert_eq!(p.print_equation(&i.to_string()), p.print_equation("mixed"));
+    // Through the Problem trait (what the debugger's `print equation` reads).
+    assert_eq!(ipax::Problem::constraint_algebra(&p, i).as_deref(), Some("x - 2*y + 3*z == 5"));
+    assert_eq!(ipax::Problem::constraint_algebra(&p, 10_000), None);
     assert_eq!(p.print_equation("no_such_row"), None);
     assert_eq!(p.render_row(p.num_constraints()), None);
     // Zero-coefficient Jacobian placeholders are suppressed; negated terms lead with `-`.

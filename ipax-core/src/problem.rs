@@ -66,6 +66,12 @@ pub trait Problem {
     fn constraint_names(&self) -> Option<Vec<String>> {
         None
     }
+    /// Constraint row `i` written as algebra with its bounds (`x + y == 3`), where the problem
+    /// knows its expressions (`.nl` models do); for diagnostics and the debugger's
+    /// `print equation`.
+    fn constraint_algebra(&self, _i: usize) -> Option<String> {
+        None
+    }
     /// A name for logs.
     fn name(&self) -> String {
         "problem".to_string()
@@ -89,5 +95,6 @@ impl<P: Problem + ?Sized> Problem for &P {
     fn scaling(&self) -> Option<ProblemScaling> { (**self).scaling() }
     fn variable_names(&self) -> Option<Vec<String>> { (**self).variable_names() }
     fn constraint_names(&self) -> Option<Vec<String>> { (**self).constraint_names() }
+    fn constraint_algebra(&self, i: usize) -> Option<String> { (**self).constraint_algebra(i) }
     fn name(&self) -> String { (**self).name() }
 }

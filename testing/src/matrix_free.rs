@@ -105,6 +105,9 @@ impl<P: Problem> Problem for MatrixFree<P> {
     fn constraint_names(&self) -> Option<Vec<String>> {
         self.inner.constraint_names()
     }
+    fn constraint_algebra(&self, i: usize) -> Option<String> {
+        self.inner.constraint_algebra(i)
+    }
     fn name(&self) -> String {
         format!("{} (matrix-free)", self.inner.name())
     }

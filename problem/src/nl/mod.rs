@@ -848,6 +848,10 @@ impl Problem for NlProblem {
         self.con_names.clone()
     }
 
+    fn constraint_algebra(&self, i: usize) -> Option<String> {
+        self.render_row(i)
+    }
+
     fn name(&self) -> String {
         self.name.clone()
     }

@@ -103,6 +103,9 @@ impl Problem for ReducedProblem<'_> {
     fn constraint_names(&self) -> Option<Vec<String>> {
         self.inner.constraint_names().map(|names| self.plan.kept_rows.iter().map(|&i| names.get(i).cloned().unwrap_or_else(|| format!("c[{i}]"))).collect())
     }
+    fn constraint_algebra(&self, i: usize) -> Option<String> {
+        self.inner.constraint_algebra(*self.plan.kept_rows.get(i)?)
+    }
     fn name(&self) -> String {
         self.inner.name()
     }
