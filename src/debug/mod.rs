@@ -135,6 +135,14 @@ impl Session {
         let _ = self.commands.send(Incoming::Request(Request { line: line.to_string(), id: Some(id) }));
     }
 
+    /// Close the command channel (a paused solve then stops, see [`Session::commands`]), collect
+    /// the events not yet received, and wait for the solve.
+    pub fn finish(self) -> (SolveResult, Vec<Event>) {
+        drop(self.commands);
+        let events: Vec<Event> = self.events.iter().collect();
+        (self.handle.join().expect("the debugger thread does not panic"), events)
+    }
+
     /// Wait for the solve to end.
     pub fn join(self) -> SolveResult {
         drop(self.commands);
