@@ -187,6 +187,27 @@ pub fn kkt(view: &IterationView<'_>) -> CmdResult {
     }))
 }
 
+/// `print step`: the last step's lengths and line-search statistics.
+pub fn step(view: &IterationView<'_>) -> CmdResult {
+    let s = view.step();
+    CmdResult::ok(vec![
+        format!("alpha_pr  = {:.6e}", s.alpha_primal),
+        format!("alpha_du  = {:.6e}", s.alpha_dual),
+        format!("||d||     = {:.6e}   (‖α d_x‖∞)", s.step_norm),
+        format!("delta_w   = {:.6e}", s.regularization),
+        format!("ls_trials = {}", s.line_search_trials),
+        format!("tag       = {}", if s.tag.is_empty() { "-" } else { s.tag }),
+    ])
+    .with_data(json!({
+        "alpha_primal": jnum(s.alpha_primal),
+        "alpha_dual": jnum(s.alpha_dual),
+        "step_norm": jnum(s.step_norm),
+        "regularization": jnum(s.regularization),
+        "line_search_trials": s.line_search_trials,
+        "tag": s.tag,
+    }))
+}
+
 fn bounds(problem: &dyn Problem) -> (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>) {
     let (n, m) = (problem.num_variables(), problem.num_constraints());
     let (mut xl, mut xu, mut cl, mut cu) = (vec![0.0; n], vec![0.0; n], vec![0.0; m], vec![0.0; m]);

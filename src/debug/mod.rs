@@ -10,6 +10,7 @@
 //!   is a terminal, a plain line reader otherwise), the iteration table on stdout;
 //! - `ipax model.nl --debug-json`: the `ipax-dbg/1` protocol ([`protocol`]), newline-delimited
 //!   JSON commands on stdin and events on stdout;
+//! - `ipax --dap`: a Debug Adapter Protocol server over stdio ([`dap`]) for editors;
 //! - in-process: [`Session::spawn`] runs the solve on a thread and hands back a command sender
 //!   and an event receiver — what a Debug Adapter or the Python bindings drive.
 //!
@@ -36,6 +37,7 @@
 
 pub mod artifacts;
 pub mod breakpoints;
+pub mod dap;
 pub mod engine;
 pub mod inspect;
 pub mod io;

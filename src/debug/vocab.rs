@@ -23,6 +23,7 @@ pub const COMMANDS: &[(&str, &[&str], &str)] = &[
     ("complete", &[], "completion candidates for a command-line prefix"),
     ("watch", &["display"], "auto-print a target at every pause"),
     ("diff", &[], "what changed in the iterate since the last iteration"),
+    ("check", &[], "evaluate a breakpoint condition at the current point (`check inf_pr<1e-6`)"),
     ("diagnose", &["diag"], "ranked health report naming culprit rows and variables"),
     ("goto", &[], "rewind to the start of a captured iteration"),
     ("restart", &[], "rewind to the earliest captured iteration"),
@@ -71,7 +72,7 @@ pub const METRICS: &[&str] = &["mu", "inf_pr", "inf_du", "obj", "err", "iter"];
 pub const SCALARS: &[&str] = &["mu", "obj", "inf_pr", "inf_du", "err", "compl", "iter", "tau"];
 
 /// Non-block `print` targets.
-pub const PRINT_TARGETS: &[&str] = &["kkt", "rank", "active", "residuals"];
+pub const PRINT_TARGETS: &[&str] = &["kkt", "rank", "active", "residuals", "step"];
 
 /// `viz` targets besides blocks.
 pub const VIZ_TARGETS: &[&str] = &["kkt", "L"];
@@ -158,7 +159,6 @@ pub fn complete(line: &str) -> Vec<String> {
         ("print", 1) | ("watch", 1) => {
             let mut c = blocks();
             c.extend(SCALARS.iter().chain(PRINT_TARGETS).map(|s| s.to_string()));
-            c.push("equation".into());
             if verb == "watch" {
                 c.extend(["del", "clear"].map(String::from));
             }
@@ -190,6 +190,11 @@ pub fn complete(line: &str) -> Vec<String> {
         ("break", 1) => pick(["if", "on", "del", "clear"].map(String::from).to_vec()),
         ("break", 2) if done[1] == "on" => pick(EVENTS.iter().map(|s| s.to_string()).collect()),
         ("break", 2) if done[1] == "clear" => pick(["cond", "events"].map(String::from).to_vec()),
+        ("check", _) => {
+            let mut c: Vec<String> = METRICS.iter().map(|s| s.to_string()).collect();
+            c.extend(["&&", "||"].map(String::from));
+            pick(c)
+        }
         ("break", n) if n >= 2 && done[1] == "if" => {
             let mut c: Vec<String> = METRICS.iter().map(|s| s.to_string()).collect();
             c.extend(["&&", "||"].map(String::from));
