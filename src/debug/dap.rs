@@ -131,7 +131,7 @@ impl<W: Write> Adapter<W> {
         self.event("output", json!({"category": category, "output": text}));
     }
 
-    fn to_engine(&mut self, line: &str, id: Option<Value>) {
+    fn tell_engine(&mut self, line: &str, id: Option<Value>) {
         if let Some(e) = &self.engine {
             let _ = e.send(Incoming::Request(Request { line: line.to_string(), id }));
         }
@@ -142,7 +142,7 @@ impl<W: Write> Adapter<W> {
         self.engine.as_ref()?;
         self.next_id += 1;
         let id = json!(format!("dap-{}", self.next_id));
-        self.to_engine(line, Some(id.clone()));
+        self.tell_engine(line, Some(id.clone()));
         loop {
             match self.rx.recv().ok()? {
                 Msg::Engine(Event::Result { request_id: Some(r), result, .. }) if r == id => return Some(result),
@@ -224,7 +224,7 @@ impl<W: Write> Adapter<W> {
             } else {
                 // A successful end is not a stop: finish.
                 self.running = true;
-                self.to_engine("continue", None);
+                self.tell_engine("continue", None);
             }
             return;
         }
@@ -272,7 +272,7 @@ impl<W: Write> Adapter<W> {
         } else {
             self.last_pause = Some(p);
             self.running = true;
-            self.to_engine("continue", None);
+            self.tell_engine("continue", None);
         }
     }
 
@@ -388,9 +388,9 @@ impl<W: Write> Adapter<W> {
             self.apply_breakpoints();
         } else if self.launched && self.configured {
             // Applied at the next pause would race the solve; pause, apply, resume.
-            self.to_engine("pause", None);
+            self.tell_engine("pause", None);
             self.apply_breakpoints();
-            self.to_engine("continue", None);
+            self.tell_engine("continue", None);
         }
         self.respond(req, true, json!({"breakpoints": out}), None);
     }
@@ -553,7 +553,7 @@ impl<W: Write> Adapter<W> {
                     _ => "resolve",
                 };
                 self.running = true;
-                self.to_engine(line, None);
+                self.tell_engine(line, None);
                 self.respond(&req, true, json!({"allThreadsContinued": true}), None);
             }
             "continue" | "next" | "stepIn" | "stepOut" | "restart" => {
@@ -561,14 +561,14 @@ impl<W: Write> Adapter<W> {
             }
             "pause" => {
                 if self.running {
-                    self.to_engine("pause", None);
+                    self.tell_engine("pause", None);
                 }
                 self.respond(&req, true, json!({}), None);
             }
             "disconnect" | "terminate" => {
                 if self.engine_done.is_none() && self.engine.is_some() {
-                    self.to_engine("pause", None);
-                    self.to_engine("quit", None);
+                    self.tell_engine("pause", None);
+                    self.tell_engine("quit", None);
                     self.engine = None;
                     while self.engine_done.is_none() {
                         match self.rx.recv() {
@@ -651,8 +651,8 @@ pub fn serve<R: BufRead + Send + 'static, W: Write>(mut input: R, output: W) -> 
             Msg::Dap(_) => {}
             Msg::DapEnd => {
                 if a.engine.is_some() && a.engine_done.is_none() {
-                    a.to_engine("pause", None);
-                    a.to_engine("quit", None);
+                    a.tell_engine("pause", None);
+                    a.tell_engine("quit", None);
                 }
                 a.engine = None;
                 return a.engine_done.map_or(1, |ok| i32::from(!ok));

@@ -229,7 +229,9 @@ pub fn active(view: &IterationView<'_>, problem: &dyn Problem) -> CmdResult {
         return CmdResult::err(format!("cannot evaluate c(x): {e}"));
     }
     let near = |v: f64, b: f64| b.is_finite() && (v - b).abs() <= 1e-6 * b.abs().max(1.0);
-    let mut cats: Vec<(&str, Vec<(usize, String, f64)>)> = vec![("x_l", vec![]), ("x_u", vec![]), ("c_l", vec![]), ("c_u", vec![])];
+    // (category, [(index, name, slack)]).
+    type Near = Vec<(usize, String, f64)>;
+    let mut cats: Vec<(&str, Near)> = vec![("x_l", vec![]), ("x_u", vec![]), ("c_l", vec![]), ("c_u", vec![])];
     for j in 0..x.len() {
         if xl[j] == xu[j] {
             continue;
@@ -292,9 +294,8 @@ pub fn residuals(view: &IterationView<'_>, problem: &dyn Problem) -> CmdResult {
     }
     let mut primal: Vec<(usize, f64)> = (0..m)
         .map(|i| {
-            let r = if cl[i] == cu[i] {
-                c[i] - cl[i]
-            } else if c[i] < cl[i] {
+            // Equalities: c − b (signed); inequalities: the distance outside [c_L, c_U].
+            let r = if cl[i] == cu[i] || c[i] < cl[i] {
                 c[i] - cl[i]
             } else if c[i] > cu[i] {
                 c[i] - cu[i]
