@@ -243,6 +243,11 @@ fn flow_breakpoints_conditions_watchpoints_and_command_lists() {
     // run N; breakpoints by iteration with a command list that resumes; tbreak; listing.
     let p = c.resume("run 4");
     assert_eq!((p["iter"].clone(), p["reason"].clone()), (json!(4), json!("run 4")));
+    assert_eq!(c.ok("check iter==4 && mu>0")["data"]["holds"], true);
+    assert_eq!(c.ok("check inf_pr<0")["data"]["holds"], false);
+    assert!(c.fails("check nonsense").contains("expected"));
+    let st = c.ok("print step");
+    assert!(st["data"]["alpha_primal"].as_f64().unwrap() > 0.0);
     c.ok("break 6");
     c.ok("commands 6 print mu ; watch mu ; continue");
     c.ok("tbreak 5");
@@ -643,6 +648,20 @@ fn event_breakpoints_pause_where_the_event_is_observable() {
     assert_eq!((p["checkpoint"].clone(), p["reason"].clone()), (json!("post_restoration_exit"), json!("event: resto_exited")));
     let p = first_event("hs060", "tiny_step");
     assert_eq!((p["checkpoint"].clone(), p["reason"].clone()), (json!("after_search_dir"), json!("event: tiny_step")));
+    // A condition on an event: μ stalls at iterations 2, 12, …; only the later stall counts.
+    let mut c = Client::start(&["--problem", "hs013", "--debug-json"], &[]);
+    hello_and_first_pause(&mut c);
+    assert_eq!(c.ok("break on mu_stalled if iter>=10")["output"][0], "event breakpoint: mu_stalled if iter>=10");
+    let p = c.resume("continue");
+    assert_eq!((p["checkpoint"].clone(), p["iter"].clone()), (json!("after_mu"), json!(12)));
+    // A conditional stop-at.
+    c.ok("break clear events");
+    c.ok("stop-at kkt if iter>=14");
+    let p = c.resume("continue");
+    assert_eq!((p["checkpoint"].clone(), p["iter"].clone()), (json!("after_search_dir"), json!(14)));
+    c.ok("quit");
+    c.until("terminated");
+    c.wait();
     // A solve with no non-finite value never fires `nan`: the next pause is the end.
     let p = first_event("hs071", "nan");
     assert_eq!(p["checkpoint"], "terminated");
