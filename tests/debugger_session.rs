@@ -63,3 +63,29 @@ fn the_channel_api_drives_a_solve() {
     assert_eq!(t["status"], "Optimal");
     assert!(events.iter().any(|e| matches!(e, Event::Progress(_))), "progress while running");
 }
+
+#[test]
+fn odd_input_gets_an_answer_and_the_session_goes_on() {
+    let s = Session::spawn(|| ipax_testing::get("hs071", None).unwrap(), quiet(), Config::default());
+    s.events.recv().unwrap();
+    s.events.recv().unwrap();
+    let odd = [
+        "→x", "é", "x[", "set", "set x[", "set x[0]", "set x[a] 1", "set mu", "set opt", "print x[-1]", "print x[", "goto", "goto -1",
+        "run -3", "run", "commands", "commands 3", "commands x y", "commands 3 frobnicate", "load", "sweep", "multistart",
+        "multistart 0", "multistart 2 -1", "viz", "viz x[0]", "save /nonexistent/dir/f.json", "stop-at if", "stop-at kkt if",
+        "stop-at kkt if mu<", "break on", "break if", "break if (", "break del x", "break 1 2 3", "watch del", "watch nosuch",
+        "watchpoint x[1] -1", "watchpoint q", "progress maybe", "opt", "complete", "complete set opt ", "tbreak", "tbreak x",
+        "check", "print", "p", "diff", "restart", "help", "info", "diagnose", "print rank", "print active", "print residuals",
+    ];
+    for (k, line) in odd.iter().enumerate() {
+        s.request(line, json!(k));
+        match s.events.recv().unwrap() {
+            Event::Result { request_id, .. } => assert_eq!(request_id, Some(json!(k)), "{line}"),
+            other => panic!("{line}: {other:?}"),
+        }
+    }
+    s.send("quit");
+    let (result, events) = s.finish();
+    assert_eq!(result.status, SolveStatus::UserStop);
+    assert!(matches!(events.last(), Some(Event::Terminated(_))));
+}

@@ -116,7 +116,11 @@ pub fn close_verbs(word: &str) -> Vec<&'static str> {
         .flat_map(|(v, a, _)| std::iter::once(*v).chain(a.iter().copied()))
         .filter(|v| v.len() > 1)
         .map(|v| (edit_distance(word, v), v))
-        .filter(|(d, v)| *d <= 2 || (word.len() >= 2 && v.starts_with(&word[..2.min(word.len())])))
+        .filter(|(d, v)| {
+            // Same first two characters (by char, not byte: the word may be any text).
+            let head: String = word.chars().take(2).collect();
+            *d <= 2 || (head.chars().count() == 2 && v.starts_with(&head))
+        })
         .collect();
     scored.sort();
     let mut out: Vec<&'static str> = Vec::new();
