@@ -89,3 +89,25 @@ fn odd_input_gets_an_answer_and_the_session_goes_on() {
     assert_eq!(result.status, SolveStatus::UserStop);
     assert!(matches!(events.last(), Some(Event::Terminated(_))));
 }
+
+/// Every problem of the testing registry (default sizes and route): detaching at iteration 0
+/// leaves the whole result bit-identical, as the oracle table requires.
+#[test]
+fn every_registry_problem_is_bit_identical_when_detached_at_iteration_0() {
+    let mut differ = Vec::new();
+    for info in ipax_testing::list() {
+        let name = info.name;
+        let plain = ipax::solve(ipax_testing::get(name, None).unwrap().as_ref(), &quiet());
+        let debugged = detached_at_zero(name);
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        if plain.status != debugged.status
+            || plain.iterations != debugged.iterations
+            || plain.evaluations != debugged.evaluations
+            || plain.objective.to_bits() != debugged.objective.to_bits()
+            || bits(&plain.x) != bits(&debugged.x)
+        {
+            differ.push(format!("{name}: {:?} {} vs {:?} {}", plain.status, plain.iterations, debugged.status, debugged.iterations));
+        }
+    }
+    assert!(differ.is_empty(), "{differ:#?}");
+}
