@@ -666,3 +666,23 @@ fn event_breakpoints_pause_where_the_event_is_observable() {
     let p = first_event("hs071", "nan");
     assert_eq!(p["checkpoint"], "terminated");
 }
+
+#[test]
+fn debug_on_interrupt_runs_freely_until_a_sigint_breaks_in() {
+    let mut c = Client::start(&["--problem", "chained_rosenbrock", "--size", "2000", "--debug-json", "--debug-on-interrupt"], &[]);
+    assert_eq!(c.next()["event"], "hello");
+    // No pause at iteration 0: the solve runs, reporting progress.
+    wait_for_progress(&mut c);
+    assert!(c.log.iter().all(|e| e["event"] != "pause"));
+    let pid = c.child.id().to_string();
+    assert!(Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
+    let p = c.until("pause");
+    assert_eq!(p["reason"], "interrupt (Ctrl-C)");
+    assert!(p["iter"].as_u64().unwrap() >= 3);
+    // Broken in, the debugger steps like any other session.
+    let q = c.resume("step");
+    assert_eq!(q["checkpoint"], "iter_start");
+    c.ok("quit");
+    assert_eq!(c.until("terminated")["status"], "UserStop");
+    assert_eq!(c.wait().0, 1);
+}
