@@ -186,15 +186,37 @@ fn a_whole_session_on_a_named_model() {
 }
 
 #[test]
-fn pause_a_running_solve_then_disconnect() {
+fn the_acceptance_sequence_in_one_session_with_a_pause_while_running() {
+    // initialize → launch → breakpoints → configurationDone → stopped → stackTrace/scopes/variables
+    // → evaluate → next/continue → pause → disconnect, on a solve long enough to pause.
     let mut d = Dap::start();
     d.ok("initialize", json!({"adapterID": "ipax"}));
-    d.ok("launch", json!({"problem": "chained_rosenbrock", "size": 2000}));
+    d.ok("launch", json!({"problem": "chained_rosenbrock", "size": 2000, "stopOnEntry": true}));
+    let b = d.ok("setFunctionBreakpoints", json!({"breakpoints": [{"name": "after_step", "condition": "iter>=2"}]}));
+    assert_eq!(b["breakpoints"][0]["verified"], true);
     d.ok("configurationDone", json!({}));
-    // Wait for the table to move, then pause.
+    assert_eq!(d.event("stopped")["body"]["reason"], "entry");
+    assert_eq!(d.ok("stackTrace", json!({"threadId": 1}))["stackFrames"][0]["name"], "iter 0 @iter_start");
+    let scopes = d.ok("scopes", json!({"frameId": 1}))["scopes"].as_array().unwrap().clone();
+    let iterate = variables(&mut d, &scopes[0]["variablesReference"]);
+    let x = iterate.iter().find(|v| v["name"] == "x").unwrap().clone();
+    assert_eq!(x["indexedVariables"], 2000);
+    // Paging through an indexed block.
+    let page = d.ok("variables", json!({"variablesReference": x["variablesReference"], "start": 10, "count": 5}));
+    let names: Vec<&str> = page["variables"].as_array().unwrap().iter().map(|v| v["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["x[10]", "x[11]", "x[12]", "x[13]", "x[14]"]);
+    assert!(d.ok("evaluate", json!({"expression": "print mu", "context": "repl"}))["result"].as_str().unwrap().starts_with("mu = "));
+    d.ok("next", json!({"threadId": 1}));
+    assert_eq!(d.event("stopped")["body"]["reason"], "step");
+    d.ok("continue", json!({"threadId": 1}));
+    assert_eq!(d.event("stopped")["body"]["reason"], "function breakpoint");
+    assert_eq!(d.ok("stackTrace", json!({"threadId": 1}))["stackFrames"][0]["name"], "iter 2 @after_step");
+    // Without breakpoints the solve runs for thousands of iterations: pause it.
+    d.ok("setFunctionBreakpoints", json!({"breakpoints": []}));
+    d.ok("continue", json!({"threadId": 1}));
     loop {
         let v = d.event("output");
-        if v["body"]["output"].as_str().unwrap().contains("   3 ") {
+        if v["body"]["output"].as_str().unwrap().contains("   6 ") {
             break;
         }
     }
@@ -203,10 +225,12 @@ fn pause_a_running_solve_then_disconnect() {
     assert_eq!(s["body"]["reason"], "pause");
     let name = d.ok("stackTrace", json!({"threadId": 1}))["stackFrames"][0]["name"].as_str().unwrap().to_string();
     assert!(name.starts_with("iter "), "{name}");
+    let requests_answered = d.seq;
     d.ok("disconnect", json!({}));
     d.event("terminated");
     let ex = d.event("exited");
     assert_eq!(ex["body"]["exitCode"], 1, "stopped by the user");
+    assert_eq!(requests_answered + 1, d.seq);
     d.child.wait().unwrap();
     drop(d.stdin.take());
 }

@@ -254,6 +254,18 @@ mod tests {
     }
 
     #[test]
+    fn paths_complete_with_a_slash_on_directories() {
+        let dir = std::env::temp_dir().join(format!("ipax-dbg-complete-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("starts_dir")).unwrap();
+        std::fs::write(dir.join("starts.txt"), "1,2\n").unwrap();
+        let prefix = format!("{}/sta", dir.display());
+        let got = complete(&format!("sweep {prefix}"));
+        assert_eq!(got, vec![format!("{}/starts.txt", dir.display()), format!("{}/starts_dir/", dir.display())]);
+        assert!(complete(&format!("load {}/nothing", dir.display())).is_empty());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn aliases_and_suggestions() {
         assert_eq!(canonical_verb("c"), Some("continue"));
         assert_eq!(canonical_verb("si"), Some("stepi"));
