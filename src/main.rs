@@ -60,6 +60,10 @@ struct Cli {
     /// --debug* mode).
     #[arg(long, value_name = "FILE")]
     debug_script: Option<std::path::PathBuf>,
+    /// Serve the Debug Adapter Protocol on stdin/stdout (an editor launches the model; see
+    /// docs/debugger.md and editors/vscode/).
+    #[arg(long)]
+    dap: bool,
     /// An AMPL .nl model file (or stub), and options as key=value (Ipopt names), e.g.
     /// `model.nl tol=1e-10 mu_strategy=adaptive`.
     args: Vec<String>,
@@ -93,6 +97,10 @@ fn main() -> ExitCode {
             println!("{:<24} n={:<6} m={:<6} f*={:<16} {:?}{size}", p.name, p.n, p.m, f, p.expected);
         }
         return ExitCode::SUCCESS;
+    }
+    if cli.dap {
+        let code = ipax::debug::dap::serve(std::io::BufReader::new(std::io::stdin()), std::io::stdout());
+        return ExitCode::from(u8::try_from(code).unwrap_or(1));
     }
     let mut options = ipax::Options::default();
     if let Some(path) = &cli.options_file

@@ -243,6 +243,11 @@ fn flow_breakpoints_conditions_watchpoints_and_command_lists() {
     // run N; breakpoints by iteration with a command list that resumes; tbreak; listing.
     let p = c.resume("run 4");
     assert_eq!((p["iter"].clone(), p["reason"].clone()), (json!(4), json!("run 4")));
+    assert_eq!(c.ok("check iter==4 && mu>0")["data"]["holds"], true);
+    assert_eq!(c.ok("check inf_pr<0")["data"]["holds"], false);
+    assert!(c.fails("check nonsense").contains("expected"));
+    let st = c.ok("print step");
+    assert!(st["data"]["alpha_primal"].as_f64().unwrap() > 0.0);
     c.ok("break 6");
     c.ok("commands 6 print mu ; watch mu ; continue");
     c.ok("tbreak 5");
@@ -643,7 +648,41 @@ fn event_breakpoints_pause_where_the_event_is_observable() {
     assert_eq!((p["checkpoint"].clone(), p["reason"].clone()), (json!("post_restoration_exit"), json!("event: resto_exited")));
     let p = first_event("hs060", "tiny_step");
     assert_eq!((p["checkpoint"].clone(), p["reason"].clone()), (json!("after_search_dir"), json!("event: tiny_step")));
+    // A condition on an event: μ stalls at iterations 2, 12, …; only the later stall counts.
+    let mut c = Client::start(&["--problem", "hs013", "--debug-json"], &[]);
+    hello_and_first_pause(&mut c);
+    assert_eq!(c.ok("break on mu_stalled if iter>=10")["output"][0], "event breakpoint: mu_stalled if iter>=10");
+    let p = c.resume("continue");
+    assert_eq!((p["checkpoint"].clone(), p["iter"].clone()), (json!("after_mu"), json!(12)));
+    // A conditional stop-at.
+    c.ok("break clear events");
+    c.ok("stop-at kkt if iter>=14");
+    let p = c.resume("continue");
+    assert_eq!((p["checkpoint"].clone(), p["iter"].clone()), (json!("after_search_dir"), json!(14)));
+    c.ok("quit");
+    c.until("terminated");
+    c.wait();
     // A solve with no non-finite value never fires `nan`: the next pause is the end.
     let p = first_event("hs071", "nan");
     assert_eq!(p["checkpoint"], "terminated");
+}
+
+#[test]
+fn debug_on_interrupt_runs_freely_until_a_sigint_breaks_in() {
+    let mut c = Client::start(&["--problem", "chained_rosenbrock", "--size", "2000", "--debug-json", "--debug-on-interrupt"], &[]);
+    assert_eq!(c.next()["event"], "hello");
+    // No pause at iteration 0: the solve runs, reporting progress.
+    wait_for_progress(&mut c);
+    assert!(c.log.iter().all(|e| e["event"] != "pause"));
+    let pid = c.child.id().to_string();
+    assert!(Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
+    let p = c.until("pause");
+    assert_eq!(p["reason"], "interrupt (Ctrl-C)");
+    assert!(p["iter"].as_u64().unwrap() >= 3);
+    // Broken in, the debugger steps like any other session.
+    let q = c.resume("step");
+    assert_eq!(q["checkpoint"], "iter_start");
+    c.ok("quit");
+    assert_eq!(c.until("terminated")["status"], "UserStop");
+    assert_eq!(c.wait().0, 1);
 }

@@ -193,6 +193,8 @@ pub struct Breakpoints {
     pub iterations: BTreeMap<usize, bool>,
     pub conditions: Vec<Condition>,
     pub events: Vec<&'static str>,
+    /// Conditions of event breakpoints (`break on regularized if mu<1e-3`).
+    pub event_conditions: BTreeMap<&'static str, Condition>,
     pub watchpoints: Vec<Watchpoint>,
     /// Command lists of iteration breakpoints (`commands N …`).
     pub commands: BTreeMap<usize, Vec<String>>,
@@ -221,7 +223,8 @@ impl Breakpoints {
             out.push(format!("break if {}", c.text));
         }
         for e in &self.events {
-            out.push(format!("break on {e}"));
+            let cond = self.event_conditions.get(e).map(|c| format!(" if {}", c.text)).unwrap_or_default();
+            out.push(format!("break on {e}{cond}"));
         }
         for w in &self.watchpoints {
             out.push(format!("watchpoint {} {:e}", w.label(), w.threshold));

@@ -99,7 +99,8 @@ pub struct Engine<'p> {
     sink: Box<dyn EventSink + 'p>,
     cfg: Config,
     mode: Mode,
-    stop_at: Vec<Checkpoint>,
+    /// `stop-at` checkpoints, each with an optional condition (`stop-at kkt if iter>=2`).
+    stop_at: Vec<(Checkpoint, Option<Condition>)>,
     bps: Breakpoints,
     watches: Vec<String>,
     progress: bool,
@@ -311,7 +312,10 @@ impl<'p> Engine<'p> {
             }
             _ => None,
         };
-        ev
+        match ev.and_then(|e| self.bps.event_conditions.get(e)) {
+            Some(c) if !c.holds(&Self::metrics(view)) => None,
+            _ => ev,
+        }
     }
 
     /// Why to pause here, if at all (breakpoints, conditions, watchpoints, events, stepping).
@@ -387,7 +391,9 @@ impl<'p> Engine<'p> {
                 return hit;
             }
         }
-        if self.stop_at.contains(&cp) {
+        if let Some((_, cond)) = self.stop_at.iter().find(|(c, _)| *c == cp)
+            && cond.as_ref().is_none_or(|c| c.holds(&Self::metrics(view)))
+        {
             return Some(format!("stop-at {}", cp.name()));
         }
         match self.mode {
@@ -695,6 +701,13 @@ impl<'p> Engine<'p> {
             }
             "watch" => (self.cmd_watch(view, args, rest), None),
             "diff" => (self.diff(view), None),
+            "check" => match Condition::parse(rest) {
+                Ok(c) => {
+                    let holds = c.holds(&Self::metrics(view));
+                    (CmdResult::line(format!("{} → {holds}", c.text)).with_data(json!({"condition": c.text, "holds": holds})), None)
+                }
+                Err(e) => (CmdResult::err(format!("check: {e}")), None),
+            },
             "diagnose" => (inspect::diagnose_here(view, self.problem, &self.samples, (100.0 * self.base_options.tol).max(1e-6)), None),
             "goto" => match args.first().and_then(|a| a.parse::<usize>().ok()) {
                 Some(n) => (self.goto(view, Some(n)), None),
@@ -733,11 +746,12 @@ impl<'p> Engine<'p> {
     fn print(&mut self, view: &IterationView<'_>, what: &str) -> CmdResult {
         let what = what.trim();
         match what {
-            "" => CmdResult::err("usage: print <block>[<i>] | <scalar> | kkt | rank | active | residuals"),
+            "" => CmdResult::err("usage: print <block>[<i>] | <scalar> | kkt | rank | active | residuals | step"),
             "kkt" => inspect::kkt(view),
             "rank" => inspect::rank(view, self.problem),
             "active" => inspect::active(view, self.problem),
             "residuals" => inspect::residuals(view, self.problem),
+            "step" => inspect::step(view),
             "equation" => CmdResult::err("print equation: rendering a row's algebra needs the .nl expression DAG, which ipax does not expose yet; use `print residuals` for the named rows"),
             s if vocab::SCALARS.contains(&s) || s == "objective" || s == "nlp_error" => {
                 let v = inspect::scalar(view, s).expect("known scalar");
@@ -769,10 +783,27 @@ impl<'p> Engine<'p> {
                     Err(e) => CmdResult::err(format!("break if: {e}")),
                 }
             }
-            ["on", name] => match self.bps.add_event(name) {
-                Ok(e) => CmdResult::line(format!("event breakpoint: {e}")),
-                Err(e) => CmdResult::err(e),
-            },
+            ["on", name, rest @ ..] if rest.is_empty() || rest[0] == "if" => {
+                let cond = if rest.is_empty() {
+                    None
+                } else {
+                    match Condition::parse(&rest[1..].join(" ")) {
+                        Ok(c) => Some(c),
+                        Err(e) => return CmdResult::err(format!("break on: {e}")),
+                    }
+                };
+                match self.bps.add_event(name) {
+                    Ok(e) => {
+                        let text = cond.as_ref().map(|c| format!(" if {}", c.text)).unwrap_or_default();
+                        match cond {
+                            Some(c) => self.bps.event_conditions.insert(e, c),
+                            None => self.bps.event_conditions.remove(e),
+                        };
+                        CmdResult::line(format!("event breakpoint: {e}{text}"))
+                    }
+                    Err(e) => CmdResult::err(e),
+                }
+            }
             ["on"] => CmdResult::err(format!("usage: break on EVENT ({})", vocab::EVENTS.join(", "))),
             ["del", n] | ["delete", n] => match n.parse::<usize>() {
                 Ok(n) if self.bps.iterations.remove(&n).is_some() => {
@@ -802,6 +833,7 @@ impl<'p> Engine<'p> {
             }
             ["clear", "events"] => {
                 self.bps.events.clear();
+                self.bps.event_conditions.clear();
                 CmdResult::line("event breakpoints cleared")
             }
             [n] => match n.parse::<usize>() {
@@ -879,23 +911,34 @@ impl<'p> Engine<'p> {
     }
 
     fn cmd_stop_at(&mut self, args: &[&str]) -> CmdResult {
+        let label = |(c, cond): &(Checkpoint, Option<Condition>)| match cond {
+            Some(k) => format!("{} if {}", c.name(), k.text),
+            None => c.name().to_string(),
+        };
         match args {
             [] => CmdResult::ok(if self.stop_at.is_empty() {
                 vec!["no stop-at checkpoints (pausing at iter_start and terminated)".into()]
             } else {
-                self.stop_at.iter().map(|c| c.name().to_string()).collect()
+                self.stop_at.iter().map(label).collect()
             })
-            .with_data(json!({"checkpoints": self.stop_at.iter().map(|c| c.name()).collect::<Vec<_>>()})),
+            .with_data(json!({"checkpoints": self.stop_at.iter().map(|(c, _)| c.name()).collect::<Vec<_>>()})),
             ["clear"] => {
                 self.stop_at.clear();
                 CmdResult::line("stop-at cleared")
             }
-            [name] => match vocab::checkpoint_named(name) {
+            [name, rest @ ..] if rest.is_empty() || rest[0] == "if" => match vocab::checkpoint_named(name) {
                 Some(cp) => {
-                    if !self.stop_at.contains(&cp) {
-                        self.stop_at.push(cp);
-                    }
-                    CmdResult::line(format!("stop at {}", cp.name()))
+                    let cond = if rest.is_empty() {
+                        None
+                    } else {
+                        match Condition::parse(&rest[1..].join(" ")) {
+                            Ok(c) => Some(c),
+                            Err(e) => return CmdResult::err(format!("stop-at: {e}")),
+                        }
+                    };
+                    self.stop_at.retain(|(c, _)| *c != cp);
+                    self.stop_at.push((cp, cond));
+                    CmdResult::line(format!("stop at {}", label(self.stop_at.last().expect("just pushed"))))
                 }
                 None => CmdResult::err(format!(
                     "unknown checkpoint '{name}' (checkpoints: {}; aliases: {})",
@@ -903,7 +946,7 @@ impl<'p> Engine<'p> {
                     vocab::CHECKPOINT_ALIASES.iter().map(|(a, _)| *a).collect::<Vec<_>>().join(", ")
                 )),
             },
-            _ => CmdResult::err("usage: stop-at [CHECKPOINT | clear]"),
+            _ => CmdResult::err("usage: stop-at [CHECKPOINT [if COND] | clear]"),
         }
     }
 

@@ -187,6 +187,27 @@ pub fn kkt(view: &IterationView<'_>) -> CmdResult {
     }))
 }
 
+/// `print step`: the last step's lengths and line-search statistics.
+pub fn step(view: &IterationView<'_>) -> CmdResult {
+    let s = view.step();
+    CmdResult::ok(vec![
+        format!("alpha_pr  = {:.6e}", s.alpha_primal),
+        format!("alpha_du  = {:.6e}", s.alpha_dual),
+        format!("||d||     = {:.6e}   (‖α d_x‖∞)", s.step_norm),
+        format!("delta_w   = {:.6e}", s.regularization),
+        format!("ls_trials = {}", s.line_search_trials),
+        format!("tag       = {}", if s.tag.is_empty() { "-" } else { s.tag }),
+    ])
+    .with_data(json!({
+        "alpha_primal": jnum(s.alpha_primal),
+        "alpha_dual": jnum(s.alpha_dual),
+        "step_norm": jnum(s.step_norm),
+        "regularization": jnum(s.regularization),
+        "line_search_trials": s.line_search_trials,
+        "tag": s.tag,
+    }))
+}
+
 fn bounds(problem: &dyn Problem) -> (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>) {
     let (n, m) = (problem.num_variables(), problem.num_constraints());
     let (mut xl, mut xu, mut cl, mut cu) = (vec![0.0; n], vec![0.0; n], vec![0.0; m], vec![0.0; m]);
@@ -208,7 +229,9 @@ pub fn active(view: &IterationView<'_>, problem: &dyn Problem) -> CmdResult {
         return CmdResult::err(format!("cannot evaluate c(x): {e}"));
     }
     let near = |v: f64, b: f64| b.is_finite() && (v - b).abs() <= 1e-6 * b.abs().max(1.0);
-    let mut cats: Vec<(&str, Vec<(usize, String, f64)>)> = vec![("x_l", vec![]), ("x_u", vec![]), ("c_l", vec![]), ("c_u", vec![])];
+    // (category, [(index, name, slack)]).
+    type Near = Vec<(usize, String, f64)>;
+    let mut cats: Vec<(&str, Near)> = vec![("x_l", vec![]), ("x_u", vec![]), ("c_l", vec![]), ("c_u", vec![])];
     for j in 0..x.len() {
         if xl[j] == xu[j] {
             continue;
@@ -271,9 +294,8 @@ pub fn residuals(view: &IterationView<'_>, problem: &dyn Problem) -> CmdResult {
     }
     let mut primal: Vec<(usize, f64)> = (0..m)
         .map(|i| {
-            let r = if cl[i] == cu[i] {
-                c[i] - cl[i]
-            } else if c[i] < cl[i] {
+            // Equalities: c − b (signed); inequalities: the distance outside [c_L, c_U].
+            let r = if cl[i] == cu[i] || c[i] < cl[i] {
                 c[i] - cl[i]
             } else if c[i] > cu[i] {
                 c[i] - cu[i]

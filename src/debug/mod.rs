@@ -10,6 +10,7 @@
 //!   is a terminal, a plain line reader otherwise), the iteration table on stdout;
 //! - `ipax model.nl --debug-json`: the `ipax-dbg/1` protocol ([`protocol`]), newline-delimited
 //!   JSON commands on stdin and events on stdout;
+//! - `ipax --dap`: a Debug Adapter Protocol server over stdio ([`dap`]) for editors;
 //! - in-process: [`Session::spawn`] runs the solve on a thread and hands back a command sender
 //!   and an event receiver — what a Debug Adapter or the Python bindings drive.
 //!
@@ -36,6 +37,7 @@
 
 pub mod artifacts;
 pub mod breakpoints;
+pub mod dap;
 pub mod engine;
 pub mod inspect;
 pub mod io;
@@ -133,6 +135,14 @@ impl Session {
     /// Send a command line with a request id.
     pub fn request(&self, line: &str, id: serde_json::Value) {
         let _ = self.commands.send(Incoming::Request(Request { line: line.to_string(), id: Some(id) }));
+    }
+
+    /// Close the command channel (a paused solve then stops, see [`Session::commands`]), collect
+    /// the events not yet received, and wait for the solve.
+    pub fn finish(self) -> (SolveResult, Vec<Event>) {
+        drop(self.commands);
+        let events: Vec<Event> = self.events.iter().collect();
+        (self.handle.join().expect("the debugger thread does not panic"), events)
     }
 
     /// Wait for the solve to end.

@@ -164,6 +164,7 @@ impl Event {
 pub fn hello() -> Value {
     json!({
         "protocol": PROTOCOL,
+        "version": env!("CARGO_PKG_VERSION"),
         "ipax_version": env!("CARGO_PKG_VERSION"),
         "capabilities": {
             "inspect": true,

@@ -23,6 +23,7 @@ pub const COMMANDS: &[(&str, &[&str], &str)] = &[
     ("complete", &[], "completion candidates for a command-line prefix"),
     ("watch", &["display"], "auto-print a target at every pause"),
     ("diff", &[], "what changed in the iterate since the last iteration"),
+    ("check", &[], "evaluate a breakpoint condition at the current point (`check inf_pr<1e-6`)"),
     ("diagnose", &["diag"], "ranked health report naming culprit rows and variables"),
     ("goto", &[], "rewind to the start of a captured iteration"),
     ("restart", &[], "rewind to the earliest captured iteration"),
@@ -71,7 +72,7 @@ pub const METRICS: &[&str] = &["mu", "inf_pr", "inf_du", "obj", "err", "iter"];
 pub const SCALARS: &[&str] = &["mu", "obj", "inf_pr", "inf_du", "err", "compl", "iter", "tau"];
 
 /// Non-block `print` targets.
-pub const PRINT_TARGETS: &[&str] = &["kkt", "rank", "active", "residuals"];
+pub const PRINT_TARGETS: &[&str] = &["kkt", "rank", "active", "residuals", "step"];
 
 /// `viz` targets besides blocks.
 pub const VIZ_TARGETS: &[&str] = &["kkt", "L"];
@@ -115,7 +116,11 @@ pub fn close_verbs(word: &str) -> Vec<&'static str> {
         .flat_map(|(v, a, _)| std::iter::once(*v).chain(a.iter().copied()))
         .filter(|v| v.len() > 1)
         .map(|v| (edit_distance(word, v), v))
-        .filter(|(d, v)| *d <= 2 || (word.len() >= 2 && v.starts_with(&word[..2.min(word.len())])))
+        .filter(|(d, v)| {
+            // Same first two characters (by char, not byte: the word may be any text).
+            let head: String = word.chars().take(2).collect();
+            *d <= 2 || (head.chars().count() == 2 && v.starts_with(&head))
+        })
         .collect();
     scored.sort();
     let mut out: Vec<&'static str> = Vec::new();
@@ -158,7 +163,6 @@ pub fn complete(line: &str) -> Vec<String> {
         ("print", 1) | ("watch", 1) => {
             let mut c = blocks();
             c.extend(SCALARS.iter().chain(PRINT_TARGETS).map(|s| s.to_string()));
-            c.push("equation".into());
             if verb == "watch" {
                 c.extend(["del", "clear"].map(String::from));
             }
@@ -190,6 +194,11 @@ pub fn complete(line: &str) -> Vec<String> {
         ("break", 1) => pick(["if", "on", "del", "clear"].map(String::from).to_vec()),
         ("break", 2) if done[1] == "on" => pick(EVENTS.iter().map(|s| s.to_string()).collect()),
         ("break", 2) if done[1] == "clear" => pick(["cond", "events"].map(String::from).to_vec()),
+        ("check", _) => {
+            let mut c: Vec<String> = METRICS.iter().map(|s| s.to_string()).collect();
+            c.extend(["&&", "||"].map(String::from));
+            pick(c)
+        }
         ("break", n) if n >= 2 && done[1] == "if" => {
             let mut c: Vec<String> = METRICS.iter().map(|s| s.to_string()).collect();
             c.extend(["&&", "||"].map(String::from));
@@ -242,6 +251,18 @@ mod tests {
         assert!(complete("set opt mu_str").contains(&"mu_strategy".to_string()));
         assert!(complete("opt max_i").contains(&"max_iter".to_string()));
         assert!(complete("p x ").is_empty());
+    }
+
+    #[test]
+    fn paths_complete_with_a_slash_on_directories() {
+        let dir = std::env::temp_dir().join(format!("ipax-dbg-complete-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("starts_dir")).unwrap();
+        std::fs::write(dir.join("starts.txt"), "1,2\n").unwrap();
+        let prefix = format!("{}/sta", dir.display());
+        let got = complete(&format!("sweep {prefix}"));
+        assert_eq!(got, vec![format!("{}/starts.txt", dir.display()), format!("{}/starts_dir/", dir.display())]);
+        assert!(complete(&format!("load {}/nothing", dir.display())).is_empty());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
