@@ -686,3 +686,20 @@ fn debug_on_interrupt_runs_freely_until_a_sigint_breaks_in() {
     assert_eq!(c.until("terminated")["status"], "UserStop");
     assert_eq!(c.wait().0, 1);
 }
+
+#[test]
+fn snapshots_are_bounded_on_long_solves() {
+    let mut c = Client::start(&["--problem", "chained_rosenbrock", "--size", "200", "--debug-json"], &[]);
+    hello_and_first_pause(&mut c);
+    c.ok("progress off");
+    assert_eq!(c.resume("run 300")["iter"], 300);
+    // 256 snapshots at most: the first and the 255 most recent.
+    let e = c.fails("goto 1");
+    assert!(e.ends_with("(captured: 0, 46–300)"), "{e}");
+    assert_eq!(c.ok("goto 100")["data"]["iter"], 100);
+    c.ok("restart");
+    assert_eq!(c.ok("print iter")["data"]["value"], 0.0);
+    c.ok("quit");
+    c.until("terminated");
+    c.wait();
+}

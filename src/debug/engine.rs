@@ -130,6 +130,10 @@ pub struct Engine<'p> {
     first_pause_done: bool,
 }
 
+/// Snapshots kept for `goto` (the first one and the 255 most recent): a snapshot holds the
+/// whole primal-dual state, so a long solve must not keep one per iteration.
+pub const MAX_SNAPSHOTS: usize = 256;
+
 fn words(line: &str) -> Vec<&str> {
     line.split_whitespace().collect()
 }
@@ -409,6 +413,15 @@ impl<'p> Engine<'p> {
             Checkpoint::IterStart => {
                 let iter = view.iteration();
                 self.snapshots.insert((view.in_restoration(), iter), view.snapshot());
+                // Bounded memory on long solves: keep the first snapshot (for `restart`) and the
+                // most recent ones.
+                if self.snapshots.len() > MAX_SNAPSHOTS {
+                    let first = *self.snapshots.keys().next().expect("non-empty");
+                    let oldest_other = self.snapshots.keys().copied().filter(|k| *k != first).min_by_key(|k| k.1);
+                    if let Some(k) = oldest_other {
+                        self.snapshots.remove(&k);
+                    }
+                }
                 if !view.in_restoration()
                     && let Ok(x) = view.block(Block::X)
                 {
@@ -1070,8 +1083,8 @@ impl<'p> Engine<'p> {
             },
         };
         let Some(snap) = self.snapshots.get(&key).cloned() else {
-            let have: Vec<String> = self.snapshots.keys().filter(|k| k.0 == phase).map(|k| k.1.to_string()).collect();
-            return CmdResult::err(format!("goto: no snapshot of iteration {} (captured: {})", key.1, if have.is_empty() { "none".into() } else { have.join(" ") }));
+            let have: Vec<usize> = self.snapshots.keys().filter(|k| k.0 == phase).map(|k| k.1).collect();
+            return CmdResult::err(format!("goto: no snapshot of iteration {} (captured: {})", key.1, ranges(&have)));
         };
         match view.restore(&snap) {
             Ok(()) => {
@@ -1267,6 +1280,22 @@ fn cmd_opt(args: &[&str]) -> CmdResult {
     }
     CmdResult::ok(rows.iter().map(|(n, k, d)| format!("  {n:<34} {k:<24} {d}")).collect())
         .with_data(json!({"options": rows.iter().map(|(n, k, _)| json!({"name": n, "kind": k})).collect::<Vec<_>>()}))
+}
+
+/// `0, 46–300` for sorted iteration numbers.
+fn ranges(v: &[usize]) -> String {
+    if v.is_empty() {
+        return "none".into();
+    }
+    let mut out: Vec<String> = Vec::new();
+    let mut start = v[0];
+    for w in v.windows(2).map(|w| (w[0], w[1])).chain(std::iter::once((v[v.len() - 1], usize::MAX))) {
+        if w.1 != w.0 + 1 {
+            out.push(if start == w.0 { start.to_string() } else { format!("{start}–{}", w.0) });
+            start = w.1;
+        }
+    }
+    out.join(", ")
 }
 
 /// The commands of a script: one per line, blank lines and `#`/`//` comments skipped.
