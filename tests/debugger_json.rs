@@ -322,6 +322,14 @@ fn named_rows_rank_residuals_active_diagnose_options_and_completion() {
     assert_eq!(culprits.len(), 2);
     assert!(culprits.contains(&"mass_balance".into()) && culprits.contains(&"mass_balance_dup".into()));
     assert_eq!(k["data"]["cond"], Value::Null, "σ_min = 0");
+    // The implicated rows' algebra, by name or by index.
+    let e = c.ok("print equation mass_balance_dup");
+    let algebra = e["data"]["algebra"].as_str().unwrap().to_string();
+    assert!(algebra.ends_with("== 0") && algebra.contains("2*feed") && algebra.contains("2*product"), "{algebra}");
+    assert!(e["output"][0].as_str().unwrap().starts_with("mass_balance_dup:  "));
+    let by_index = c.ok(&format!("print equation {}", e["data"]["row"]));
+    assert_eq!(by_index["data"]["algebra"], e["data"]["algebra"]);
+    assert!(c.fails("print equation no_such_row").contains("no row"));
     let a = c.ok("print active");
     assert!(a["data"]["x_l"].is_array());
     let d = c.ok("diagnose");
@@ -445,7 +453,11 @@ fn artifacts_sweeps_multistart_and_ask() {
     assert_eq!((shown["kind"].clone(), shown["name"].clone()), (json!("block"), json!("x")));
     let v = c.ok("viz dx");
     assert!(v["data"]["path"].is_string());
-    assert!(c.fails("viz L").contains("factor"));
+    // L and D of the dense LDLᵀ HS071 is factored with (KKT dimension n + m = 6).
+    c.ok("viz L");
+    let shown: Value = serde_json::from_str(&std::fs::read_to_string(&viz_copy).unwrap()).unwrap();
+    assert_eq!((shown["kind"].clone(), shown["dim"].clone()), (json!("L"), json!(6)));
+    assert_eq!(shown["d_diag"].as_array().unwrap().len(), 6);
     assert!(c.fails("viz nothing").contains("unknown block"));
     // ask without IPAX_DBG_LLM: a clear message.
     assert!(c.fails("ask why?").contains("IPAX_DBG_LLM"));

@@ -765,7 +765,8 @@ impl<'p> Engine<'p> {
             "active" => inspect::active(view, self.problem),
             "residuals" => inspect::residuals(view, self.problem),
             "step" => inspect::step(view),
-            "equation" => CmdResult::err("print equation: rendering a row's algebra needs the .nl expression DAG, which ipax does not expose yet; use `print residuals` for the named rows"),
+            "equation" => CmdResult::err("usage: print equation NAME|ROW"),
+            w if w.starts_with("equation ") => equation(self.problem, w["equation ".len()..].trim()),
             s if vocab::SCALARS.contains(&s) || s == "objective" || s == "nlp_error" => {
                 let v = inspect::scalar(view, s).expect("known scalar");
                 CmdResult::line(format!("{s} = {v:.9e}")).with_data(json!({"name": s, "value": jnum(v)}))
@@ -1171,7 +1172,22 @@ impl<'p> Engine<'p> {
                 })
             }
             "L" => {
-                return CmdResult::err("viz L: the LDLᵀ factor is not exposed by the solver core yet (needs an accessor on IterationView); `viz kkt` shows the matrix");
+                let Some(f) = view.kkt_factors() else {
+                    return CmdResult::err("viz L: the linear solver of this route exports no factor (the dense LDLᵀ does; sparse and iterative solvers do not); `viz kkt` shows the matrix");
+                };
+                let info = inspect::kkt(view);
+                json!({
+                    "kind": "L",
+                    "iter": view.iteration(),
+                    "dim": f.l.nrows,
+                    "irn": f.l.rows.iter().map(|r| r + 1).collect::<Vec<_>>(),
+                    "jcn": f.l.cols.iter().map(|c| c + 1).collect::<Vec<_>>(),
+                    "vals": f.l.vals.iter().map(|v| jnum(*v)).collect::<Vec<_>>(),
+                    "d_diag": f.d_diag.iter().map(|v| jnum(*v)).collect::<Vec<_>>(),
+                    "d_subdiag": f.d_subdiag.iter().map(|v| jnum(*v)).collect::<Vec<_>>(),
+                    "perm": f.perm,
+                    "inertia": info.data,
+                })
             }
             t => match parse_target(t) {
                 Ok((b, None)) => match view.block(b) {
@@ -1355,5 +1371,21 @@ impl Observer for Engine<'_> {
                 ObserverAction::Continue
             }
         }
+    }
+}
+
+/// `print equation NAME|ROW`: the row's algebra with its bounds, where the problem knows its
+/// expressions (`.nl` models).
+fn equation(problem: &dyn ipax_core::Problem, arg: &str) -> CmdResult {
+    let names = problem.constraint_names();
+    let m = problem.num_constraints();
+    let row = names.as_ref().and_then(|v| v.iter().position(|n| n == arg)).or_else(|| arg.parse::<usize>().ok().filter(|&i| i < m));
+    let Some(i) = row else {
+        return CmdResult::err(format!("print equation: no row '{arg}' (a .row name or an index below {m})"));
+    };
+    let label = names.as_ref().and_then(|v| v.get(i).cloned()).unwrap_or_else(|| format!("c[{i}]"));
+    match problem.constraint_algebra(i) {
+        Some(algebra) => CmdResult::line(format!("{label}:  {algebra}")).with_data(json!({"row": i, "name": label, "algebra": algebra})),
+        None => CmdResult::err(format!("print equation: this problem does not expose its expressions (.nl models do); row {i} is '{label}'")),
     }
 }
