@@ -24,7 +24,7 @@ py="$venv/bin/python"
 # ipax.distributed's engines, pinned (tests/test_distributed.py): Dask's LocalCluster and
 # cloudpickle are required (IPAX_REQUIRE_DISTRIBUTED=1 turns their skips into failures); Ray's
 # wheel (79 MB, ~10 s to install, its test ~9 s) is optional: without it that test skips.
-"$py" -m pip install --quiet "dask[distributed]==2026.8.0" "cloudpickle==3.1.2"
+"$py" -m pip install --quiet "dask[distributed]==2026.8.0" "cloudpickle==3.1.2" "plotly>=5,<7"
 export IPAX_REQUIRE_DISTRIBUTED=1
 "$py" -m pip install --quiet "ray==2.60.0" || echo "ray==2.60.0 did not install: the Ray test skips"
 case "$profile" in
