@@ -695,26 +695,33 @@ impl KktHandle {
             .extract()
             .map_err(|_| PyTypeError::new_err("rhs must be a float array of length n + m or shape (n + m, k)"))?;
         let view = arr.as_array();
-        let solve = |v: Vec<f64>, inner: &mut ipax::KktFactor| inner.solve(&v).map_err(|e| PyValueError::new_err(e.to_string()));
-        match view.ndim() {
-            1 => Ok(arr1(py, &solve(view.iter().copied().collect(), &mut self.inner)?).into_any()),
+        // The right-hand sides are copied out first, so the back-solves run without the GIL
+        // (other Python threads go on meanwhile; the factor itself stays with this object).
+        let (cols, shape): (Vec<Vec<f64>>, Option<(usize, usize)>) = match view.ndim() {
+            1 => (vec![view.iter().copied().collect()], None),
             2 => {
-                let shape = view.shape().to_vec();
-                if shape[0] != n + m {
-                    return Err(PyValueError::new_err(format!("rhs has {} rows, expected n + m = {}", shape[0], n + m)));
+                let (r, k) = (view.shape()[0], view.shape()[1]);
+                if r != n + m {
+                    return Err(PyValueError::new_err(format!("rhs has {r} rows, expected n + m = {}", n + m)));
                 }
-                let mut out = vec![0.0; shape[0] * shape[1]];
-                for j in 0..shape[1] {
-                    let col: Vec<f64> = (0..shape[0]).map(|i| view[[i, j]]).collect();
-                    let sol = solve(col, &mut self.inner)?;
-                    for i in 0..shape[0] {
-                        out[i * shape[1] + j] = sol[i];
+                ((0..k).map(|j| (0..r).map(|i| view[[i, j]]).collect()).collect(), Some((r, k)))
+            }
+            d => return Err(PyValueError::new_err(format!("rhs must be 1-D or 2-D, got {d}-D"))),
+        };
+        let inner = &mut self.inner;
+        let sols: Result<Vec<Vec<f64>>, String> = py.detach(|| cols.iter().map(|c| inner.solve(c).map_err(|e| e.to_string())).collect());
+        let sols = sols.map_err(PyValueError::new_err)?;
+        match shape {
+            None => Ok(arr1(py, &sols[0]).into_any()),
+            Some((r, k)) => {
+                let mut out = vec![0.0; r * k];
+                for (j, sol) in sols.iter().enumerate() {
+                    for i in 0..r {
+                        out[i * k + j] = sol[i];
                     }
                 }
-                let flat = PyArray1::from_vec(py, out);
-                Ok(flat.reshape([shape[0], shape[1]])?.into_any())
+                Ok(PyArray1::from_vec(py, out).reshape([r, k])?.into_any())
             }
-            d => Err(PyValueError::new_err(format!("rhs must be 1-D or 2-D, got {d}-D"))),
         }
     }
     /// `(n, m)`.

@@ -860,7 +860,8 @@ class Solver:
         ``(n + m, k)``. Needs the exact Hessian (a ``hessian`` callback) and a successful solve.
 
         The factor is bound to the thread that ran the solve: call this (and the sensitivity
-        methods) from that thread; another thread gets a ``RuntimeError``. ``ipax.jax.JaxProblem``
+        methods) from that thread; another thread gets a ``RuntimeError``. The back-solves
+        release the GIL, so other Python threads run meanwhile. ``ipax.jax.JaxProblem``
         pins its solves and back-solves to one worker thread for this reason.
 
         A session restored from a pickle holds no factor: the first call rebuilds it by one
