@@ -37,10 +37,7 @@ fn worst(values: &[f64], lower: &[f64], upper: &[f64]) -> (f64, usize) {
 
 fn check(name: &str, reference: f64) {
     let problem = model(name);
-    let mut options = ipax::Options::default();
-    options.tol = 1e-8;
-    options.max_iter = 3000;
-    options.print_level = 0;
+    let options = ipax::Options { tol: 1e-8, max_iter: 3000, print_level: 0, ..Default::default() };
     let result = ipax::solve(&problem, &options);
     assert_eq!(result.status, ipax::SolveStatus::Optimal, "{name}: {}", result.message);
 

@@ -374,8 +374,8 @@ mod bound_tightening {
         // The optimum lies inside the tightened box.
         let (sol, _) = solve(&p, None);
         assert_eq!(sol.status, SolveStatus::Optimal);
-        for j in 0..p.num_variables() {
-            assert!(sol.x[j] >= r.lower[j] - 1e-7 && sol.x[j] <= r.upper[j] + 1e-7, "{}: {} outside [{}, {}]", names[j], sol.x[j], r.lower[j], r.upper[j]);
+        for (j, name) in names.iter().enumerate().take(p.num_variables()) {
+            assert!(sol.x[j] >= r.lower[j] - 1e-7 && sol.x[j] <= r.upper[j] + 1e-7, "{name}: {} outside [{}, {}]", sol.x[j], r.lower[j], r.upper[j]);
         }
         // presolve_fbbt on a feasible model changes nothing.
         let mut o = Options { print_level: 0, ..Options::default() };
