@@ -105,18 +105,31 @@ impl<'p> Ipm<'_, 'p> {
         let kkt = self.kkt.as_mut().expect("created");
         kkt.set_inexact_tolerance(eta);
         kkt.prepare(&blocks);
+        // The inertia-free curvature test (see `sufficient_curvature`): only with the exact
+        // Hessian (a quasi-Newton B is positive definite, so wrong inertia there is numerical
+        // trouble the step's curvature cannot judge) and once μ is small, so that negative
+        // curvature still steers the early iterations away from saddle points.
+        let neg_curv_tol = if hess.is_some() && self.mu <= self.opts.neg_curv_test_mu_max { self.opts.neg_curv_test_tol } else { 0.0 };
+        let neg_curv_reg = self.opts.neg_curv_test_reg;
         let corrected = self.ic.correct(self.opts, self.mu, m, |delta_w, delta_c| {
-            let status = match kkt.factor(&blocks, delta_w, delta_c) {
-                Ok(s) => s,
+            let (status, factored) = match kkt.factor(&blocks, delta_w, delta_c) {
+                Ok(s) => (s, true),
                 Err(LinSolveError::NonFinite(_)) => return Attempt::NonFinite,
-                Err(_) => FactorStatus::WrongInertia,
+                Err(_) => (FactorStatus::WrongInertia, false),
             };
-            if status != FactorStatus::Ok {
+            // With the inertia-free test on, too many negative eigenvalues are not a verdict yet:
+            // the direction decides (below). Only a completed LDLᵀ that reported an inertia is a
+            // factorization of the indefinite matrix (a Cholesky stops at a negative pivot).
+            let curvature_test = factored && status == FactorStatus::WrongInertia && neg_curv_tol > 0.0 && kkt.route == KktRoute::Augmented;
+            if status != FactorStatus::Ok && !curvature_test {
                 return Attempt::Factor(status);
             }
             let mut rhs = reduced_rhs(n, is_ineq, &rhs_x, &r_s, &r_c, &sigma_s, delta_w);
             match kkt.solve(&blocks, &mut rhs) {
-                Ok(st) => Attempt::Solved((rhs, st)),
+                Ok(_) if curvature_test && !sufficient_curvature(&blocks, &rhs, &r_s, delta_w, neg_curv_tol, neg_curv_reg) => {
+                    Attempt::Factor(FactorStatus::WrongInertia)
+                }
+                Ok(st) => Attempt::Solved((rhs, st, curvature_test)),
                 Err(LinSolveError::NoConvergence { .. } | LinSolveError::AccuracyLimit { .. })
                     if kkt.route == KktRoute::Condensed && kkt.condensed_delta < 1e-2 =>
                 {
@@ -133,7 +146,7 @@ impl<'p> Ipm<'_, 'p> {
             }
         });
         let inertia = kkt.last_inertia.map(|i| (i.positive, i.negative, i.zero));
-        let ((sol, mut stats), c) = corrected.map_err(|e| {
+        let ((sol, mut stats, curvature_test), c) = corrected.map_err(|e| {
             self.la_time += t.elapsed();
             match e {
                 InertiaError::NonFinite => SolveStatus::EvaluationError,
@@ -167,7 +180,7 @@ impl<'p> Ipm<'_, 'p> {
             Some((cl, cu)) => self.b.bound_mult_steps_corrected(&self.it, &dw, self.mu, (cl, cu)),
             None => self.b.bound_mult_steps(&self.it, &dw, self.mu),
         };
-        self.last.kkt = KktInfo { delta_w, delta_c: c.delta_c, inertia, factorizations: c.factorizations, residual: stats.residual, krylov_iterations: stats.iterations };
+        self.last.kkt = KktInfo { delta_w, delta_c: c.delta_c, inertia, factorizations: c.factorizations, residual: stats.residual, krylov_iterations: stats.iterations, curvature_test };
         self.last.reg = delta_w;
         let (rhs_x, r_s) = step_rhs;
         Ok(Direction { dw, dy, dzl, dzu, delta_w, rhs_x, r_s, sigma, fallback })
@@ -275,6 +288,37 @@ fn reduced_rhs(n: usize, is_ineq: &[bool], rhs_x: &[f64], r_s: &[f64], r_c: &[f6
 }
 
 /// `(dw, dy)` from the reduced solution `[dx; dy]`: `ds = (dy − r_s)/(Σ_s + δ_w)` on inequality rows.
+/// The inertia-free curvature test (Chiang & Zavala 2016; Ipopt's `neg_curv_test_tol`): a
+/// direction from a matrix with the wrong inertia is still a descent direction for the barrier
+/// problem when the primal step sees positive curvature,
+/// `dxᵀ(W + Σ_x)dx + dsᵀΣ_s ds [+ δ_w(‖dx‖² + ‖ds‖²)] ≥ α_n (‖dx‖² + ‖ds‖²)`,
+/// with `ds` recovered from the reduced solution `sol = [dx; dy]` as in [`split_solution`].
+/// Negative curvature elsewhere in the matrix (directions the step does not take) then costs no
+/// Hessian perturbation, which would otherwise slow the local convergence.
+fn sufficient_curvature(blocks: &KktBlocks<'_>, sol: &[f64], r_s: &[f64], delta_w: f64, alpha: f64, with_reg: bool) -> bool {
+    let (n, m) = (blocks.sigma_x.len(), blocks.is_ineq.len());
+    let dx = &sol[..n];
+    let mut wdx = vec![0.0; n];
+    blocks.hess.apply_add(dx, &mut wdx);
+    let mut curv = 0.0;
+    let mut norm2 = 0.0;
+    for j in 0..n {
+        curv += dx[j] * (wdx[j] + blocks.sigma_x[j] * dx[j]);
+        norm2 += dx[j] * dx[j];
+    }
+    for i in 0..m {
+        if blocks.is_ineq[i] {
+            let ds = (sol[n + i] - r_s[i]) / (blocks.sigma_s[i] + delta_w).max(1e-20);
+            curv += blocks.sigma_s[i] * ds * ds;
+            norm2 += ds * ds;
+        }
+    }
+    if with_reg {
+        curv += delta_w * norm2;
+    }
+    curv.is_finite() && curv >= alpha * norm2
+}
+
 fn split_solution(n: usize, m: usize, is_ineq: &[bool], mut sol: Vec<f64>, r_s: &[f64], sigma_s: &[f64], delta_w: f64) -> (Vec<f64>, Vec<f64>) {
     let dy = sol.split_off(n);
     let mut dw = sol;
@@ -285,4 +329,45 @@ fn split_solution(n: usize, m: usize, is_ineq: &[bool], mut sol: Vec<f64>, r_s: 
         }
     }
     (dw, dy)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ipax_core::{CscMatrix, CscStorage, Triplets};
+
+    /// W = diag(1, −1) (one direction of negative curvature), no constraints.
+    fn indefinite_hessian() -> CscMatrix {
+        let mut t = Triplets::new(2, 2);
+        t.push(0, 0, 1.0);
+        t.push(1, 1, -1.0);
+        CscMatrix::from_triplets(&t, CscStorage::SymmetricLower)
+    }
+
+    #[test]
+    fn the_curvature_test_measures_the_step_not_the_matrix() {
+        let w = indefinite_hessian();
+        let blocks = KktBlocks { hess: HessianTerm::Exact(&w), sigma_x: &[0.0, 0.0], sigma_s: &[], is_ineq: &[], jac: &w };
+        // Along e₀ the curvature is +1: kept although the matrix has a negative eigenvalue.
+        assert!(sufficient_curvature(&blocks, &[1.0, 0.0], &[], 0.0, 1e-12, true));
+        // Along e₁ it is −1: rejected.
+        assert!(!sufficient_curvature(&blocks, &[0.0, 1.0], &[], 0.0, 1e-12, true));
+        // Mixed: 1·0.25 − 1·1 < 0, rejected; δ_w = 2 counted (neg_curv_test_reg) makes it +1.25.
+        assert!(!sufficient_curvature(&blocks, &[0.5, 1.0], &[], 2.0, 1e-12, false));
+        assert!(sufficient_curvature(&blocks, &[0.5, 1.0], &[], 2.0, 1e-12, true));
+    }
+
+    #[test]
+    fn slack_steps_count_with_their_barrier_curvature() {
+        // n = 1 with W = −1, one inequality row with Σ_s = 4: dx = 1 and ds = (dy − r_s)/Σ_s = 1
+        // give −1 + 4 = 3 ≥ α·2 for α < 1.5.
+        let mut t = Triplets::new(1, 1);
+        t.push(0, 0, -1.0);
+        let w = CscMatrix::from_triplets(&t, CscStorage::SymmetricLower);
+        let blocks = KktBlocks { hess: HessianTerm::Exact(&w), sigma_x: &[0.0], sigma_s: &[4.0], is_ineq: &[true], jac: &w };
+        assert!(sufficient_curvature(&blocks, &[1.0, 5.0], &[1.0], 0.0, 1.4, false));
+        assert!(!sufficient_curvature(&blocks, &[1.0, 5.0], &[1.0], 0.0, 1.6, false));
+        // A non-finite step never passes.
+        assert!(!sufficient_curvature(&blocks, &[f64::NAN, 5.0], &[1.0], 0.0, 0.0, false));
+    }
 }

@@ -82,6 +82,9 @@ pub struct KktInfo {
     pub residual: f64,
     /// Krylov iterations (0 for direct solvers).
     pub krylov_iterations: usize,
+    /// The factorization had too many negative eigenvalues and the step was kept because its
+    /// own curvature passed the inertia-free test (`neg_curv_test_tol`).
+    pub curvature_test: bool,
 }
 
 /// What the last step did (the columns of the iteration table).
@@ -556,8 +559,14 @@ impl<W: std::io::Write> IterationLog<W> {
             let inertia = k.inertia.map_or("-".to_string(), |(p, n, z)| format!("({p},{n},{z})"));
             let _ = writeln!(
                 self.out,
-                "      kkt: delta_w {:.1e} delta_c {:.1e} factorizations {} inertia {} residual {:.1e} krylov {}",
-                k.delta_w, k.delta_c, k.factorizations, inertia, k.residual, k.krylov_iterations
+                "      kkt: delta_w {:.1e} delta_c {:.1e} factorizations {} inertia {}{} residual {:.1e} krylov {}",
+                k.delta_w,
+                k.delta_c,
+                k.factorizations,
+                inertia,
+                if k.curvature_test { " kept by the curvature test" } else { "" },
+                k.residual,
+                k.krylov_iterations
             );
         }
     }

@@ -161,7 +161,12 @@ pub fn kkt(view: &IterationView<'_>) -> CmdResult {
     let (inertia_text, correct) = match k.inertia {
         Some((p, n, z)) => {
             let ok = p == n_plus && n == n_minus && z == 0;
-            (format!("n+={p} n-={n} n0={z} (expected n+={n_plus} n-={n_minus}) → {}", if ok { "correct" } else { "WRONG" }), Some(ok))
+            let verdict = match (ok, k.curvature_test) {
+                (true, _) => "correct",
+                (false, true) => "WRONG, step kept by the curvature test (neg_curv_test_tol)",
+                (false, false) => "WRONG",
+            };
+            (format!("n+={p} n-={n} n0={z} (expected n+={n_plus} n-={n_minus}) → {verdict}"), Some(ok))
         }
         None => ("not reported by this linear solver".to_string(), None),
     };
@@ -179,6 +184,7 @@ pub fn kkt(view: &IterationView<'_>) -> CmdResult {
         "inertia": k.inertia.map(|(p, n, z)| json!({"positive": p, "negative": n, "zero": z})),
         "expected": {"positive": n_plus, "negative": n_minus, "zero": 0},
         "inertia_correct": correct,
+        "curvature_test": k.curvature_test,
         "delta_w": jnum(k.delta_w),
         "delta_c": jnum(k.delta_c),
         "factorizations": k.factorizations,

@@ -68,7 +68,7 @@ pub enum HessianTerm<'a> {
 }
 
 impl HessianTerm<'_> {
-    fn apply_add(&self, x: &[f64], y: &mut [f64]) {
+    pub(crate) fn apply_add(&self, x: &[f64], y: &mut [f64]) {
         match self {
             HessianTerm::Zero => {}
             HessianTerm::Exact(op) | HessianTerm::LowRank(op, _) => op.apply(1.0, x, 1.0, y),

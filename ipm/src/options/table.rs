@@ -264,6 +264,25 @@ define_options! {
         perturb_dec_fact: f64 = 1.0 / 3.0, Range::UNIT_OPEN,
             "δ_w decrease factor",
             "κ_w^-: the remembered δ_w shrinks by this at the next iteration. As Ipopt.";
+        neg_curv_test_tol: f64 = 1e-12, Range::NON_NEGATIVE,
+            "inertia-free curvature test α_n (0 = inertia test)",
+            "Ipopt's option (Chiang & Zavala 2016), whose default is 0; ours is the low end of the \
+             range Ipopt recommends, applied only with the exact Hessian on the augmented route \
+             and once μ ≤ neg_curv_test_mu_max. When > 0, a factorization with too many negative \
+             eigenvalues is not rejected outright: the direction is solved and kept when its \
+             curvature dxᵀ(W + Σ_x)dx + dsᵀΣ_s ds is at least α_n·(‖dx‖² + ‖ds‖²); otherwise δ_w \
+             grows as usual. Singular systems still get δ_c. 0 keeps the inertia test.";
+        neg_curv_test_reg: bool = true, Range::ANY,
+            "count δ_w in the curvature test",
+            "As Ipopt. yes: the curvature test adds δ_w·(‖dx‖² + ‖ds‖²); no: it measures the \
+             unregularized matrix. Only read when neg_curv_test_tol > 0.";
+        neg_curv_test_mu_max: f64 = 1e-3, Range::POSITIVE,
+            "the curvature test only once μ ≤ this",
+            "Not in Ipopt (which applies neg_curv_test_tol from the first iteration). While μ is \
+             larger the inertia test decides, so that negative curvature still steers the early \
+             iterations (applied from the start, case13659pegase ends at a KKT point 1.5e-5 \
+             worse); near the solution the test spares the Hessian perturbation that otherwise \
+             slows the last iterations.";
         jacobian_regularization_value: f64 = 1e-8, Range::NON_NEGATIVE,
             "δ_c base value",
             "δ_c = value·μ^exponent when the Jacobian looks rank-deficient. As Ipopt.";
