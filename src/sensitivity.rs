@@ -136,9 +136,15 @@ impl KktFactor {
         let mut solver = if n + m <= 300 {
             Backend::Dense(Box::new(DenseLdlt::new().with_zero_pivot_rtol(1e-24)))
         } else {
-            Backend::Sparse(Box::new(SparseLdl::new()))
+            Backend::Sparse(Box::new(SparseLdl::new().with_pivoting_fallback(true)))
         };
-        let info = solver.get().factor(&matrix, &Regularization::none())?;
+        // Active bounds put Σ ~ z/gap (up to ~1e14) on the diagonal: a static pivot order can meet
+        // a numerically zero pivot on a nonsingular matrix, so retry once with threshold pivoting
+        // (as the IPM's own sparse LDLᵀ does).
+        let info = match solver.get().factor(&matrix, &Regularization::none()) {
+            Err(LinSolveError::Singular { .. }) if solver.get().increase_quality() => solver.get().factor(&matrix, &Regularization::none())?,
+            r => r?,
+        };
         if let Some(i) = info.inertia
             && !i.is(n, m)
         {
