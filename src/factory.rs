@@ -68,18 +68,18 @@ impl DefaultSolverFactory {
         }
     }
     /// CG on the (SPD) condensed matrix: incomplete Cholesky unless asked otherwise (AMG, Jacobi, none).
-    fn cg(&self) -> Box<dyn LinearSolver> {
+    fn cg(&self) -> Box<dyn LinearSolver + Send> {
         Box::new(Cg::new(self.krylov(), self.preconditioner(Preconditioner::IncompleteCholesky)))
     }
     /// MINRES (symmetric indefinite or SPD): IC(0) only when asked for explicitly.
-    fn minres(&self) -> Box<dyn LinearSolver> {
+    fn minres(&self) -> Box<dyn LinearSolver + Send> {
         let pc = self.preconditioner(Preconditioner::Jacobi);
         Box::new(Minres::new(self.krylov(), pc))
     }
 }
 
 impl LinearSolverFactory for DefaultSolverFactory {
-    fn create(&self, r: &SolverRequest) -> Box<dyn LinearSolver> {
+    fn create(&self, r: &SolverRequest) -> Box<dyn LinearSolver + Send> {
         use LinearSolverChoice as C;
         match (r.route, self.choice) {
             (KktRoute::Augmented, C::Dense) => Box::new(DenseLdlt::new().with_zero_pivot_rtol(KKT_ZERO_PIVOT_RTOL)),

@@ -9,9 +9,24 @@
 //! ```
 //! [`KktFactor::solve`] solves `K v = rhs` with one factorization (sparse or dense LDLᵀ); the
 //! factor is checked to have the inertia `(n, m, 0)` of a strict local minimizer.
+//!
+//! Two sources of the factor:
+//!
+//! - [`KktFactor::held`] (`factor_reuse`): the IPM's own factor of its final iteration's KKT
+//!   matrix, handed back with the result when the solve ran with `hold_kkt_factor = yes`
+//!   ([`ipax_ipm::HeldKkt`]). No new factorization; the matrix is the one of the iterate one step
+//!   before the solution, with its barrier terms and perturbations, which is what sIPOPT
+//!   back-solves (the difference to `K` above is `O(‖last step‖ + μ + δ)`, see
+//!   [`ipax_ipm::held`]).
+//! - [`KktFactor::at_solution`]: `K` above assembled at the returned solution and factored again.
+//!
+//! [`KktFactor::reuse_or_at_solution`] takes the held factor when there is one and falls back
+//! to the fresh one. Either way the factor is `Send`: it can be solved from any thread.
+
+use std::sync::{Arc, Mutex};
 
 use ipax_core::{CscMatrix, CscStorage, EvalError, LinSolveError, LinearSolver, Problem, Regularization, Triplets};
-use ipax_ipm::SolveResult;
+use ipax_ipm::{HeldKkt, HeldKktError, HeldKktInfo, SolveResult};
 use ipax_linalg::{DenseLdlt, SparseLdl};
 use thiserror::Error;
 
@@ -31,14 +46,31 @@ pub enum SensitivityError {
     WrongInertia { positive: usize, negative: usize, zero: usize, n: usize, m: usize },
     #[error("right-hand side has length {got}, expected n + m = {expected}")]
     RhsLength { expected: usize, got: usize },
+    #[error("the solve holds no KKT factor (run it with hold_kkt_factor = yes; none is kept on the condensed route, with a quasi-Newton Hessian or an iterative solver)")]
+    NoHeldFactor,
+    #[error("held KKT factor: {0}")]
+    Held(#[from] HeldKktError),
+    #[error("the held KKT factor was poisoned by a panic in another back-solve")]
+    Poisoned,
 }
 
-/// A factored KKT matrix at a solution.
+/// A factored KKT matrix at a solution: assembled and factored there ([`at_solution`]), or the
+/// IPM's held factor of its final iteration ([`held`]).
+///
+/// `Send` (so it can move to and be solved from any thread) but not `Sync`: solves take `&mut`.
+///
+/// [`at_solution`]: KktFactor::at_solution
+/// [`held`]: KktFactor::held
 pub struct KktFactor {
     n: usize,
     m: usize,
-    matrix: CscMatrix,
-    solver: Backend,
+    source: Source,
+}
+
+enum Source {
+    Fresh { matrix: CscMatrix, solver: Backend },
+    /// Shared with the `SolveResult` it came from (and its clones).
+    Held(Arc<Mutex<HeldKkt>>),
 }
 
 /// Concrete solvers (not `Box<dyn>`) so a factor can move between threads (Python releases the
@@ -104,15 +136,52 @@ impl KktFactor {
         let mut solver = if n + m <= 300 {
             Backend::Dense(Box::new(DenseLdlt::new().with_zero_pivot_rtol(1e-24)))
         } else {
-            Backend::Sparse(Box::new(SparseLdl::new()))
+            Backend::Sparse(Box::new(SparseLdl::new().with_pivoting_fallback(true)))
         };
-        let info = solver.get().factor(&matrix, &Regularization::none())?;
+        // Active bounds put Σ ~ z/gap (up to ~1e14) on the diagonal: a static pivot order can meet
+        // a numerically zero pivot on a nonsingular matrix, so retry once with threshold pivoting
+        // (as the IPM's own sparse LDLᵀ does).
+        let info = match solver.get().factor(&matrix, &Regularization::none()) {
+            Err(LinSolveError::Singular { .. }) if solver.get().increase_quality() => solver.get().factor(&matrix, &Regularization::none())?,
+            r => r?,
+        };
         if let Some(i) = info.inertia
             && !i.is(n, m)
         {
             return Err(SensitivityError::WrongInertia { positive: i.positive, negative: i.negative, zero: i.zero, n, m });
         }
-        Ok(KktFactor { n, m, matrix, solver })
+        Ok(KktFactor { n, m, source: Source::Fresh { matrix, solver } })
+    }
+
+    /// The IPM's factor of its final iteration's KKT matrix, held by `result` (a solve with
+    /// `hold_kkt_factor = yes`): no factorization. `NoHeldFactor` when the result holds none.
+    pub fn held(result: &SolveResult) -> Result<Self, SensitivityError> {
+        let held = result.held_kkt.clone().ok_or(SensitivityError::NoHeldFactor)?;
+        let (n, m) = held.lock().map_err(|_| SensitivityError::Poisoned)?.dims();
+        Ok(KktFactor { n, m, source: Source::Held(held) })
+    }
+
+    /// [`held`](Self::held) when `result` holds a factor, else [`at_solution`](Self::at_solution)
+    /// (sIPOPT's and POUNCE's `factor_reuse=True`, with the fresh factorization as the fallback).
+    pub fn reuse_or_at_solution(problem: &dyn Problem, result: &SolveResult) -> Result<Self, SensitivityError> {
+        match Self::held(result) {
+            Ok(k) => Ok(k),
+            Err(SensitivityError::NoHeldFactor) => Self::at_solution(problem, result),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Whether this is the IPM's held factor (rather than a factorization at the solution).
+    pub fn is_held(&self) -> bool {
+        matches!(self.source, Source::Held(_))
+    }
+
+    /// Where the held factor came from; `None` for a factorization at the solution.
+    pub fn held_info(&self) -> Option<HeldKktInfo> {
+        match &self.source {
+            Source::Held(h) => h.lock().ok().map(|h| h.info()),
+            Source::Fresh { .. } => None,
+        }
     }
 
     /// Solve `K v = rhs` (`rhs` has length n + m: the x block, then the constraint block).
@@ -121,8 +190,26 @@ impl KktFactor {
             return Err(SensitivityError::RhsLength { expected: self.n + self.m, got: rhs.len() });
         }
         let mut v = rhs.to_vec();
-        self.solver.get().solve_in_place(&self.matrix, &mut v)?;
+        self.solve_many_in_place(&mut v)?;
         Ok(v)
+    }
+
+    /// Solve `K v = r` for `k` right-hand sides stored one after another in `rhs` (length
+    /// `k·(n + m)`), overwriting each with its solution: one factor, `k` back-solves.
+    pub fn solve_many_in_place(&mut self, rhs: &mut [f64]) -> Result<(), SensitivityError> {
+        let dim = self.n + self.m;
+        if dim == 0 || !rhs.len().is_multiple_of(dim) {
+            return Err(SensitivityError::RhsLength { expected: dim, got: rhs.len() });
+        }
+        match &mut self.source {
+            Source::Fresh { matrix, solver } => {
+                for col in rhs.chunks_mut(dim) {
+                    solver.get().solve_in_place(matrix, col)?;
+                }
+            }
+            Source::Held(h) => h.lock().map_err(|_| SensitivityError::Poisoned)?.solve_in_place(rhs)?,
+        }
+        Ok(())
     }
 
     /// `(n, m)`.

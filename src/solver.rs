@@ -82,6 +82,7 @@ fn infeasible_before_ipm(problem: &dyn Problem, options: &Options, message: Stri
         timings: Timings { total: start.elapsed(), ..Default::default() },
         errors: Default::default(),
         message,
+        held_kkt: None,
     }
 }
 
@@ -123,6 +124,8 @@ pub fn nl_duplicate_rows(problem: &NlProblem, options: &Options) -> Result<Optio
 /// Map a solve of the de-duplicated problem back to all rows: `c(x)` and `y` over all `m` rows
 /// ([`DuplicateRows::postsolve_y`]).
 fn duplicate_postsolve(problem: &dyn Problem, dup: &DuplicateRows, result: &mut SolveResult) {
+    // A held KKT factor is of the de-duplicated rows: it cannot answer for the model's rows.
+    result.held_kkt = None;
     result.constraint_multipliers = dup.postsolve_y(&result.constraint_multipliers);
     let mut c = vec![0.0; problem.num_constraints()];
     if problem.constraints(&result.x, &mut c).is_ok() {
@@ -402,6 +405,9 @@ impl<'o> Solver<'o> {
         });
         let reduced = plan.reduced(problem);
         let mut result = self.solve_ipm(&reduced, warm.as_ref());
+        // A held KKT factor (hold_kkt_factor) is of the reduced problem, whose variables and rows
+        // are not the user's: drop it (sensitivities then factor at the postsolved solution).
+        result.held_kkt = None;
         let (mut zl, mut zu) = (result.lower_bound_multipliers.clone(), result.upper_bound_multipliers.clone());
         match plan.postsolve(problem, &result.x, &result.constraint_multipliers, &mut zl, &mut zu) {
             Ok(post) => {

@@ -491,7 +491,7 @@ struct CountingFactory {
 }
 
 struct CountingSolver {
-    inner: Box<dyn ipax::LinearSolver>,
+    inner: Box<dyn ipax::LinearSolver + Send>,
     solves: Arc<AtomicUsize>,
 }
 
@@ -515,7 +515,7 @@ impl ipax::LinearSolver for CountingSolver {
 }
 
 impl ipax_ipm::LinearSolverFactory for CountingFactory {
-    fn create(&self, request: &ipax_ipm::SolverRequest) -> Box<dyn ipax::LinearSolver> {
+    fn create(&self, request: &ipax_ipm::SolverRequest) -> Box<dyn ipax::LinearSolver + Send> {
         Box::new(CountingSolver { inner: self.inner.create(request), solves: self.solves.clone() })
     }
 }

@@ -10,7 +10,8 @@ use std::time::Instant;
 
 use ipax_core::{EvalError, LinSolveError, LinearOperator};
 
-use crate::driver::Ipm;
+use crate::driver::{Ipm, NewtonFactorMark};
+use crate::held::HeldKktInfo;
 use crate::inertia::{Attempt, InertiaError};
 use crate::iterate::{Bounds, Iterate};
 use crate::kkt::{FactorStatus, HessianTerm, KktBlocks, KktRoute, KktSolver, SolveStats, SolverRequest};
@@ -181,6 +182,22 @@ impl<'p> Ipm<'_, 'p> {
             None => self.b.bound_mult_steps(&self.it, &dw, self.mu),
         };
         self.last.kkt = KktInfo { delta_w, delta_c: c.delta_c, inertia, factorizations: c.factorizations, residual: stats.residual, krylov_iterations: stats.iterations, curvature_test };
+        // Remember which factorization this direction came from, for `hold_kkt_factor`
+        // (only a Newton matrix with the exact Hessian on the augmented route can be held).
+        self.newton_factor = match (&self.kkt, hess) {
+            (Some(k), Some(_)) if k.route == KktRoute::Augmented => Some(NewtonFactorMark {
+                iteration: self.iter,
+                factor_count: k.factor_count(),
+                info: HeldKktInfo {
+                    iteration: self.iter,
+                    mu: self.mu,
+                    delta_w,
+                    delta_c: c.delta_c,
+                    inertia: inertia.map(|(positive, negative, zero)| ipax_core::Inertia { positive, negative, zero }),
+                },
+            }),
+            _ => None,
+        };
         self.last.reg = delta_w;
         let (rhs_x, r_s) = step_rhs;
         Ok(Direction { dw, dy, dzl, dzu, delta_w, rhs_x, r_s, sigma, fallback })

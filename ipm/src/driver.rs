@@ -23,6 +23,7 @@ use crate::direction::Direction;
 use crate::finish::{invalid_result, ipm_eval_failure};
 use crate::inertia::InertiaCorrection;
 use crate::iterate::{Bounds, Iterate, Point};
+use crate::held::{HeldKkt, HeldKktInfo};
 use crate::kkt::{KktRoute, KktSolver, LinearSolverFactory};
 use crate::line_search::{LineSearchState, StepResult};
 use crate::mu_update::MuUpdate;
@@ -82,12 +83,26 @@ pub fn solve(problem: &dyn Problem, opts: &Options, la: &LinearAlgebra<'_>, obse
     let mut ipm = Ipm::new(&nlp, opts, la, false);
     ipm.observer = observer.map(|o| o as &mut dyn Observer);
     let outcome = ipm.run(x0, warm, None);
-    let result = ipm.finish(outcome, start);
+    let mut result = ipm.finish(outcome, start);
     if ipm.observer.is_some() {
         ipm.final_status = Some(result.status);
         ipm.fire(Checkpoint::Terminated);
     }
+    // After `terminated`: an observer there may still read the KKT matrix or its factors.
+    if opts.hold_kkt_factor {
+        result.held_kkt = ipm.take_held_kkt().map(|h| std::sync::Arc::new(std::sync::Mutex::new(h)));
+    }
     result
+}
+
+/// The factorization behind the last Newton direction (see [`Ipm::take_held_kkt`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NewtonFactorMark {
+    /// The iteration that computed the direction.
+    pub iteration: usize,
+    /// [`KktSolver::factor_count`] right after it.
+    pub factor_count: u64,
+    pub info: HeldKktInfo,
 }
 
 /// Internal outcome of a run.
@@ -166,6 +181,9 @@ pub(crate) struct Ipm<'a, 'p> {
     /// Errors at the accepted iterate carried from `after_step` to the next iteration's
     /// convergence test (nothing changes in between), so a logged solve computes them once.
     carried_errors: Option<Errors>,
+    /// The last Newton direction's factorization, when it is one that can be held (augmented
+    /// route, exact Hessian); `None` otherwise.
+    pub(crate) newton_factor: Option<NewtonFactorMark>,
 }
 
 impl<'a, 'p> Ipm<'a, 'p> {
@@ -202,6 +220,7 @@ impl<'a, 'p> Ipm<'a, 'p> {
             probe_pending: false,
             view_errors: std::cell::Cell::new(None),
             carried_errors: None,
+            newton_factor: None,
         }
     }
 
@@ -374,6 +393,24 @@ impl<'a, 'p> Ipm<'a, 'p> {
             StepResult::UserStop => Err(Outcome::Status(SolveStatus::UserStop)),
             StepResult::Steered => Ok(None),
         }
+    }
+
+    /// The KKT solver's factor of the final iteration's Newton matrix with the map from the user's
+    /// space into it ([`HeldKkt`]), consuming the KKT solver. `None` unless the last direction was
+    /// a Newton direction on the augmented route with the exact Hessian, its step was the last
+    /// one taken, and nothing was factored after it (a least-squares multiplier estimate
+    /// refactors with `W = 0`).
+    pub(crate) fn take_held_kkt(&mut self) -> Option<HeldKkt> {
+        let mark = self.newton_factor?;
+        if mark.iteration + 1 != self.iter || self.kkt.as_ref()?.factor_count() != mark.factor_count {
+            return None;
+        }
+        let (solver, matrix) = self.kkt.take()?.into_augmented_factor()?;
+        let nlp = self.nlp;
+        if matrix.nrows != nlp.n + nlp.m {
+            return None;
+        }
+        Some(HeldKkt::new(solver, matrix, nlp.n_full, nlp.free.clone(), nlp.var_scale.clone(), nlp.con_scale.clone(), nlp.obj_scale, mark.info))
     }
 
     /// A tiny step at a (nearly) feasible point leaves only the multipliers to improve. Where the

@@ -24,6 +24,7 @@ pub(crate) fn invalid_result(problem: &dyn Problem, message: String) -> SolveRes
         timings: Default::default(),
         errors: Default::default(),
         message,
+        held_kkt: None,
     }
 }
 
@@ -108,6 +109,7 @@ impl Ipm<'_, '_> {
                 overall: err.overall,
             },
             message: route,
+            held_kkt: None,
         }
     }
 

@@ -22,6 +22,7 @@ mod direction;
 pub mod driver;
 pub mod filter;
 mod finish;
+pub mod held;
 mod inertia;
 mod init;
 mod iterate;
@@ -41,6 +42,7 @@ mod summation;
 mod test_support;
 mod watchdog;
 
+pub use held::{HeldKkt, HeldKktError, HeldKktInfo};
 pub use driver::{LinearAlgebra, QuasiNewtonFactory, WarmStart, solve};
 pub use kkt::{KktRoute, LinearSolverFactory, SolverRequest};
 pub use nlp::ProblemDataError;

@@ -136,4 +136,10 @@ pub struct SolveResult {
     pub errors: FinalErrors,
     /// Human-readable detail (e.g. which route and solver were used).
     pub message: String,
+    /// The factor of the final iteration's augmented KKT matrix, for sensitivity back-solves
+    /// without a new factorization ([`HeldKkt`](crate::HeldKkt) says which matrix it is and how
+    /// it relates to the KKT matrix at the solution). `None` unless `hold_kkt_factor = yes`, and
+    /// then `None` where no such factor exists (condensed route, quasi-Newton Hessian, iterative
+    /// solver, no Newton step, a later factorization). Clones share it.
+    pub held_kkt: Option<std::sync::Arc<std::sync::Mutex<crate::HeldKkt>>>,
 }

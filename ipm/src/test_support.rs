@@ -107,7 +107,7 @@ impl LinearSolver for DenseLdl {
 pub(crate) struct DenseFactory;
 
 impl LinearSolverFactory for DenseFactory {
-    fn create(&self, request: &SolverRequest) -> Box<dyn LinearSolver> {
+    fn create(&self, request: &SolverRequest) -> Box<dyn LinearSolver + Send> {
         Box::new(DenseLdl::new(request.route == KktRoute::Condensed))
     }
 }

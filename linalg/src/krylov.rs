@@ -49,8 +49,9 @@ pub enum Preconditioner {
     /// `|diag|` (it needs an SPD preconditioner) and falls back when an entry is zero.
     #[default]
     Jacobi,
-    /// A user operator that applies `M⁻¹` (must be symmetric positive definite).
-    User(Box<dyn LinearOperator>),
+    /// A user operator that applies `M⁻¹` (must be symmetric positive definite). `Send`, so a
+    /// Krylov solver can move between threads with it (the IPM's solvers are `Send`).
+    User(Box<dyn LinearOperator + Send>),
     /// Incomplete Cholesky IC(0) of `A + shift·I` ([`IncompleteCholesky`]), built from the
     /// operator's assembled lower triangle (`csc()` or `lower_triplets()`). Falls back to Jacobi
     /// when the operator exposes no entries or is not positive definite on its diagonal.

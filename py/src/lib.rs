@@ -486,7 +486,7 @@ fn option_names() -> Vec<&'static str> {
     jac_rows=None, jac_cols=None, jac_matrix_free=false,
     hess_mode="none", hess_rows=None, hess_cols=None,
     intermediate=false, lagrange=None, zl=None, zu=None,
-    obj_scaling=None, x_scaling=None, g_scaling=None, keep_kkt=false,
+    obj_scaling=None, x_scaling=None, g_scaling=None, keep_kkt=false, kkt_reuse=false,
 ))]
 #[allow(clippy::too_many_arguments)]
 fn solve<'py>(
@@ -515,8 +515,13 @@ fn solve<'py>(
     x_scaling: Option<PyReadonlyArray1<'py, f64>>,
     g_scaling: Option<PyReadonlyArray1<'py, f64>>,
     keep_kkt: bool,
+    kkt_reuse: bool,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let options = build_options(&options)?;
+    let mut options = build_options(&options)?;
+    // factor_reuse: the IPM hands back its final factor; nothing is kept otherwise.
+    if keep_kkt && kkt_reuse {
+        options.hold_kkt_factor = true;
+    }
     let jacobian = if jac_matrix_free {
         Derivative::MatrixFree
     } else {
@@ -587,9 +592,17 @@ fn solve<'py>(
         }
         catch_unwind(AssertUnwindSafe(|| {
             let result = solver.solve(&problem);
-            // The KKT matrix at the solution, factored once, for sensitivities (kkt_solve).
-            let kkt = (keep_kkt && result.status.is_success())
-                .then(|| ipax::KktFactor::at_solution(&problem, &result).map_err(|e| e.to_string()));
+            // The KKT factor for sensitivities (kkt_solve): with kkt_reuse the IPM's factor of its
+            // final iteration (none is held on the condensed route, with L-BFGS, after presolve:
+            // then the fresh factorization), else the KKT matrix at the solution factored once.
+            let kkt = (keep_kkt && result.status.is_success()).then(|| {
+                let k = if kkt_reuse {
+                    ipax::KktFactor::reuse_or_at_solution(&problem, &result)
+                } else {
+                    ipax::KktFactor::at_solution(&problem, &result)
+                };
+                k.map_err(|e| e.to_string())
+            });
             (result, kkt, solver.presolve_diagnostics().cloned())
         }))
         .map_err(|payload| {
@@ -630,7 +643,7 @@ fn solve<'py>(
         info.set_item("presolve", presolve_info(py, d)?)?;
     }
     match kkt {
-        Some(Ok(k)) => info.set_item("_kkt", Py::new(py, KktHandle { inner: k })?)?,
+        Some(Ok(k)) => info.set_item("_kkt", Py::new(py, KktHandle { inner: Mutex::new(k) })?)?,
         Some(Err(msg)) => info.set_item("_kkt_error", msg)?,
         None => {}
     }
@@ -680,44 +693,66 @@ fn presolve_info<'py>(py: Python<'py>, d: &ipax::problem::presolve::AuxiliaryDia
     Ok(out)
 }
 
-/// The KKT matrix at a solution, factored once (see `ipax::KktFactor`).
-#[pyclass(unsendable, name = "KktFactor")]
+/// A factored KKT matrix at a solution (see `ipax::KktFactor`): the IPM's held factor of its final
+/// iteration (`source() == "held"`) or the matrix at the solution factored once (`"fresh"`).
+///
+/// Thread-safe: the factor is `Send` and sits behind a mutex, so any Python thread may call
+/// `solve` (and drop the handle); concurrent calls are serialized on the mutex, which is taken
+/// with the GIL released.
+#[pyclass(name = "KktFactor")]
 struct KktHandle {
-    inner: ipax::KktFactor,
+    inner: Mutex<ipax::KktFactor>,
+}
+
+impl KktHandle {
+    fn lock(&self) -> PyResult<MutexGuard<'_, ipax::KktFactor>> {
+        self.inner.lock().map_err(|_| PyRuntimeError::new_err("the KKT factor is unusable: an earlier back-solve failed inside ipax"))
+    }
 }
 
 #[pymethods]
 impl KktHandle {
     /// Solve `K v = rhs` for a vector of length n + m (or each column of an (n + m) × k array).
-    fn solve<'py>(&mut self, py: Python<'py>, rhs: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-        let (n, m) = self.inner.dims();
+    fn solve<'py>(&self, py: Python<'py>, rhs: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let (n, m) = self.lock()?.dims();
         let arr: numpy::PyReadonlyArrayDyn<'py, f64> = rhs
             .extract()
             .map_err(|_| PyTypeError::new_err("rhs must be a float array of length n + m or shape (n + m, k)"))?;
         let view = arr.as_array();
-        // The right-hand sides are copied out first, so the back-solves run without the GIL
-        // (other Python threads go on meanwhile; the factor itself stays with this object).
-        let (cols, shape): (Vec<Vec<f64>>, Option<(usize, usize)>) = match view.ndim() {
-            1 => (vec![view.iter().copied().collect()], None),
+        // The right-hand sides are copied out first (column after column), so the back-solves run
+        // without the GIL; the factor's mutex is taken there too.
+        let (mut cols, shape): (Vec<f64>, Option<(usize, usize)>) = match view.ndim() {
+            1 => {
+                if view.len() != n + m {
+                    return Err(PyValueError::new_err(format!("rhs has length {}, expected n + m = {}", view.len(), n + m)));
+                }
+                (view.iter().copied().collect(), None)
+            }
             2 => {
                 let (r, k) = (view.shape()[0], view.shape()[1]);
                 if r != n + m {
                     return Err(PyValueError::new_err(format!("rhs has {r} rows, expected n + m = {}", n + m)));
                 }
-                ((0..k).map(|j| (0..r).map(|i| view[[i, j]]).collect()).collect(), Some((r, k)))
+                ((0..k).flat_map(|j| (0..r).map(move |i| (i, j))).map(|(i, j)| view[[i, j]]).collect(), Some((r, k)))
             }
             d => return Err(PyValueError::new_err(format!("rhs must be 1-D or 2-D, got {d}-D"))),
         };
-        let inner = &mut self.inner;
-        let sols: Result<Vec<Vec<f64>>, String> = py.detach(|| cols.iter().map(|c| inner.solve(c).map_err(|e| e.to_string())).collect());
-        let sols = sols.map_err(PyValueError::new_err)?;
+        let inner = &self.inner;
+        let solved: Result<(), String> = py.detach(|| {
+            catch_unwind(AssertUnwindSafe(|| match inner.lock() {
+                Ok(mut k) => k.solve_many_in_place(&mut cols).map_err(|e| e.to_string()),
+                Err(_) => Err("the KKT factor is unusable: an earlier back-solve failed inside ipax".to_string()),
+            }))
+            .unwrap_or_else(|_| Err("internal error in ipax during the KKT back-solve".to_string()))
+        });
+        solved.map_err(PyValueError::new_err)?;
         match shape {
-            None => Ok(arr1(py, &sols[0]).into_any()),
+            None => Ok(arr1(py, &cols).into_any()),
             Some((r, k)) => {
                 let mut out = vec![0.0; r * k];
-                for (j, sol) in sols.iter().enumerate() {
+                for j in 0..k {
                     for i in 0..r {
-                        out[i * k + j] = sol[i];
+                        out[i * k + j] = cols[j * r + i];
                     }
                 }
                 Ok(PyArray1::from_vec(py, out).reshape([r, k])?.into_any())
@@ -725,8 +760,24 @@ impl KktHandle {
         }
     }
     /// `(n, m)`.
-    fn dims(&self) -> (usize, usize) {
-        self.inner.dims()
+    fn dims(&self) -> PyResult<(usize, usize)> {
+        Ok(self.lock()?.dims())
+    }
+    /// `"held"`: the IPM's factor of its final iteration (no factorization at the solution);
+    /// `"fresh"`: the KKT matrix at the solution, factored once.
+    fn source(&self) -> PyResult<&'static str> {
+        Ok(if self.lock()?.is_held() { "held" } else { "fresh" })
+    }
+    /// For a held factor: `{"iteration", "mu", "delta_w", "delta_c"}` of the factorization; `None`
+    /// for a fresh one.
+    fn held_info<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
+        let Some(h) = self.lock()?.held_info() else { return Ok(None) };
+        let d = PyDict::new(py);
+        d.set_item("iteration", h.iteration)?;
+        d.set_item("mu", h.mu)?;
+        d.set_item("delta_w", h.delta_w)?;
+        d.set_item("delta_c", h.delta_c)?;
+        Ok(Some(d))
     }
 }
 

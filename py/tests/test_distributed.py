@@ -176,8 +176,8 @@ def test_map_solve_item_forms_and_custom_solve():
     np.testing.assert_allclose(out[1].x, np.full(5, 0.4), atol=1e-8)  # Σx = 2, symmetric
     np.testing.assert_allclose(out[2].x, [1.5, 1.5], atol=1e-6)
     assert out[3].value == 42 and out[3].x is None
-    # the session's factor was released on the worker thread and is rebuilt here on demand
-    assert s._kkt is None and s._kkt_dropped
+    # the session keeps the factor made on the worker thread and back-solves it here
+    assert s.kkt_source == "held" and not s._kkt_dropped
     assert s.kkt_solve(np.eye(6)[:, 0]).shape == (6,)
     sq = map_solve([1.0, 2.0, "x"], solve=lambda v: v * v)
     assert [r.value for r in sq[:2]] == [1.0, 4.0] and not sq[2].ok

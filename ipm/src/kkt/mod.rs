@@ -52,9 +52,12 @@ pub struct SolverRequest {
 }
 
 /// Creates linear solvers for the IPM (injected: the IPM never names a concrete solver).
+///
+/// Solvers are `Send` so that the last factorization can leave the solve with its result
+/// ([`HeldKkt`](crate::HeldKkt), `hold_kkt_factor`) and be back-solved from another thread.
 pub trait LinearSolverFactory {
     /// A solver suited to the request.
-    fn create(&self, request: &SolverRequest) -> Box<dyn LinearSolver>;
+    fn create(&self, request: &SolverRequest) -> Box<dyn LinearSolver + Send>;
 }
 
 /// The Hessian block `W`.
@@ -132,7 +135,10 @@ pub struct SolveStats {
 /// Solves reduced KKT systems on one route with an injected linear solver.
 pub struct KktSolver {
     pub route: KktRoute,
-    solver: Box<dyn LinearSolver>,
+    solver: Box<dyn LinearSolver + Send>,
+    /// Numeric factorizations so far (every [`factor`](Self::factor) call), so the driver can tell
+    /// whether the factor it marked is still the one held.
+    factorizations: u64,
     assembly: Option<Assembly>,
     hess_t: Option<Triplets>,
     jac_t: Option<Triplets>,
@@ -169,10 +175,11 @@ pub struct KktSolver {
 
 impl KktSolver {
     /// A solver for `route` backed by `solver`.
-    pub fn new(route: KktRoute, solver: Box<dyn LinearSolver>) -> Self {
+    pub fn new(route: KktRoute, solver: Box<dyn LinearSolver + Send>) -> Self {
         KktSolver {
             route,
             solver,
+            factorizations: 0,
             assembly: None,
             hess_t: None,
             jac_t: None,
@@ -215,6 +222,23 @@ impl KktSolver {
     /// The linear solver's factors of the last factorization, where it can give them.
     pub fn factors(&self) -> Option<ipax_core::FactorExport> {
         self.solver.factors()
+    }
+
+    /// Numeric factorizations so far.
+    pub fn factor_count(&self) -> u64 {
+        self.factorizations
+    }
+
+    /// The augmented matrix of the last factorization and the linear solver holding its factor,
+    /// consuming the KKT solver. `None` on the condensed route, before any factorization, with an
+    /// iterative solver (no factor to hold) or with a Sherman–Morrison–Woodbury correction (the
+    /// factor is of `K₀`, not of the matrix the steps solved).
+    pub fn into_augmented_factor(self) -> Option<(Box<dyn LinearSolver + Send>, CscMatrix)> {
+        if self.route != KktRoute::Augmented || self.smw.is_some() || !self.solver.capabilities().is_direct {
+            return None;
+        }
+        let asm = self.assembly?;
+        Some((self.solver, asm.matrix))
     }
 
     /// Whether the linear solver reports inertia.
@@ -281,6 +305,7 @@ impl KktSolver {
     /// Numeric factorization with perturbations `δ_w`, `δ_c`, classified for inertia correction.
     pub fn factor(&mut self, blocks: &KktBlocks<'_>, delta_w: f64, delta_c: f64) -> Result<FactorStatus, LinSolveError> {
         let (n, m) = (blocks.n(), blocks.m());
+        self.factorizations += 1;
         self.diag_x.clear();
         self.diag_x.extend(blocks.sigma_x.iter().map(|s| s + delta_w));
         self.d.resize(m, 0.0);

@@ -244,6 +244,13 @@ define_options! {
             "refinement target: ‖r‖∞/‖b‖∞ of the reduced KKT system",
             "Refinement stops once ‖r‖∞/‖b‖∞ ≤ this. As Ipopt, though Ipopt measures the ratio \
              on the full system and we on the reduced one.";
+        hold_kkt_factor: bool = false, Range::ANY,
+            "hand back the last factored KKT system with the result",
+            "Not in Ipopt (cf. sIPOPT, which back-solves the final iteration's factor). yes: the \
+             result carries the factor of the final iteration's augmented KKT matrix \
+             (SolveResult::held_kkt) for sensitivity back-solves without a new factorization; \
+             only on the augmented route with the exact Hessian and a direct solver. no: nothing \
+             is kept (the solve is the same either way).";
     }
     HessianPerturbation {
         first_hessian_perturbation: f64 = 1e-4, Range::POSITIVE,

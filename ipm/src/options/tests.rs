@@ -60,6 +60,7 @@ fn defaults_are_the_old_literal_values() {
         max_refinement_steps: 10,
         min_refinement_steps: 0,
         residual_ratio_max: 1e-10,
+        hold_kkt_factor: false,
         first_hessian_perturbation: 1e-4,
         min_hessian_perturbation: 1e-20,
         max_hessian_perturbation: 1e20,
@@ -129,6 +130,7 @@ const OLD_NAMES: &[&str] = &[
     "warm_start_slack_bound_frac", "required_infeasibility_reduction", "max_resto_iter", "start_with_resto",
     "l1_penalty_margin", "l1_armijo", "krylov_rtol", "krylov_max_iter", "krylov_max_forcing", "presolve",
     "presolve_auxiliary", "presolve_auxiliary_coupling", "presolve_auxiliary_diagnostics", "presolve_fbbt",
+    "hold_kkt_factor",
 ];
 
 #[test]

@@ -64,10 +64,15 @@ class Solver:
 
     problem: Problem
     last: Optional[Info]
-    def __init__(self, problem: Problem) -> None: ...
+    factor_reuse: bool
+    def __init__(self, problem: Problem, factor_reuse: bool = ...) -> None: ...
     def solve(self, x0: Optional[ArrayLike] = ..., warm_start: Optional[bool] = ...) -> Tuple[np.ndarray, Info]: ...
+    @property
+    def kkt_source(self) -> Optional[str]:
+        """"held" (the IPM's final factor), "fresh" (factored at the solution) or None."""
+        ...
     def kkt_solve(self, rhs: ArrayLike) -> np.ndarray:
-        """Solve with the KKT matrix at the last solution (length n + m, or shape (n + m, k))."""
+        """Solve with the KKT factor of the last solution (length n + m, or shape (n + m, k)); any thread."""
         ...
     def parametric_step(self, constraints: Sequence[int], values: Sequence[float]) -> Tuple[np.ndarray, np.ndarray]:
         """sIPOPT's first-order (x, λ) after moving the parameters fixed by equality rows to values."""

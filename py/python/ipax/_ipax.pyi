@@ -47,17 +47,26 @@ def solve(
     x_scaling: Optional[np.ndarray] = ...,
     g_scaling: Optional[np.ndarray] = ...,
     keep_kkt: bool = ...,
+    kkt_reuse: bool = ...,
 ) -> Dict[str, Any]: ...
 
 @final
 class KktFactor:
-    """The KKT matrix at a solution, factored once (returned in ``info["_kkt"]`` by ``keep_kkt``)."""
+    """A factored KKT matrix at a solution (returned in ``info["_kkt"]`` by ``keep_kkt``): the IPM's
+    held factor of its final iteration (``kkt_reuse``) or the matrix at the solution factored once.
+    Usable from any thread (back-solves are serialized and run without the GIL)."""
 
     def solve(self, rhs: np.ndarray) -> np.ndarray:
         """Solve ``K v = rhs`` for a vector of length n + m or an (n + m) x k array."""
         ...
     def dims(self) -> Tuple[int, int]:
         """``(n, m)``."""
+        ...
+    def source(self) -> str:
+        """``"held"`` (the IPM's final factor) or ``"fresh"`` (factored at the solution)."""
+        ...
+    def held_info(self) -> Optional[Dict[str, Any]]:
+        """``iteration``, ``mu``, ``delta_w``, ``delta_c`` of a held factor; ``None`` if fresh."""
         ...
 
 @final

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numbers
-import threading
 import warnings
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -600,6 +599,7 @@ class Problem:
         *,
         _extra_options: Optional[Dict[str, str]] = None,
         _keep_kkt: bool = False,
+        _kkt_reuse: bool = False,
     ) -> Tuple[np.ndarray, Dict[str, Any]]:
         """Solve from ``x``; returns ``(x, info)`` with cyipopt's info keys (``x``, ``g``,
         ``obj_val``, ``mult_g``, ``mult_x_L``, ``mult_x_U``, ``status``, ``status_msg``) plus solve
@@ -726,6 +726,7 @@ class Problem:
             x_scaling=_native(x_scaling),
             g_scaling=_native(g_scaling),
             keep_kkt=_keep_kkt,
+            kkt_reuse=_kkt_reuse,
         )
         if assembly:
             info["product_assembly"] = {
@@ -792,36 +793,51 @@ class Solver:
     Typical use: change data the problem object reads (a parameter, a bound), then call
     :meth:`solve` again; the second solve starts from the first one's solution.
 
-    A Solver pickles with its problem and last solution; the held KKT factor (native memory,
-    bound to one thread) is dropped and rebuilt by the first :meth:`kkt_solve` after unpickling.
+    ``factor_reuse`` (default ``True``) chooses the KKT factor the sensitivity methods
+    (:meth:`kkt_solve`, :meth:`parametric_step`, :meth:`reduced_hessian`) back-solve: the IPM's
+    own factor of its final iteration, kept from the solve at no extra cost (sIPOPT's choice,
+    POUNCE's ``factor_reuse=True``), or with ``False`` the KKT matrix assembled at the solution and
+    factored once more. Where no factor can be kept (no exact Hessian on the augmented route, or
+    presolve changed the problem) the fresh factorization is the fallback; :attr:`kkt_source`
+    says which one is held. It applies from the next :meth:`solve`.
+
+    A Solver pickles with its problem and last solution; the held KKT factor (native memory) is
+    dropped and rebuilt by the first :meth:`kkt_solve` after unpickling.
     """
 
-    def __init__(self, problem: Problem) -> None:
+    def __init__(self, problem: Problem, factor_reuse: bool = True) -> None:
         if not isinstance(problem, Problem):
             raise TypeError(f"Solver needs an ipax.Problem, got {type(problem).__name__}")
         self.problem = problem
+        #: Back-solve the IPM's final factor (``True``) or factor at the solution (``False``).
+        self.factor_reuse = bool(factor_reuse)
         #: ``info`` of the last solve (``None`` before the first).
         self.last: Optional[Dict[str, Any]] = None
         self._kkt: Any = None
         self._kkt_error: Optional[str] = None
-        self._kkt_thread: Optional[int] = None
-        # True after unpickling a session that held a KKT factor: the factor (native memory bound
-        # to one thread) is not pickled, and the first call that needs it rebuilds it.
+        # True after unpickling a session that held a KKT factor: the factor (native memory) is
+        # not pickled, and the first call that needs it rebuilds it.
         self._kkt_dropped = False
 
     def __getstate__(self) -> dict:
         """Pickle the problem and the last solution; the held KKT factor is runtime state (native
-        memory, bound to the thread that factored it) and is dropped, to be rebuilt lazily by
-        :meth:`kkt_solve` on the receiving side."""
+        memory) and is dropped, to be rebuilt lazily by :meth:`kkt_solve` on the receiving side."""
         state = self.__dict__.copy()
         state["_kkt_dropped"] = self._kkt is not None or self._kkt_dropped
         state["_kkt"] = None
-        state["_kkt_thread"] = None
         return state
 
     def __setstate__(self, state: dict) -> None:
         state.setdefault("_kkt_dropped", False)
+        state.setdefault("factor_reuse", True)
+        state.pop("_kkt_thread", None)  # sessions pickled before the factor became thread-safe
         self.__dict__.update(state)
+
+    @property
+    def kkt_source(self) -> Optional[str]:
+        """Which KKT factor :meth:`kkt_solve` uses: ``"held"`` (the IPM's factor of its final
+        iteration), ``"fresh"`` (factored at the solution), or ``None`` (none held)."""
+        return None if self._kkt is None else str(self._kkt.source())
 
     def solve(self, x0: Optional[Sequence[float]] = None, warm_start: Optional[bool] = None) -> Tuple[np.ndarray, Dict[str, Any]]:
         """Solve; ``warm_start`` defaults to ``True`` once a previous solve exists.
@@ -841,28 +857,41 @@ class Solver:
             assert last is not None  # checked above
             x, info = self.problem.solve(
                 x0, lagrange=last["mult_g"], zl=last["mult_x_L"], zu=last["mult_x_U"],
-                _extra_options=_WARM_START_DEFAULTS, _keep_kkt=True,
+                _extra_options=_WARM_START_DEFAULTS, _keep_kkt=True, _kkt_reuse=self.factor_reuse,
             )
         else:
-            x, info = self.problem.solve(x0, _keep_kkt=True)
+            x, info = self.problem.solve(x0, _keep_kkt=True, _kkt_reuse=self.factor_reuse)
         self._kkt = info.pop("_kkt", None)
         self._kkt_error = info.pop("_kkt_error", None)
-        self._kkt_thread = threading.get_ident()
         self.last = info
         return x, info
 
     def kkt_solve(self, rhs: Any) -> np.ndarray:
-        """Solve ``K v = rhs`` with the KKT matrix at the last solution (factored once).
+        """Solve ``K v = rhs`` with the KKT matrix of the last solution, without factoring again.
 
-        ``K = [[∇²L + Σ_x, Jᵀ], [J, −D]]`` (bound multipliers eliminated; active inequalities act as
-        equalities). For a parameter ``p`` entering the problem, the sensitivities are
+        ``K = [[∇²L + Σ_x, Jᵀ], [J, −D]]`` (bound multipliers eliminated by
+        ``Σ_x = z_L/(x − x_L) + z_U/(x_U − x)``; inequality rows get ``D_i = gap_i/|λ_i|``, so active
+        inequalities act as equalities and inactive ones decouple), in the user's variable and
+        constraint order. For a parameter ``p`` entering the problem, the sensitivities are
         ``[dx/dp; dλ/dp] = kkt_solve(−[∂(∇ₓL)/∂p; ∂g/∂p])``. ``rhs`` has length ``n + m`` or shape
-        ``(n + m, k)``. Needs the exact Hessian (a ``hessian`` callback) and a successful solve.
+        ``(n + m, k)`` (k right-hand sides, one factor, k back-solves). Needs the exact Hessian (a
+        ``hessian`` callback) and a successful solve.
 
-        The factor is bound to the thread that ran the solve: call this (and the sensitivity
-        methods) from that thread; another thread gets a ``RuntimeError``. The back-solves
-        release the GIL, so other Python threads run meanwhile. ``ipax.jax.JaxProblem``
-        pins its solves and back-solves to one worker thread for this reason.
+        Which factor (``factor_reuse``, see the class docs; :attr:`kkt_source`):
+
+        * ``"held"`` (``factor_reuse=True``, the default): the IPM's LDLᵀ factor of its final
+          iteration's KKT matrix, i.e. at the iterate one step before the solution, with that
+          iteration's barrier terms ``Σ`` and perturbations ``δ_w``, ``δ_c`` (as sIPOPT). It costs
+          nothing at solve time; it differs from ``K`` at the solution by the last step and
+          ``O(μ)``: 1e-8 to 1e-6 relative in the tests, but more (1e-2 in ``bench/README.md``)
+          where a bound is nearly degenerate (``x − x_L`` and ``z_L`` both small, so ``Σ_x`` is
+          of the size of the Hessian and depends on where it is taken).
+        * ``"fresh"`` (``factor_reuse=False``, or the fallback where nothing is held: no exact
+          Hessian on the augmented route, presolve): ``K`` assembled at the returned solution and
+          factored once after the solve (one more Hessian, Jacobian and factorization).
+
+        Any thread may call this (and the sensitivity methods): the factor is thread-safe, the
+        back-solves release the GIL, and concurrent calls on one Solver are serialized.
 
         A session restored from a pickle holds no factor: the first call rebuilds it by one
         warm-started solve from the pickled ``(x, λ, z_L, z_U)`` (it converges in a few
@@ -873,11 +902,10 @@ class Solver:
             raise RuntimeError("kkt_solve needs a previous successful solve")
         if self._kkt is None and self._kkt_dropped:
             self._rebuild_kkt()
-        if self._kkt is None:
+        kkt = self._kkt
+        if kkt is None:
             raise RuntimeError(f"no KKT factor at the last solution: {self._kkt_error or 'the solve did not succeed'}")
-        if threading.get_ident() != self._kkt_thread:
-            raise RuntimeError("the KKT factor is bound to the thread that ran the solve; call kkt_solve from that thread")
-        return self._kkt.solve(_native(rhs))
+        return kkt.solve(_native(rhs))
 
     def parametric_step(self, constraints: Sequence[int], values: Sequence[float]) -> Tuple[np.ndarray, np.ndarray]:
         """sIPOPT's first-order update of the last solution when parameters change.
@@ -941,14 +969,6 @@ class Solver:
         h = 0.5 * (h + h.T)
         w, v = np.linalg.eigh(h)
         return h, w, v
-
-    def _drop_kkt(self) -> None:
-        """Release the held factor in the thread that made it (it cannot be dropped or used from
-        another one); :meth:`kkt_solve` rebuilds it on demand, as after unpickling."""
-        if self._kkt is not None:
-            self._kkt = None
-            self._kkt_thread = None
-            self._kkt_dropped = True
 
     def _rebuild_kkt(self) -> None:
         """Factor the KKT matrix again after unpickling (see :meth:`kkt_solve`)."""

@@ -4,8 +4,8 @@ Each *item* is one solve, in one of these forms (the worker picks the call from 
 
 * ``(problem, x0)`` with an :class:`ipax.Problem` → ``problem.solve(x0)``, i.e. ``(x, info)``;
 * ``(solver, x0)`` with an :class:`ipax.Solver` → ``solver.solve(x0)`` (``x0`` may be ``None`` for
-  a session that has solved before; the KKT factor it holds is released on the worker thread and
-  rebuilt by the next ``kkt_solve``, as after unpickling);
+  a session that has solved before; on threads the session keeps its KKT factor for the caller's
+  ``kkt_solve``, on processes the factor is rebuilt by the next ``kkt_solve``, as after unpickling);
 * ``(jax_problem, p, x0)`` with an :class:`ipax.jax.JaxProblem` → ``jax_problem.solve(p, x0)`` as a
   NumPy array;
 * a ``dict`` → ``ipax.minimize(**item)`` (an ``OptimizeResult``);
@@ -114,12 +114,10 @@ def _solve_item(item: Any, solve: Optional[Callable[[Any], Any]]) -> Any:
         if isinstance(head, Problem) and len(item) == 2:
             return head.solve(item[1])
         if isinstance(head, Solver) and len(item) == 2:
-            try:
-                return head.solve(item[1])
-            finally:
-                # The factor is bound to this worker thread, which the caller never sees: release
-                # it here (kkt_solve rebuilds it lazily wherever it is called next).
-                head._drop_kkt()  # type: ignore[attr-defined]  # private, not in the stubs
+            # The session keeps its KKT factor: it is thread-safe, so the caller's kkt_solve
+            # uses it directly (a process engine pickles the session, which drops the factor,
+            # and kkt_solve rebuilds it there).
+            return head.solve(item[1])
         if type(head).__name__ == "JaxProblem" and len(item) == 3:
             return np.asarray(head.solve(item[1], item[2]))
     if callable(item):
