@@ -166,6 +166,8 @@ pub(crate) struct Ipm<'a, 'p> {
     /// Errors at the accepted iterate carried from `after_step` to the next iteration's
     /// convergence test (nothing changes in between), so a logged solve computes them once.
     carried_errors: Option<Errors>,
+    /// ∇ₓL of [`errors`](Self::errors), kept across iterations (no n-vector per call).
+    pub(crate) errors_scratch: std::cell::RefCell<Vec<f64>>,
 }
 
 impl<'a, 'p> Ipm<'a, 'p> {
@@ -202,6 +204,7 @@ impl<'a, 'p> Ipm<'a, 'p> {
             probe_pending: false,
             view_errors: std::cell::Cell::new(None),
             carried_errors: None,
+            errors_scratch: std::cell::RefCell::new(Vec::new()),
         }
     }
 
