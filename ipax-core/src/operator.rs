@@ -48,6 +48,28 @@ pub trait LinearOperator {
         None
     }
 
+    /// Add the values of [`lower_triplets`](Self::lower_triplets) (`lower`) or of
+    /// [`triplets`](Self::triplets), entry `k` of that list into `out[pos[k]]`, without building
+    /// the list. `false` when the operator has no entries or their number differs from
+    /// `pos.len()` (the pattern changed; `out` may then be partly updated and must be rebuilt).
+    ///
+    /// A KKT assembler takes the triplets once to build its pattern and the scatter map `pos`,
+    /// then refills its values through this every iteration: with storage that overrides it
+    /// (CSC matrices), that is one pass over the values with no allocation. The default builds
+    /// the triplets, so it is correct for every operator that has them.
+    fn scatter_values(&self, lower: bool, pos: &[usize], out: &mut [f64]) -> bool {
+        let t = if lower { self.lower_triplets() } else { self.triplets() };
+        match t {
+            Some(t) if t.len() == pos.len() => {
+                for (&p, &v) in pos.iter().zip(&t.vals) {
+                    out[p] += v;
+                }
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// `A = shift·I + W M Wᵀ` structure (L-BFGS and friends), for Sherman–Morrison–Woodbury.
     fn low_rank(&self) -> Option<LowRankParts> {
         None
@@ -134,6 +156,9 @@ impl<T: LinearOperator + ?Sized> LinearOperator for &T {
     fn csc(&self) -> Option<CscRef<'_>> {
         (**self).csc()
     }
+    fn scatter_values(&self, lower: bool, pos: &[usize], out: &mut [f64]) -> bool {
+        (**self).scatter_values(lower, pos, out)
+    }
     fn low_rank(&self) -> Option<LowRankParts> {
         (**self).low_rank()
     }
@@ -163,6 +188,9 @@ impl<T: LinearOperator + ?Sized> LinearOperator for Box<T> {
     }
     fn csc(&self) -> Option<CscRef<'_>> {
         (**self).csc()
+    }
+    fn scatter_values(&self, lower: bool, pos: &[usize], out: &mut [f64]) -> bool {
+        (**self).scatter_values(lower, pos, out)
     }
     fn low_rank(&self) -> Option<LowRankParts> {
         (**self).low_rank()

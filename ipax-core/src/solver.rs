@@ -113,6 +113,14 @@ pub trait LinearSolver {
     /// Numeric factorization of `op + reg.shift·I`. Calls `analyze` itself if needed.
     fn factor(&mut self, op: &dyn LinearOperator, reg: &Regularization) -> Result<FactorInfo, LinSolveError>;
 
+    /// Numeric factorization of `op`, whose sparsity pattern the caller guarantees to be the
+    /// one of the last `analyze` or `factor` call (only the values changed): the IPM refactors
+    /// its cached KKT pattern this way, so a solver may skip comparing the pattern. The default
+    /// is [`factor`](Self::factor), which checks.
+    fn refactor(&mut self, op: &dyn LinearOperator, reg: &Regularization) -> Result<FactorInfo, LinSolveError> {
+        self.factor(op, reg)
+    }
+
     /// Overwrite `rhs` with the solution of `(op + shift·I) x = rhs` for the last factorization.
     fn solve_in_place(&mut self, op: &dyn LinearOperator, rhs: &mut [f64]) -> Result<SolveInfo, LinSolveError>;
 
@@ -147,6 +155,9 @@ impl<S: LinearSolver + ?Sized> LinearSolver for Box<S> {
     }
     fn factor(&mut self, op: &dyn LinearOperator, reg: &Regularization) -> Result<FactorInfo, LinSolveError> {
         (**self).factor(op, reg)
+    }
+    fn refactor(&mut self, op: &dyn LinearOperator, reg: &Regularization) -> Result<FactorInfo, LinSolveError> {
+        (**self).refactor(op, reg)
     }
     fn solve_in_place(&mut self, op: &dyn LinearOperator, rhs: &mut [f64]) -> Result<SolveInfo, LinSolveError> {
         (**self).solve_in_place(op, rhs)

@@ -217,34 +217,69 @@ impl<'a> CscRef<'a> {
         }
     }
 
+    /// Visit the entries of [`to_lower_triplets`](Self::to_lower_triplets) (`lower`) or of
+    /// [`to_triplets`](Self::to_triplets) as `(row, col, value)`, in that order. Both lists are
+    /// built from this, so a scatter map taken from one of them stays valid for
+    /// [`scatter_values`](Self::scatter_values).
+    #[inline]
+    pub fn for_each_entry(&self, lower: bool, mut f: impl FnMut(usize, usize, f64)) {
+        let mirror = !lower && self.storage == CscStorage::SymmetricLower;
+        for j in 0..self.ncols {
+            for p in self.col_ptr[j]..self.col_ptr[j + 1] {
+                let i = self.row_idx[p];
+                if lower && i < j {
+                    continue;
+                }
+                f(i, j, self.values[p]);
+                if mirror && i != j {
+                    f(j, i, self.values[p]);
+                }
+            }
+        }
+    }
+
     /// Full-matrix triplets (both halves for symmetric-lower storage).
     pub fn to_triplets(&self) -> Triplets {
         let nnz = self.col_ptr.get(self.ncols).copied().unwrap_or(0);
         let cap = if self.storage == CscStorage::SymmetricLower { 2 * nnz } else { nnz };
         let mut t = Triplets::with_capacity(self.nrows, self.ncols, cap);
-        for j in 0..self.ncols {
-            for p in self.col_ptr[j]..self.col_ptr[j + 1] {
-                let i = self.row_idx[p];
-                t.push(i, j, self.values[p]);
-                if self.storage == CscStorage::SymmetricLower && i != j {
-                    t.push(j, i, self.values[p]);
-                }
-            }
-        }
+        self.for_each_entry(false, |i, j, v| t.push(i, j, v));
         t
     }
 
     /// Stored entries on or below the diagonal (`row >= col`), as triplets.
     pub fn to_lower_triplets(&self) -> Triplets {
         let mut t = Triplets::with_capacity(self.nrows, self.ncols, self.col_ptr.get(self.ncols).copied().unwrap_or(0));
-        for j in 0..self.ncols {
-            for p in self.col_ptr[j]..self.col_ptr[j + 1] {
-                if self.row_idx[p] >= j {
-                    t.push(self.row_idx[p], j, self.values[p]);
-                }
-            }
-        }
+        self.for_each_entry(true, |i, j, v| t.push(i, j, v));
         t
+    }
+
+    /// [`LinearOperator::scatter_values`] for this storage: entry `k` of
+    /// [`to_lower_triplets`](Self::to_lower_triplets) (`lower`) or [`to_triplets`](Self::to_triplets)
+    /// is added into `out[pos[k]]`, with no triplets built. `false` when the entry count is not
+    /// `pos.len()`.
+    pub fn scatter_values(&self, lower: bool, pos: &[usize], out: &mut [f64]) -> bool {
+        let nnz = self.col_ptr.get(self.ncols).copied().unwrap_or(0);
+        if !lower && self.storage == CscStorage::General {
+            // The common case (a Jacobian): one zip over the stored values.
+            if nnz != pos.len() {
+                return false;
+            }
+            for (&p, &v) in pos.iter().zip(&self.values[..nnz]) {
+                out[p] += v;
+            }
+            return true;
+        }
+        let mut k = 0;
+        let mut fits = true;
+        self.for_each_entry(lower, |_, _, v| {
+            match pos.get(k) {
+                Some(&p) => out[p] += v,
+                None => fits = false,
+            }
+            k += 1;
+        });
+        fits && k == pos.len()
     }
 
     /// The diagonal entries.
@@ -285,6 +320,9 @@ impl LinearOperator for CscMatrix {
     }
     fn csc(&self) -> Option<CscRef<'_>> {
         Some(self.as_ref())
+    }
+    fn scatter_values(&self, lower: bool, pos: &[usize], out: &mut [f64]) -> bool {
+        self.as_ref().scatter_values(lower, pos, out)
     }
 }
 
@@ -331,6 +369,26 @@ mod tests {
         assert_eq!(a.values, vec![1.0, 1.0, 2.0]);
         assert_eq!(a.matvec(&[1.0, 2.0]), vec![1.0, 1.0, 4.0]);
         assert_eq!(a.rmatvec(&[1.0, 1.0, 1.0]), vec![2.0, 2.0]);
+    }
+
+    #[test]
+    fn scatter_values_follows_the_triplet_order() {
+        let mut t = Triplets::new(3, 3);
+        for (r, c, v) in [(0, 0, 1.0), (1, 0, 2.0), (2, 1, 3.0), (1, 1, 4.0), (2, 2, 5.0), (0, 2, 6.0)] {
+            t.push(r, c, v);
+        }
+        for storage in [CscStorage::General, CscStorage::SymmetricLower] {
+            let a = CscMatrix::from_triplets(&t, storage);
+            for lower in [false, true] {
+                let list = if lower { a.lower_triplets() } else { a.triplets() }.unwrap();
+                // Entry k goes to slot 2k + 1: the slots show the order and the values.
+                let pos: Vec<usize> = (0..list.len()).map(|k| 2 * k + 1).collect();
+                let mut out = vec![0.0; 2 * list.len() + 1];
+                assert!(a.scatter_values(lower, &pos, &mut out));
+                assert_eq!(out.iter().skip(1).step_by(2).copied().collect::<Vec<_>>(), list.vals);
+                assert!(!a.scatter_values(lower, &pos[1..], &mut out), "a wrong entry count is reported");
+            }
+        }
     }
 
     #[test]

@@ -47,21 +47,37 @@ impl Ipm<'_, '_> {
     pub(crate) fn errors(&self, mu: f64) -> Errors {
         let (n, m, it) = (self.b.n, self.b.m, &self.it);
         let jac = self.jac.as_deref().expect("derivatives evaluated");
-        let mut gl = self.grad_lagrangian_x(&it.pt.grad, jac, &it.y);
-        gl.resize(n + m, 0.0);
-        for i in 0..m {
-            if self.b.is_ineq[i] {
-                gl[n + i] = -it.y[i];
-            }
+        // ∇ₓL = ∇f + Jᵀy in a buffer kept across calls (as `grad_lagrangian_x`, without the
+        // allocation); the slack rows' ∇L (−y on inequalities, 0 on equalities) is formed on the fly.
+        let mut gl = self.errors_scratch.borrow_mut();
+        gl.clear();
+        gl.extend_from_slice(&it.pt.grad);
+        if m > 0 {
+            jac.apply_transpose(1.0, &it.y, 1.0, &mut gl);
         }
+        // One accumulator per term: maxima are exact and NaN-ignoring in any order, so separate
+        // chains give the same numbers as one `max(max(max(…)))` chain per entry, without its
+        // serial dependency.
         let mut dual: f64 = 0.0;
-        let mut dual_terms: f64 = 1.0;
-        for j in 0..n + m {
-            let g = gl[j] - it.zl[j] + it.zu[j];
-            dual = dual.max(g.abs());
-            let grad_j = if j < n { it.pt.grad[j] } else { 0.0 };
-            dual_terms = dual_terms.max(grad_j.abs()).max((gl[j] - grad_j).abs()).max(it.zl[j]).max(it.zu[j]);
+        let (mut t_grad, mut t_jty, mut t_zl, mut t_zu): (f64, f64, f64, f64) = (1.0, 1.0, 1.0, 1.0);
+        for j in 0..n {
+            let (g, grad_j) = (gl[j], it.pt.grad[j]);
+            dual = dual.max((g - it.zl[j] + it.zu[j]).abs());
+            t_grad = t_grad.max(grad_j.abs());
+            t_jty = t_jty.max((g - grad_j).abs());
+            t_zl = t_zl.max(it.zl[j]);
+            t_zu = t_zu.max(it.zu[j]);
         }
+        drop(gl);
+        for i in 0..m {
+            let j = n + i;
+            let g = if self.b.is_ineq[i] { -it.y[i] } else { 0.0 };
+            dual = dual.max((g - it.zl[j] + it.zu[j]).abs());
+            t_jty = t_jty.max(g.abs());
+            t_zl = t_zl.max(it.zl[j]);
+            t_zu = t_zu.max(it.zu[j]);
+        }
+        let dual_terms = t_grad.max(t_jty).max(t_zl).max(t_zu);
         let mut compl: f64 = 0.0;
         let mut compl_mu: f64 = 0.0;
         self.b.for_each_bound(&it.pt, |j, side, slack| {
@@ -69,9 +85,12 @@ impl Ipm<'_, '_> {
             compl = compl.max(c.abs());
             compl_mu = compl_mu.max((c - mu).abs());
         });
-        let mut r = vec![0.0; m];
-        self.b.residual(&it.pt, &mut r);
-        let primal = vec_ops::norm_inf(&r);
+        // ‖c(x) − b‖∞ (`Bounds::residual` and `norm_inf`, without the vector).
+        let mut primal: f64 = 0.0;
+        for i in 0..m {
+            let r = it.pt.c[i] - if self.b.is_ineq[i] { it.pt.s[i] } else { self.b.rhs[i] };
+            primal = primal.max(r.abs());
+        }
         // Ipopt's scaled error (W&B 2006, eq. 5) with s_max = 100.
         let s_max = 100.0;
         let nz = (n + m) as f64;

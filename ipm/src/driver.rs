@@ -184,6 +184,8 @@ pub(crate) struct Ipm<'a, 'p> {
     /// The last Newton direction's factorization, when it is one that can be held (augmented
     /// route, exact Hessian); `None` otherwise.
     pub(crate) newton_factor: Option<NewtonFactorMark>,
+    /// ∇ₓL of [`errors`](Self::errors), kept across iterations (no n-vector per call).
+    pub(crate) errors_scratch: std::cell::RefCell<Vec<f64>>,
 }
 
 impl<'a, 'p> Ipm<'a, 'p> {
@@ -221,6 +223,7 @@ impl<'a, 'p> Ipm<'a, 'p> {
             view_errors: std::cell::Cell::new(None),
             carried_errors: None,
             newton_factor: None,
+            errors_scratch: std::cell::RefCell::new(Vec::new()),
         }
     }
 

@@ -2,9 +2,10 @@
 //! constraints scaled, every evaluation counted, timed and checked for NaN/Inf.
 
 use std::cell::Cell;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ipax_core::{EvalError, LinearOperator, Problem, Triplets, vec_ops};
+use ipax_core::{CscRef, EvalError, LinearOperator, Problem, Triplets, vec_ops};
 
 use crate::options::{FixedVariableTreatment, Options, ScalingMethod};
 use crate::result::EvalCounts;
@@ -58,6 +59,9 @@ pub struct Nlp<'p> {
     counts: Cell<EvalCounts>,
     eval_time: Cell<Duration>,
     scratch_full: std::cell::RefCell<Vec<f64>>,
+    /// `free` and its inverse, shared by every reduced Jacobian and Hessian (`None` when no
+    /// variable is fixed), so an evaluation copies neither.
+    free_map: Option<Arc<FreeMap>>,
 }
 
 /// The problem's bounds and starting point as given, with infinite bounds normalized.
@@ -173,6 +177,7 @@ impl<'p> Nlp<'p> {
         }
         // Fixed variables keep their values in the scratch vector every evaluation starts from.
         let scratch_full = std::cell::RefCell::new(x_template.clone());
+        let free_map = (n < n_full).then(|| Arc::new(FreeMap::new(&free, n_full)));
         Ok(Nlp {
             problem,
             n_full,
@@ -194,6 +199,7 @@ impl<'p> Nlp<'p> {
             counts: Cell::new(EvalCounts::default()),
             eval_time: Cell::new(Duration::ZERO),
             scratch_full,
+            free_map,
         })
     }
 
@@ -352,7 +358,7 @@ impl<'p> Nlp<'p> {
         if inner.shape() != (self.m, self.n_full) {
             return Err(EvalError::WrongLength { what: "jacobian rows×cols", expected: self.m * self.n_full, got: inner.shape().0 * inner.shape().1 });
         }
-        Ok(Box::new(Reduced::new(inner, self.con_scale.clone(), &self.free, self.col_scale(), self.n_full, false)))
+        Ok(Box::new(Reduced::new(inner, self.con_scale.clone(), self.free_map.clone(), self.col_scale(), self.n_full, false)))
     }
 
     /// The Hessian of the scaled Lagrangian `σ f̃ + λᵀ c̃` w.r.t. the free variables.
@@ -367,7 +373,7 @@ impl<'p> Nlp<'p> {
         if inner.shape() != (self.n_full, self.n_full) {
             return Err(EvalError::WrongLength { what: "hessian rows×cols", expected: self.n_full * self.n_full, got: inner.shape().0 * inner.shape().1 });
         }
-        Ok(Some(Box::new(Reduced::new(inner, Vec::new(), &self.free, self.col_scale(), self.n_full, true))))
+        Ok(Some(Box::new(Reduced::new(inner, Vec::new(), self.free_map.clone(), self.col_scale(), self.n_full, true))))
     }
 
     /// Gradient-based scaling (Ipopt's `nlp_scaling_method = gradient-based`): scale f and each
@@ -423,14 +429,31 @@ impl<'p> Nlp<'p> {
     }
 }
 
+/// The free variables of a problem with fixed ones: `free[k]` is the full index of free
+/// variable `k`, `pos[i]` the free index of full variable `i` (`usize::MAX` when fixed).
+pub(crate) struct FreeMap {
+    free: Vec<usize>,
+    pos: Vec<usize>,
+}
+
+impl FreeMap {
+    fn new(free: &[usize], n_full: usize) -> Self {
+        let mut pos = vec![usize::MAX; n_full];
+        for (k, &i) in free.iter().enumerate() {
+            pos[i] = k;
+        }
+        FreeMap { free: free.to_vec(), pos }
+    }
+}
+
 /// A user operator seen through row scaling, a restriction to the free variables and a column
 /// scaling (variable scaling `x̃ = d ∘ x` makes the columns `1/d`); Hessians get the restriction and
 /// the scaling on both sides.
 pub struct Reduced<'p> {
     inner: Box<dyn LinearOperator + 'p>,
     row_scale: Vec<f64>,
-    /// free index → full index; `None` when no variable is fixed.
-    free: Option<Vec<usize>>,
+    /// The restriction to the free variables; `None` when no variable is fixed.
+    free: Option<Arc<FreeMap>>,
     /// Per free variable `1/d`; `None` without variable scaling.
     col_scale: Option<Vec<f64>>,
     n_full: usize,
@@ -442,12 +465,11 @@ impl<'p> Reduced<'p> {
     fn new(
         inner: Box<dyn LinearOperator + 'p>,
         row_scale: Vec<f64>,
-        free: &[usize],
+        free: Option<Arc<FreeMap>>,
         col_scale: Option<Vec<f64>>,
         n_full: usize,
         symmetric_restrict: bool,
     ) -> Self {
-        let free = if free.len() == n_full { None } else { Some(free.to_vec()) };
         let (r, c) = inner.shape();
         Reduced {
             inner,
@@ -460,14 +482,14 @@ impl<'p> Reduced<'p> {
         }
     }
     fn n_free(&self) -> usize {
-        self.free.as_ref().map_or(self.n_full, |f| f.len())
+        self.free.as_ref().map_or(self.n_full, |f| f.free.len())
     }
     fn out_rows(&self) -> usize {
         if self.symmetric_restrict { self.n_free() } else { self.inner.shape().0 }
     }
     #[inline]
     fn idx(&self, k: usize) -> usize {
-        self.free.as_ref().map_or(k, |f| f[k])
+        self.free.as_ref().map_or(k, |f| f.free[k])
     }
     #[inline]
     fn cs(&self, k: usize) -> f64 {
@@ -533,43 +555,122 @@ impl LinearOperator for Reduced<'_> {
         Some((0..self.n_free()).map(|k| d[self.idx(k)] * self.cs(k) * self.cs(k)).collect())
     }
     fn triplets(&self) -> Option<Triplets> {
-        let t = self.inner.triplets()?;
-        Some(self.map_triplets(t))
+        self.reduced_triplets(false)
     }
     fn lower_triplets(&self) -> Option<Triplets> {
-        let t = self.inner.lower_triplets()?;
-        Some(self.map_triplets(t))
+        self.reduced_triplets(true)
+    }
+    fn scatter_values(&self, lower: bool, pos: &[usize], out: &mut [f64]) -> bool {
+        let Some(c) = self.inner.csc() else {
+            // Triplets only: the default (through `triplets`) keeps the same order.
+            let t = if lower { self.lower_triplets() } else { self.triplets() };
+            return match t {
+                Some(t) if t.len() == pos.len() => {
+                    pos.iter().zip(&t.vals).for_each(|(&p, &v)| out[p] += v);
+                    true
+                }
+                _ => false,
+            };
+        };
+        if self.free.is_none() && self.col_scale.is_none() && self.symmetric_restrict {
+            // Nothing to restrict or scale (`1·1·v = v` exactly): the inner CSC's own scatter.
+            return c.scatter_values(lower, pos, out);
+        }
+        let mut k = 0;
+        let mut fits = true;
+        self.for_each_mapped(c, lower, |_, _, v| {
+            match pos.get(k) {
+                Some(&p) => out[p] += v,
+                None => fits = false,
+            }
+            k += 1;
+        });
+        fits && k == pos.len()
     }
 }
 
 impl Reduced<'_> {
-    fn map_triplets(&self, t: Triplets) -> Triplets {
+    /// The entries of the reduced operator, from the inner CSC when it has one (the same walk as
+    /// [`scatter_values`](LinearOperator::scatter_values), so a scatter map built from these
+    /// triplets fits it), else from the inner triplets.
+    fn reduced_triplets(&self, lower: bool) -> Option<Triplets> {
         let (nr, nc) = self.shape();
-        let mut out = Triplets::with_capacity(nr, nc, t.len());
-        let pos: Option<Vec<usize>> = self.free.as_ref().map(|free| {
-            let mut p = vec![usize::MAX; self.n_full];
-            for (k, &i) in free.iter().enumerate() {
-                p[i] = k;
-            }
-            p
-        });
-        for k in 0..t.len() {
-            let (mut r, mut c) = (t.rows[k], t.cols[k]);
-            if let Some(p) = &pos {
-                c = p[c];
-                if c == usize::MAX {
-                    continue;
-                }
-                if self.symmetric_restrict {
-                    r = p[r];
-                    if r == usize::MAX {
-                        continue;
-                    }
-                }
-            }
-            let s = if self.symmetric_restrict { self.cs(r) } else { self.rs(r) };
-            out.push(r, c, s * self.cs(c) * t.vals[k]);
+        if let Some(c) = self.inner.csc() {
+            let mut out = Triplets::with_capacity(nr, nc, c.col_ptr.get(c.ncols).copied().unwrap_or(0));
+            self.for_each_mapped(c, lower, |r, col, v| out.push(r, col, v));
+            return Some(out);
         }
-        out
+        let t = if lower { self.inner.lower_triplets()? } else { self.inner.triplets()? };
+        let mut out = Triplets::with_capacity(nr, nc, t.len());
+        for k in 0..t.len() {
+            if let Some((r, c, v)) = self.map_entry(t.rows[k], t.cols[k], t.vals[k]) {
+                out.push(r, c, v);
+            }
+        }
+        Some(out)
+    }
+
+    /// Visit the reduced entries of the inner CSC `c` (its `for_each_entry` order, fixed
+    /// variables dropped, scaled).
+    #[inline]
+    fn for_each_mapped(&self, c: CscRef<'_>, lower: bool, mut f: impl FnMut(usize, usize, f64)) {
+        c.for_each_entry(lower, |r, col, v| {
+            if let Some((r, col, v)) = self.map_entry(r, col, v) {
+                f(r, col, v);
+            }
+        });
+    }
+
+    /// One inner entry `(r, c, v)` in reduced coordinates with its scaling; `None` when it
+    /// belongs to a fixed variable.
+    #[inline]
+    fn map_entry(&self, mut r: usize, mut c: usize, v: f64) -> Option<(usize, usize, f64)> {
+        if let Some(f) = &self.free {
+            c = f.pos[c];
+            if c == usize::MAX {
+                return None;
+            }
+            if self.symmetric_restrict {
+                r = f.pos[r];
+                if r == usize::MAX {
+                    return None;
+                }
+            }
+        }
+        let s = if self.symmetric_restrict { self.cs(r) } else { self.rs(r) };
+        Some((r, c, s * self.cs(c) * v))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ipax_core::{CscMatrix, CscStorage};
+
+    /// A reduced operator's `scatter_values` adds exactly the values of its triplets, in their
+    /// order, with fixed variables dropped and the scalings applied.
+    #[test]
+    fn reduced_scatter_values_match_the_reduced_triplets() {
+        let mut t = Triplets::new(4, 4);
+        for (r, c, v) in [(0, 0, 1.0), (1, 0, 2.0), (3, 1, 3.0), (2, 2, 4.0), (3, 3, 5.0), (3, 2, 6.0), (1, 1, 7.0)] {
+            t.push(r, c, v);
+        }
+        let free = Some(Arc::new(FreeMap::new(&[0, 2, 3], 4)));
+        let cols = Some(vec![0.5, 2.0, 4.0]);
+        for storage in [CscStorage::SymmetricLower, CscStorage::General] {
+            let sym = storage == CscStorage::SymmetricLower;
+            let inner = Box::new(CscMatrix::from_triplets(&t, storage));
+            let rows = if sym { Vec::new() } else { vec![3.0, 1.0, 0.25, 2.0] };
+            let red = Reduced::new(inner, rows, free.clone(), cols.clone(), 4, sym);
+            for lower in [false, true] {
+                let list = if lower { red.lower_triplets() } else { red.triplets() }.unwrap();
+                let pos: Vec<usize> = (0..list.len()).rev().collect();
+                let mut out = vec![0.0; list.len()];
+                assert!(red.scatter_values(lower, &pos, &mut out));
+                out.reverse();
+                assert_eq!(out, list.vals);
+                assert!(!red.scatter_values(lower, &pos[1..], &mut out));
+            }
+        }
     }
 }

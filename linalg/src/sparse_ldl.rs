@@ -21,7 +21,7 @@ use crate::common::{block_inertia, check_finite, check_len, check_triplets, squa
 use crate::multifrontal::{self, MfFactor, MfSymbolic};
 use crate::ordering;
 use crate::refine::{RefineParams, refine_with};
-use faer::dyn_stack::{MemBuffer, MemStack};
+use faer::dyn_stack::{MemBuffer, MemStack, StackReq};
 use faer::linalg::cholesky::ldlt::factor::{LdltError, LdltRegularization};
 use faer::perm::PermRef;
 use faer::sparse::linalg::{SupernodalThreshold, amd};
@@ -142,6 +142,33 @@ struct Numeric {
     work: Vec<f64>,
     /// The factor of [`SparseLdlMethod::Pivoted`].
     pivoted: Option<MfFactor>,
+    /// faer's factorization workspace, kept across refactorizations of the pattern.
+    factor_scratch: Scratch,
+    /// The factor's `D` diagonal (inertia), refilled by every factorization.
+    diag: Vec<f64>,
+}
+
+/// A faer workspace allocated once and reused while requests fit in it: a fresh buffer per
+/// factorization cost an allocation and its page faults every time (the workspace is O(n)).
+#[derive(Default)]
+struct Scratch(Option<(MemBuffer, StackReq)>);
+
+impl std::fmt::Debug for Scratch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Scratch").field(&self.0.as_ref().map(|(_, r)| *r)).finish()
+    }
+}
+
+impl Scratch {
+    /// A stack of at least `req` (same or weaker alignment, no more bytes than held).
+    fn stack(&mut self, req: StackReq) -> &mut MemStack {
+        let fits = self.0.as_ref().is_some_and(|(_, held)| req.size_bytes() <= held.size_bytes() && req.align_bytes() <= held.align_bytes());
+        if !fits {
+            self.0 = Some((MemBuffer::new(req), req));
+        }
+        let (mem, _) = self.0.as_mut().expect("allocated above");
+        MemStack::new(mem)
+    }
 }
 
 /// Sparse LDLᵀ [`LinearSolver`] (faer), for assembled symmetric (indefinite) matrices.
@@ -311,6 +338,19 @@ impl SparseLdl {
         same.then(|| &c.values[..nnz])
     }
 
+    /// The values of `op`'s lower CSC when the caller vouches that its pattern is the analyzed
+    /// one ([`LinearSolver::refactor`]): only the dimensions and the entry count are checked
+    /// (the full comparison in debug builds), not the O(nnz) index arrays.
+    fn trusted_csc_values<'a>(&self, op: &'a dyn LinearOperator, n: usize) -> Option<&'a [f64]> {
+        let p = self.pattern.as_ref()?;
+        let SourceKey::Csc { row_idx, .. } = &p.key else { return None };
+        let c = Self::lower_csc(op)?;
+        let nnz = row_idx.len();
+        let fits = p.n == n && c.nrows == n && c.ncols == n && c.col_ptr.len() == n + 1 && c.col_ptr[n] == nnz && c.values.len() >= nnz;
+        debug_assert!(!fits || self.analyzed_csc_values(op, n).is_some(), "refactor: the pattern changed");
+        fits.then(|| &c.values[..nnz])
+    }
+
     /// Symbolic analysis of the pattern of `t` (plus the diagonal): AMD ordering of the original
     /// pattern, then faer's symbolic factorization of the permuted pattern with identity ordering.
     fn analyze_entries(&mut self, t: &Triplets, key: SourceKey, n: usize) -> Result<(), LinSolveError> {
@@ -403,6 +443,8 @@ impl SparseLdl {
             signs: vec![0; n],
             work: vec![0.0; n],
             pivoted: None,
+            factor_scratch: Scratch::default(),
+            diag: Vec::with_capacity(n),
         };
         let map = full_map[..nsrc].to_vec();
         let diag_pos = full_map[nsrc..].to_vec();
@@ -531,7 +573,11 @@ impl LinearSolver for SparseLdl {
     }
 
     fn factor(&mut self, op: &dyn LinearOperator, reg: &Regularization) -> Result<FactorInfo, LinSolveError> {
-        self.factor_once(op, reg)
+        self.factor_once(op, reg, false)
+    }
+
+    fn refactor(&mut self, op: &dyn LinearOperator, reg: &Regularization) -> Result<FactorInfo, LinSolveError> {
+        self.factor_once(op, reg, true)
     }
 
     fn increase_quality(&mut self) -> bool {
@@ -550,15 +596,17 @@ impl LinearSolver for SparseLdl {
 }
 
 impl SparseLdl {
-    fn factor_once(&mut self, op: &dyn LinearOperator, reg: &Regularization) -> Result<FactorInfo, LinSolveError> {
+    /// `trusted`: the caller guarantees the analyzed pattern ([`LinearSolver::refactor`]).
+    fn factor_once(&mut self, op: &dyn LinearOperator, reg: &Regularization, trusted: bool) -> Result<FactorInfo, LinSolveError> {
         self.factored = false;
         let n = square_dim(op)?;
         if !reg.shift.is_finite() {
             return Err(LinSolveError::NonFinite("regularization shift"));
         }
         // Fast path for refactorizations: an operator whose lower CSC has exactly the analyzed
-        // pattern is read value by value, with no triplets.
-        let fast = self.analyzed_csc_values(op, n);
+        // pattern is read value by value, with no triplets (and, when the caller vouches for the
+        // pattern, without comparing it).
+        let fast = if trusted { self.trusted_csc_values(op, n) } else { None }.or_else(|| self.analyzed_csc_values(op, n));
         let entries = match fast {
             Some(_) => None,
             None => {
@@ -627,8 +675,7 @@ impl SparseLdl {
                     None => LdltRegularization::default(),
                 };
                 let delta = dynamic.map(|d| d.delta.abs());
-                let mut mem = MemBuffer::new(p.symbolic.factorize_numeric_ldlt_scratch::<f64>(Par::Seq, Default::default()));
-                let stack = MemStack::new(&mut mem);
+                let stack = num.factor_scratch.stack(p.symbolic.factorize_numeric_ldlt_scratch::<f64>(Par::Seq, Default::default()));
                 let res = p.symbolic.factorize_numeric_ldlt(
                     &mut num.values,
                     a,
@@ -647,7 +694,8 @@ impl SparseLdl {
                     .min(n.saturating_sub(1));
                     return Err(LinSolveError::Singular { pivot: p.perm_fwd[k] });
                 }
-                let d = ldlt_diagonal(&p.symbolic, &num.values, n);
+                ldlt_diagonal(&p.symbolic, &num.values, n, &mut num.diag);
+                let d = &num.diag;
                 // faer's sparse API does not return its regularization count; a perturbed pivot is
                 // set to exactly ±delta, so counting those is exact up to natural coincidences.
                 let is_reg = |v: f64| delta.is_some_and(|delta| v.abs() == delta);
@@ -662,10 +710,7 @@ impl SparseLdl {
                 (inertia, first_zero, regularized)
             }
             SparseLdlMethod::IntranodeLblt => {
-                let mut mem = MemBuffer::new(
-                    p.symbolic.factorize_numeric_intranode_lblt_scratch::<f64>(Par::Seq, Default::default()),
-                );
-                let stack = MemStack::new(&mut mem);
+                let stack = num.factor_scratch.stack(p.symbolic.factorize_numeric_intranode_lblt_scratch::<f64>(Par::Seq, Default::default()));
                 p.symbolic.factorize_numeric_intranode_lblt(
                     &mut num.values,
                     &mut num.subdiag,
@@ -677,7 +722,8 @@ impl SparseLdl {
                     stack,
                     Default::default(),
                 );
-                let d = ldlt_diagonal(&p.symbolic, &num.values, n);
+                ldlt_diagonal(&p.symbolic, &num.values, n, &mut num.diag);
+                let d = &num.diag;
                 let (inertia, first_zero) = block_inertia(n, |k| d[k], |k| num.subdiag[k], |_| tol);
                 (inertia, first_zero, 0)
             }
@@ -740,8 +786,9 @@ impl SparseLdl {
 ///
 /// Simplicial factors store `D[k]` as the first entry of column `k`; supernodal factors store it
 /// on the diagonal of each supernode's dense diagonal block (both kernels share that layout).
-fn ldlt_diagonal(symbolic: &SymbolicCholesky<usize>, values: &[f64], n: usize) -> Vec<f64> {
-    let mut d = vec![0.0; n];
+fn ldlt_diagonal(symbolic: &SymbolicCholesky<usize>, values: &[f64], n: usize, d: &mut Vec<f64>) {
+    d.clear();
+    d.resize(n, 0.0);
     match symbolic.raw() {
         SymbolicCholeskyRaw::Simplicial(s) => {
             let col_ptr = s.col_ptr();
@@ -761,7 +808,6 @@ fn ldlt_diagonal(symbolic: &SymbolicCholesky<usize>, values: &[f64], n: usize) -
             }
         }
     }
-    d
 }
 
 #[cfg(test)]

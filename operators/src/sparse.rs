@@ -159,6 +159,10 @@ impl LinearOperator for SparseOperator {
     fn csc(&self) -> Option<CscRef<'_>> {
         Some(view(&self.mat, CscStorage::General))
     }
+    fn scatter_values(&self, lower: bool, pos: &[usize], out: &mut [f64]) -> bool {
+        // `stored_triplets` walks the CSC in column order, as the view does.
+        view(&self.mat, CscStorage::General).scatter_values(lower, pos, out)
+    }
 }
 
 /// A symmetric sparse `n × n` matrix storing only its lower triangle (`row >= col`), the way Ipopt
@@ -230,6 +234,10 @@ impl LinearOperator for SymmetricSparseOperator {
     }
     fn csc(&self) -> Option<CscRef<'_>> {
         Some(view(&self.lower, CscStorage::SymmetricLower))
+    }
+    fn scatter_values(&self, lower: bool, pos: &[usize], out: &mut [f64]) -> bool {
+        // Stored entries are all lower (checked at construction): the order of `stored_triplets`.
+        view(&self.lower, CscStorage::SymmetricLower).scatter_values(lower, pos, out)
     }
 }
 

@@ -82,6 +82,9 @@ impl LinearOperator for PatternMatrix<'_> {
     fn csc(&self) -> Option<CscRef<'_>> {
         Some(self.view())
     }
+    fn scatter_values(&self, lower: bool, pos: &[usize], out: &mut [f64]) -> bool {
+        self.view().scatter_values(lower, pos, out)
+    }
 }
 
 /// A dense `nrows × ncols` matrix stored row-major (`a[i * ncols + j]`), as a user's dense

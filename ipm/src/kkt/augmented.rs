@@ -4,13 +4,58 @@
 
 use super::*;
 
-/// Cached assembly of the augmented matrix (pattern fixed after the first call).
+/// Cached assembly of the augmented matrix: the pattern and the scatter maps are built once
+/// (from triplets, at the first factorization or when the blocks' pattern changes); later
+/// factorizations scatter the blocks' values straight into `matrix.values` through the maps,
+/// with no triplets and no allocation.
 pub(super) struct Assembly {
     pub(super) matrix: CscMatrix,
-    pub(super) map: Vec<usize>,
-    pub(super) n_hess: usize,
-    pub(super) n_jac: usize,
-    pub(super) vals: Vec<f64>,
+    /// `matrix.values` position of each lower Hessian entry (the order of `lower_triplets`).
+    pub(super) hess_pos: Vec<usize>,
+    /// Position of the diagonal entry `(i, i)`, `i < n`.
+    pub(super) diag_pos: Vec<usize>,
+    /// Position of each Jacobian entry (the order of `triplets`), shifted to rows `n..`.
+    pub(super) jac_pos: Vec<usize>,
+    /// Position of the constraint-block diagonal entry `(n + i, n + i)`.
+    pub(super) d_pos: Vec<usize>,
+    /// Whether the Hessian block came from a dense quasi-Newton `W M Wᵀ` (a different pattern
+    /// from the exact Hessian's even when the entry counts agree).
+    pub(super) dense_low_rank: bool,
+    /// The Hessian's part of each diagonal entry `(i, i)`, `i < n`: the inertia correction's
+    /// refactorizations (new δ_w, δ_c) rewrite only the diagonals from it and do not re-read
+    /// the blocks.
+    pub(super) hess_diag: Vec<f64>,
+    /// `matrix.values` holds the blocks of the current Newton system (cleared by `prepare`).
+    pub(super) base_valid: bool,
+}
+
+impl Assembly {
+    /// An empty assembly (the condensed route's "analyzed" marker).
+    pub(super) fn empty() -> Self {
+        Assembly {
+            matrix: CscMatrix::from_triplets(&Triplets::new(0, 0), CscStorage::General),
+            hess_pos: Vec::new(),
+            diag_pos: Vec::new(),
+            jac_pos: Vec::new(),
+            d_pos: Vec::new(),
+            dense_low_rank: false,
+            hess_diag: Vec::new(),
+            base_valid: false,
+        }
+    }
+}
+
+/// Where the Hessian block's values come from for one factorization.
+enum HessSource<'h> {
+    /// No Hessian entries (W = 0 without a known pattern, or a large quasi-Newton matrix whose
+    /// low-rank part is handled by Sherman–Morrison–Woodbury).
+    None,
+    /// W = 0 on the known Hessian pattern of this many entries (zero values).
+    ZeroPattern(usize),
+    /// The exact Hessian operator.
+    Operator(&'h dyn LinearOperator),
+    /// A small quasi-Newton `W M Wᵀ`, assembled densely.
+    Dense(Triplets),
 }
 
 /// Sherman–Morrison–Woodbury data for `K = K0 + U M Uᵀ`, `U = [W; 0]`:
@@ -30,50 +75,39 @@ impl KktSolver {
             HessianTerm::LowRank(_, p) => p.shift,
             _ => 0.0,
         };
-        if matches!(blocks.hess, HessianTerm::Exact(_)) && self.hess_t.is_none() {
-            return Err(LinSolveError::Unsupported("augmented route needs an assembled Hessian".into()));
-        }
-        let Some(jt) = &self.jac_t else {
-            return Err(LinSolveError::Unsupported("augmented route needs an assembled Jacobian".into()));
-        };
         // Small quasi-Newton problems: assemble W M Wᵀ explicitly (n(n+1)/2 entries) instead of the
         // Sherman–Morrison–Woodbury correction, whose accuracy degrades when B's eigenvalues
         // spread over many orders of magnitude (badly scaled problems near the solution).
-        let dense_low_rank = match &blocks.hess {
-            HessianTerm::LowRank(_, p) if n <= DENSE_LOW_RANK_MAX_N => Some(low_rank_lower_triplets(p, n)),
-            _ => None,
+        let hess = match &blocks.hess {
+            HessianTerm::LowRank(_, p) if n <= DENSE_LOW_RANK_MAX_N => HessSource::Dense(low_rank_lower_triplets(p, n)),
+            HessianTerm::LowRank(..) => HessSource::None,
+            HessianTerm::Exact(op) => HessSource::Operator(*op),
+            // W = 0 (least-squares multipliers): keep the Hessian's pattern with zero values so
+            // the sparse factorization's symbolic analysis is reused instead of redone for the
+            // W-free pattern and again for the next Newton system.
+            HessianTerm::Zero => self.hess_pattern.as_ref().map_or(HessSource::None, |t| HessSource::ZeroPattern(t.len())),
         };
-        let hess_src = dense_low_rank.as_ref().or(self.hess_t.as_ref());
-        let n_hess = hess_src.map_or(0, |t| t.len());
-        let n_jac = jt.len();
-        let rebuild = self.assembly.as_ref().is_none_or(|a| a.n_hess != n_hess || a.n_jac != n_jac);
-        let mut vals = Vec::with_capacity(n_hess + n + n_jac + m);
-        if let Some(h) = hess_src {
-            vals.extend_from_slice(&h.vals);
-        }
-        vals.extend(self.diag_x.iter().map(|d| d + shift));
-        vals.extend_from_slice(&jt.vals);
-        vals.extend(self.d.iter().map(|d| -d));
-        if rebuild {
-            let mut t = Triplets::new(n + m, n + m);
-            if let Some(h) = hess_src {
-                t.extend_shifted(h, 0, 0, 1.0);
-            }
-            for i in 0..n {
-                t.push(i, i, 0.0);
-            }
-            t.extend_shifted(jt, n, 0, 1.0);
-            for i in 0..m {
-                t.push(n + i, n + i, 0.0);
-            }
-            t.vals.copy_from_slice(&vals);
-            let (matrix, map) = CscMatrix::from_triplets_with_map(&t, CscStorage::SymmetricLower);
-            self.solver.analyze(&matrix)?;
-            self.assembly = Some(Assembly { matrix, map, n_hess, n_jac, vals: Vec::new() });
+        let dense_low_rank = matches!(hess, HessSource::Dense(_));
+        let reuse = match self.assembly.as_mut() {
+            Some(asm) if asm.dense_low_rank == dense_low_rank => asm.base_valid || Self::refill_base(asm, &hess, blocks.jac),
+            _ => false,
+        };
+        let rebuilt = !reuse;
+        if rebuilt {
+            self.rebuild_assembly(&hess, blocks.jac, n, m)?;
         }
         let asm = self.assembly.as_mut().expect("assembled above");
-        asm.vals = vals;
-        asm.matrix.refill(&asm.map, &asm.vals);
+        asm.base_valid = true;
+        // The δ-dependent diagonals on top of the blocks' values, summed in the order the
+        // triplets were when the pattern was built (Hessian, Σ_x + δ_w, Jacobian, −D): bit for
+        // bit the values a fresh assembly would give. No Jacobian entry shares these slots.
+        let vals = &mut asm.matrix.values;
+        for ((&p, &h), &d) in asm.diag_pos.iter().zip(&asm.hess_diag).zip(&self.diag_x) {
+            vals[p] = h + (d + shift);
+        }
+        for (&p, &d) in asm.d_pos.iter().zip(&self.d) {
+            vals[p] = 0.0 + -d;
+        }
         if !vec_ops::all_finite(&asm.matrix.values) {
             return Err(LinSolveError::NonFinite("KKT matrix"));
         }
@@ -81,7 +115,14 @@ impl KktSolver {
         // indefinite Hessian from the inertia test. A zero pivot is reported as singular and the
         // inertia correction sets δ_c > 0, after which the matrix is quasi-definite whenever the
         // (1,1) block is positive definite (Vanderbei 1995), so unpivoted LDLᵀ is safe.
-        let info = match self.solver.factor(&asm.matrix, &Regularization::none()) {
+        // The pattern is the analyzed one unless it was just rebuilt: say so, so the solver
+        // skips its own pattern comparison.
+        let factored = if rebuilt {
+            self.solver.factor(&asm.matrix, &Regularization::none())
+        } else {
+            self.solver.refactor(&asm.matrix, &Regularization::none())
+        };
+        let info = match factored {
             Ok(info) => info,
             Err(LinSolveError::Singular { .. }) => return Ok(FactorStatus::Singular),
             Err(e) => return Err(e),
@@ -101,12 +142,101 @@ impl KktSolver {
             None => FactorStatus::Ok,
         };
         if status == FactorStatus::Ok
-            && dense_low_rank.is_none()
+            && !dense_low_rank
             && let HessianTerm::LowRank(_, parts) = &blocks.hess
         {
             self.smw = Some(self.build_smw(parts.clone(), n, m)?);
         }
         Ok(status)
+    }
+
+    /// Scatter the Hessian's and the Jacobian's values into `asm.matrix` through the cached maps
+    /// and record the Hessian's diagonal part. `false` when a block's entry count no longer fits
+    /// its map (the pattern changed).
+    fn refill_base(asm: &mut Assembly, hess: &HessSource<'_>, jac: &dyn LinearOperator) -> bool {
+        // Zeros first, then every entry added to its slot: the order `CscMatrix::refill` sums in.
+        let vals = &mut asm.matrix.values;
+        vals.iter_mut().for_each(|v| *v = 0.0);
+        let hess_fits = match hess {
+            HessSource::None => asm.hess_pos.is_empty(),
+            // Zero values add nothing to zeros (the Hessian's slots hold no other block).
+            HessSource::ZeroPattern(len) => *len == asm.hess_pos.len(),
+            HessSource::Operator(op) => op.scatter_values(true, &asm.hess_pos, vals),
+            HessSource::Dense(t) => {
+                let fits = t.len() == asm.hess_pos.len();
+                if fits {
+                    asm.hess_pos.iter().zip(&t.vals).for_each(|(&p, &v)| vals[p] += v);
+                }
+                fits
+            }
+        };
+        if !hess_fits {
+            return false;
+        }
+        asm.hess_diag.clear();
+        asm.hess_diag.extend(asm.diag_pos.iter().map(|&p| vals[p]));
+        jac.scatter_values(false, &asm.jac_pos, vals)
+    }
+
+    /// Build the augmented pattern from the blocks' triplets, its scatter maps and `base`, and
+    /// run the solver's symbolic analysis on it.
+    fn rebuild_assembly(&mut self, hess: &HessSource<'_>, jac: &dyn LinearOperator, n: usize, m: usize) -> Result<(), LinSolveError> {
+        let hess_t = match hess {
+            HessSource::None => None,
+            HessSource::ZeroPattern(_) => self.hess_pattern.as_ref().map(|t| {
+                let mut z = t.clone();
+                z.vals.iter_mut().for_each(|v| *v = 0.0);
+                z
+            }),
+            HessSource::Operator(op) => {
+                let t = op.lower_triplets().ok_or_else(|| LinSolveError::Unsupported("augmented route needs an assembled Hessian".into()))?;
+                if self.hess_pattern.as_ref().is_none_or(|p| p.len() != t.len()) {
+                    self.hess_pattern = Some(t.clone());
+                }
+                Some(t)
+            }
+            HessSource::Dense(t) => Some(t.clone()),
+        };
+        let jt = jac.triplets().ok_or_else(|| LinSolveError::Unsupported("augmented route needs an assembled Jacobian".into()))?;
+        let n_hess = hess_t.as_ref().map_or(0, |t| t.len());
+        let n_jac = jt.len();
+        let mut t = Triplets::with_capacity(n + m, n + m, n_hess + n + n_jac + m);
+        if let Some(h) = &hess_t {
+            t.extend_shifted(h, 0, 0, 1.0);
+        }
+        for i in 0..n {
+            t.push(i, i, 0.0);
+        }
+        t.extend_shifted(&jt, n, 0, 1.0);
+        for i in 0..m {
+            t.push(n + i, n + i, 0.0);
+        }
+        let (matrix, map) = CscMatrix::from_triplets_with_map(&t, CscStorage::SymmetricLower);
+        self.solver.analyze(&matrix)?;
+        let (hess_pos, rest) = map.split_at(n_hess);
+        let (diag_pos, rest) = rest.split_at(n);
+        let (jac_pos, d_pos) = rest.split_at(n_jac);
+        let mut asm = Assembly {
+            hess_pos: hess_pos.to_vec(),
+            diag_pos: diag_pos.to_vec(),
+            jac_pos: jac_pos.to_vec(),
+            d_pos: d_pos.to_vec(),
+            dense_low_rank: matches!(hess, HessSource::Dense(_)),
+            hess_diag: Vec::with_capacity(n),
+            base_valid: true,
+            matrix,
+        };
+        // The values from the triplets just taken, through the new maps (the same sums as
+        // `refill_base`).
+        let vals = &mut asm.matrix.values;
+        vals.iter_mut().for_each(|v| *v = 0.0);
+        if let Some(h) = &hess_t {
+            asm.hess_pos.iter().zip(&h.vals).for_each(|(&p, &v)| vals[p] += v);
+        }
+        asm.hess_diag.extend(asm.diag_pos.iter().map(|&p| vals[p]));
+        asm.jac_pos.iter().zip(&jt.vals).for_each(|(&p, &v)| vals[p] += v);
+        self.assembly = Some(asm);
+        Ok(())
     }
 
     pub(super) fn build_smw(&mut self, parts: LowRankParts, n: usize, m: usize) -> Result<Smw, LinSolveError> {

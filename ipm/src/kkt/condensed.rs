@@ -62,7 +62,7 @@ impl KktSolver {
         if self.assembly.is_none() {
             self.solver.analyze(&op)?;
             // Marker so analyze runs once; the condensed route has no assembled pattern.
-            self.assembly = Some(Assembly { matrix: CscMatrix::from_triplets(&Triplets::new(0, 0), CscStorage::General), map: vec![], n_hess: 0, n_jac: 0, vals: vec![] });
+            self.assembly = Some(Assembly::empty());
         }
         match self.solver.factor(&op, &Regularization::none()) {
             Ok(_) => Ok(FactorStatus::Ok),

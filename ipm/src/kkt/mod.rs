@@ -171,6 +171,10 @@ pub struct KktSolver {
     condensed_asm_valid: bool,
     /// The problem's pattern makes `N` too dense to assemble: do not try again.
     condensed_too_dense: bool,
+    /// `(b, r)` of the refinement in [`solve`](Self::solve), reused across solves.
+    refine_buffers: (Vec<f64>, Vec<f64>),
+    /// Scratch of the reduced operator's products in the refinement.
+    product_scratch: RefCell<(Vec<f64>, Vec<f64>)>,
 }
 
 impl KktSolver {
@@ -202,6 +206,8 @@ impl KktSolver {
             condensed_asm: None,
             condensed_asm_valid: false,
             condensed_too_dense: false,
+            refine_buffers: (Vec::new(), Vec::new()),
+            product_scratch: RefCell::new((Vec::new(), Vec::new())),
         }
     }
 
@@ -248,25 +254,27 @@ impl KktSolver {
 
     /// Fetch the (value-dependent) assembled entries once per iteration, before any `factor`.
     pub fn prepare(&mut self, blocks: &KktBlocks<'_>) {
-        let wants_hess = self.route == KktRoute::Augmented || (self.assemble_condensed && !self.condensed_too_dense);
-        self.hess_t = match (wants_hess, &blocks.hess) {
-            (true, HessianTerm::Exact(op)) => op.lower_triplets(),
-            // W = 0 (least-squares multipliers) on the augmented route: keep the Hessian's
-            // pattern with zero values so the sparse factorization's symbolic analysis is reused
-            // instead of redone for the W-free pattern and again for the next Newton system.
-            (true, HessianTerm::Zero) if self.route == KktRoute::Augmented => self.hess_pattern.as_ref().map(|t| {
-                let mut z = t.clone();
-                z.vals.iter_mut().for_each(|v| *v = 0.0);
-                z
-            }),
-            _ => None,
-        };
-        if let (Some(t), HessianTerm::Exact(_)) = (&self.hess_t, &blocks.hess)
-            && self.hess_pattern.as_ref().is_none_or(|p| p.len() != t.len())
-        {
-            self.hess_pattern = Some(t.clone());
+        if self.route == KktRoute::Augmented {
+            // The augmented route reads the blocks' values straight into its cached pattern at
+            // the first factorization (triplets only when the pattern is built): nothing to fetch.
+            self.hess_t = None;
+            self.jac_t = None;
+            if let Some(asm) = self.assembly.as_mut() {
+                asm.base_valid = false;
+            }
+        } else {
+            let wants_hess = self.assemble_condensed && !self.condensed_too_dense;
+            self.hess_t = match (wants_hess, &blocks.hess) {
+                (true, HessianTerm::Exact(op)) => op.lower_triplets(),
+                _ => None,
+            };
+            if let (Some(t), HessianTerm::Exact(_)) = (&self.hess_t, &blocks.hess)
+                && self.hess_pattern.as_ref().is_none_or(|p| p.len() != t.len())
+            {
+                self.hess_pattern = Some(t.clone());
+            }
+            self.jac_t = blocks.jac.triplets();
         }
-        self.jac_t = blocks.jac.triplets();
         self.jac_t_stale = false;
         self.condensed_scales = self.condensed_scales(blocks);
         self.hess_diag_est = None;
@@ -396,21 +404,31 @@ impl KktSolver {
     /// Solve the factored system for `rhs = [a; b]` (overwritten by `[dx; dy]`), refining against
     /// the unregularized reduced operator.
     pub fn solve(&mut self, blocks: &KktBlocks<'_>, rhs: &mut [f64]) -> Result<SolveStats, LinSolveError> {
-        let b = rhs.to_vec();
-        let bnorm = vec_ops::norm_inf(&b).max(1e-300);
+        // The right-hand side and residual buffers are kept across solves (several per
+        // iteration): no allocation here.
+        let (mut b, mut r) = std::mem::take(&mut self.refine_buffers);
+        b.clear();
+        b.extend_from_slice(rhs);
+        r.clear();
+        r.resize(b.len(), 0.0);
+        let out = self.refine(blocks, rhs, &b, &mut r);
+        self.refine_buffers = (b, r);
+        out
+    }
+
+    /// The body of [`solve`](Self::solve): the first solution and its refinement, `b` the
+    /// right-hand side and `r` the residual scratch.
+    fn refine(&mut self, blocks: &KktBlocks<'_>, rhs: &mut [f64], b: &[f64], r: &mut [f64]) -> Result<SolveStats, LinSolveError> {
+        let bnorm = vec_ops::norm_inf(b).max(1e-300);
         let mut iters = self.apply_inverse(blocks, rhs)?;
-        let d = self.d.clone();
-        let diag_x = self.diag_x.clone();
-        let op = ReducedKktOp { blocks, diag_x: &diag_x, d: &d };
-        let mut r = vec![0.0; b.len()];
         let mut residual = f64::INFINITY;
         for step in 0..=self.max_refinement_steps {
-            r.copy_from_slice(&b);
-            op.apply(-1.0, rhs, 1.0, &mut r);
+            r.copy_from_slice(b);
+            ReducedKktOp { blocks, diag_x: &self.diag_x, d: &self.d, scratch: &self.product_scratch }.apply(-1.0, rhs, 1.0, r);
             // ‖r‖/‖b‖, stricter than Ipopt's ‖r‖/(min(‖x‖, 1e6‖b‖) + ‖b‖): with Ipopt's ratio the
             // reduced system's solutions were too inexact for L-BFGS on badly scaled problems
             // (powell_badly_scaled hit max_iter), so refinement runs whenever ‖r‖/‖b‖ > 1e-10.
-            let new_res = vec_ops::norm_inf(&r) / bnorm;
+            let new_res = vec_ops::norm_inf(r) / bnorm;
             if !new_res.is_finite() {
                 return Err(LinSolveError::NonFinite("KKT solution"));
             }
@@ -422,8 +440,8 @@ impl KktSolver {
                 break;
             }
             residual = new_res;
-            iters += self.apply_inverse(blocks, &mut r)?;
-            vec_ops::axpy(1.0, &r, rhs);
+            iters += self.apply_inverse(blocks, r)?;
+            vec_ops::axpy(1.0, r, rhs);
         }
         Ok(SolveStats { residual, iterations: iters })
     }

@@ -8,6 +8,9 @@ pub(super) struct ReducedKktOp<'a, 'b> {
     pub(super) blocks: &'b KktBlocks<'a>,
     pub(super) diag_x: &'b [f64],
     pub(super) d: &'b [f64],
+    /// The `(x, y)` halves of a product, kept by the caller across refinement steps so a
+    /// residual allocates nothing.
+    pub(super) scratch: &'b RefCell<(Vec<f64>, Vec<f64>)>,
 }
 
 impl LinearOperator for ReducedKktOp<'_, '_> {
@@ -18,20 +21,24 @@ impl LinearOperator for ReducedKktOp<'_, '_> {
     fn apply(&self, alpha: f64, v: &[f64], beta: f64, out: &mut [f64]) {
         let n = self.diag_x.len();
         let (vx, vy) = v.split_at(n);
-        let mut tx = vec![0.0; n];
-        self.blocks.hess.apply_add(vx, &mut tx);
+        let mut guard = self.scratch.borrow_mut();
+        let (tx, ty) = &mut *guard;
+        tx.clear();
+        tx.resize(n, 0.0);
+        self.blocks.hess.apply_add(vx, tx);
         for i in 0..n {
             tx[i] += self.diag_x[i] * vx[i];
         }
-        self.blocks.jac.apply_transpose(1.0, vy, 1.0, &mut tx);
-        let mut ty = vec![0.0; self.d.len()];
-        self.blocks.jac.apply(1.0, vx, 0.0, &mut ty);
+        self.blocks.jac.apply_transpose(1.0, vy, 1.0, tx);
+        ty.clear();
+        ty.resize(self.d.len(), 0.0);
+        self.blocks.jac.apply(1.0, vx, 0.0, ty);
         for i in 0..self.d.len() {
             ty[i] -= self.d[i] * vy[i];
         }
         scale_output(beta, out);
-        vec_ops::axpy(alpha, &tx, &mut out[..n]);
-        vec_ops::axpy(alpha, &ty, &mut out[n..]);
+        vec_ops::axpy(alpha, tx, &mut out[..n]);
+        vec_ops::axpy(alpha, ty, &mut out[n..]);
     }
     fn apply_transpose(&self, alpha: f64, v: &[f64], beta: f64, out: &mut [f64]) {
         self.apply(alpha, v, beta, out)

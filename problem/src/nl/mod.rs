@@ -896,4 +896,7 @@ impl LinearOperator for PatternMatrix<'_> {
     fn csc(&self) -> Option<CscRef<'_>> {
         Some(self.view())
     }
+    fn scatter_values(&self, lower: bool, pos: &[usize], out: &mut [f64]) -> bool {
+        self.view().scatter_values(lower, pos, out)
+    }
 }
