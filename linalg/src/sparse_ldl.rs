@@ -790,14 +790,14 @@ impl SparseLdl {
                 let zero_tol = self.zero_pivot_rtol.unwrap_or(f64::EPSILON);
                 let cp = p.structure.col_ptr();
                 let ri = p.structure.row_idx();
-                num.pivoted = None;
-                let f = multifrontal::factorize(tree, cp, ri, &p.values, multifrontal::DEFAULT_PIVOT_THRESHOLD, zero_tol)
+                // The previous factor's storage is refilled (`self.factored` is false until this
+                // succeeds, so a failed factorization's leftovers are never solved with).
+                let f = num.pivoted.get_or_insert_with(MfFactor::default);
+                multifrontal::factorize_into(tree, cp, ri, &p.values, multifrontal::DEFAULT_PIVOT_THRESHOLD, zero_tol, f)
                     .map_err(|e| LinSolveError::Unsupported(format!("pivoted factorization: {e:?}")))?;
                 let inertia = ipax_core::Inertia { positive: f.positive, negative: f.negative, zero: f.zero };
                 // `first_zero` is a permuted index already (no intranode permutation here).
-                let first_zero = f.first_zero;
-                num.pivoted = Some(f);
-                (inertia, first_zero, 0)
+                (inertia, f.first_zero, 0)
             }
         };
         if let Some(k) = first_zero {
