@@ -27,7 +27,7 @@ mod solver;
 pub mod sipopt;
 
 pub use factory::{DefaultSolverFactory, choose_route};
-pub use sensitivity::{KktFactor, SensitivityError};
+pub use sensitivity::{KktFactor, KktSource, RefineOptions, RefineStats, SensitivityError};
 pub use solver::{Solver, nl_bound_tightening, nl_duplicate_rows, nl_solve_and_diagnose, solve, solve_and_diagnose, solve_nl};
 
 pub use ipax_core as core;

@@ -20,12 +20,55 @@
 //!   [`ipax_ipm::held`]).
 //! - [`KktFactor::at_solution`]: `K` above assembled at the returned solution and factored again.
 //!
+//! - [`KktFactor::held_refined`] (`factor_reuse` in `ipax.jax` and the sIPOPT CLI): the held
+//!   factor used as the preconditioner of an iterative refinement against `K` above, assembled at
+//!   the solution (one Hessian and Jacobian evaluation, no factorization). It gives the answer of
+//!   [`KktFactor::at_solution`] to a stated tolerance at the cost of a few back-solves and
+//!   products with `K` per right-hand side; see "Refining the held factor" below.
+//!
 //! [`KktFactor::reuse_or_at_solution`] takes the held factor when there is one and falls back
-//! to the fresh one. Either way the factor is `Send`: it can be solved from any thread.
+//! to the fresh one; [`KktFactor::refined_or_at_solution`] does the same with the refined held
+//! factor. Either way the factor is `Send`: it can be solved from any thread.
+//!
+//! # Refining the held factor
+//!
+//! Let `K*` be the matrix above at the solution and `F` the held one (in the same user space,
+//! [`ipax_ipm::held`]). `K* − F` is small in the sense that matters: it is the change of `∇²L`
+//! and `J` over the last step (`O(‖x_k − x_{k−1}‖)`), the change of the barrier terms `Σ_x`, `D`
+//! between the last two iterates (`O(μ)` on inactive bounds and inequality rows, where `Σ ~
+//! μ/gap²`), and the perturbations `δ_w`, `δ_c` (zero at a regular minimizer once the inertia is
+//! right). Iterative refinement with `F` as the preconditioner,
+//! ```text
+//! v₀ = F⁻¹ b,    v ← v + F⁻¹ (b − K* v),
+//! ```
+//! has the error propagation `e ← F⁻¹(F − K*) e = (I − F⁻¹K*) e`, so it converges linearly, with
+//! rate `ρ ≈ ‖F⁻¹(K* − F)‖`, whenever that is below 1, and its fixed point is `K*⁻¹ b` exactly
+//! (the residual is always taken against `K*`; `F` only steers the corrections).
+//!
+//! One part of `K* − F` is not small: on *active* bounds (and inactive inequality rows) both
+//! matrices have a huge diagonal (`Σ = z/gap → ∞`, `D = gap/|y| → ∞`), but of different size,
+//! since the gap shrinks by orders of magnitude in the last step. Along such a direction `e_i`,
+//! `F⁻¹K* e_i ≈ (K*_ii/F_ii) e_i`, an eigenvalue of the error propagation near `1 − K*_ii/F_ii`,
+//! which can be −100. Those rows are diagonally dominant in `K*` (`|K*_ii| ≥ θ Σ_{j≠i} |K*_ij|`,
+//! θ = 1e3), so each step ends with one Jacobi sweep on them, `v_i ← v_i + (b − K* v)_i / K*_ii`:
+//! it sets those components to their `K*` value given the others (an error of at most `1/θ` of
+//! the rest), and what the next `F⁻¹` step then sees on those rows is `O(‖e‖)` divided by the
+//! huge `F_ii`. The remaining iteration contracts with the rate of the small part of `K* − F`.
+//!
+//! The stopping rule is on the preconditioned relative residual, i.e. the relative size of the
+//! last correction, `‖u‖∞ ≤ tol ‖v‖∞` with `u = M⁻¹(b − K* v)` (`M⁻¹` = the `F⁻¹` step plus the
+//! Jacobi sweep): with rate `ρ`, the error left is at most `ρ/(1 − ρ)·‖u‖∞`. A correction that
+//! does not shrink by [`RefineOptions::stall_rate`], a non-finite one, or
+//! [`RefineOptions::max_steps`] without convergence count as a stall: then `K*` (already
+//! assembled) is factored once, exactly as [`KktFactor::at_solution`] does, and that factor
+//! answers this and every later solve ([`KktSource::HeldStalledAtSolution`], so the report says
+//! so). Fixed variables are parameters of the held system (its solution is 0 there); the
+//! refinement works in the same reduced space: their rows of the residual are dropped and their
+//! components stay 0 (`K*` gives them `O(1/Σ)` with `Σ ~ z/1e-14`).
 
 use std::sync::{Arc, Mutex};
 
-use ipax_core::{CscMatrix, CscStorage, EvalError, LinSolveError, LinearSolver, Problem, Regularization, Triplets};
+use ipax_core::{CscMatrix, CscStorage, EvalError, LinSolveError, LinearOperator, LinearSolver, Problem, Regularization, Triplets, vec_ops};
 use ipax_ipm::{HeldKkt, HeldKktError, HeldKktInfo, SolveResult};
 use ipax_linalg::{DenseLdlt, SparseLdl};
 use thiserror::Error;
@@ -54,13 +97,15 @@ pub enum SensitivityError {
     Poisoned,
 }
 
-/// A factored KKT matrix at a solution: assembled and factored there ([`at_solution`]), or the
-/// IPM's held factor of its final iteration ([`held`]).
+/// A factored KKT matrix at a solution: assembled and factored there ([`at_solution`]), the
+/// IPM's held factor of its final iteration ([`held`]), or that factor refined against the matrix
+/// at the solution ([`held_refined`]).
 ///
 /// `Send` (so it can move to and be solved from any thread) but not `Sync`: solves take `&mut`.
 ///
 /// [`at_solution`]: KktFactor::at_solution
 /// [`held`]: KktFactor::held
+/// [`held_refined`]: KktFactor::held_refined
 pub struct KktFactor {
     n: usize,
     m: usize,
@@ -71,7 +116,90 @@ enum Source {
     Fresh { matrix: CscMatrix, solver: Backend },
     /// Shared with the `SolveResult` it came from (and its clones).
     Held(Arc<Mutex<HeldKkt>>),
+    Refined(Box<Refined>),
 }
+
+/// Which matrix a [`KktFactor`] solves with (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KktSource {
+    /// `K*` assembled and factored at the solution.
+    AtSolution,
+    /// The IPM's held factor of its final iteration, back-solved as it is.
+    Held,
+    /// The held factor refined against `K*` (no factorization).
+    HeldRefined,
+    /// The refinement stalled on some right-hand side: `K*` was factored at the solution, and
+    /// answers from then on.
+    HeldStalledAtSolution,
+}
+
+impl KktSource {
+    /// `"fresh"`, `"held"`, `"held+refined"` or `"held (refinement stalled) → at_solution"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KktSource::AtSolution => "fresh",
+            KktSource::Held => "held",
+            KktSource::HeldRefined => "held+refined",
+            KktSource::HeldStalledAtSolution => "held (refinement stalled) → at_solution",
+        }
+    }
+}
+
+/// The stopping rule of the refinement of the held factor against `K*` (module docs).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RefineOptions {
+    /// Stop once the last correction is at most `tol · ‖v‖∞` (the preconditioned relative
+    /// residual). The default 1e-12 leaves an error of at most `ρ/(1 − ρ)·1e-12 ≤ 1e-12` (ρ ≤
+    /// `stall_rate` = 0.5), below the 1e-10 the tests ask of held+refined vs at_solution.
+    pub tol: f64,
+    /// Refinement steps (back-solves after the first) per right-hand side before it counts as a
+    /// stall.
+    pub max_steps: usize,
+    /// A correction larger than `stall_rate` times the previous one is a stall.
+    pub stall_rate: f64,
+}
+
+impl Default for RefineOptions {
+    fn default() -> Self {
+        RefineOptions { tol: 1e-12, max_steps: 30, stall_rate: 0.5 }
+    }
+}
+
+/// What the refinement of a [`KktFactor::held_refined`] did so far (all its solves).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct RefineStats {
+    /// Right-hand sides refined (not counting those solved by the fallback factor).
+    pub columns: usize,
+    /// Refinement steps over all of them (each: one back-solve with the held factor and two
+    /// products with `K*`).
+    pub steps: usize,
+    /// The most steps one right-hand side needed.
+    pub max_steps: usize,
+    /// The largest final relative correction `‖u‖∞/‖v‖∞` of a converged right-hand side.
+    pub worst_correction: f64,
+    /// The largest observed contraction rate `‖u_k‖/‖u_{k−1}‖`.
+    pub worst_rate: f64,
+    /// Whether the refinement stalled (and `K*` was factored at the solution).
+    pub stalled: bool,
+}
+
+/// The held factor, `K*` at the solution, and the refinement's state.
+struct Refined {
+    held: Arc<Mutex<HeldKkt>>,
+    /// `K*` (user space, lower triangle), as [`KktFactor::at_solution`] assembles it.
+    matrix: CscMatrix,
+    /// Rows of fixed variables (dropped from the residual; their solution is 0).
+    fixed: Vec<usize>,
+    /// Diagonally dominant rows of `K*` and their diagonal (the Jacobi sweep).
+    dominant: Vec<(usize, f64)>,
+    options: RefineOptions,
+    stats: RefineStats,
+    /// `K*` factored after a stall.
+    fallback: Option<Backend>,
+}
+
+/// Diagonal dominance factor θ of the rows that get the Jacobi sweep.
+const DOMINANCE: f64 = 1e3;
 
 /// Concrete solvers (not `Box<dyn>`) so a factor can move between threads (Python releases the
 /// GIL around the solve that produces it).
@@ -89,9 +217,39 @@ impl Backend {
     }
 }
 
+/// Factor `K*` (sparse or dense LDLᵀ) and check the inertia `(n, m, 0)`.
+fn factor(matrix: &CscMatrix, n: usize, m: usize) -> Result<Backend, SensitivityError> {
+    let mut solver = if n + m <= 300 {
+        Backend::Dense(Box::new(DenseLdlt::new().with_zero_pivot_rtol(1e-24)))
+    } else {
+        Backend::Sparse(Box::new(SparseLdl::new().with_pivoting_fallback(true)))
+    };
+    // Active bounds put Σ ~ z/gap (up to ~1e14) on the diagonal: a static pivot order can meet
+    // a numerically zero pivot on a nonsingular matrix, so retry once with threshold pivoting
+    // (as the IPM's own sparse LDLᵀ does).
+    let info = match solver.get().factor(matrix, &Regularization::none()) {
+        Err(LinSolveError::Singular { .. }) if solver.get().increase_quality() => solver.get().factor(matrix, &Regularization::none())?,
+        r => r?,
+    };
+    if let Some(i) = info.inertia
+        && !i.is(n, m)
+    {
+        return Err(SensitivityError::WrongInertia { positive: i.positive, negative: i.negative, zero: i.zero, n, m });
+    }
+    Ok(solver)
+}
+
 impl KktFactor {
     /// Form and factor the KKT matrix of `problem` at `result` (from a successful solve).
     pub fn at_solution(problem: &dyn Problem, result: &SolveResult) -> Result<Self, SensitivityError> {
+        let matrix = Self::assemble_at_solution(problem, result)?;
+        let (n, m) = (problem.num_variables(), problem.num_constraints());
+        let solver = factor(&matrix, n, m)?;
+        Ok(KktFactor { n, m, source: Source::Fresh { matrix, solver } })
+    }
+
+    /// `K*`: the KKT matrix of `problem` at `result` (module docs), lower triangle, user space.
+    fn assemble_at_solution(problem: &dyn Problem, result: &SolveResult) -> Result<CscMatrix, SensitivityError> {
         let n = problem.num_variables();
         let m = problem.num_constraints();
         if !problem.has_hessian() {
@@ -132,25 +290,7 @@ impl KktFactor {
             };
             t.push(n + i, n + i, -d);
         }
-        let matrix = CscMatrix::from_triplets(&t, CscStorage::SymmetricLower);
-        let mut solver = if n + m <= 300 {
-            Backend::Dense(Box::new(DenseLdlt::new().with_zero_pivot_rtol(1e-24)))
-        } else {
-            Backend::Sparse(Box::new(SparseLdl::new().with_pivoting_fallback(true)))
-        };
-        // Active bounds put Σ ~ z/gap (up to ~1e14) on the diagonal: a static pivot order can meet
-        // a numerically zero pivot on a nonsingular matrix, so retry once with threshold pivoting
-        // (as the IPM's own sparse LDLᵀ does).
-        let info = match solver.get().factor(&matrix, &Regularization::none()) {
-            Err(LinSolveError::Singular { .. }) if solver.get().increase_quality() => solver.get().factor(&matrix, &Regularization::none())?,
-            r => r?,
-        };
-        if let Some(i) = info.inertia
-            && !i.is(n, m)
-        {
-            return Err(SensitivityError::WrongInertia { positive: i.positive, negative: i.negative, zero: i.zero, n, m });
-        }
-        Ok(KktFactor { n, m, source: Source::Fresh { matrix, solver } })
+        Ok(CscMatrix::from_triplets(&t, CscStorage::SymmetricLower))
     }
 
     /// The IPM's factor of its final iteration's KKT matrix, held by `result` (a solve with
@@ -171,15 +311,90 @@ impl KktFactor {
         }
     }
 
-    /// Whether this is the IPM's held factor (rather than a factorization at the solution).
+    /// The held factor refined against `K*` assembled at `result` (module docs: one Hessian and
+    /// Jacobian evaluation, no factorization), with the default [`RefineOptions`].
+    /// `NoHeldFactor` when the result holds none.
+    pub fn held_refined(problem: &dyn Problem, result: &SolveResult) -> Result<Self, SensitivityError> {
+        Self::held_refined_with(problem, result, RefineOptions::default())
+    }
+
+    /// [`held_refined`](Self::held_refined) with a given stopping rule.
+    pub fn held_refined_with(problem: &dyn Problem, result: &SolveResult, options: RefineOptions) -> Result<Self, SensitivityError> {
+        let held = result.held_kkt.clone().ok_or(SensitivityError::NoHeldFactor)?;
+        let (n, m) = (problem.num_variables(), problem.num_constraints());
+        let free = {
+            let h = held.lock().map_err(|_| SensitivityError::Poisoned)?;
+            if h.dims() != (n, m) {
+                return Err(SensitivityError::RhsLength { expected: n + m, got: h.dims().0 + h.dims().1 });
+            }
+            h.free_variables().to_vec()
+        };
+        let matrix = Self::assemble_at_solution(problem, result)?;
+        let mut is_free = vec![false; n + m];
+        free.iter().for_each(|&i| is_free[i] = true);
+        is_free[n..].iter_mut().for_each(|f| *f = true);
+        let fixed = (0..n).filter(|&i| !is_free[i]).collect();
+        // Σ_{j≠i} |K*_ij| over free columns (both triangles), and the diagonal.
+        let mut off = vec![0.0; n + m];
+        let mut diag = vec![0.0; n + m];
+        for j in 0..matrix.ncols {
+            for p in matrix.col_ptr[j]..matrix.col_ptr[j + 1] {
+                let (i, a) = (matrix.row_idx[p], matrix.values[p]);
+                if i == j {
+                    diag[i] += a;
+                } else {
+                    if is_free[j] {
+                        off[i] += a.abs();
+                    }
+                    if is_free[i] {
+                        off[j] += a.abs();
+                    }
+                }
+            }
+        }
+        let dominant = (0..n + m).filter(|&i| is_free[i] && diag[i] != 0.0 && diag[i].abs() >= DOMINANCE * off[i]).map(|i| (i, diag[i])).collect();
+        let refined = Refined { held, matrix, fixed, dominant, options, stats: RefineStats::default(), fallback: None };
+        Ok(KktFactor { n, m, source: Source::Refined(Box::new(refined)) })
+    }
+
+    /// [`held_refined`](Self::held_refined) when `result` holds a factor, else
+    /// [`at_solution`](Self::at_solution).
+    pub fn refined_or_at_solution(problem: &dyn Problem, result: &SolveResult) -> Result<Self, SensitivityError> {
+        match Self::held_refined(problem, result) {
+            Err(SensitivityError::NoHeldFactor) => Self::at_solution(problem, result),
+            r => r,
+        }
+    }
+
+    /// Whether this solves with the IPM's held factor (as it is or refined; `false` once a
+    /// refinement stalled and fell back to the factorization at the solution).
     pub fn is_held(&self) -> bool {
-        matches!(self.source, Source::Held(_))
+        matches!(self.source(), KktSource::Held | KktSource::HeldRefined)
+    }
+
+    /// Which matrix this solves with.
+    pub fn source(&self) -> KktSource {
+        match &self.source {
+            Source::Fresh { .. } => KktSource::AtSolution,
+            Source::Held(_) => KktSource::Held,
+            Source::Refined(r) if r.fallback.is_some() => KktSource::HeldStalledAtSolution,
+            Source::Refined(_) => KktSource::HeldRefined,
+        }
+    }
+
+    /// What the refinement did (`None` unless this is a [`held_refined`](Self::held_refined)).
+    pub fn refine_stats(&self) -> Option<RefineStats> {
+        match &self.source {
+            Source::Refined(r) => Some(r.stats),
+            _ => None,
+        }
     }
 
     /// Where the held factor came from; `None` for a factorization at the solution.
     pub fn held_info(&self) -> Option<HeldKktInfo> {
         match &self.source {
             Source::Held(h) => h.lock().ok().map(|h| h.info()),
+            Source::Refined(r) => r.held.lock().ok().map(|h| h.info()),
             Source::Fresh { .. } => None,
         }
     }
@@ -208,6 +423,7 @@ impl KktFactor {
                 }
             }
             Source::Held(h) => h.lock().map_err(|_| SensitivityError::Poisoned)?.solve_in_place(rhs)?,
+            Source::Refined(r) => r.solve_many_in_place(self.n, self.m, rhs)?,
         }
         Ok(())
     }
@@ -216,6 +432,118 @@ impl KktFactor {
     pub fn dims(&self) -> (usize, usize) {
         (self.n, self.m)
     }
+}
+
+enum ColumnOutcome {
+    Converged { steps: usize, correction: f64, rate: f64 },
+    Stalled,
+}
+
+impl Refined {
+    fn solve_many_in_place(&mut self, n: usize, m: usize, rhs: &mut [f64]) -> Result<(), SensitivityError> {
+        let dim = n + m;
+        let mut start = 0;
+        if self.fallback.is_none() {
+            let held = Arc::clone(&self.held);
+            let mut held = held.lock().map_err(|_| SensitivityError::Poisoned)?;
+            let mut work = Work { b: vec![0.0; dim], t: vec![0.0; dim], u: vec![0.0; dim] };
+            while start < rhs.len() {
+                let col = &mut rhs[start..start + dim];
+                match self.refine_column(&mut held, col, &mut work)? {
+                    ColumnOutcome::Converged { steps, correction, rate } => {
+                        let st = &mut self.stats;
+                        st.columns += 1;
+                        st.steps += steps;
+                        st.max_steps = st.max_steps.max(steps);
+                        st.worst_correction = st.worst_correction.max(correction);
+                        st.worst_rate = st.worst_rate.max(rate);
+                    }
+                    ColumnOutcome::Stalled => {
+                        col.copy_from_slice(&work.b);
+                        self.stats.stalled = true;
+                        self.fallback = Some(factor(&self.matrix, n, m)?);
+                        break;
+                    }
+                }
+                start += dim;
+            }
+        }
+        if let Some(solver) = &mut self.fallback {
+            for col in rhs[start..].chunks_mut(dim) {
+                solver.get().solve_in_place(&self.matrix, col)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// `t = b − K* v`, with the rows of fixed variables dropped.
+    fn residual(&self, b: &[f64], v: &[f64], t: &mut [f64]) {
+        t.copy_from_slice(b);
+        self.matrix.apply(-1.0, v, 1.0, t);
+        self.fixed.iter().for_each(|&i| t[i] = 0.0);
+    }
+
+    /// One Jacobi sweep on the dominant rows of `K*`: `v_i += (b − K* v)_i / K*_ii`, also added
+    /// to the correction `u`.
+    fn jacobi(&self, b: &[f64], v: &mut [f64], t: &mut [f64], u: &mut [f64]) {
+        if self.dominant.is_empty() {
+            return;
+        }
+        self.residual(b, v, t);
+        for &(i, d) in &self.dominant {
+            let c = t[i] / d;
+            v[i] += c;
+            u[i] += c;
+        }
+    }
+
+    /// Refine one right-hand side in place (module docs). On a stall `work.b` keeps it.
+    fn refine_column(&mut self, held: &mut HeldKkt, col: &mut [f64], work: &mut Work) -> Result<ColumnOutcome, SensitivityError> {
+        let Work { b, t, u } = work;
+        b.copy_from_slice(col);
+        self.fixed.iter().for_each(|&i| b[i] = 0.0);
+        if b.iter().all(|&x| x == 0.0) {
+            col.fill(0.0);
+            return Ok(ColumnOutcome::Converged { steps: 0, correction: 0.0, rate: 0.0 });
+        }
+        let v = col;
+        v.copy_from_slice(b);
+        held.solve_in_place(v)?;
+        u.fill(0.0);
+        self.jacobi(b, v, t, u);
+        let o = self.options;
+        let mut last = f64::INFINITY;
+        let mut rate = 0.0f64;
+        for step in 1..=o.max_steps {
+            self.residual(b, v, t);
+            u.copy_from_slice(t);
+            held.solve_in_place(u)?;
+            vec_ops::axpy(1.0, u, v);
+            self.jacobi(b, v, t, u);
+            let vn = vec_ops::norm_inf(v);
+            let c = if vn > 0.0 { vec_ops::norm_inf(u) / vn } else { vec_ops::norm_inf(u) };
+            if !c.is_finite() || !vn.is_finite() {
+                return Ok(ColumnOutcome::Stalled);
+            }
+            if step > 1 && last > 0.0 {
+                rate = rate.max(c / last);
+            }
+            if c <= o.tol {
+                return Ok(ColumnOutcome::Converged { steps: step, correction: c, rate });
+            }
+            if step > 1 && c > o.stall_rate * last {
+                return Ok(ColumnOutcome::Stalled);
+            }
+            last = c;
+        }
+        Ok(ColumnOutcome::Stalled)
+    }
+}
+
+struct Work {
+    b: Vec<f64>,
+    t: Vec<f64>,
+    u: Vec<f64>,
 }
 
 #[cfg(test)]

@@ -237,3 +237,105 @@ fn held_factor_rejects_bad_right_hand_sides() {
     assert!(matches!(k.solve(&[f64::NAN; 7]), Err(SensitivityError::Held(_))));
 }
 
+
+/// Per-column max relative difference of two k-column blocks.
+fn worst_column_diff(a: &[f64], b: &[f64], dim: usize) -> f64 {
+    a.chunks(dim).zip(b.chunks(dim)).map(|(x, y)| max_rel_diff(x, y)).fold(0.0, f64::max)
+}
+
+/// The refined held factor and the one at the solution on `k` right-hand sides: (refined vs
+/// fresh, raw held vs fresh) worst relative differences, and the refinement's statistics.
+fn refined_vs_fresh(p: &dyn Problem, r: &SolveResult) -> (f64, f64, ipax::RefineStats) {
+    let mut refined = KktFactor::held_refined(p, r).expect("a held factor");
+    assert_eq!(refined.source(), ipax::KktSource::HeldRefined);
+    assert!(refined.is_held());
+    let mut fresh = KktFactor::at_solution(p, r).unwrap();
+    let mut raw = KktFactor::held(r).unwrap();
+    let (n, m) = fresh.dims();
+    let k = 6;
+    let (mut a, mut b, mut c) = (rhs(n + m, k), rhs(n + m, k), rhs(n + m, k));
+    refined.solve_many_in_place(&mut a).unwrap();
+    fresh.solve_many_in_place(&mut b).unwrap();
+    raw.solve_many_in_place(&mut c).unwrap();
+    // Still the held factor: nothing stalled.
+    assert_eq!(refined.source(), ipax::KktSource::HeldRefined, "{:?}", refined.refine_stats());
+    let stats = refined.refine_stats().unwrap();
+    assert_eq!(stats.columns, k);
+    (worst_column_diff(&a, &b, n + m), worst_column_diff(&c, &b, n + m), stats)
+}
+
+#[test]
+fn refined_held_factor_equals_the_factor_at_the_solution() {
+    // Active bound x2 ≥ 0, active c1, inactive two-sided c2, fixed x3; unscaled, gradient-based
+    // scaling with an objective factor, and user scaling of variables, objective and rows.
+    let mut cases: Vec<(&str, FunctionProblem, Options)> = vec![("unscaled", problem(3.0, 1.0, None), options(true))];
+    let mut o = options(true);
+    o.set("obj_scaling_factor", "7").unwrap();
+    cases.push(("gradient-based", problem(3.0, 1e3, None), o));
+    let s = ProblemScaling { objective: 3.0, variables: Some(vec![2.0, 0.5, 3.0, 1.0]), constraints: Some(vec![0.1, 4.0, 1.0]) };
+    let mut o = options(true);
+    o.set("nlp_scaling_method", "user-scaling").unwrap();
+    cases.push(("user", problem(3.0, 1.0, Some(s)), o));
+    // A looser IPM tolerance: the held matrix is further from K*, so refinement has work to do.
+    let mut o = options(true);
+    o.set("tol", "1e-6").unwrap();
+    cases.push(("tol=1e-6", problem(3.0, 1.0, None), o));
+    for (name, p, o) in &cases {
+        let r = solve(p, o);
+        let (refined, raw, stats) = refined_vs_fresh(p, &r);
+        assert!(refined < 1e-10, "{name}: refined held vs at_solution {refined:.2e} ({stats:?})");
+        // The held matrix differs from K*: the raw back-solve is off, and it took refinement steps.
+        assert!(raw > 1e-10, "{name}: the raw held solve already agrees ({raw:.2e}): the test shows nothing");
+        assert!(stats.steps > 0 && stats.max_steps >= 1 && !stats.stalled, "{name}: {stats:?}");
+        assert!(stats.worst_correction <= 1e-12, "{name}: {stats:?}");
+        eprintln!("{name}: raw held {raw:.1e}, refined {refined:.1e}, {stats:?}");
+    }
+}
+
+#[test]
+fn refined_held_factor_is_exact_in_one_step_when_the_matrices_agree() {
+    // Equality-constrained QP: the held matrix is K*, so the first correction is at rounding level.
+    let p = FunctionProblem::builder()
+        .objective(|x: &[f64]| 0.5 * (x[0] * x[0] + 2.0 * x[1] * x[1]))
+        .gradient(|x: &[f64], g: &mut [f64]| {
+            g[0] = x[0];
+            g[1] = 2.0 * x[1];
+        })
+        .constraints(|x: &[f64], c: &mut [f64]| c[0] = x[0] + x[1])
+        .jacobian_triplets(vec![0, 0], vec![0, 1], |_x: &[f64], v: &mut [f64]| v.fill(1.0))
+        .hessian_triplets(vec![0, 1], vec![0, 1], |_x: &[f64], s: f64, _l: &[f64], v: &mut [f64]| {
+            v[0] = s;
+            v[1] = 2.0 * s;
+        })
+        .initial_point(vec![0.0; 2])
+        .constraint_bounds(vec![1.0], vec![1.0])
+        .build()
+        .unwrap();
+    let r = solve(&p, &options(true));
+    let mut k = KktFactor::held_refined(&p, &r).unwrap();
+    let mut v = rhs(3, 4);
+    k.solve_many_in_place(&mut v).unwrap();
+    let s = k.refine_stats().unwrap();
+    assert_eq!((s.columns, s.steps, s.max_steps), (4, 4, 1), "{s:?}");
+}
+
+#[test]
+fn a_stalled_refinement_falls_back_to_the_factor_at_the_solution_and_says_so() {
+    let p = problem(3.0, 1.0, None);
+    let r = solve(&p, &options(true));
+    // No refinement steps allowed: every right-hand side "stalls".
+    let o = ipax::RefineOptions { max_steps: 0, ..Default::default() };
+    let mut k = KktFactor::held_refined_with(&p, &r, o).unwrap();
+    let mut fresh = KktFactor::at_solution(&p, &r).unwrap();
+    let (mut a, mut b) = (rhs(7, 3), rhs(7, 3));
+    k.solve_many_in_place(&mut a).unwrap();
+    fresh.solve_many_in_place(&mut b).unwrap();
+    assert_eq!(k.source(), ipax::KktSource::HeldStalledAtSolution);
+    assert_eq!(k.source().as_str(), "held (refinement stalled) → at_solution");
+    assert!(!k.is_held() && k.refine_stats().unwrap().stalled);
+    assert!(worst_column_diff(&a, &b, 7) < 1e-14, "the fallback is the factor at the solution");
+    // Without a held factor, refined_or_at_solution is the factorization at the solution.
+    let plain = solve(&p, &options(false));
+    assert_eq!(KktFactor::refined_or_at_solution(&p, &plain).unwrap().source(), ipax::KktSource::AtSolution);
+    assert!(matches!(KktFactor::held_refined(&p, &plain), Err(SensitivityError::NoHeldFactor)));
+}

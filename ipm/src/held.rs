@@ -136,6 +136,13 @@ impl HeldKkt {
         self.info
     }
 
+    /// The user's indices of the variables of the reduced system, in its order; the others are
+    /// fixed variables, whose solution component [`solve_in_place`](Self::solve_in_place) sets
+    /// to 0.
+    pub fn free_variables(&self) -> &[usize] {
+        &self.free
+    }
+
     /// Name of the linear solver holding the factor.
     pub fn solver_name(&self) -> &'static str {
         self.solver.name()
