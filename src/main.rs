@@ -41,6 +41,10 @@ struct Cli {
     /// rank of the equality Jacobian), also when the solve fails.
     #[arg(long)]
     diagnose: bool,
+    /// sIPOPT models (`sens_state_1` suffixes): factor the KKT matrix at the solution for the
+    /// sensitivity step instead of refining the IPM's held factor against it (the default).
+    #[arg(long)]
+    sens_fresh: bool,
     /// Debug the solve in a REPL (prompt and output on stderr, iteration table on stdout);
     /// pauses at iteration 0. See docs/debugger.md.
     #[arg(long)]
@@ -205,6 +209,12 @@ fn solve_nl(path: &std::path::Path, cli: &Cli, options: &ipax::Options) -> ExitC
     if cli.ampl && options.print_level == 5 {
         options.print_level = 0;
     }
+    // sIPOPT's step back-solves the IPM's final factor (refined against the KKT matrix at the
+    // solution) unless --sens-fresh asks for a factorization there.
+    let sens = if cli.sens_fresh { ipax::sipopt::SensFactor::AtSolution } else { ipax::sipopt::SensFactor::HeldRefined };
+    if sens == ipax::sipopt::SensFactor::HeldRefined && ipax::sipopt::requested(&problem) {
+        options.hold_kkt_factor = true;
+    }
     let result = if cli.diagnose {
         let (result, report) = ipax::nl_solve_and_diagnose(&problem, &options);
         match report {
@@ -222,10 +232,10 @@ fn solve_nl(path: &std::path::Path, cli: &Cli, options: &ipax::Options) -> ExitC
     let message = format!("ipax {}: {}", env!("CARGO_PKG_VERSION"), result.status.message());
     let duals = problem.ampl_duals(&result.constraint_multipliers);
     // sIPOPT's suffixes: the first-order estimate of the perturbed solution as `sens_sol_state_1`.
-    let suffixes = match ipax::sipopt::sensitivity_step(&problem, &result) {
+    let suffixes = match ipax::sipopt::sensitivity_step_with(&problem, &result, sens) {
         Ok(Some(step)) => {
             if !cli.ampl {
-                println!("sIPOPT sensitivity step: x(p_new) ≈ {:?}", step.x);
+                println!("sIPOPT sensitivity step (KKT factor: {}): x(p_new) ≈ {:?}", step.source.as_str(), step.x);
             }
             ipax::sipopt::sol_suffixes(&problem, &step)
         }

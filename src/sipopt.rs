@@ -6,17 +6,26 @@
 //! - `sens_init_constr` (integer, on constraints): the row `x_p = p₀` that pins parameter `k`,
 //!
 //! gets, after the nominal solve, the first-order estimate of the perturbed solution from one
-//! back-solve with the KKT matrix at the solution (see [`crate::KktFactor`]): perturbing the
+//! solve with the KKT matrix at the solution (see [`crate::KktFactor`]): perturbing the
 //! pinning rows' right-hand sides by `Δp = p_new − p₀` gives
 //! `K [dx; dy] = [0; Δb]`, `x(p_new) ≈ x* + dx`, `y(p_new) ≈ y* + dy`. As sIPOPT's `ipopt_sens`,
 //! the estimate is written into the `.sol` file as the real suffix `sens_sol_state_1` on the
 //! variables (and the multiplier estimate on the constraints, AMPL's sign convention).
+//!
+//! Like sIPOPT, which back-solves the factor of its final IPM iteration, the default
+//! ([`SensFactor::HeldRefined`]) uses the IPM's held factor (the CLI turns `hold_kkt_factor` on
+//! for such models), refined against the KKT matrix assembled at the solution
+//! ([`crate::KktFactor::held_refined`]: no new factorization, and the answer of the factorization
+//! at the solution to ~1e-12 rather than sIPOPT's O(last step + μ)). Without a held factor
+//! (presolve changed the problem, condensed route, no exact Hessian) or after a stalled
+//! refinement it is the factorization at the solution; [`SensitivityStep::source`] says which.
+//! `ipax --sens-fresh` ([`SensFactor::AtSolution`]) always factors at the solution.
 
 use ipax_ipm::SolveResult;
 use ipax_problem::nl::{NlProblem, SolSuffix, SolSuffixTarget, Suffix, SuffixTarget};
 use thiserror::Error;
 
-use crate::sensitivity::{KktFactor, SensitivityError};
+use crate::sensitivity::{KktFactor, KktSource, SensitivityError};
 
 /// Why the sensitivity step could not be computed.
 #[derive(Debug, Error)]
@@ -43,6 +52,17 @@ pub fn requested(problem: &NlProblem) -> bool {
         && suffix(problem, "sens_init_constr", SuffixTarget::Constraint).is_some()
 }
 
+/// Which KKT factor the step solves with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SensFactor {
+    /// The IPM's held factor refined against the KKT matrix at the solution, or that matrix
+    /// factored when the result holds no factor ([`KktFactor::refined_or_at_solution`]).
+    #[default]
+    HeldRefined,
+    /// The KKT matrix at the solution, factored ([`KktFactor::at_solution`]).
+    AtSolution,
+}
+
 /// The first-order estimate of the perturbed solution.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SensitivityStep {
@@ -50,10 +70,18 @@ pub struct SensitivityStep {
     pub x: Vec<f64>,
     /// `y* + dy` (the IPM's sign convention, as `SolveResult::constraint_multipliers`).
     pub y: Vec<f64>,
+    /// The factor the step was solved with.
+    pub source: KktSource,
 }
 
-/// Compute the step; `Ok(None)` when the model declares no sIPOPT suffixes.
+/// Compute the step with the default [`SensFactor`]; `Ok(None)` when the model declares no
+/// sIPOPT suffixes.
 pub fn sensitivity_step(problem: &NlProblem, result: &SolveResult) -> Result<Option<SensitivityStep>, SipoptError> {
+    sensitivity_step_with(problem, result, SensFactor::default())
+}
+
+/// Compute the step with the given factor; `Ok(None)` when the model declares no sIPOPT suffixes.
+pub fn sensitivity_step_with(problem: &NlProblem, result: &SolveResult, factor: SensFactor) -> Result<Option<SensitivityStep>, SipoptError> {
     if !requested(problem) {
         return Ok(None);
     }
@@ -73,11 +101,14 @@ pub fn sensitivity_step(problem: &NlProblem, result: &SolveResult) -> Result<Opt
         // The pinning row reads x_p = p₀: moving its right-hand side by Δp = p_new − x*_p.
         rhs[n + row] = p_new - result.x[var];
     }
-    let mut kkt = KktFactor::at_solution(problem, result)?;
+    let mut kkt = match factor {
+        SensFactor::HeldRefined => KktFactor::refined_or_at_solution(problem, result)?,
+        SensFactor::AtSolution => KktFactor::at_solution(problem, result)?,
+    };
     let v = kkt.solve(&rhs)?;
     let x = result.x.iter().zip(&v[..n]).map(|(a, d)| a + d).collect();
     let y = result.constraint_multipliers.iter().zip(&v[n..]).map(|(a, d)| a + d).collect();
-    Ok(Some(SensitivityStep { x, y }))
+    Ok(Some(SensitivityStep { x, y, source: kkt.source() }))
 }
 
 /// The `.sol` suffix sections sIPOPT writes for a step: `sens_sol_state_1` on the variables and on

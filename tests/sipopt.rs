@@ -24,12 +24,42 @@ fn closed_form(p1: f64) -> [f64; 3] {
 }
 
 fn run(dir: &Path) -> ipax::problem::nl::SolFile {
+    run_with(dir, &[]).0
+}
+
+/// Run the CLI on the example with extra arguments: the .sol file and stdout.
+fn run_with(dir: &Path, extra: &[&str]) -> (ipax::problem::nl::SolFile, String) {
     for ext in ["nl", "row", "col"] {
         std::fs::copy(format!("tests/data/sipopt/parametric.{ext}"), dir.join(format!("parametric.{ext}"))).unwrap();
     }
-    let out = Command::new(env!("CARGO_BIN_EXE_ipax")).arg(dir.join("parametric.nl")).arg("print_level=0").output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_ipax")).arg(dir.join("parametric.nl")).arg("print_level=0").args(extra).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    read_sol(&std::fs::read_to_string(dir.join("parametric.sol")).unwrap()).expect("a readable .sol")
+    let sol = read_sol(&std::fs::read_to_string(dir.join("parametric.sol")).unwrap()).expect("a readable .sol");
+    (sol, String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn estimate(sol: &ipax::problem::nl::SolFile, target: SolSuffixTarget) -> Vec<f64> {
+    sol.suffixes.iter().find(|s| s.name == "sens_sol_state_1" && s.target == target).expect("the suffix is written").values.iter().map(|v| v.1).collect()
+}
+
+#[test]
+fn the_held_refined_step_equals_the_step_factored_at_the_solution() {
+    let dir = std::env::temp_dir().join(format!("ipax-sipopt-fresh-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (held, out_held) = run_with(&dir, &[]);
+    let (fresh, out_fresh) = run_with(&dir, &["--sens-fresh"]);
+    // The default back-solves the IPM's held factor refined against the KKT matrix at the
+    // solution; --sens-fresh factors that matrix.
+    assert!(out_held.contains("(KKT factor: held+refined)"), "{out_held}");
+    assert!(out_fresh.contains("(KKT factor: fresh)"), "{out_fresh}");
+    for target in [SolSuffixTarget::Variables, SolSuffixTarget::Constraints] {
+        let (a, b) = (estimate(&held, target), estimate(&fresh, target));
+        let scale = b.iter().fold(1.0f64, |m, v| m.max(v.abs()));
+        for (x, y) in a.iter().zip(&b) {
+            assert!((x - y).abs() <= 1e-10 * scale, "{target:?}: held+refined {a:?} vs fresh {b:?}");
+        }
+    }
+    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]
