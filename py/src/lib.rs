@@ -487,6 +487,7 @@ fn option_names() -> Vec<&'static str> {
     hess_mode="none", hess_rows=None, hess_cols=None,
     intermediate=false, lagrange=None, zl=None, zu=None,
     obj_scaling=None, x_scaling=None, g_scaling=None, keep_kkt=false, kkt_reuse=false,
+    kkt_refine=false,
 ))]
 #[allow(clippy::too_many_arguments)]
 fn solve<'py>(
@@ -516,6 +517,7 @@ fn solve<'py>(
     g_scaling: Option<PyReadonlyArray1<'py, f64>>,
     keep_kkt: bool,
     kkt_reuse: bool,
+    kkt_refine: bool,
 ) -> PyResult<Bound<'py, PyDict>> {
     let mut options = build_options(&options)?;
     // factor_reuse: the IPM hands back its final factor; nothing is kept otherwise.
@@ -594,9 +596,12 @@ fn solve<'py>(
             let result = solver.solve(&problem);
             // The KKT factor for sensitivities (kkt_solve): with kkt_reuse the IPM's factor of its
             // final iteration (none is held on the condensed route, with L-BFGS, after presolve:
-            // then the fresh factorization), else the KKT matrix at the solution factored once.
+            // then the fresh factorization), with kkt_refine too refined against the KKT matrix
+            // at the solution, else the KKT matrix at the solution factored once.
             let kkt = (keep_kkt && result.status.is_success()).then(|| {
-                let k = if kkt_reuse {
+                let k = if kkt_reuse && kkt_refine {
+                    ipax::KktFactor::refined_or_at_solution(&problem, &result)
+                } else if kkt_reuse {
                     ipax::KktFactor::reuse_or_at_solution(&problem, &result)
                 } else {
                     ipax::KktFactor::at_solution(&problem, &result)
@@ -694,7 +699,9 @@ fn presolve_info<'py>(py: Python<'py>, d: &ipax::problem::presolve::AuxiliaryDia
 }
 
 /// A factored KKT matrix at a solution (see `ipax::KktFactor`): the IPM's held factor of its final
-/// iteration (`source() == "held"`) or the matrix at the solution factored once (`"fresh"`).
+/// iteration (`source() == "held"`), that factor refined against the KKT matrix at the solution
+/// (`"held+refined"`; `"held (refinement stalled) → at_solution"` once a stall made it factor the
+/// matrix at the solution) or the matrix at the solution factored once (`"fresh"`).
 ///
 /// Thread-safe: the factor is `Send` and sits behind a mutex, so any Python thread may call
 /// `solve` (and drop the handle); concurrent calls are serialized on the mutex, which is taken
@@ -764,9 +771,24 @@ impl KktHandle {
         Ok(self.lock()?.dims())
     }
     /// `"held"`: the IPM's factor of its final iteration (no factorization at the solution);
-    /// `"fresh"`: the KKT matrix at the solution, factored once.
+    /// `"held+refined"`: that factor refined against the KKT matrix at the solution;
+    /// `"held (refinement stalled) → at_solution"`: the refinement stalled and the matrix at the
+    /// solution was factored; `"fresh"`: the KKT matrix at the solution, factored once.
     fn source(&self) -> PyResult<&'static str> {
-        Ok(if self.lock()?.is_held() { "held" } else { "fresh" })
+        Ok(self.lock()?.source().as_str())
+    }
+    /// For a refined held factor: `{"columns", "steps", "max_steps", "worst_correction",
+    /// "worst_rate", "stalled"}` of its solves so far; `None` otherwise.
+    fn refine_stats<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
+        let Some(s) = self.lock()?.refine_stats() else { return Ok(None) };
+        let d = PyDict::new(py);
+        d.set_item("columns", s.columns)?;
+        d.set_item("steps", s.steps)?;
+        d.set_item("max_steps", s.max_steps)?;
+        d.set_item("worst_correction", s.worst_correction)?;
+        d.set_item("worst_rate", s.worst_rate)?;
+        d.set_item("stalled", s.stalled)?;
+        Ok(Some(d))
     }
     /// For a held factor: `{"iteration", "mu", "delta_w", "delta_c"}` of the factorization; `None`
     /// for a fresh one.

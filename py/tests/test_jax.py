@@ -158,7 +158,10 @@ def test_factor_reuse_and_dense_backward_agree(box, box_dense, qp, qp_dense):
         for pp in (p, p + 0.05 * rng.standard_normal(p.size)):
             ga = jax.jacrev(lambda q: a.solve(q, x0))(jnp.asarray(pp))
             gb = jax.jacrev(lambda q: b.solve(q, x0))(jnp.asarray(pp))
-            np.testing.assert_allclose(ga, gb, atol=1e-7)
+            np.testing.assert_allclose(ga, gb, atol=1e-8)
+        # the reuse side back-solved the held factor refined at the solution, never anything else
+        assert a.kkt_sources.get("held+refined", 0) > 0 and set(a.kkt_sources) <= {"held+refined", "dense"}, a.kkt_sources
+        assert b.kkt_sources == {}, b.kkt_sources
 
 
 def test_dense_backward_is_differentiable_twice(qp_dense):
@@ -206,6 +209,7 @@ def test_vmap_surfaces_equal_a_loop_of_solves(box):
     rng = np.random.default_rng(0)
     P = rng.uniform(-0.5, 1.0, (6, 3))
     x0 = jnp.full(3, 0.2)
+    before = box.kkt_sources
     loop = np.stack([np.asarray(box.solve(p, x0)) for p in P])
     np.testing.assert_allclose(box.vmap_solve(P, x0), loop, atol=1e-8)
     np.testing.assert_allclose(box.vmap_solve_parallel(P, x0, workers=2), loop, atol=1e-8)
@@ -215,6 +219,12 @@ def test_vmap_surfaces_equal_a_loop_of_solves(box):
     for surface in (box.vmap_solve, box.vmap_solve_parallel, box.batched_solve):
         G = jax.grad(lambda Pq: jnp.sum(surface(Pq, x0) @ W))(jnp.asarray(P))
         np.testing.assert_allclose(G, g_loop, atol=1e-6)
+    # factor_reuse=True: the backward passes back-solved the IPM's held factor, refined against the
+    # KKT matrix at the solution; no factorization at the solution, no stalled refinement.
+    after = box.kkt_sources
+    used = {k: after.get(k, 0) - before.get(k, 0) for k in after}
+    assert used.get("held+refined", 0) >= 2 * len(P), used
+    assert not any(v for k, v in used.items() if k not in ("held+refined", "dense")), used
 
 
 def test_functional_surfaces_equal_jaxproblem(qp):

@@ -37,14 +37,14 @@ class ActiveBound:
         return np.array([2 * s, s + lagrange[1], s * (2 + 1.2 * x[1] ** 2), 2 * s, s])
 
 
-def session(factor_reuse, p=3.0, **options):
+def session(factor_reuse, p=3.0, refine=False, **options):
     prob = ipax.Problem(n=4, m=3, problem_obj=ActiveBound(), lb=[-1e20, -1e20, 0.0, 0.5], ub=[1e20, 1e20, 1e20, 0.5],
                         cl=[p, -1e20, -10.0], cu=[p, 1.2, 10.0])
     prob.add_option("print_level", 0)
     prob.add_option("tol", 1e-10)
     for k, v in options.items():
         prob.add_option(k, v)
-    s = ipax.Solver(prob, factor_reuse=factor_reuse)
+    s = ipax.Solver(prob, factor_reuse=factor_reuse, refine=refine)
     x, info = s.solve([1.0, 1.0, 1.0, 0.5])
     assert info["status"] == 0
     return s, x, info
@@ -127,3 +127,37 @@ def test_factor_reuse_survives_pickling():
     assert clone.factor_reuse is False and clone.kkt_source is None
     clone.kkt_solve(rhs(1))  # rebuilt by a warm-started solve, with the pickled choice
     assert clone.kkt_source == "fresh"
+
+
+def test_refined_held_factor_equals_the_fresh_factorization():
+    """refine=True: the held factor refined against the KKT matrix at the solution gives the fresh
+    factorization's answers to 1e-10 (the raw held factor is a step and O(μ) away), with and
+    without scaling; a looser IPM tolerance moves the held matrix further and needs more steps."""
+    for opts in ({}, dict(obj_scaling_factor=7.0, nlp_scaling_method="gradient-based"), dict(tol=1e-6)):
+        refined, _, _ = session(True, refine=True, **opts)
+        raw, _, _ = session(True, **opts)
+        fresh, _, _ = session(False, **opts)
+        assert refined.kkt_source == "held+refined" and raw.kkt_source == "held"
+        b = rhs(6)
+        f = fresh.kkt_solve(b)
+        a = refined.kkt_solve(b)
+        scale = np.abs(f).max()
+        np.testing.assert_allclose(a, f, rtol=0, atol=1e-10 * scale)
+        assert np.abs(raw.kkt_solve(b) - f).max() > 1e-10 * scale, "the raw held factor already agrees: the test shows nothing"
+        st = refined._kkt.refine_stats()
+        assert st["columns"] == 6 and st["steps"] > 0 and not st["stalled"], st
+        assert raw._kkt.refine_stats() is None
+        # the held factor's provenance is still reported
+        assert refined._kkt.held_info()["delta_w"] == 0.0
+
+
+def test_refine_falls_back_and_survives_pickling():
+    import pickle
+
+    s, _, _ = session(True, refine=True, kkt_route="condensed")
+    assert s.kkt_source == "fresh"  # nothing held on the condensed route
+    s, _, _ = session(True, refine=True)
+    clone = pickle.loads(pickle.dumps(s))
+    assert clone.refine is True and clone.factor_reuse is True
+    clone.kkt_solve(rhs(1))
+    assert clone.kkt_source == "held+refined"

@@ -65,11 +65,14 @@ class Solver:
     problem: Problem
     last: Optional[Info]
     factor_reuse: bool
-    def __init__(self, problem: Problem, factor_reuse: bool = ...) -> None: ...
+    refine: bool
+    def __init__(self, problem: Problem, factor_reuse: bool = ..., refine: bool = ...) -> None: ...
     def solve(self, x0: Optional[ArrayLike] = ..., warm_start: Optional[bool] = ...) -> Tuple[np.ndarray, Info]: ...
     @property
     def kkt_source(self) -> Optional[str]:
-        """"held" (the IPM's final factor), "fresh" (factored at the solution) or None."""
+        """"held" (the IPM's final factor), "held+refined" (refined against the KKT matrix at the
+        solution), "held (refinement stalled) → at_solution", "fresh" (factored at the solution)
+        or None."""
         ...
     def kkt_solve(self, rhs: ArrayLike) -> np.ndarray:
         """Solve with the KKT factor of the last solution (length n + m, or shape (n + m, k)); any thread."""

@@ -48,12 +48,14 @@ def solve(
     g_scaling: Optional[np.ndarray] = ...,
     keep_kkt: bool = ...,
     kkt_reuse: bool = ...,
+    kkt_refine: bool = ...,
 ) -> Dict[str, Any]: ...
 
 @final
 class KktFactor:
     """A factored KKT matrix at a solution (returned in ``info["_kkt"]`` by ``keep_kkt``): the IPM's
-    held factor of its final iteration (``kkt_reuse``) or the matrix at the solution factored once.
+    held factor of its final iteration (``kkt_reuse``), with ``kkt_refine`` refined against the
+    matrix at the solution, or the matrix at the solution factored once.
     Usable from any thread (back-solves are serialized and run without the GIL)."""
 
     def solve(self, rhs: np.ndarray) -> np.ndarray:
@@ -63,7 +65,13 @@ class KktFactor:
         """``(n, m)``."""
         ...
     def source(self) -> str:
-        """``"held"`` (the IPM's final factor) or ``"fresh"`` (factored at the solution)."""
+        """``"held"`` (the IPM's final factor), ``"held+refined"`` (refined against the matrix at
+        the solution), ``"held (refinement stalled) → at_solution"`` or ``"fresh"`` (factored at
+        the solution)."""
+        ...
+    def refine_stats(self) -> Optional[Dict[str, Any]]:
+        """``columns``, ``steps``, ``max_steps``, ``worst_correction``, ``worst_rate``,
+        ``stalled`` of a refined held factor; ``None`` otherwise."""
         ...
     def held_info(self) -> Optional[Dict[str, Any]]:
         """``iteration``, ``mu``, ``delta_w``, ``delta_c`` of a held factor; ``None`` if fresh."""

@@ -16,7 +16,14 @@ Fiacco (1976) and, for the IPM's own factor, in Pirnay, López-Negrete & Biegler
 ``factor_reuse=True`` solves with ipax's ``KktFactor`` instead (bound multipliers eliminated as
 ``Σ = z/(x − x_b)``, inequality rows with ``−gap/|λ|``: active rows act as equalities, inactive ones
 decouple, exact up to O(μ)); ``False`` assembles and solves ``K`` densely in JAX, which stays
-differentiable to any order in reverse mode.
+differentiable to any order in reverse mode. The ``KktFactor`` is the IPM's own factor of its final
+iteration, refined against that ``Σ``-form matrix assembled at the solution (``"held+refined"``,
+``ipax::KktFactor::held_refined``: no factorization after the solve; the held matrix is one step
+and O(μ) away, so each back-solve is a few refinement steps preconditioned by it); where the IPM
+holds no factor, or the refinement stalls, it is that matrix factored at the solution
+(``"fresh"``, ``"held (refinement stalled) → at_solution"``; :attr:`JaxProblem.kkt_sources`
+counts which). The O(μ) gap between the ``Σ``-form and the exact active-set ``K`` is then removed
+by a Neumann series in Python (``_refinement_diag``).
 """
 
 from __future__ import annotations
@@ -233,6 +240,7 @@ class JaxProblem:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._next_key = 1
+        self._sources: "collections.Counter[str]" = collections.Counter()
         self._pin: Optional[ThreadPoolExecutor] = None
         self._pin_thread: Optional[int] = None
         self._pool: Optional[ThreadPoolExecutor] = None
@@ -277,6 +285,20 @@ class JaxProblem:
     def n_colors(self) -> Optional[Tuple[int, int]]:
         """``(Jacobian colours, Hessian colours)`` with ``sparse=True``, else ``None``."""
         return self._k.n_colors
+
+    @property
+    def kkt_sources(self) -> Dict[str, int]:
+        """How many backward back-solves (``factor_reuse=True``) used which KKT factor, by
+        ``KktFactor.source()``: ``"held+refined"`` (the IPM's held factor refined against the KKT
+        matrix at the solution), ``"held (refinement stalled) → at_solution"``, ``"fresh"`` (the
+        IPM held none: factored at the solution); ``"dense"`` counts the dense fallback (factor
+        evicted from the cache)."""
+        with self._lock:
+            return dict(self._sources)
+
+    def _count_source(self, source: str) -> None:
+        with self._lock:
+            self._sources[source] += 1
 
     def close(self) -> None:
         """Release held factors and worker threads (the object stays usable; they are re-made)."""
@@ -414,12 +436,14 @@ class JaxProblem:
     def _solve_once(self, problem: Problem, cb: Any, p: np.ndarray, x0: Any, warm: Optional[Tuple],
                     keep: bool) -> Dict[str, Any]:
         cb.p = jnp.asarray(p, dtype=jnp.float64)
+        # keep: the IPM holds its final factor and ipax refines it against the KKT matrix at the
+        # solution (no factorization after the solve; see the module docs).
         if warm is not None:
             lam0, zl0, zu0 = warm
-            _, info = problem.solve(x0, lagrange=lam0, zl=zl0, zu=zu0,
-                                    _extra_options=_WARM_START_DEFAULTS, _keep_kkt=keep)
+            _, info = problem.solve(x0, lagrange=lam0, zl=zl0, zu=zu0, _extra_options=_WARM_START_DEFAULTS,
+                                    _keep_kkt=keep, _kkt_reuse=keep, _kkt_refine=keep)
         else:
-            _, info = problem.solve(x0, _keep_kkt=keep)
+            _, info = problem.solve(x0, _keep_kkt=keep, _kkt_reuse=keep, _kkt_refine=keep)
         return info
 
     def _outputs(self, info: Dict[str, Any], lb: np.ndarray, ub: np.ndarray, cl: np.ndarray,
@@ -533,6 +557,7 @@ class JaxProblem:
         was evicted or could not be formed (e.g. a wrong inertia reported by ipax)."""
         u = self._factor_solve(int(key), rhs) if int(key) > 0 and self.factor_reuse else None
         if u is None:
+            self._count_source("dense")
             return np.asarray(fallback(), dtype=np.float64)
         return u
 
@@ -560,6 +585,7 @@ class JaxProblem:
                 if not np.any(e):
                     break
                 u = u0 + np.asarray(kkt.solve(np.ascontiguousarray(e * u)))
+            self._count_source(str(kkt.source()))
             return u
 
         return self._run_pinned(refined)
