@@ -508,7 +508,7 @@ impl Refined {
         }
         let v = col;
         v.copy_from_slice(b);
-        held.solve_in_place(v)?;
+        held.back_solve_in_place(v)?;
         u.fill(0.0);
         self.jacobi(b, v, t, u);
         let o = self.options;
@@ -516,8 +516,11 @@ impl Refined {
         let mut rate = 0.0f64;
         for step in 1..=o.max_steps {
             self.residual(b, v, t);
+            if !vec_ops::all_finite(t) {
+                return Ok(ColumnOutcome::Stalled);
+            }
             u.copy_from_slice(t);
-            held.solve_in_place(u)?;
+            held.back_solve_in_place(u)?;
             vec_ops::axpy(1.0, u, v);
             self.jacobi(b, v, t, u);
             let vn = vec_ops::norm_inf(v);

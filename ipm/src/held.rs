@@ -154,6 +154,18 @@ impl HeldKkt {
     /// solutions. Each is a back-solve with the held factor of `K̃ = A K B` on `A r`, refined
     /// against the held matrix (at most 3 steps, to `‖r‖∞ ≤ 1e-14‖b‖∞`), then mapped back by `B`.
     pub fn solve_in_place(&mut self, rhs: &mut [f64]) -> Result<(), HeldKktError> {
+        self.solve_columns(rhs, true)
+    }
+
+    /// As [`solve_in_place`](Self::solve_in_place) but one back-solve per right-hand side, without
+    /// refinement against the held matrix: for use as the preconditioner of a refinement against
+    /// another matrix (`ipax::KktFactor::held_refined`), whose own steps make the inner ones
+    /// redundant.
+    pub fn back_solve_in_place(&mut self, rhs: &mut [f64]) -> Result<(), HeldKktError> {
+        self.solve_columns(rhs, false)
+    }
+
+    fn solve_columns(&mut self, rhs: &mut [f64], refine: bool) -> Result<(), HeldKktError> {
         let dim = self.n_full + self.m;
         if dim == 0 || !rhs.len().is_multiple_of(dim) {
             return Err(HeldKktError::RhsLength { expected: dim, got: rhs.len() });
@@ -174,7 +186,12 @@ impl HeldKkt {
             for i in 0..self.m {
                 b[nr + i] = self.con_scale[i] * rl[i];
             }
-            self.refined_solve(&b, &mut v, &mut r)?;
+            if refine {
+                self.refined_solve(&b, &mut v, &mut r)?;
+            } else {
+                v.copy_from_slice(&b);
+                self.solver.solve_in_place(&self.matrix, &mut v)?;
+            }
             // v = B ṽ = [D⁻¹ ṽ_x; S_c ṽ_λ / σ_f]; fixed variables do not move.
             rx.iter_mut().for_each(|x| *x = 0.0);
             for (k, &i) in self.free.iter().enumerate() {

@@ -1,5 +1,7 @@
-"""Solver.kkt_solve with the IPM's held factor (factor_reuse=True) against the KKT matrix factored
-again at the solution (factor_reuse=False), on a Python-defined NLP of a few thousand variables.
+"""Solver.kkt_solve with the IPM's held factor (factor_reuse=True), that factor refined against the
+KKT matrix at the solution (factor_reuse=True, refine=True: what ipax.jax's backward uses) and the
+KKT matrix factored again at the solution (factor_reuse=False), on a Python-defined NLP of a few
+thousand variables.
 
 Run: python py/benchmarks/bench_kkt_reuse.py [L] (default L = 16: n = L³ = 4096 variables,
 m = L² = 256 constraints; see ``Grid3D``: exact Hessian, sparse Jacobian, active and inactive
@@ -8,7 +10,8 @@ bounds).
 Reports, as the median of `reps` runs: the solve time of a session with each setting (the fresh
 path assembles and factors K at the solution inside the solve; the held path keeps the IPM's
 last factor), the plain solve without any KKT factor, and kkt_solve for 1 and k right-hand sides
-(each setting's back-solves), plus the largest relative difference of the two answers.
+(each setting's back-solves), plus the largest relative difference of each answer to the fresh
+one and, for the refined factor, the refinement steps per right-hand side.
 """
 
 import os
@@ -113,8 +116,9 @@ def main() -> None:
     b1 = rng.uniform(-1, 1, n + m)
     bk = rng.uniform(-1, 1, (n + m, k))
     answers = {}
-    for reuse in (True, False):
-        s = ipax.Solver(prob, factor_reuse=reuse)
+    settings = (("held", True, False), ("held+refined", True, True), ("fresh", False, False))
+    for name, reuse, refine in settings:
+        s = ipax.Solver(prob, factor_reuse=reuse, refine=refine)
 
         def solve_session():
             s.reset()
@@ -123,13 +127,18 @@ def main() -> None:
         t_solve, _ = median_time(solve_session, reps)
         t1, v1 = median_time(lambda: s.kkt_solve(b1), reps)
         tk, vk = median_time(lambda: s.kkt_solve(bk), reps)
-        answers[reuse] = (v1, vk)
-        print(f"factor_reuse={reuse!s:5} ({s.kkt_source}): solve {1e3 * t_solve:.1f} ms "
+        answers[name] = (v1, vk)
+        st = s._kkt.refine_stats()
+        steps = "" if st is None else (f", refinement {st['steps'] / max(st['columns'], 1):.1f} steps/rhs "
+                                       f"(max {st['max_steps']}, rate {st['worst_rate']:.1e}, stalled {st['stalled']})")
+        print(f"factor_reuse={reuse!s:5} refine={refine!s:5} ({s.kkt_source}): solve {1e3 * t_solve:.1f} ms "
               f"(+{1e3 * (t_solve - t_plain):.1f} ms over plain), kkt_solve 1 rhs {1e3 * t1:.2f} ms, "
-              f"{k} rhs {1e3 * tk:.1f} ms")
-    (h1, hk), (f1, fk) = answers[True], answers[False]
-    rel = max(np.abs(h1 - f1).max() / np.abs(f1).max(), np.abs(hk - fk).max() / np.abs(fk).max())
-    print(f"max relative difference held vs fresh: {rel:.1e}")
+              f"{k} rhs {1e3 * tk:.1f} ms{steps}")
+    f1, fk = answers["fresh"]
+    for name in ("held", "held+refined"):
+        h1, hk = answers[name]
+        rel = max(np.abs(h1 - f1).max() / np.abs(f1).max(), np.abs(hk - fk).max() / np.abs(fk).max())
+        print(f"max relative difference {name} vs fresh: {rel:.1e}")
 
 
 if __name__ == "__main__":
