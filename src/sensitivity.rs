@@ -59,10 +59,17 @@
 //! last correction, `‖u‖∞ ≤ tol ‖v‖∞` with `u = M⁻¹(b − K* v)` (`M⁻¹` = the `F⁻¹` step plus the
 //! Jacobi sweep): with rate `ρ`, the error left is at most `ρ/(1 − ρ)·‖u‖∞`. A correction that
 //! does not shrink by [`RefineOptions::stall_rate`], a non-finite one, or
-//! [`RefineOptions::max_steps`] without convergence count as a stall: then `K*` (already
-//! assembled) is factored once, exactly as [`KktFactor::at_solution`] does, and that factor
-//! answers this and every later solve ([`KktSource::HeldStalledAtSolution`], so the report says
-//! so). Fixed variables are parameters of the held system (its solution is 0 there); the
+//! [`RefineOptions::max_steps`] without convergence count as a stall.
+//!
+//! A stall means `M⁻¹K*` has eigenvalues far from 1 (`ρ ≥ 1/2`): typically a few nearly
+//! degenerate bounds (`x − x_L` and `z_L` both small), whose `Σ` is of the size of the Hessian
+//! and changes by a factor between the last iterate and the solution. Those are a few outlying
+//! eigenvalues, which a Krylov method removes one per iteration, so the column continues with
+//! left-preconditioned restarted GMRES on `M⁻¹K* v = M⁻¹b` from the current `v` (same `M⁻¹`,
+//! same stopping rule in the 2-norm, [`RefineOptions::gmres_max_iterations`] back-solves at most).
+//! If that fails too, `K*` (already assembled) is factored once, exactly as
+//! [`KktFactor::at_solution`] does, and that factor answers this and every later solve
+//! ([`KktSource::HeldStalledAtSolution`], so the report says so). Fixed variables are parameters of the held system (its solution is 0 there); the
 //! refinement works in the same reduced space: their rows of the residual are dropped and their
 //! components stay 0 (`K*` gives them `O(1/Σ)` with `Σ ~ z/1e-14`).
 
@@ -157,11 +164,16 @@ pub struct RefineOptions {
     pub max_steps: usize,
     /// A correction larger than `stall_rate` times the previous one is a stall.
     pub stall_rate: f64,
+    /// GMRES iterations (each one back-solve with the held factor) allowed per right-hand side
+    /// after the refinement stalled, before `K*` is factored; 0 skips GMRES.
+    pub gmres_max_iterations: usize,
+    /// GMRES restart length (Krylov vectors of length n + m kept).
+    pub gmres_restart: usize,
 }
 
 impl Default for RefineOptions {
     fn default() -> Self {
-        RefineOptions { tol: 1e-12, max_steps: 30, stall_rate: 0.5 }
+        RefineOptions { tol: 1e-12, max_steps: 30, stall_rate: 0.5, gmres_max_iterations: 60, gmres_restart: 30 }
     }
 }
 
@@ -179,6 +191,10 @@ pub struct RefineStats {
     pub worst_correction: f64,
     /// The largest observed contraction rate `‖u_k‖/‖u_{k−1}‖`.
     pub worst_rate: f64,
+    /// Right-hand sides on which the refinement stalled and GMRES converged.
+    pub gmres_columns: usize,
+    /// GMRES iterations over all of them.
+    pub gmres_iterations: usize,
     /// Whether the refinement stalled (and `K*` was factored at the solution).
     pub stalled: bool,
 }
@@ -435,7 +451,7 @@ impl KktFactor {
 }
 
 enum ColumnOutcome {
-    Converged { steps: usize, correction: f64, rate: f64 },
+    Converged { steps: usize, correction: f64, rate: f64, gmres: Option<usize> },
     Stalled,
 }
 
@@ -446,12 +462,16 @@ impl Refined {
         if self.fallback.is_none() {
             let held = Arc::clone(&self.held);
             let mut held = held.lock().map_err(|_| SensitivityError::Poisoned)?;
-            let mut work = Work { b: vec![0.0; dim], t: vec![0.0; dim], u: vec![0.0; dim] };
+            let mut work = Work { b: vec![0.0; dim], t: vec![0.0; dim], u: vec![0.0; dim], krylov: Vec::new() };
             while start < rhs.len() {
                 let col = &mut rhs[start..start + dim];
                 match self.refine_column(&mut held, col, &mut work)? {
-                    ColumnOutcome::Converged { steps, correction, rate } => {
+                    ColumnOutcome::Converged { steps, correction, rate, gmres } => {
                         let st = &mut self.stats;
+                        if let Some(it) = gmres {
+                            st.gmres_columns += 1;
+                            st.gmres_iterations += it;
+                        }
                         st.columns += 1;
                         st.steps += steps;
                         st.max_steps = st.max_steps.max(steps);
@@ -499,12 +519,12 @@ impl Refined {
 
     /// Refine one right-hand side in place (module docs). On a stall `work.b` keeps it.
     fn refine_column(&mut self, held: &mut HeldKkt, col: &mut [f64], work: &mut Work) -> Result<ColumnOutcome, SensitivityError> {
-        let Work { b, t, u } = work;
+        let Work { b, t, u, krylov } = work;
         b.copy_from_slice(col);
         self.fixed.iter().for_each(|&i| b[i] = 0.0);
         if b.iter().all(|&x| x == 0.0) {
             col.fill(0.0);
-            return Ok(ColumnOutcome::Converged { steps: 0, correction: 0.0, rate: 0.0 });
+            return Ok(ColumnOutcome::Converged { steps: 0, correction: 0.0, rate: 0.0, gmres: None });
         }
         let v = col;
         v.copy_from_slice(b);
@@ -514,7 +534,9 @@ impl Refined {
         let o = self.options;
         let mut last = f64::INFINITY;
         let mut rate = 0.0f64;
+        let mut done = 0;
         for step in 1..=o.max_steps {
+            done = step;
             self.residual(b, v, t);
             if !vec_ops::all_finite(t) {
                 return Ok(ColumnOutcome::Stalled);
@@ -532,14 +554,141 @@ impl Refined {
                 rate = rate.max(c / last);
             }
             if c <= o.tol {
-                return Ok(ColumnOutcome::Converged { steps: step, correction: c, rate });
+                return Ok(ColumnOutcome::Converged { steps: step, correction: c, rate, gmres: None });
             }
             if step > 1 && c > o.stall_rate * last {
-                return Ok(ColumnOutcome::Stalled);
+                break;
             }
             last = c;
         }
-        Ok(ColumnOutcome::Stalled)
+        // Stalled: GMRES from here, with the same preconditioner, before factoring K*.
+        match self.gmres(held, b, v, t, u, krylov)? {
+            Some((it, c)) => Ok(ColumnOutcome::Converged { steps: done, correction: c, rate, gmres: Some(it) }),
+            None => Ok(ColumnOutcome::Stalled),
+        }
+    }
+
+    /// `z = M⁻¹ r`: one back-solve with the held factor, then the Jacobi sweep on the dominant
+    /// rows of `K*` (`z_i += (r − K* z)_i / K*_ii`); the preconditioner of the refinement.
+    fn precondition(&self, held: &mut HeldKkt, r: &[f64], z: &mut [f64], t: &mut [f64]) -> Result<(), SensitivityError> {
+        z.copy_from_slice(r);
+        held.back_solve_in_place(z)?;
+        if !self.dominant.is_empty() {
+            t.copy_from_slice(r);
+            self.matrix.apply(-1.0, z, 1.0, t);
+            for &(i, d) in &self.dominant {
+                z[i] += t[i] / d;
+            }
+        }
+        Ok(())
+    }
+
+    /// Left-preconditioned restarted GMRES on `M⁻¹K* v = M⁻¹b` from `v` (module docs), to
+    /// `‖M⁻¹(b − K* v)‖₂ ≤ tol ‖v‖₂`. `Some((iterations, final relative preconditioned
+    /// residual))` when it converged within `gmres_max_iterations`, else `None` (`v` is then
+    /// garbage; the caller factors `K*`).
+    #[allow(clippy::too_many_arguments)]
+    fn gmres(
+        &self,
+        held: &mut HeldKkt,
+        b: &[f64],
+        v: &mut [f64],
+        t: &mut [f64],
+        w: &mut [f64],
+        basis: &mut Vec<Vec<f64>>,
+    ) -> Result<Option<(usize, f64)>, SensitivityError> {
+        let o = self.options;
+        let k = o.gmres_restart.max(1);
+        if o.gmres_max_iterations == 0 {
+            return Ok(None);
+        }
+        let dim = v.len();
+        while basis.len() < k + 1 {
+            basis.push(vec![0.0; dim]);
+        }
+        let mut h = vec![0.0; (k + 1) * k]; // column-major (k+1) × k Hessenberg
+        let (mut cs, mut sn, mut g) = (vec![0.0; k], vec![0.0; k], vec![0.0; k + 1]);
+        let mut r = vec![0.0; dim];
+        let mut iterations = 0;
+        loop {
+            // w = M⁻¹ (b − K* v)
+            self.residual(b, v, &mut r);
+            if !vec_ops::all_finite(&r) {
+                return Ok(None);
+            }
+            self.precondition(held, &r, w, t)?;
+            let beta = vec_ops::norm2(w);
+            let vn = vec_ops::norm2(v);
+            if !(beta.is_finite() && vn.is_finite()) {
+                return Ok(None);
+            }
+            let target = o.tol * vn;
+            if beta <= target {
+                return Ok(Some((iterations, if vn > 0.0 { beta / vn } else { beta })));
+            }
+            if iterations >= o.gmres_max_iterations {
+                return Ok(None);
+            }
+            basis[0].iter_mut().zip(w.iter()).for_each(|(q, x)| *q = x / beta);
+            g.fill(0.0);
+            g[0] = beta;
+            let mut j_used = 0;
+            for j in 0..k {
+                // w = M⁻¹ K* q_j (fixed rows dropped; q_j is 0 there)
+                r.fill(0.0);
+                self.matrix.apply(1.0, &basis[j], 0.0, &mut r);
+                self.fixed.iter().for_each(|&i| r[i] = 0.0);
+                self.precondition(held, &r, w, t)?;
+                // modified Gram–Schmidt
+                for i in 0..=j {
+                    let hij = vec_ops::dot(w, &basis[i]);
+                    h[j * (k + 1) + i] = hij;
+                    vec_ops::axpy(-hij, &basis[i], w);
+                }
+                let hn = vec_ops::norm2(w);
+                h[j * (k + 1) + j + 1] = hn;
+                if !hn.is_finite() {
+                    return Ok(None);
+                }
+                if hn > 0.0 {
+                    basis[j + 1].iter_mut().zip(w.iter()).for_each(|(q, x)| *q = x / hn);
+                }
+                // previous Givens rotations, then a new one zeroing h[j+1, j]
+                for i in 0..j {
+                    let (a, c) = (h[j * (k + 1) + i], h[j * (k + 1) + i + 1]);
+                    h[j * (k + 1) + i] = cs[i] * a + sn[i] * c;
+                    h[j * (k + 1) + i + 1] = -sn[i] * a + cs[i] * c;
+                }
+                let (a, c) = (h[j * (k + 1) + j], h[j * (k + 1) + j + 1]);
+                let d = a.hypot(c);
+                (cs[j], sn[j]) = if d == 0.0 { (1.0, 0.0) } else { (a / d, c / d) };
+                h[j * (k + 1) + j] = d;
+                h[j * (k + 1) + j + 1] = 0.0;
+                g[j + 1] = -sn[j] * g[j];
+                g[j] *= cs[j];
+                iterations += 1;
+                j_used = j + 1;
+                if g[j + 1].abs() <= target || hn == 0.0 || iterations >= o.gmres_max_iterations {
+                    break;
+                }
+            }
+            // v += Q y with H y = g (upper triangular j_used × j_used)
+            let mut y = g[..j_used].to_vec();
+            for i in (0..j_used).rev() {
+                let mut s = y[i];
+                for l in i + 1..j_used {
+                    s -= h[l * (k + 1) + i] * y[l];
+                }
+                let hii = h[i * (k + 1) + i];
+                if hii == 0.0 {
+                    return Ok(None);
+                }
+                y[i] = s / hii;
+            }
+            for (i, yi) in y.iter().enumerate() {
+                vec_ops::axpy(*yi, &basis[i], v);
+            }
+        }
     }
 }
 
@@ -547,6 +696,8 @@ struct Work {
     b: Vec<f64>,
     t: Vec<f64>,
     u: Vec<f64>,
+    /// GMRES's Krylov basis (allocated on the first stall).
+    krylov: Vec<Vec<f64>>,
 }
 
 #[cfg(test)]

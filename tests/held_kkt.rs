@@ -323,8 +323,8 @@ fn refined_held_factor_is_exact_in_one_step_when_the_matrices_agree() {
 fn a_stalled_refinement_falls_back_to_the_factor_at_the_solution_and_says_so() {
     let p = problem(3.0, 1.0, None);
     let r = solve(&p, &options(true));
-    // No refinement steps allowed: every right-hand side "stalls".
-    let o = ipax::RefineOptions { max_steps: 0, ..Default::default() };
+    // No refinement steps and no GMRES allowed: every right-hand side "stalls".
+    let o = ipax::RefineOptions { max_steps: 0, gmres_max_iterations: 0, ..Default::default() };
     let mut k = KktFactor::held_refined_with(&p, &r, o).unwrap();
     let mut fresh = KktFactor::at_solution(&p, &r).unwrap();
     let (mut a, mut b) = (rhs(7, 3), rhs(7, 3));
@@ -338,4 +338,26 @@ fn a_stalled_refinement_falls_back_to_the_factor_at_the_solution_and_says_so() {
     let plain = solve(&p, &options(false));
     assert_eq!(KktFactor::refined_or_at_solution(&p, &plain).unwrap().source(), ipax::KktSource::AtSolution);
     assert!(matches!(KktFactor::held_refined(&p, &plain), Err(SensitivityError::NoHeldFactor)));
+}
+
+#[test]
+fn gmres_takes_over_when_the_refinement_stalls() {
+    // No refinement steps allowed: each right-hand side goes to GMRES at once (held factor plus the
+    // Jacobi sweep as preconditioner), which must reach the factor at the solution's answer.
+    let p = problem(3.0, 1.0, None);
+    let mut o = options(true);
+    o.set("tol", "1e-6").unwrap();
+    let r = solve(&p, &o);
+    let ro = ipax::RefineOptions { max_steps: 0, ..Default::default() };
+    let mut k = KktFactor::held_refined_with(&p, &r, ro).unwrap();
+    let mut fresh = KktFactor::at_solution(&p, &r).unwrap();
+    let (mut a, mut b) = (rhs(7, 4), rhs(7, 4));
+    k.solve_many_in_place(&mut a).unwrap();
+    fresh.solve_many_in_place(&mut b).unwrap();
+    let s = k.refine_stats().unwrap();
+    assert_eq!(k.source(), ipax::KktSource::HeldRefined, "{s:?}");
+    assert_eq!(s.gmres_columns, 4, "{s:?}");
+    assert!(s.gmres_iterations >= 4 && s.gmres_iterations <= 4 * 7, "{s:?}");
+    let d = worst_column_diff(&a, &b, 7);
+    assert!(d < 1e-10, "GMRES vs at_solution {d:.2e} ({s:?})");
 }

@@ -130,7 +130,9 @@ def main() -> None:
         answers[name] = (v1, vk)
         st = s._kkt.refine_stats()
         steps = "" if st is None else (f", refinement {st['steps'] / max(st['columns'], 1):.1f} steps/rhs "
-                                       f"(max {st['max_steps']}, rate {st['worst_rate']:.1e}, stalled {st['stalled']})")
+                                       f"(max {st['max_steps']}, rate {st['worst_rate']:.1e}; GMRES on {st['gmres_columns']} "
+                                       f"rhs, {st['gmres_iterations'] / max(st['gmres_columns'], 1):.1f} it/rhs; "
+                                       f"stalled {st['stalled']})")
         print(f"factor_reuse={reuse!s:5} refine={refine!s:5} ({s.kkt_source}): solve {1e3 * t_solve:.1f} ms "
               f"(+{1e3 * (t_solve - t_plain):.1f} ms over plain), kkt_solve 1 rhs {1e3 * t1:.2f} ms, "
               f"{k} rhs {1e3 * tk:.1f} ms{steps}")

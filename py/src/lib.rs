@@ -778,7 +778,8 @@ impl KktHandle {
         Ok(self.lock()?.source().as_str())
     }
     /// For a refined held factor: `{"columns", "steps", "max_steps", "worst_correction",
-    /// "worst_rate", "stalled"}` of its solves so far; `None` otherwise.
+    /// "worst_rate", "gmres_columns", "gmres_iterations", "stalled"}` of its solves so far;
+    /// `None` otherwise.
     fn refine_stats<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
         let Some(s) = self.lock()?.refine_stats() else { return Ok(None) };
         let d = PyDict::new(py);
@@ -787,6 +788,8 @@ impl KktHandle {
         d.set_item("max_steps", s.max_steps)?;
         d.set_item("worst_correction", s.worst_correction)?;
         d.set_item("worst_rate", s.worst_rate)?;
+        d.set_item("gmres_columns", s.gmres_columns)?;
+        d.set_item("gmres_iterations", s.gmres_iterations)?;
         d.set_item("stalled", s.stalled)?;
         Ok(Some(d))
     }

@@ -71,7 +71,8 @@ class KktFactor:
         ...
     def refine_stats(self) -> Optional[Dict[str, Any]]:
         """``columns``, ``steps``, ``max_steps``, ``worst_correction``, ``worst_rate``,
-        ``stalled`` of a refined held factor; ``None`` otherwise."""
+        ``gmres_columns``, ``gmres_iterations``, ``stalled`` of a refined held factor; ``None``
+        otherwise."""
         ...
     def held_info(self) -> Optional[Dict[str, Any]]:
         """``iteration``, ``mu``, ``delta_w``, ``delta_c`` of a held factor; ``None`` if fresh."""
