@@ -66,7 +66,8 @@
 //! and changes by a factor between the last iterate and the solution. Those are a few outlying
 //! eigenvalues, which a Krylov method removes one per iteration, so the column continues with
 //! left-preconditioned restarted GMRES on `M⁻¹K* v = M⁻¹b` from the current `v` (same `M⁻¹`,
-//! same stopping rule in the 2-norm, [`RefineOptions::gmres_max_iterations`] back-solves at most).
+//! same stopping rule in the 2-norm, [`RefineOptions::gmres_max_iterations`] back-solves at most;
+//! later right-hand sides of the same factor then start with GMRES).
 //! If that fails too, `K*` (already assembled) is factored once, exactly as
 //! [`KktFactor::at_solution`] does, and that factor answers this and every later solve
 //! ([`KktSource::HeldStalledAtSolution`], so the report says so). Fixed variables are parameters of the held system (its solution is 0 there); the
@@ -527,15 +528,25 @@ impl Refined {
             return Ok(ColumnOutcome::Converged { steps: 0, correction: 0.0, rate: 0.0, gmres: None });
         }
         let v = col;
+        let o = self.options;
+        // Once a right-hand side needed GMRES, the next ones start with it, from 0 (same
+        // matrices, so the refinement would stall again after wasting its steps).
+        let richardson = if self.stats.gmres_columns > 0 { 0 } else { o.max_steps };
+        if richardson == 0 && o.gmres_max_iterations > 0 {
+            v.fill(0.0);
+            return Ok(match self.gmres(held, b, v, t, u, krylov)? {
+                Some((it, c)) => ColumnOutcome::Converged { steps: 0, correction: c, rate: 0.0, gmres: Some(it) },
+                None => ColumnOutcome::Stalled,
+            });
+        }
         v.copy_from_slice(b);
         held.back_solve_in_place(v)?;
         u.fill(0.0);
         self.jacobi(b, v, t, u);
-        let o = self.options;
         let mut last = f64::INFINITY;
         let mut rate = 0.0f64;
         let mut done = 0;
-        for step in 1..=o.max_steps {
+        for step in 1..=richardson {
             done = step;
             self.residual(b, v, t);
             if !vec_ops::all_finite(t) {
@@ -610,6 +621,8 @@ impl Refined {
         let (mut cs, mut sn, mut g) = (vec![0.0; k], vec![0.0; k], vec![0.0; k + 1]);
         let mut r = vec![0.0; dim];
         let mut iterations = 0;
+        // ‖M⁻¹b‖ when starting from v = 0 (the first beta), the scale of the solution.
+        let mut scale = 0.0f64;
         loop {
             // w = M⁻¹ (b − K* v)
             self.residual(b, v, &mut r);
@@ -622,7 +635,10 @@ impl Refined {
             if !(beta.is_finite() && vn.is_finite()) {
                 return Ok(None);
             }
-            let target = o.tol * vn;
+            if scale == 0.0 {
+                scale = beta;
+            }
+            let target = o.tol * vn.max(scale);
             if beta <= target {
                 return Ok(Some((iterations, if vn > 0.0 { beta / vn } else { beta })));
             }
@@ -687,6 +703,16 @@ impl Refined {
             }
             for (i, yi) in y.iter().enumerate() {
                 vec_ops::axpy(*yi, &basis[i], v);
+            }
+            // Converged by GMRES's own residual estimate |g_j| (exact in exact arithmetic): done,
+            // without one more back-solve to recompute it.
+            let res = g[j_used].abs();
+            if res <= target {
+                let vn = vec_ops::norm2(v);
+                if !vn.is_finite() {
+                    return Ok(None);
+                }
+                return Ok(Some((iterations, if vn > 0.0 { res / vn } else { res })));
             }
         }
     }
