@@ -37,7 +37,6 @@
 //! says the aggregates are stale ([`UPDATE_MAX_STALE`]); [`Cg`](crate::Cg) adds a periodic and an
 //! iteration-count safeguard.
 
-use std::sync::Mutex;
 use crate::incomplete_cholesky::IncompleteCholesky;
 use faer::linalg::solvers::{Llt, Solve};
 use faer::{ColMut, Mat, Side};
@@ -613,18 +612,6 @@ pub struct AmgPreconditioner {
     /// reuses the structure only for this exact pattern.
     pattern_ptr: Vec<usize>,
     pattern_idx: Vec<usize>,
-    /// The V-cycle's work vectors (copy of the right-hand side, one [`CycleWork`] per level),
-    /// kept between applications: allocating them per application made every CG iteration map
-    /// and page-fault fresh memory once they exceed the allocator's mmap threshold (n ≳ 4e6).
-    work: Mutex<(Vec<f64>, Vec<CycleWork>)>,
-}
-
-/// Work vectors of one V-cycle level: the residual and the coarse right-hand side and solution.
-#[derive(Debug, Default)]
-struct CycleWork {
-    r: Vec<f64>,
-    rc: Vec<f64>,
-    xc: Vec<f64>,
 }
 
 /// What [`AmgPreconditioner::update`] did.
@@ -678,12 +665,12 @@ impl AmgPreconditioner {
             }
             if a.n <= COARSE_DIRECT_MAX {
                 let llt = dense_cholesky(&a)?;
-                let m = AmgPreconditioner { levels, fine_ic: None, coarse: CoarseSolver::Cholesky(a, llt), n, pattern_ptr, pattern_idx, work: Mutex::default() };
+                let m = AmgPreconditioner { levels, fine_ic: None, coarse: CoarseSolver::Cholesky(a, llt), n, pattern_ptr, pattern_idx };
                 return m.with_fine_ic(a0, shift);
             }
             let (agg, nc) = aggregate(&a);
             if nc == 0 || nc as f64 > MIN_COARSENING * a.n as f64 || levels.len() + 1 >= MAX_LEVELS {
-                let m = AmgPreconditioner { levels, fine_ic: None, coarse: CoarseSolver::Smooth(a), n, pattern_ptr, pattern_idx, work: Mutex::default() };
+                let m = AmgPreconditioner { levels, fine_ic: None, coarse: CoarseSolver::Smooth(a), n, pattern_ptr, pattern_idx };
                 return m.with_fine_ic(a0, shift);
             }
             let mut power = power_start(a.n);
@@ -829,8 +816,8 @@ impl AmgPreconditioner {
         };
         let mut w = vec![0.0; n];
         // Error left by one V-cycle (without the IC correction: `fine_ic` is still `None`).
-        let mut z = ae.clone();
-        self.solve_in_place(&mut z);
+        let mut z = vec![0.0; n];
+        self.cycle(0, &ae, &mut z);
         let left_amg: Vec<f64> = e.iter().zip(&z).map(|(x, y)| x - y).collect();
         let err_amg = a_norm2(&left_amg, &mut w);
         // Error left by IC(0).
@@ -875,27 +862,12 @@ impl AmgPreconditioner {
 
     /// `x ← M⁻¹ x`: one symmetric V-cycle from a zero initial guess.
     pub fn solve_in_place(&self, x: &mut [f64]) {
-        // The kept work vectors, unless another thread is applying the same hierarchy (then
-        // fresh ones: the result is the same).
-        match self.work.try_lock() {
-            Ok(mut guard) => {
-                let (b, work) = &mut *guard;
-                b.clear();
-                b.extend_from_slice(x);
-                work.resize_with(self.levels.len(), CycleWork::default);
-                self.cycle(0, b, x, work);
-            }
-            Err(_) => {
-                let b = x.to_vec();
-                let mut work: Vec<CycleWork> = (0..self.levels.len()).map(|_| CycleWork::default()).collect();
-                self.cycle(0, &b, x, &mut work);
-            }
-        }
+        let b = x.to_vec();
+        self.cycle(0, &b, x);
     }
 
-    /// V-cycle on level `l` for `A_l x = b`, `x` overwritten (zero initial guess); `work` holds
-    /// the work vectors of levels `l..`.
-    fn cycle(&self, l: usize, b: &[f64], x: &mut [f64], work: &mut [CycleWork]) {
+    /// V-cycle on level `l` for `A_l x = b`, `x` overwritten (zero initial guess).
+    fn cycle(&self, l: usize, b: &[f64], x: &mut [f64]) {
         let Some(level) = self.levels.get(l) else {
             match &self.coarse {
                 CoarseSolver::Cholesky(_, llt) => {
@@ -920,38 +892,34 @@ impl AmgPreconditioner {
         let ic = if l == 0 { self.fine_ic.as_ref() } else { None };
         x.fill(0.0);
         a.gauss_seidel(b, x, true);
-        let (w, rest) = work.split_first_mut().expect("one work entry per level");
-        // Every entry of r, rc and xc is overwritten before it is read (`apply`,
-        // `apply_transpose` and the coarser cycle all overwrite): sizes only, no zeroing.
-        w.r.resize(a.n, 0.0);
-        let r = &mut w.r[..];
+        let mut r = vec![0.0; a.n];
         if let Some((ic, omega)) = ic {
-            a.apply(x, r);
+            a.apply(x, &mut r);
             for (ri, bi) in r.iter_mut().zip(b) {
                 *ri = bi - *ri;
             }
-            ic.solve_in_place(r);
-            for (xi, ri) in x.iter_mut().zip(r.iter()) {
+            ic.solve_in_place(&mut r);
+            for (xi, ri) in x.iter_mut().zip(&r) {
                 *xi += omega * ri;
             }
         }
-        a.apply(x, r);
+        a.apply(x, &mut r);
         for (ri, bi) in r.iter_mut().zip(b) {
             *ri = bi - *ri;
         }
         let nc = level.p.ncols;
-        w.rc.resize(nc, 0.0);
-        level.p.apply_transpose(r, &mut w.rc);
-        w.xc.resize(nc, 0.0);
-        self.cycle(l + 1, &w.rc, &mut w.xc, rest);
-        level.p.apply_add(&w.xc, x);
+        let mut rc = vec![0.0; nc];
+        level.p.apply_transpose(&r, &mut rc);
+        let mut xc = vec![0.0; nc];
+        self.cycle(l + 1, &rc, &mut xc);
+        level.p.apply_add(&xc, x);
         if let Some((ic, omega)) = ic {
-            a.apply(x, r);
+            a.apply(x, &mut r);
             for (ri, bi) in r.iter_mut().zip(b) {
                 *ri = bi - *ri;
             }
-            ic.solve_in_place(r);
-            for (xi, ri) in x.iter_mut().zip(r.iter()) {
+            ic.solve_in_place(&mut r);
+            for (xi, ri) in x.iter_mut().zip(&r) {
                 *xi += omega * ri;
             }
         }
