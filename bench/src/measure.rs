@@ -38,6 +38,10 @@ pub struct Measurement {
     pub time_setup: f64,
     /// Peak resident set size of the process in KiB (`VmHWM`), if readable.
     pub peak_rss_kib: Option<u64>,
+    /// Krylov (CG/MINRES) iterations summed over the search directions (`KktInfo::
+    /// krylov_iterations` at every `after_search_dir` checkpoint; 0 for direct solvers). `None`
+    /// in results written before it was recorded.
+    pub krylov_iterations: Option<usize>,
 }
 
 impl Measurement {
@@ -56,6 +60,7 @@ impl Measurement {
             "time_linear_algebra": self.time_linear_algebra,
             "time_setup": self.time_setup,
             "peak_rss_kib": self.peak_rss_kib,
+            "krylov_iterations": self.krylov_iterations,
         })
     }
 
@@ -79,6 +84,7 @@ impl Measurement {
             time_linear_algebra: num("time_linear_algebra")?,
             time_setup: num("time_setup")?,
             peak_rss_kib: v.get("peak_rss_kib").and_then(Value::as_u64),
+            krylov_iterations: v.get("krylov_iterations").and_then(Value::as_u64).map(|k| k as usize),
         })
     }
 }
@@ -123,7 +129,14 @@ pub fn run_case(case: &Case, extra: &[(String, String)]) -> Result<Measurement, 
         ),
     };
     let time_setup = setup.elapsed().as_secs_f64();
-    let result = ipax::solve(problem.as_ref(), &options);
+    let mut krylov = 0usize;
+    let mut count_krylov = |view: &ipax::IterationView<'_>| {
+        if view.checkpoint() == ipax::Checkpoint::AfterSearchDir {
+            krylov += view.step().kkt.krylov_iterations;
+        }
+        ipax::ObserverAction::Continue
+    };
+    let result = ipax::Solver::new(options).with_observer(&mut count_krylov).solve(problem.as_ref());
     Ok(Measurement {
         n: problem.num_variables(),
         m: problem.num_constraints(),
@@ -137,6 +150,7 @@ pub fn run_case(case: &Case, extra: &[(String, String)]) -> Result<Measurement, 
         time_linear_algebra: result.timings.linear_algebra.as_secs_f64(),
         time_setup,
         peak_rss_kib: peak_rss_kib(),
+        krylov_iterations: Some(krylov),
     })
 }
 

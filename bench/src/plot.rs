@@ -254,6 +254,7 @@ mod tests {
             time_linear_algebra: 0.05,
             time_setup: 0.0,
             peak_rss_kib: None,
+            krylov_iterations: None,
         };
         let rows = vec![
             Row { case: case(100, Route::Augmented), outcome: Outcome::Measured(vec![meas(100, true)]) },

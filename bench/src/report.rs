@@ -189,6 +189,7 @@ mod tests {
             time_linear_algebra: 0.25,
             time_setup: 0.0,
             peak_rss_kib: Some(2048),
+            krylov_iterations: None,
         }
     }
 

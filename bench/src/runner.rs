@@ -300,6 +300,7 @@ mod tests {
             time_linear_algebra: t / 2.0,
             time_setup: 0.0,
             peak_rss_kib: Some(rss),
+            krylov_iterations: None,
         };
         let case = Case { source: Source::Nl("a.nl".into()), requested_n: None, route: Route::Augmented, hessian: Hessian::Exact };
         let row = Row { case: case.clone(), outcome: Outcome::Measured(vec![m(3.0, 10), m(1.0, 30), m(2.0, 20)]) };

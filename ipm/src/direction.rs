@@ -67,7 +67,7 @@ impl<'p> Ipm<'_, 'p> {
         k.assemble_condensed = self.la.route == KktRoute::Condensed
             && iterative
             && matches!(self.opts.krylov_preconditioner, KrylovPreconditionerChoice::Auto | KrylovPreconditionerChoice::IncompleteCholesky | KrylovPreconditionerChoice::Amg);
-        k.condensed_delta = self.opts.condensed_regularization;
+        k.set_condensed_delta(self.opts.condensed_regularization);
         k.max_refinement_steps = self.opts.max_refinement_steps;
         k.min_refinement_steps = self.opts.min_refinement_steps.min(self.opts.max_refinement_steps);
         k.residual_ratio_max = self.opts.residual_ratio_max;
@@ -105,6 +105,7 @@ impl<'p> Ipm<'_, 'p> {
         let t = Instant::now();
         let kkt = self.kkt.as_mut().expect("created");
         kkt.set_inexact_tolerance(eta);
+        kkt.relax_condensed_delta();
         kkt.prepare(&blocks);
         // The inertia-free curvature test (see `sufficient_curvature`): only with the exact
         // Hessian (a quasi-Newton B is positive definite, so wrong inertia there is numerical
@@ -131,14 +132,13 @@ impl<'p> Ipm<'_, 'p> {
                     Attempt::Factor(FactorStatus::WrongInertia)
                 }
                 Ok(st) => Attempt::Solved((rhs, st, curvature_test)),
+                // A Krylov solve that stalls on N = W + Σ + JᵀD̂⁻¹J is ill-conditioned by
+                // 1/δ_cond, not indefinite: enlarge the primal-dual regularization (the
+                // refinement against the unregularized system restores accuracy); it decays
+                // again once the solves stop stalling (`relax_condensed_delta`).
                 Err(LinSolveError::NoConvergence { .. } | LinSolveError::AccuracyLimit { .. })
-                    if kkt.route == KktRoute::Condensed && kkt.condensed_delta < 1e-2 =>
+                    if kkt.route == KktRoute::Condensed && kkt.raise_condensed_delta() =>
                 {
-                    // A Krylov solve that stalls on N = W + Σ + JᵀD̂⁻¹J is ill-conditioned by
-                    // 1/δ_cond, not indefinite: enlarge the primal-dual regularization (the
-                    // refinement against the unregularized system restores accuracy) and keep
-                    // it for later iterations.
-                    kkt.condensed_delta = (kkt.condensed_delta * 10.0).min(1e-2);
                     Attempt::Retry
                 }
                 // Negative curvature found by a Krylov method, no convergence, a non-finite

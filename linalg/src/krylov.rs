@@ -23,7 +23,7 @@ pub struct KrylovParams {
     pub rtol: f64,
     /// Absolute residual floor (see `rtol`).
     pub atol: f64,
-    /// Iteration cap; `None` means `max(10·n, 50)`.
+    /// Iteration cap; `None` means [`default_cap`](KrylovParams::default_cap) `(n)`.
     pub max_iter: Option<usize>,
 }
 
@@ -33,9 +33,25 @@ impl Default for KrylovParams {
     }
 }
 
+/// Iterations per `√n` of the default cap (see [`KrylovParams::default_cap`]).
+pub const KRYLOV_CAP_PER_SQRT_N: usize = 100;
+
 impl KrylovParams {
     fn cap(&self, n: usize) -> usize {
-        self.max_iter.unwrap_or((10 * n).max(50))
+        self.max_iter.unwrap_or_else(|| Self::default_cap(n))
+    }
+
+    /// The default iteration cap for dimension `n`: `max(50, min(10·n, 100·⌈√n⌉))`.
+    ///
+    /// CG needs about `½√κ·ln(2/rtol)` iterations, and `κ ~ n` for a second-order elliptic
+    /// operator in 2-D with a diagonal preconditioner (the hardest case the condensed route
+    /// meets with Jacobi): about `12√n` at `rtol = 1e-10`. A cap of `100√n` leaves room for that
+    /// while bounding one solve at `O(√n)` products, i.e. `O(√n·nnz)` work; the former `10·n`
+    /// let one stalled solve cost `O(n·nnz)` (10⁸ products at n = 1e7). A solve that reaches the
+    /// cap ends with `NoConvergence` and its true relative residual, never as a success.
+    pub fn default_cap(n: usize) -> usize {
+        let sqrt_n = (n as f64).sqrt().ceil() as usize;
+        (10 * n).min(KRYLOV_CAP_PER_SQRT_N * sqrt_n).max(50)
     }
 }
 
@@ -990,6 +1006,46 @@ mod tests {
                 assert!(residual > 1e-10 && residual < 1.0);
             }
             other => panic!("expected NoConvergence, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_default_cap_grows_like_the_square_root_of_n() {
+        assert_eq!(KrylovParams::default_cap(1), 50);
+        assert_eq!(KrylovParams::default_cap(30), 300);
+        assert_eq!(KrylovParams::default_cap(100), 1000);
+        assert_eq!(KrylovParams::default_cap(10_000), 10_000);
+        assert_eq!(KrylovParams::default_cap(1_000_000), 100_000);
+        assert_eq!(KrylovParams::default_cap(10_000_000), 316_300);
+    }
+
+    /// CG on the 1-D Laplacian with `b = e₁`: the k-th iterate lives on the first k entries and
+    /// its residual is `e_{k+1}/(k+1)`, so no solve can converge before n iterations. With the
+    /// default cap (100·⌈√n⌉ = 10 100 < n here; it was 10·n) CG stops at the cap and says so,
+    /// with its true residual.
+    #[test]
+    fn cg_stops_at_the_default_cap_with_an_honest_status() {
+        let n = 10_201;
+        let mut t = Triplets::new(n, n);
+        for i in 0..n {
+            t.push(i, i, 2.0);
+            if i > 0 {
+                t.push(i, i - 1, -1.0);
+            }
+        }
+        let a = CscMatrix::from_triplets(&t, CscStorage::SymmetricLower);
+        let mut cg = Cg::new(KrylovParams::default(), Preconditioner::None);
+        cg.factor(&a, &Regularization::none()).unwrap();
+        let mut x = vec![0.0; n];
+        x[0] = 1.0;
+        match cg.solve_in_place(&a, &mut x) {
+            Err(LinSolveError::NoConvergence { iterations, residual }) => {
+                assert_eq!(iterations, KrylovParams::default_cap(n));
+                assert!(iterations < n);
+                let expected = 1.0 / (iterations + 1) as f64;
+                assert!((residual / expected - 1.0).abs() < 1e-3, "true residual {residual:e}, expected {expected:e}");
+            }
+            other => panic!("expected NoConvergence at the cap, got {other:?}"),
         }
     }
 

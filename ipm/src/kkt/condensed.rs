@@ -3,6 +3,7 @@
 //! `JᵀJ` from pairs of Jacobian entries per row.
 
 use super::*;
+use super::operators::{JT_DINV_J_PROBES, probe_jt_dinv_j_diagonal};
 
 /// Cached assembly of the condensed matrix `N = W + diag + Jᵀ D̂⁻¹ J` (lower triangle), used only
 /// to build a preconditioner: the pattern of `Jᵀ D̂⁻¹ J` comes from pairs of Jacobian entries in
@@ -25,6 +26,9 @@ pub(super) const CONDENSED_FILL_FACTOR: usize = 30;
 /// The dimensionless regularization `δ·w/j²` of the condensed route with a direct solver (see
 /// `KktSolver::condensed_floor`).
 pub(super) const CONDENSED_RELATIVE_REG: f64 = 1e-8;
+/// Largest `δ_cond` a Krylov stall raises it to (see `KktSolver::raise_condensed_delta`).
+pub const MAX_KRYLOV_CONDENSED_DELTA: f64 = 1e-2;
+
 /// Smallest `δ_cond` ever used (keeps `D̂⁻¹` finite).
 pub(super) const MIN_CONDENSED_DELTA: f64 = 1e-20;
 
@@ -41,14 +45,23 @@ impl KktSolver {
         let floor = self.condensed_floor(blocks, n);
         self.d_hat.clear();
         self.d_hat.extend(self.d.iter().map(|&d| 1.0 / d.max(floor)));
-        // Jacobi information for the preconditioner: diag(Jᵀ D̂⁻¹ J) from assembled entries.
-        self.jt_dinv_j_diag = self.jac_t.as_ref().map(|t| {
-            let mut dd = vec![0.0; n];
-            for k in 0..t.len() {
-                dd[t.cols[k]] += t.vals[k] * t.vals[k] * self.d_hat[t.rows[k]];
+        // Jacobi information for the preconditioner: diag(Jᵀ D̂⁻¹ J) from assembled entries, or
+        // probed with a few Jᵀ products when the Jacobian is matrix-free (a Krylov solver's
+        // Jacobi preconditioner would otherwise miss the term that dominates N on equality rows,
+        // 1/δ_cond times the squared column norms). Direct solvers never read it.
+        self.jt_dinv_j_diag = match &self.jac_t {
+            Some(t) => {
+                let mut dd = vec![0.0; n];
+                for k in 0..t.len() {
+                    dd[t.cols[k]] += t.vals[k] * t.vals[k] * self.d_hat[t.rows[k]];
+                }
+                Some(dd)
             }
-            dd
-        });
+            None if m > 0 && !self.solver.capabilities().is_direct => {
+                Some(probe_jt_dinv_j_diagonal(blocks.jac, &self.d_hat, n, JT_DINV_J_PROBES))
+            }
+            None => None,
+        };
         self.condensed_asm_valid = self.assemble_condensed && self.assemble_condensed_matrix(blocks, n);
         let op = CondensedOp {
             blocks,

@@ -28,6 +28,7 @@ mod operators;
 
 use augmented::{Assembly, Smw};
 use condensed::{CondensedAssembly, INNER_KRYLOV_ACCEPT, INNER_KRYLOV_ACCEPT_AT_FLOOR};
+pub use condensed::MAX_KRYLOV_CONDENSED_DELTA;
 use operators::{CondensedOp, ReducedKktOp, estimate_diagonal};
 
 /// Which KKT system is factored.
@@ -151,6 +152,11 @@ pub struct KktSolver {
     smw: Option<Smw>,
     /// δ_cond used by the condensed route on equality rows.
     pub condensed_delta: f64,
+    /// The `condensed_regularization` option: the value δ_cond returns to (see
+    /// [`relax_condensed_delta`](Self::relax_condensed_delta)).
+    condensed_delta_base: f64,
+    /// Whether δ_cond was raised since the last [`relax_condensed_delta`](Self::relax_condensed_delta).
+    condensed_delta_raised: bool,
     pub max_refinement_steps: usize,
     /// Refinement steps taken even when the first solution already meets `residual_ratio_max`
     /// (`min_refinement_steps`; 0 by default, where Ipopt takes 1: the residual test here is
@@ -194,6 +200,8 @@ impl KktSolver {
             jt_dinv_j_diag: None,
             smw: None,
             condensed_delta: 1e-9,
+            condensed_delta_base: 1e-9,
+            condensed_delta_raised: false,
             max_refinement_steps: 10,
             min_refinement_steps: 0,
             residual_ratio_max: 1e-10,
@@ -297,6 +305,40 @@ impl KktSolver {
         if let Some(t) = hess.lower_triplets() {
             self.hess_pattern = Some(t);
         }
+    }
+
+    /// Set δ_cond and the base value it decays back to.
+    pub fn set_condensed_delta(&mut self, delta: f64) {
+        self.condensed_delta = delta;
+        self.condensed_delta_base = delta;
+        self.condensed_delta_raised = false;
+    }
+
+    /// After a Krylov solve of `N` stalled: enlarge δ_cond tenfold, up to
+    /// [`MAX_KRYLOV_CONDENSED_DELTA`]; false (nothing changed) when it is already there.
+    ///
+    /// A stall on `N = W + Σ + Jᵀ D̂⁻¹ J` comes from its conditioning (`1/δ_cond` on equality
+    /// rows), not from indefiniteness; the refinement against the unregularized system restores
+    /// the accuracy a larger δ_cond costs.
+    pub fn raise_condensed_delta(&mut self) -> bool {
+        if self.route != KktRoute::Condensed || self.condensed_delta >= MAX_KRYLOV_CONDENSED_DELTA {
+            return false;
+        }
+        self.condensed_delta = (self.condensed_delta * 10.0).min(MAX_KRYLOV_CONDENSED_DELTA);
+        self.condensed_delta_raised = true;
+        true
+    }
+
+    /// At the start of a Newton system: let a δ_cond raised by stalls come back down, by a
+    /// factor 10 towards the `condensed_regularization` base, when the previous system needed no
+    /// raise. A large δ_cond slows the refinement (it contracts by about `δ_cond·w/j²` per
+    /// step), so it is only kept while the stalls persist; a system that stalls again at the
+    /// lower value raises it back, and the next decrease waits one more clean system.
+    pub fn relax_condensed_delta(&mut self) {
+        if !self.condensed_delta_raised && self.condensed_delta > self.condensed_delta_base {
+            self.condensed_delta = (self.condensed_delta / 10.0).max(self.condensed_delta_base);
+        }
+        self.condensed_delta_raised = false;
     }
 
     /// Inexact-Newton forcing term for iterative solvers: stop Krylov iterations (and refinement)

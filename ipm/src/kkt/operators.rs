@@ -1,5 +1,6 @@
 //! The reduced KKT system and the condensed matrix as operators (for refinement and Krylov
-//! methods), and a Hutchinson estimate of a matrix-free Hessian's mean diagonal.
+//! methods), a Hutchinson estimate of a matrix-free Hessian's mean diagonal, and a probed
+//! `diag(Jᵀ D̂⁻¹ J)` for a matrix-free Jacobian.
 
 use super::*;
 
@@ -134,4 +135,45 @@ pub(super) fn estimate_diagonal(op: &dyn LinearOperator, k: usize) -> Vec<f64> {
     }
     let mean = (trace / (k * n.max(1)) as f64).max(0.0);
     vec![mean; n]
+}
+
+/// Number of row colours of [`probe_jt_dinv_j_diagonal`]: one `Jᵀ·u` product each. Prime, so that
+/// the row offsets of a grid stencil (multiples of a power-of-two grid width) rarely alias.
+pub(super) const JT_DINV_J_PROBES: usize = 11;
+
+/// `diag(Jᵀ D̂⁻¹ J)_j = Σ_r J_rj² D̂⁻¹_r` from `colors` products with `Jᵀ` (a matrix-free Jacobian):
+/// row `r` gets colour `r mod colors` and a random sign `s_r`; for each colour `c`,
+/// `w = Jᵀ(s ⊙ √D̂⁻¹ ⊙ 1_c)` and `Σ_c w_j²` is the estimate.
+///
+/// Unbiased (the cross terms `s_r s_q` of two rows of one colour average to zero) and never
+/// negative; **exact** when the rows touching a column have distinct colours, i.e. when no two
+/// rows `r ≠ q` with `J_rj J_qj ≠ 0` satisfy `r ≡ q (mod colors)`: banded Jacobians of bandwidth
+/// below `colors` (chains, collocation) and 5-point stencils whose grid width is not a multiple of
+/// `colors`.
+pub(super) fn probe_jt_dinv_j_diagonal(jac: &dyn LinearOperator, dinv: &[f64], n: usize, colors: usize) -> Vec<f64> {
+    let m = dinv.len();
+    let colors = colors.clamp(1, m.max(1));
+    let mut diag = vec![0.0; n];
+    let mut u = vec![0.0; m];
+    let mut w = vec![0.0; n];
+    let mut state: u64 = 0xD1B5_4A32_D192_ED03;
+    let signs: Vec<f64> = (0..m)
+        .map(|_| {
+            state ^= state >> 12;
+            state ^= state << 25;
+            state ^= state >> 27;
+            if state.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 63 == 0 { 1.0 } else { -1.0 }
+        })
+        .collect();
+    for c in 0..colors {
+        u.fill(0.0);
+        for r in (c..m).step_by(colors) {
+            u[r] = signs[r] * dinv[r].max(0.0).sqrt();
+        }
+        jac.apply_transpose(1.0, &u, 0.0, &mut w);
+        for j in 0..n {
+            diag[j] += w[j] * w[j];
+        }
+    }
+    diag
 }

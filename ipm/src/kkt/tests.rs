@@ -218,3 +218,208 @@ fn the_refilled_matrix_equals_a_fresh_assembly() {
     assert_eq!(t.len(), fresh(&second, 1.0, 0.0).len());
     assert!((0..t.len()).all(|k| t.rows[k] >= 5 || t.rows[k] == t.cols[k] || t.vals[k] == 0.0), "W's off-diagonal slots hold zeros");
 }
+
+/// Hides a matrix's entries: only products (a user's operator-only Jacobian).
+struct ProductsOnly<'a>(&'a CscMatrix);
+
+impl LinearOperator for ProductsOnly<'_> {
+    fn shape(&self) -> (usize, usize) {
+        self.0.shape()
+    }
+    fn apply(&self, alpha: f64, v: &[f64], beta: f64, out: &mut [f64]) {
+        self.0.apply(alpha, v, beta, out)
+    }
+    fn apply_transpose(&self, alpha: f64, v: &[f64], beta: f64, out: &mut [f64]) {
+        self.0.apply_transpose(alpha, v, beta, out)
+    }
+}
+
+/// The Jacobian of a chain of `n − 1` rows `c_r(x_r, x_{r+1})` (disk_chain-like): diagonal
+/// entries in 0.1..10, the coupling to `x_{r+1}` of size up to `coupling`, both signs.
+fn chain_jacobian(n: usize, seed: u64, coupling: f64) -> CscMatrix {
+    let v = values(seed, 2 * n);
+    let mut t = Triplets::new(n - 1, n);
+    for r in 0..n - 1 {
+        t.push(r, r, 0.1 + 10.0 * v[2 * r].abs());
+        t.push(r, r + 1, coupling * v[2 * r + 1]);
+    }
+    CscMatrix::from_triplets(&t, CscStorage::General)
+}
+
+/// A 5-point-stencil-like Jacobian on a `k × k` grid (rows coupled to columns `j`, `j ± 1`,
+/// `j ± k`): column supports span `2k` rows, far more than the probe's colours.
+fn stencil_jacobian(k: usize, seed: u64) -> CscMatrix {
+    let n = k * k;
+    let v = values(seed, 5 * n);
+    let mut t = Triplets::new(n, n);
+    for r in 0..n {
+        let (i, j) = (r / k, r % k);
+        t.push(r, r, 4.0 + v[5 * r].abs());
+        if j > 0 {
+            t.push(r, r - 1, -1.0 + 0.5 * v[5 * r + 1]);
+        }
+        if j + 1 < k {
+            t.push(r, r + 1, -1.0 + 0.5 * v[5 * r + 2]);
+        }
+        if i > 0 {
+            t.push(r, r - k, -1.0 + 0.5 * v[5 * r + 3]);
+        }
+        if i + 1 < k {
+            t.push(r, r + k, -1.0 + 0.5 * v[5 * r + 4]);
+        }
+    }
+    CscMatrix::from_triplets(&t, CscStorage::General)
+}
+
+fn exact_jt_dinv_j_diagonal(jac: &CscMatrix, dinv: &[f64]) -> Vec<f64> {
+    let t = jac.triplets().unwrap();
+    let mut d = vec![0.0; jac.ncols];
+    for k in 0..t.len() {
+        d[t.cols[k]] += t.vals[k] * t.vals[k] * dinv[t.rows[k]];
+    }
+    d
+}
+
+#[test]
+fn the_probed_jt_dinv_j_diagonal_is_exact_on_banded_and_stencil_jacobians() {
+    // Banded: the two rows touching a column have different colours.
+    let n = 200;
+    let jac = chain_jacobian(n, 11, 10.0);
+    let dinv: Vec<f64> = values(12, n - 1).iter().map(|v| 10f64.powf(9.0 * v.abs())).collect();
+    let probed = operators::probe_jt_dinv_j_diagonal(&ProductsOnly(&jac), &dinv, n, operators::JT_DINV_J_PROBES);
+    assert!(max_rel_diff(&probed, &exact_jt_dinv_j_diagonal(&jac, &dinv)) < 1e-13);
+    // A grid of width 20: row offsets ±1, ±20 (and their differences 2, 19, 21, 40) are not
+    // multiples of 11, so every column's rows still have distinct colours.
+    let jac = stencil_jacobian(20, 13);
+    let dinv: Vec<f64> = values(14, 400).iter().map(|v| 1.0 + v.abs()).collect();
+    let probed = operators::probe_jt_dinv_j_diagonal(&ProductsOnly(&jac), &dinv, 400, operators::JT_DINV_J_PROBES);
+    assert!(max_rel_diff(&probed, &exact_jt_dinv_j_diagonal(&jac, &dinv)) < 1e-13);
+    // With too few colours the rows alias: no longer exact, but still an estimate of the right
+    // size (unbiased cross terms) and never negative.
+    let coarse = operators::probe_jt_dinv_j_diagonal(&ProductsOnly(&jac), &dinv, 400, 2);
+    let exact = exact_jt_dinv_j_diagonal(&jac, &dinv);
+    assert!(max_rel_diff(&coarse, &exact) > 1e-3);
+    assert!(coarse.iter().all(|v| *v >= 0.0));
+    let (sc, se): (f64, f64) = (coarse.iter().sum(), exact.iter().sum());
+    assert!((sc / se - 1.0).abs() < 0.2, "{sc} vs {se}");
+}
+
+/// Jacobi-preconditioned CG, as an iterative `LinearSolver` (no inertia, not direct).
+struct JacobiCg {
+    inv_diag: Vec<f64>,
+    last_iterations: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl LinearSolver for JacobiCg {
+    fn name(&self) -> &'static str {
+        "test-jacobi-cg"
+    }
+    fn capabilities(&self) -> ipax_core::Capabilities {
+        ipax_core::Capabilities { provides_inertia: false, needs_assembled_matrix: false, is_direct: false, requires_positive_definite: true }
+    }
+    fn analyze(&mut self, _op: &dyn LinearOperator) -> Result<(), LinSolveError> {
+        Ok(())
+    }
+    fn factor(&mut self, op: &dyn LinearOperator, _reg: &Regularization) -> Result<ipax_core::FactorInfo, LinSolveError> {
+        let d = op.diagonal().expect("the condensed operator has a diagonal here");
+        self.inv_diag = d.iter().map(|v| 1.0 / v).collect();
+        Ok(ipax_core::FactorInfo::default())
+    }
+    fn solve_in_place(&mut self, op: &dyn LinearOperator, rhs: &mut [f64]) -> Result<ipax_core::SolveInfo, LinSolveError> {
+        let n = rhs.len();
+        let b = rhs.to_vec();
+        let bnorm = vec_ops::norm2(&b);
+        let mut x = vec![0.0; n];
+        let mut r = b.clone();
+        let mut z: Vec<f64> = r.iter().zip(&self.inv_diag).map(|(a, d)| a * d).collect();
+        let mut p = z.clone();
+        let mut q = vec![0.0; n];
+        let mut rz = vec_ops::dot(&r, &z);
+        let mut it = 0;
+        while vec_ops::norm2(&r) > 1e-12 * bnorm && it < 20 * n {
+            op.apply(1.0, &p, 0.0, &mut q);
+            let alpha = rz / vec_ops::dot(&p, &q);
+            vec_ops::axpy(alpha, &p, &mut x);
+            vec_ops::axpy(-alpha, &q, &mut r);
+            z = r.iter().zip(&self.inv_diag).map(|(a, d)| a * d).collect();
+            let rz_new = vec_ops::dot(&r, &z);
+            for i in 0..n {
+                p[i] = z[i] + rz_new / rz * p[i];
+            }
+            rz = rz_new;
+            it += 1;
+        }
+        self.last_iterations.store(it, std::sync::atomic::Ordering::Relaxed);
+        rhs.copy_from_slice(&x);
+        Ok(ipax_core::SolveInfo { iterations: it, residual: None })
+    }
+}
+
+/// CG iterations of the first condensed solve (before refinement) with `jac` as given.
+fn condensed_cg_iterations(jac: &dyn LinearOperator, n: usize, rhs: &[f64]) -> (usize, Vec<f64>) {
+    let m = n - 1;
+    let w = lower_csc(n, &{
+        let mut d = vec![0.0; n * n];
+        for i in 0..n {
+            d[i * n + i] = 1.0;
+        }
+        d
+    });
+    let sigma_x: Vec<f64> = values(21, n).iter().map(|v| 10f64.powf(*v)).collect();
+    // Inequality rows near and far from activity: D̂⁻¹ = Σ_s spans six orders of magnitude.
+    let sigma_s: Vec<f64> = values(22, m).iter().map(|v| 10f64.powf(3.0 + 3.0 * v)).collect();
+    let is_ineq = vec![true; m];
+    let blocks = KktBlocks { hess: HessianTerm::Exact(&w), sigma_x: &sigma_x, sigma_s: &sigma_s, is_ineq: &is_ineq, jac };
+    let counter = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut k = KktSolver::new(KktRoute::Condensed, Box::new(JacobiCg { inv_diag: Vec::new(), last_iterations: counter.clone() }));
+    k.max_refinement_steps = 0;
+    k.prepare(&blocks);
+    assert_eq!(k.factor(&blocks, 0.0, 0.0).unwrap(), FactorStatus::Ok);
+    let mut x = rhs.to_vec();
+    k.solve(&blocks, &mut x).unwrap();
+    (counter.load(std::sync::atomic::Ordering::Relaxed), k.jt_dinv_j_diag.clone().unwrap_or_default())
+}
+
+#[test]
+fn matrix_free_jacobi_includes_the_probed_jt_dinv_j_diagonal() {
+    // Inequality rows with Σ_s from 1 to 1e6 and a weakly coupled chain: Jᵀ D̂⁻¹ J dominates N,
+    // is nearly diagonal, and its diagonal spreads over eight orders of magnitude. Jacobi with
+    // that term leaves CG a well-conditioned system; without it (the matrix-free Jacobian before
+    // the probe: diag(W) + Σ_x only) CG faces the whole spread: 71 against 6000 (the cap) here.
+    let n = 300;
+    let jac = chain_jacobian(n, 31, 0.05);
+    let rhs = values(32, n + n - 1);
+    let (it_assembled, diag_assembled) = condensed_cg_iterations(&jac, n, &rhs);
+    let (it_free, diag_free) = condensed_cg_iterations(&ProductsOnly(&jac), n, &rhs);
+    assert!(!diag_free.is_empty(), "the matrix-free route probes diag(Jᵀ D̂⁻¹ J)");
+    assert!(max_rel_diff(&diag_free, &diag_assembled) < 1e-13);
+    assert!(it_free <= it_assembled + 2, "matrix-free {it_free} vs assembled {it_assembled} CG iterations");
+    assert!(it_free <= 100, "{it_free} CG iterations (assembled {it_assembled})");
+}
+
+#[test]
+fn the_condensed_delta_rises_on_stalls_and_decays_back() {
+    let mut k = KktSolver::new(KktRoute::Condensed, Box::new(DenseLdl::new(true)));
+    k.set_condensed_delta(1e-9);
+    // Iteration 1 stalls twice.
+    k.relax_condensed_delta();
+    assert!(k.raise_condensed_delta() && k.raise_condensed_delta());
+    assert!((k.condensed_delta - 1e-7).abs() < 1e-22);
+    // Iteration 2: the previous one raised, so δ_cond is kept.
+    k.relax_condensed_delta();
+    assert!((k.condensed_delta - 1e-7).abs() < 1e-22);
+    // Iterations 3 and 4 start after clean systems: back down by 10 each, never below the base.
+    k.relax_condensed_delta();
+    assert!((k.condensed_delta - 1e-8).abs() < 1e-23);
+    k.relax_condensed_delta();
+    assert!((k.condensed_delta - 1e-9).abs() < 1e-24);
+    k.relax_condensed_delta();
+    assert_eq!(k.condensed_delta, 1e-9);
+    // The raise stops at its cap and says so.
+    while k.raise_condensed_delta() {}
+    assert_eq!(k.condensed_delta, MAX_KRYLOV_CONDENSED_DELTA);
+    assert!(!k.raise_condensed_delta());
+    // The augmented route has no δ_cond to raise.
+    let mut a = KktSolver::new(KktRoute::Augmented, Box::new(DenseLdl::new(false)));
+    assert!(!a.raise_condensed_delta());
+}

@@ -313,7 +313,8 @@ define_options! {
             "Not in Ipopt. CG/MINRES stop at ‖r‖ ≤ krylov_rtol·‖b‖ (exact solves).";
         krylov_max_iter: usize = 0, Range::NON_NEGATIVE,
             "Krylov iteration cap (0 = automatic)",
-            "Not in Ipopt. Iteration cap per Krylov solve; 0 means max(10·dim, 50).";
+            "Not in Ipopt. Iteration cap per Krylov solve; 0 means max(50, min(10·dim, 100·⌈√dim⌉)): \
+             O(√dim) products per solve. A solve at the cap reports no convergence.";
         krylov_max_forcing: f64 = 0.0, Range::UNIT_CLOSED_OPEN,
             "inexact Newton: largest Krylov forcing term (0 = exact solves)",
             "Not in Ipopt. Inexact Newton: the Krylov tolerance becomes \
