@@ -28,6 +28,7 @@
 pub mod error;
 pub mod hessian_approx;
 pub mod operator;
+pub mod pattern;
 pub mod problem;
 pub mod solver;
 pub mod sparse;
@@ -38,6 +39,7 @@ pub use hessian_approx::{HessianApproximation, UpdateOutcome};
 pub use operator::{LinearOperator, LinearOperatorExt, LowRankParts};
 pub use problem::{Problem, ProblemScaling};
 pub use solver::{Capabilities, DynamicRegularization, FactorExport, FactorInfo, Inertia, LinearSolver, Regularization, SolveInfo};
+pub use pattern::CscPattern;
 pub use sparse::{CscMatrix, CscRef, CscStorage, Triplets};
 
 /// Conventional "infinite" bound magnitude used by Ipopt-style interfaces (`nlp_upper_bound_inf`).

@@ -4,6 +4,7 @@
 //! from them at the adapter boundary.
 
 use crate::operator::{LinearOperator, scale_output};
+use crate::pattern::CscPattern;
 
 /// Coordinate-format entries of an `nrows × ncols` matrix. Duplicates mean "sum".
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -114,32 +115,13 @@ impl CscMatrix {
     /// # Panics
     /// If a coordinate is out of range (callers validate user input first).
     pub fn from_triplets_with_map(t: &Triplets, storage: CscStorage) -> (CscMatrix, Vec<usize>) {
-        assert!(t.out_of_range().is_none(), "triplet coordinate out of range");
-        let nnz_in = t.len();
-        // Two stable counting sorts (by row, then by column) order the entries by (column, row)
-        // in O(nnz + nrows + ncols): the symbolic analysis of a large KKT matrix runs this on
-        // every new pattern, where a comparison sort took a tenth of a whole solve.
-        let by_row = counting_order(nnz_in, t.nrows, |k| t.rows[k], None);
-        let order = counting_order(nnz_in, t.ncols, |k| t.cols[k], Some(&by_row));
-        let mut col_ptr = vec![0usize; t.ncols + 1];
-        let mut row_idx = Vec::with_capacity(nnz_in);
-        let mut values = Vec::with_capacity(nnz_in);
-        let mut map = vec![0usize; nnz_in];
-        let mut last: Option<(usize, usize)> = None;
-        for &k in &order {
-            let rc = (t.rows[k], t.cols[k]);
-            if last != Some(rc) {
-                row_idx.push(rc.0);
-                values.push(0.0);
-                col_ptr[rc.1 + 1] += 1;
-                last = Some(rc);
-            }
-            let pos = values.len() - 1;
-            values[pos] += t.vals[k];
-            map[k] = pos;
-        }
-        for j in 0..t.ncols {
-            col_ptr[j + 1] += col_ptr[j];
+        // `from_entries` panics on a coordinate out of range.
+        let CscPattern { col_ptr, row_idx, map } =
+            CscPattern::from_entries(t.nrows, t.ncols, t.len(), || t.rows.iter().copied().zip(t.cols.iter().copied()));
+        // Duplicates are summed in input order, starting from 0.0.
+        let mut values = vec![0.0; row_idx.len()];
+        for (&p, &v) in map.iter().zip(&t.vals) {
+            values[p] += v;
         }
         (CscMatrix { nrows: t.nrows, ncols: t.ncols, col_ptr, row_idx, values, storage }, map)
     }
@@ -324,29 +306,6 @@ impl LinearOperator for CscMatrix {
     fn scatter_values(&self, lower: bool, pos: &[usize], out: &mut [f64]) -> bool {
         self.as_ref().scatter_values(lower, pos, out)
     }
-}
-
-/// Entry indices `0..nnz` stably sorted by `key(k) < buckets`, visiting them in the order `input`
-/// (or `0..nnz`): one pass of an LSD radix sort.
-fn counting_order(nnz: usize, buckets: usize, key: impl Fn(usize) -> usize, input: Option<&[usize]>) -> Vec<usize> {
-    let mut start = vec![0usize; buckets + 1];
-    for k in 0..nnz {
-        start[key(k) + 1] += 1;
-    }
-    for b in 0..buckets {
-        start[b + 1] += start[b];
-    }
-    let mut out = vec![0usize; nnz];
-    let mut place = |k: usize| {
-        let b = key(k);
-        out[start[b]] = k;
-        start[b] += 1;
-    };
-    match input {
-        Some(order) => order.iter().for_each(|&k| place(k)),
-        None => (0..nnz).for_each(&mut place),
-    }
-    out
 }
 
 #[cfg(test)]

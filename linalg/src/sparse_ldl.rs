@@ -33,7 +33,7 @@ use faer::sparse::linalg::cholesky::{
 use faer::sparse::{SparseColMatRef, SymbolicSparseColMat, SymbolicSparseColMatRef};
 use faer::{ColMut, Conj, Par, Side};
 use ipax_core::{
-    Capabilities, CscMatrix, CscRef, CscStorage, FactorInfo, LinSolveError, LinearOperator, LinearSolver,
+    Capabilities, CscPattern, CscRef, CscStorage, FactorInfo, LinSolveError, LinearOperator, LinearSolver,
     Regularization, SolveInfo, Triplets,
 };
 
@@ -101,6 +101,46 @@ enum SourceKey {
     Csc { col_ptr: Vec<usize>, row_idx: Vec<usize> },
     /// Lower triplets in the order the operator returned them.
     Triplets { rows: Vec<usize>, cols: Vec<usize> },
+}
+
+/// The lower-triangle entries read from the operator: its own lower CSC, borrowed, or triplets.
+/// Source entry `k` is CSC position `k`, or triplet `k`.
+enum Entries<'a> {
+    Csc(CscRef<'a>),
+    Triplets(Triplets),
+}
+
+impl Entries<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Entries::Csc(c) => c.col_ptr[c.ncols],
+            Entries::Triplets(t) => t.len(),
+        }
+    }
+
+    /// The values in source order.
+    fn vals(&self) -> &[f64] {
+        match self {
+            Entries::Csc(c) => &c.values[..c.col_ptr[c.ncols]],
+            Entries::Triplets(t) => &t.vals,
+        }
+    }
+
+    /// `(row, col)` of each entry in source order, with `row ≥ col` (an upper entry of the CSC
+    /// is mirrored down).
+    fn coords(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        let csc = match self {
+            Entries::Csc(c) => Some((0..c.ncols).flat_map(move |j| {
+                c.row_idx[c.col_ptr[j]..c.col_ptr[j + 1]].iter().map(move |&i| (i.max(j), i.min(j)))
+            })),
+            Entries::Triplets(_) => None,
+        };
+        let trip = match self {
+            Entries::Triplets(t) => Some(t.rows.iter().copied().zip(t.cols.iter().copied())),
+            Entries::Csc(_) => None,
+        };
+        csc.into_iter().flatten().chain(trip.into_iter().flatten())
+    }
 }
 
 /// The analyzed pattern: the matrix handed to faer is already symmetrically permuted into the
@@ -350,8 +390,10 @@ impl SparseLdl {
     }
 
     /// Lower-triangle entries of `op` (upper entries of symmetric-lower storage mirrored down),
-    /// and the key that identifies their pattern.
-    fn lower_entries(op: &dyn LinearOperator, n: usize) -> Result<(Triplets, SourceKey), LinSolveError> {
+    /// and the key that identifies their pattern. A lower CSC is read in place (the IPM's KKT
+    /// assembly): copying it into triplets only for the analysis to sort them back into CSC
+    /// cost more than AMD itself at n = 1e5.
+    fn lower_entries(op: &dyn LinearOperator, n: usize) -> Result<(Entries<'_>, SourceKey), LinSolveError> {
         if let Some(c) = Self::lower_csc(op) {
             check_len("CSC rows", n, c.nrows)?;
             check_len("CSC columns", n, c.ncols)?;
@@ -360,20 +402,18 @@ impl SparseLdl {
             if c.row_idx.len() < nnz || c.values.len() < nnz {
                 return Err(LinSolveError::DimensionMismatch { what: "CSC entries", expected: nnz, got: c.row_idx.len().min(c.values.len()) });
             }
-            let mut t = Triplets::with_capacity(n, n, nnz);
             for j in 0..n {
                 let (start, end) = (c.col_ptr[j], c.col_ptr[j + 1]);
                 if start > end || end > nnz {
                     return Err(LinSolveError::DimensionMismatch { what: "CSC column pointer", expected: nnz, got: end });
                 }
-                for p in start..end {
-                    let i = c.row_idx[p];
-                    t.push(i.max(j), i.min(j), c.values[p]);
-                }
             }
-            check_triplets(&t, n)?;
+            if let Some(&r) = c.row_idx[..nnz].iter().find(|&&r| r >= n) {
+                return Err(LinSolveError::DimensionMismatch { what: "triplet coordinate (must be < n)", expected: n, got: r });
+            }
+            check_finite("matrix", &c.values[..nnz])?;
             let key = SourceKey::Csc { col_ptr: c.col_ptr.to_vec(), row_idx: c.row_idx[..nnz].to_vec() };
-            return Ok((t, key));
+            return Ok((Entries::Csc(c), key));
         }
         let t = op.lower_triplets().ok_or_else(|| {
             LinSolveError::Unsupported("SparseLdl needs an assembled matrix (csc() or triplets())".into())
@@ -383,7 +423,7 @@ impl SparseLdl {
             return Err(LinSolveError::Unsupported("lower_triplets() returned an entry above the diagonal".into()));
         }
         let key = SourceKey::Triplets { rows: t.rows.clone(), cols: t.cols.clone() };
-        Ok((t, key))
+        Ok((Entries::Triplets(t), key))
     }
 
     /// The values of `op`'s lower CSC when its pattern is exactly the analyzed one (the IPM's
@@ -415,39 +455,35 @@ impl SparseLdl {
         fits.then(|| &c.values[..nnz])
     }
 
-    /// Symbolic analysis of the pattern of `t` (plus the diagonal): AMD ordering of the original
+    /// Symbolic analysis of the pattern of `src` (plus the diagonal): AMD ordering of the original
     /// pattern, then faer's symbolic factorization of the permuted pattern with identity ordering.
-    fn analyze_entries(&mut self, t: &Triplets, key: SourceKey, n: usize) -> Result<(), LinSolveError> {
+    fn analyze_entries(&mut self, src: &Entries<'_>, key: SourceKey, n: usize) -> Result<(), LinSolveError> {
         self.pattern = None;
         self.factored = false;
-        let nsrc = t.len();
+        let nsrc = src.len();
         // Source coordinates followed by the n diagonal slots.
-        let coord = |k: usize| if k < nsrc { (t.rows[k], t.cols[k]) } else { (k - nsrc, k - nsrc) };
+        let coords = || src.coords().chain((0..n).map(|i| (i, i)));
         let total = nsrc + n;
 
         let (perm_fwd, ordering) = {
-            let mut lower = Triplets::with_capacity(n, n, total);
-            for k in 0..total {
-                let (r, c) = coord(k);
-                lower.push(r, c, 0.0);
-            }
-            let csc = CscMatrix::from_triplets(&lower, CscStorage::SymmetricLower);
-            let (cp, ri) = (&csc.col_ptr, &csc.row_idx);
+            let lower = CscPattern::from_entries(n, n, total, coords);
+            let (cp, ri) = (&lower.col_ptr, &lower.row_idx);
             match self.ordering {
                 FillOrdering::Amd => (amd_order(n, cp, ri)?, FillOrdering::Amd),
                 FillOrdering::NestedDissection => (nested_dissection(n, cp, ri), FillOrdering::NestedDissection),
                 FillOrdering::Auto if n < ND_MIN_DIM => (amd_order(n, cp, ri)?, FillOrdering::Amd),
                 FillOrdering::Auto => {
                     let amd = amd_order(n, cp, ri)?;
-                    let amd_cost = ordering::factor_cost(n, cp, ri, &amd);
                     // Little fill (short columns of L: banded and tree-like patterns) leaves
                     // nothing for a dissection to save; and on saddle-point matrices (a diagonal
                     // entry ≤ 0: a constraint block) it was measured no faster (see
-                    // `FillOrdering`). Skip its ordering time in both cases.
-                    let worth_trying = amd_cost.flops > ND_MIN_MEAN_COLUMN * amd_cost.nnz_l as f64 && positive_diagonal(t, n);
+                    // `FillOrdering`). Skip its ordering time in both cases (the diagonal test
+                    // first: it is cheaper than AMD's cost estimate).
+                    let amd_cost = positive_diagonal(src, n).then(|| ordering::factor_cost(n, cp, ri, &amd));
+                    let worth_trying = amd_cost.as_ref().is_some_and(|c| c.flops > ND_MIN_MEAN_COLUMN * c.nnz_l as f64);
                     let nd = worth_trying.then(|| nested_dissection(n, cp, ri));
-                    match nd {
-                        Some(nd) if ordering::factor_cost(n, cp, ri, &nd).flops <= ND_MAX_FLOP_RATIO * amd_cost.flops => {
+                    match (nd, amd_cost) {
+                        (Some(nd), Some(amd_cost)) if ordering::factor_cost(n, cp, ri, &nd).flops <= ND_MAX_FLOP_RATIO * amd_cost.flops => {
                             (nd, FillOrdering::NestedDissection)
                         }
                         _ => (amd, FillOrdering::Amd),
@@ -463,17 +499,17 @@ impl SparseLdl {
         // Permuted coordinates in the triangle faer's kernel reads (upper for the symbolic
         // analysis and the simplicial kernel, lower for the supernodal one).
         let permuted = |upper: bool| {
-            let mut pt = Triplets::with_capacity(n, n, total);
-            for k in 0..total {
-                let (r, c) = coord(k);
-                let (a, b) = (perm_inv[r], perm_inv[c]);
-                let (lo, hi) = (a.min(b), a.max(b));
-                if upper { pt.push(lo, hi, 0.0) } else { pt.push(hi, lo, 0.0) }
-            }
-            CscMatrix::from_triplets_with_map(&pt, CscStorage::General)
+            let p = CscPattern::from_entries(n, n, total, || {
+                coords().map(|(r, c)| {
+                    let (a, b) = (perm_inv[r], perm_inv[c]);
+                    let (lo, hi) = (a.min(b), a.max(b));
+                    if upper { (lo, hi) } else { (hi, lo) }
+                })
+            });
+            (p.col_ptr, p.row_idx, p.map)
         };
-        let (upper, upper_map) = permuted(true);
-        let sym = SymbolicSparseColMatRef::new_checked(n, n, &upper.col_ptr, None, &upper.row_idx);
+        let upper = permuted(true);
+        let sym = SymbolicSparseColMatRef::new_checked(n, n, &upper.0, None, &upper.1);
         let threshold = match (self.method, self.symbolic_kind) {
             // faer's flop-per-entry rule picks the simplicial kernel for nested-dissection orders
             // of 2-D grids, where the supernodal one is measured faster (200² grid: 62 vs 37 ms).
@@ -490,14 +526,12 @@ impl SparseLdl {
         // faer reads the identity-ordered pattern as the upper triangle.
         let symbolic = factorize_symbolic_cholesky(sym, Side::Upper, SymmetricOrdering::Identity, params)
             .map_err(|e| LinSolveError::Unsupported(format!("symbolic analysis failed: {e:?}")))?;
-        let (input, full_map, side) = match symbolic.raw() {
-            SymbolicCholeskyRaw::Simplicial(_) => (upper, upper_map, Side::Upper),
-            SymbolicCholeskyRaw::Supernodal(_) => {
-                let (lower, lower_map) = permuted(false);
-                (lower, lower_map, Side::Lower)
-            }
+        let input = match symbolic.raw() {
+            SymbolicCholeskyRaw::Simplicial(_) => (upper, Side::Upper),
+            SymbolicCholeskyRaw::Supernodal(_) => (permuted(false), Side::Lower),
         };
-        let CscMatrix { col_ptr, row_idx, values, .. } = input;
+        let ((col_ptr, row_idx, full_map), side) = input;
+        let values = vec![0.0; row_idx.len()];
         let structure = SymbolicSparseColMat::new_checked(n, n, col_ptr, None, row_idx);
         self.numeric = Numeric {
             values: vec![0.0; symbolic.len_val()],
@@ -576,12 +610,12 @@ fn solve_factor(method: SparseLdlMethod, p: &Pattern, num: &Numeric, work: &mut 
     }
 }
 
-/// Whether every diagonal entry of the (lower) triplets, duplicates summed, is positive.
-fn positive_diagonal(t: &Triplets, n: usize) -> bool {
+/// Whether every diagonal entry of the source, duplicates summed, is positive.
+fn positive_diagonal(src: &Entries<'_>, n: usize) -> bool {
     let mut d = vec![0.0; n];
-    for k in 0..t.len() {
-        if t.rows[k] == t.cols[k] {
-            d[t.rows[k]] += t.vals[k];
+    for ((r, c), &v) in src.coords().zip(src.vals()) {
+        if r == c {
+            d[r] += v;
         }
     }
     d.iter().all(|&v| v > 0.0)
@@ -629,11 +663,11 @@ impl LinearSolver for SparseLdl {
         if self.analyzed_csc_values(op, n).is_some() {
             return Ok(());
         }
-        let (t, key) = Self::lower_entries(op, n)?;
+        let (src, key) = Self::lower_entries(op, n)?;
         if self.pattern.as_ref().is_some_and(|p| p.n == n && p.key == key) {
             return Ok(());
         }
-        self.analyze_entries(&t, key, n)
+        self.analyze_entries(&src, key, n)
     }
 
     fn factor(&mut self, op: &dyn LinearOperator, reg: &Regularization) -> Result<FactorInfo, LinSolveError> {
@@ -674,15 +708,15 @@ impl SparseLdl {
         let entries = match fast {
             Some(_) => None,
             None => {
-                let (t, key) = Self::lower_entries(op, n)?;
+                let (src, key) = Self::lower_entries(op, n)?;
                 if !self.pattern.as_ref().is_some_and(|p| p.n == n && p.key == key) {
-                    self.analyze_entries(&t, key, n)?;
+                    self.analyze_entries(&src, key, n)?;
                 }
-                Some(t)
+                Some(src)
             }
         };
         let src: &[f64] = match (&entries, fast) {
-            (Some(t), _) => &t.vals,
+            (Some(src), _) => src.vals(),
             (None, Some(v)) => v,
             (None, None) => return Err(LinSolveError::NotFactored),
         };
@@ -871,7 +905,7 @@ fn ldlt_diagonal(symbolic: &SymbolicCholesky<usize>, values: &[f64], n: usize, d
 mod tests {
     use super::*;
     use crate::test_util::*;
-    use ipax_core::{DynamicRegularization, Inertia, LinearOperatorExt};
+    use ipax_core::{CscMatrix, DynamicRegularization, Inertia, LinearOperatorExt};
 
     const METHODS: [SparseLdlMethod; 3] = [SparseLdlMethod::Ldlt, SparseLdlMethod::IntranodeLblt, SparseLdlMethod::Pivoted];
 
@@ -1179,7 +1213,7 @@ mod tests {
 mod pivoted_tests {
     use super::*;
     use crate::test_util::*;
-    use ipax_core::LinearOperatorExt;
+    use ipax_core::{CscMatrix, LinearOperatorExt};
 
     /// Random sparse KKT `[[H, Jᵀ], [J, 0]]` (lower triplets), symmetrically permuted by a random
     /// permutation so constraint rows are interleaved with variables in any order. `H` is
@@ -1330,5 +1364,51 @@ mod pivoted_tests {
         assert!(!g.fill(&bad, 0.0, &mut got).1);
         bad[11] = f64::INFINITY;
         assert!(!g.fill(&bad, 0.0, &mut got).1);
+    }
+
+    /// The analysis reads a lower CSC in place; the same matrix in general storage goes through
+    /// its lower triplets (in the same order). Both must give the same ordering, permuted
+    /// structure, gather and factor, bit for bit: on saddle-point matrices (AMD, simplicial and
+    /// supernodal) and on a 3-D Laplacian that takes the nested-dissection branch.
+    #[test]
+    fn csc_source_analyzes_and_factors_like_its_triplets() {
+        let k = 18;
+        let id = |x: usize, y: usize, z: usize| (x * k + y) * k + z;
+        let mut t = Triplets::new(k * k * k, k * k * k);
+        for x in 0..k {
+            for y in 0..k {
+                for z in 0..k {
+                    t.push(id(x, y, z), id(x, y, z), 6.1 + 0.01 * (x as f64));
+                    for (dx, dy, dz) in [(1, 0, 0), (0, 1, 0), (0, 0, 1)] {
+                        if x + dx < k && y + dy < k && z + dz < k {
+                            t.push(id(x + dx, y + dy, z + dz), id(x, y, z), -1.0);
+                        }
+                    }
+                }
+            }
+        }
+        let mut cases = vec![CscMatrix::from_triplets(&t, CscStorage::SymmetricLower)];
+        cases.push(random_kkt(300, 120, 3, 0, 5).0);
+        cases.push(random_kkt(6000, 2500, 4, 0, 9).0);
+        cases.push(grid_kkt(40, 0.1, 1e-8).0);
+        for (c, lower) in cases.iter().enumerate() {
+            let general = CscMatrix::from_triplets(&lower.as_ref().to_lower_triplets(), CscStorage::General);
+            let reg = Regularization::none();
+            let mut a = SparseLdl::new();
+            let mut b = SparseLdl::new();
+            let ia = a.factor(lower, &reg);
+            let ib = b.factor(&general, &reg);
+            assert_eq!(format!("{ia:?}"), format!("{ib:?}"), "case {c}");
+            let (pa, pb) = (a.pattern.as_ref().unwrap(), b.pattern.as_ref().unwrap());
+            assert!(matches!(pa.key, SourceKey::Csc { .. }) && matches!(pb.key, SourceKey::Triplets { .. }));
+            assert_eq!(pa.perm_fwd, pb.perm_fwd, "case {c}");
+            assert_eq!(pa.ordering, pb.ordering, "case {c}");
+            assert_eq!(pa.ordering == FillOrdering::NestedDissection, c == 0, "case {c}");
+            assert_eq!(pa.structure.col_ptr(), pb.structure.col_ptr(), "case {c}");
+            assert_eq!(pa.structure.row_idx(), pb.structure.row_idx(), "case {c}");
+            assert_eq!((&pa.gather.ptr, &pa.gather.src), (&pb.gather.ptr, &pb.gather.src), "case {c}");
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&a.numeric.values), bits(&b.numeric.values), "case {c}");
+        }
     }
 }
