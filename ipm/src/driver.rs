@@ -186,6 +186,26 @@ pub(crate) struct Ipm<'a, 'p> {
     pub(crate) newton_factor: Option<NewtonFactorMark>,
     /// ∇ₓL of [`errors`](Self::errors), kept across iterations (no n-vector per call).
     pub(crate) errors_scratch: std::cell::RefCell<Vec<f64>>,
+    /// The exact Hessian the last search direction was computed with, for the second-order
+    /// correction of the same line search.
+    pub(crate) newton_hess: Option<HessianAt<'p>>,
+}
+
+/// An exact Hessian of the Lagrangian (objective factor 1) with the point `(x, y)` it was
+/// evaluated at. The second-order correction solves with the Hessian of the iterate the
+/// direction came from; evaluating it again there gave the same values at the cost of a
+/// ∇²L evaluation per correction (four per Van der Pol 1e5 solve, ≈ 3 % of the process).
+pub(crate) struct HessianAt<'p> {
+    x: Vec<f64>,
+    y: Vec<f64>,
+    pub(crate) op: Box<dyn LinearOperator + 'p>,
+}
+
+impl<'p> HessianAt<'p> {
+    /// Whether this Hessian was evaluated at the iterate `it` (bit for bit).
+    pub(crate) fn is_at(&self, it: &Iterate) -> bool {
+        self.x == it.pt.x && self.y == it.y
+    }
 }
 
 impl<'a, 'p> Ipm<'a, 'p> {
@@ -224,6 +244,7 @@ impl<'a, 'p> Ipm<'a, 'p> {
             carried_errors: None,
             newton_factor: None,
             errors_scratch: std::cell::RefCell::new(Vec::new()),
+            newton_hess: None,
         }
     }
 
@@ -320,6 +341,8 @@ impl<'a, 'p> Ipm<'a, 'p> {
     /// `after_search_dir`. `Ok(None)`: start the iteration over (after a restoration, or because
     /// an observer changed the iterate).
     fn direction_step(&mut self) -> Result<Option<Direction>, Outcome> {
+        // The previous iteration's Hessian is freed before the new one is evaluated.
+        self.newton_hess = None;
         let hess = match self.hessian_term_owned() {
             Ok(h) => h,
             Err(e) if e.is_abort() => return Err(Outcome::Status(SolveStatus::UserStop)),
@@ -346,6 +369,7 @@ impl<'a, 'p> Ipm<'a, 'p> {
             }
             Err(status) => return Err(Outcome::Status(status)),
         };
+        self.newton_hess = hess.map(|op| HessianAt { x: self.it.pt.x.clone(), y: self.it.y.clone(), op });
         self.dir = Some(dir);
         match self.fire(Checkpoint::AfterSearchDir) {
             Fired::Stop => Err(Outcome::Status(SolveStatus::UserStop)),

@@ -208,7 +208,14 @@ impl Ipm<'_, '_> {
         self.b.residual(first, &mut rt);
         let mut c_soc: Vec<f64> = (0..m).map(|i| alpha0 * r0[i] + rt[i]).collect();
         let mut theta_old = theta;
-        let hess_owned = self.hessian_term_owned().ok()?;
+        // The direction's Hessian when it was evaluated at this iterate (the watchdog may
+        // search from an earlier one); otherwise evaluate it.
+        let kept = self.newton_hess.take().filter(|h| h.is_at(&self.it));
+        let fresh = match kept {
+            Some(_) => None,
+            None => self.hessian_term_owned().ok()?,
+        };
+        let hess_owned: Option<&dyn LinearOperator> = kept.as_ref().map(|h| h.op.as_ref()).or(fresh.as_deref());
         let jac = self.jac.as_deref()?;
         for _ in 0..self.opts.max_soc {
             let mut rhs = vec![0.0; n + m];
@@ -219,7 +226,7 @@ impl Ipm<'_, '_> {
             }
             let lowrank = self.qn.as_ref().and_then(|q| q.low_rank());
             let qn_op: Option<&dyn LinearOperator> = self.qn.as_deref().map(|q| q as &dyn LinearOperator);
-            let hterm = match (hess_owned.as_deref(), qn_op, lowrank) {
+            let hterm = match (hess_owned, qn_op, lowrank) {
                 (Some(h), _, _) => HessianTerm::Exact(h),
                 (None, Some(q), Some(p)) => HessianTerm::LowRank(q, p),
                 (None, Some(q), None) => HessianTerm::Exact(q),
