@@ -32,11 +32,13 @@ impl CscPattern {
     {
         let mut start = vec![0usize; ncols + 1];
         let mut counted = 0;
-        for (r, c) in entries() {
+        // Internal iteration (`for_each`): the callers' chained and flattened iterators run
+        // several times faster folded than stepped through `next`.
+        entries().for_each(|(r, c)| {
             assert!(r < nrows && c < ncols, "pattern coordinate out of range");
             start[c + 1] += 1;
             counted += 1;
-        }
+        });
         assert_eq!(counted, nnz, "entries() yielded a different count than nnz");
         for j in 0..ncols {
             start[j + 1] += start[j];
@@ -45,10 +47,12 @@ impl CscPattern {
         // then keeps duplicates in input order.
         let mut next = start.clone();
         let mut placed = vec![(0usize, 0usize); nnz];
-        for (k, (r, c)) in entries().enumerate() {
+        let mut k = 0;
+        entries().for_each(|(r, c)| {
             placed[next[c]] = (r, k);
             next[c] += 1;
-        }
+            k += 1;
+        });
         drop(next);
         let mut col_ptr = vec![0usize; ncols + 1];
         let mut row_idx = Vec::with_capacity(nnz);
