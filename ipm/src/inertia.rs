@@ -101,15 +101,9 @@ impl InertiaCorrection {
                     delta_c = jac_reg();
                     false
                 }
-                FactorStatus::Singular => {
-                    // Still singular with δ_c > 0: the pivots are tiny relative to the matrix
-                    // (huge multipliers, rank-deficient J). The defect is on the constraint side,
-                    // so raise δ_c first; only once it is large does δ_w go up as well.
-                    let cap = mu.sqrt().max(1e-4);
-                    let increase = delta_c >= cap;
-                    delta_c = (delta_c * 100.0).min(cap);
-                    increase
-                }
+                // Still singular with δ_c > 0: the defect is not (only) in J's rank, e.g. a
+                // direction with zero curvature in J's null space; δ_w grows (IC-4), δ_c stays.
+                FactorStatus::Singular => true,
                 FactorStatus::WrongInertia | FactorStatus::Ok => true,
             };
             if need_increase {
@@ -201,13 +195,19 @@ mod tests {
     }
 
     #[test]
-    fn a_singular_system_gets_delta_c_first_then_larger_delta_c() {
+    fn a_singular_system_gets_delta_c_once_then_delta_w_grows() {
         let (o, mut ic, mut log) = (Options::default(), InertiaCorrection::default(), vec![]);
         let mu: f64 = 1e-2;
         let dc0 = o.jacobian_regularization_value * mu.powf(o.jacobian_regularization_exponent);
-        let (_, c) = ic.correct(&o, mu, 3, fake(0.0, dc0 * 100.0, &mut log)).unwrap();
-        assert_eq!(log, vec![(0.0, 0.0), (0.0, dc0), (0.0, dc0 * 100.0)]);
-        assert_eq!(c.delta_c, dc0 * 100.0);
+        // Singular until δ_w ≥ 5e-3 whatever δ_c is (zero curvature in J's null space).
+        let (_, c) = ic
+            .correct(&o, mu, 3, |dw: f64, dc: f64| {
+                log.push((dw, dc));
+                if dw >= 5e-3 { Attempt::Solved(()) } else { Attempt::Factor(FactorStatus::Singular) }
+            })
+            .unwrap();
+        assert_eq!(log, vec![(0.0, 0.0), (0.0, dc0), (1e-4, dc0), (1e-4 * 100.0, dc0)]);
+        assert_eq!((c.delta_w, c.delta_c), (1e-4 * 100.0, dc0));
         assert_eq!(ic.degen_iters, 1);
         assert_eq!(ic.jac_degenerate, None);
     }
@@ -227,21 +227,6 @@ mod tests {
         let mut log = vec![];
         ic.correct(&o, mu, 1, fake(0.0, dc0, &mut log)).unwrap();
         assert_eq!(log, vec![(0.0, dc0)]);
-    }
-
-    #[test]
-    fn singular_with_delta_c_at_its_cap_raises_delta_w() {
-        let (o, mut ic) = (Options::default(), InertiaCorrection::default());
-        let mu: f64 = 1e-6; // cap = max(√μ, 1e-4) = 1e-3
-        let mut n = 0;
-        let (_, c) = ic
-            .correct(&o, mu, 1, |dw: f64, _dc| {
-                n += 1;
-                if dw >= 1e-4 { Attempt::Solved(()) } else { Attempt::Factor(FactorStatus::Singular) }
-            })
-            .unwrap();
-        assert_eq!(c.delta_c, 1e-3);
-        assert_eq!(c.delta_w, 1e-4);
     }
 
     #[test]
