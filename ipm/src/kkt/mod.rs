@@ -366,8 +366,8 @@ impl KktSolver {
                 let status = self.factor_augmented(blocks, n, m)?;
                 // Singular although the constraint block is already regularized: the pivot order
                 // broke down numerically (a static order eliminating constraint rows before
-                // their neighbours), so ask the solver for threshold pivoting instead of letting
-                // δ_c grow until it distorts every step.
+                // their neighbours), so ask the solver for threshold pivoting before the
+                // inertia correction answers with a larger δ_w.
                 if status == FactorStatus::Singular && delta_c > 0.0 && m > 0 && self.solver.increase_quality() {
                     return self.factor_augmented(blocks, n, m);
                 }
