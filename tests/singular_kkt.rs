@@ -13,9 +13,9 @@ use ipax::options::{KktRouteChoice, LinearSolverChoice};
 use ipax::{Checkpoint, IterationView, Observer, ObserverAction, Options, SolveStatus};
 use ipax_problem::QuadraticProblem;
 
-/// (iteration, δ_w, δ_c) of every Newton step.
+/// (iteration, δ_w, δ_c, trials rejected as singular) of every Newton step.
 #[derive(Default)]
-struct Perturbations(Vec<(usize, f64, f64)>);
+struct Perturbations(Vec<(usize, f64, f64, usize)>);
 
 impl Observer for Perturbations {
     fn notify(&mut self, v: &mut IterationView<'_>) -> ObserverAction {
@@ -23,7 +23,7 @@ impl Observer for Perturbations {
             let k = v.step().kkt;
             // Iteration 0 reports the start, no Newton step.
             if k.factorizations > 0 {
-                self.0.push((v.iteration(), k.delta_w, k.delta_c));
+                self.0.push((v.iteration(), k.delta_w, k.delta_c, k.singular_trials));
             }
         }
         ObserverAction::Continue
@@ -54,7 +54,9 @@ fn a_singular_hessian_null_space_gets_delta_w_and_delta_c_stays_at_its_base_valu
     // Every step needed δ_w > 0 (the matrix is singular without it), and δ_c never went beyond
     // δ̄_c μ^κ_c at the largest μ of the solve (μ_0 = 0.1).
     let dc_max = dc_value * 0.1f64.powf(dc_exponent);
-    for &(it, dw, dc) in &seen.0 {
+    // The first iteration's log says why δ_w was needed: δ_w = 0 trials were singular.
+    assert!(seen.0[0].3 >= 1, "{:?}", seen.0[0]);
+    for &(it, dw, dc, _) in &seen.0 {
         assert!(dw > 0.0, "iteration {it}: δ_w = {dw}");
         assert!(dc <= dc_max * (1.0 + 1e-12), "iteration {it}: δ_c = {dc:e} > {dc_max:e}");
     }

@@ -181,7 +181,7 @@ impl<'p> Ipm<'_, 'p> {
             Some((cl, cu)) => self.b.bound_mult_steps_corrected(&self.it, &dw, self.mu, (cl, cu)),
             None => self.b.bound_mult_steps(&self.it, &dw, self.mu),
         };
-        self.last.kkt = KktInfo { delta_w, delta_c: c.delta_c, inertia, factorizations: c.factorizations, residual: stats.residual, krylov_iterations: stats.iterations, curvature_test };
+        self.last.kkt = KktInfo { delta_w, delta_c: c.delta_c, inertia, factorizations: c.factorizations, residual: stats.residual, krylov_iterations: stats.iterations, curvature_test, singular_trials: c.singular, wrong_inertia_trials: c.wrong_inertia };
         // Remember which factorization this direction came from, for `hold_kkt_factor`
         // (only a Newton matrix with the exact Hessian on the augmented route can be held).
         self.newton_factor = match (&self.kkt, hess) {

@@ -44,6 +44,10 @@ pub(crate) struct Corrected {
     pub delta_w: f64,
     pub delta_c: f64,
     pub factorizations: usize,
+    /// Trials rejected as singular.
+    pub singular: usize,
+    /// Trials rejected for the wrong inertia (or a failed solve).
+    pub wrong_inertia: usize,
 }
 
 /// The corrector's memory across iterations.
@@ -71,6 +75,7 @@ impl InertiaCorrection {
         let mut factorizations = 0;
         let mut tried_dc = degenerate;
         let mut first_status = None;
+        let (mut singular, mut wrong_inertia) = (0, 0);
         let solved = loop {
             factorizations += 1;
             if factorizations > MAX_FACTORIZATIONS {
@@ -95,6 +100,10 @@ impl InertiaCorrection {
                     s
                 }
             };
+            match status {
+                FactorStatus::Singular => singular += 1,
+                FactorStatus::WrongInertia | FactorStatus::Ok => wrong_inertia += 1,
+            }
             let need_increase = match status {
                 FactorStatus::Singular if !tried_dc => {
                     tried_dc = true;
@@ -128,7 +137,7 @@ impl InertiaCorrection {
                 _ => {}
             }
         }
-        Ok((solved, Corrected { delta_w, delta_c, factorizations }))
+        Ok((solved, Corrected { delta_w, delta_c, factorizations, singular, wrong_inertia }))
     }
 
     /// The next δ_w (W&B 2006, IC-3 to IC-5): the first trial starts at `first_hessian_perturbation`
@@ -176,6 +185,7 @@ mod tests {
         let (_, c) = ic.correct(&o, 0.1, 0, fake(5e-3, 0.0, &mut log)).unwrap();
         assert_eq!(log.iter().map(|p| p.0).collect::<Vec<_>>(), vec![0.0, 1e-4, 1e-4 * 100.0]);
         assert_eq!(c.delta_w, 1e-4 * 100.0);
+        assert_eq!((c.singular, c.wrong_inertia), (0, 2));
         assert_eq!(ic.delta_w_last, 1e-4 * 100.0);
         // The next iteration starts from κ_w⁻·δ_w_last = δ_w_last/3 and grows by 8.
         log.clear();
@@ -208,6 +218,7 @@ mod tests {
             .unwrap();
         assert_eq!(log, vec![(0.0, 0.0), (0.0, dc0), (1e-4, dc0), (1e-4 * 100.0, dc0)]);
         assert_eq!((c.delta_w, c.delta_c), (1e-4 * 100.0, dc0));
+        assert_eq!((c.singular, c.wrong_inertia), (3, 0), "the three rejected trials were singular");
         assert_eq!(ic.degen_iters, 1);
         assert_eq!(ic.jac_degenerate, None);
     }

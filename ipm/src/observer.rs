@@ -85,6 +85,11 @@ pub struct KktInfo {
     /// The factorization had too many negative eigenvalues and the step was kept because its
     /// own curvature passed the inertia-free test (`neg_curv_test_tol`).
     pub curvature_test: bool,
+    /// Factorizations of this iteration rejected as singular (answered by δ_c once, then δ_w).
+    pub singular_trials: usize,
+    /// Factorizations of this iteration rejected for the wrong inertia or a failed solve
+    /// (answered by a larger δ_w).
+    pub wrong_inertia_trials: usize,
 }
 
 /// What the last step did (the columns of the iteration table).
@@ -559,10 +564,11 @@ impl<W: std::io::Write> IterationLog<W> {
             let inertia = k.inertia.map_or("-".to_string(), |(p, n, z)| format!("({p},{n},{z})"));
             let _ = writeln!(
                 self.out,
-                "      kkt: delta_w {:.1e} delta_c {:.1e} factorizations {} inertia {}{} residual {:.1e} krylov {}",
+                "      kkt: delta_w {:.1e} delta_c {:.1e} factorizations {}{} inertia {}{} residual {:.1e} krylov {}",
                 k.delta_w,
                 k.delta_c,
                 k.factorizations,
+                rejected_trials(k),
                 inertia,
                 if k.curvature_test { " kept by the curvature test" } else { "" },
                 k.residual,
@@ -572,11 +578,38 @@ impl<W: std::io::Write> IterationLog<W> {
     }
 }
 
+/// " (2 singular, 3 wrong inertia)": why the rejected factorizations of an iteration were
+/// rejected, empty when none was.
+fn rejected_trials(k: &KktInfo) -> String {
+    let mut parts = Vec::new();
+    if k.singular_trials > 0 {
+        parts.push(format!("{} singular", k.singular_trials));
+    }
+    if k.wrong_inertia_trials > 0 {
+        parts.push(format!("{} wrong inertia", k.wrong_inertia_trials));
+    }
+    if parts.is_empty() { String::new() } else { format!(" ({})", parts.join(", ")) }
+}
+
 impl<W: std::io::Write> Observer for IterationLog<W> {
     fn notify(&mut self, v: &mut IterationView<'_>) -> ObserverAction {
         if v.checkpoint() == Checkpoint::AfterStep {
             self.write_line(v);
         }
         ObserverAction::Continue
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{KktInfo, rejected_trials};
+
+    #[test]
+    fn the_kkt_line_says_why_factorizations_were_rejected() {
+        assert_eq!(rejected_trials(&KktInfo::default()), "");
+        let k = KktInfo { singular_trials: 2, ..Default::default() };
+        assert_eq!(rejected_trials(&k), " (2 singular)");
+        let k = KktInfo { singular_trials: 1, wrong_inertia_trials: 3, ..Default::default() };
+        assert_eq!(rejected_trials(&k), " (1 singular, 3 wrong inertia)");
     }
 }

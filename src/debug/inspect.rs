@@ -175,7 +175,7 @@ pub fn kkt(view: &IterationView<'_>) -> CmdResult {
         format!("inertia   = {inertia_text}"),
         format!("delta_w   = {:.6e}   (primal regularization)", k.delta_w),
         format!("delta_c   = {:.6e}   (dual regularization)", k.delta_c),
-        format!("factorizations = {}", k.factorizations),
+        format!("factorizations = {}   (rejected: {} singular, {} wrong inertia)", k.factorizations, k.singular_trials, k.wrong_inertia_trials),
         format!("residual  = {:.3e}   (relative, after refinement)", k.residual),
         format!("krylov    = {}", k.krylov_iterations),
     ];
@@ -188,6 +188,8 @@ pub fn kkt(view: &IterationView<'_>) -> CmdResult {
         "delta_w": jnum(k.delta_w),
         "delta_c": jnum(k.delta_c),
         "factorizations": k.factorizations,
+        "singular_trials": k.singular_trials,
+        "wrong_inertia_trials": k.wrong_inertia_trials,
         "residual": jnum(k.residual),
         "krylov_iterations": k.krylov_iterations,
     }))
