@@ -139,3 +139,13 @@ fn mu_updates_keep_mu_until_the_barrier_problem_is_solved_or_follow_the_oracle()
     assert!(want < o.mu_init, "the oracle lowered μ: the test is not vacuous");
     assert_eq!(ipm.ls.filter.len(), 0, "a new barrier problem starts with an empty filter");
 }
+
+#[test]
+fn theta_max_is_set_from_the_start_as_ipopt_sets_it() {
+    with_ipm(|ipm| {
+        // HS071 starts infeasible with two rows: θ_max = theta_max_fact·θ(x₀), as Ipopt.
+        let theta0 = ipm.b.theta(&ipm.it.pt);
+        assert!(theta0 > 1.0);
+        assert_eq!(ipm.ls.theta_max, opts().theta_max_fact * theta0);
+    });
+}

@@ -10,6 +10,18 @@ use crate::iterate::evaluate;
 use crate::kkt::{FactorStatus, HessianTerm, KktBlocks, KktRoute};
 use crate::result::SolveStatus;
 
+/// Per-row share of the floor of θ_max = theta_max_fact·max(θ(x₀), 1, this·m).
+const THETA_MAX_FLOOR_PER_ROW: f64 = 1e-3;
+
+/// The filter's bound θ_max = `fact`·max(θ(x₀), 1, 1e-3·m) (W&B 2006 §2.3 with Ipopt's floor 1,
+/// raised for many rows). θ is a 1-norm summing all m rows, so the floor 1 of a feasible start
+/// means an average violation of 1/m per row: at m = 1e7 every full step that violates each row
+/// by 1e-3 is cut (the accepted step falls like 1/m) until restoration takes over. Up to 1000
+/// rows this is Ipopt's θ_max exactly.
+fn filter_theta_max(fact: f64, theta0: f64, m: usize) -> f64 {
+    fact * theta0.max((THETA_MAX_FLOOR_PER_ROW * m as f64).max(1.0))
+}
+
 /// Ipopt's bound push for one component (W&B 2006, eq. 34–35).
 pub(crate) fn push_one(v: &mut f64, lo: f64, up: f64, k1: f64, k2: f64) {
     let (hl, hu) = (lo.is_finite(), up.is_finite());
@@ -71,7 +83,7 @@ impl Ipm<'_, '_> {
             }
         }
         let theta0 = self.b.theta(&self.it.pt);
-        self.ls.theta_max = o.theta_max_fact * theta0.max(1.0);
+        self.ls.theta_max = filter_theta_max(o.theta_max_fact, theta0, m);
         self.ls.theta_min = o.theta_min_fact * theta0.max(1.0);
         self.ls.filter.clear();
         self.last.tag = "";
@@ -165,7 +177,19 @@ impl Ipm<'_, '_> {
 
 #[cfg(test)]
 mod tests {
-    use super::push_one;
+    use super::{filter_theta_max, push_one};
+
+    #[test]
+    fn theta_max_is_ipopts_up_to_a_thousand_rows_and_grows_with_the_rows_beyond() {
+        // An infeasible start decides as in Ipopt: fact·θ(x₀).
+        assert_eq!(filter_theta_max(1e4, 250.0, 10), 2.5e6);
+        assert_eq!(filter_theta_max(1e4, 250.0, 100_000), 2.5e6);
+        // Feasible (or nearly) starts: the floor is 1 up to 1000 rows, 1e-3 per row beyond.
+        assert_eq!(filter_theta_max(1e4, 0.0, 2), 1e4);
+        assert_eq!(filter_theta_max(1e4, 0.0, 1000), 1e4);
+        assert_eq!(filter_theta_max(1e4, 0.5, 4000), 4e4);
+        assert_eq!(filter_theta_max(1e4, 0.0, 10_000_000), 1e8);
+    }
 
     fn pushed(v: f64, lo: f64, up: f64) -> f64 {
         let mut x = v;

@@ -197,7 +197,9 @@ define_options! {
              full without a line search. As Ipopt (10 machine epsilons).";
         theta_max_fact: f64 = 1e4, Range::POSITIVE,
             "filter: maximal constraint violation factor",
-            "θ_max = theta_max_fact·max(1, θ(x₀)) bounds the filter. As Ipopt.";
+            "θ_max = theta_max_fact·max(1, θ(x₀), 1e-3·m) bounds the filter. As Ipopt up to 1000 \
+             constraints; beyond, the floor grows with the rows because θ sums them (a feasible \
+             start with 1e7 rows otherwise caps the total violation of a trial point at 1e4).";
         theta_min_fact: f64 = 1e-4, Range::POSITIVE,
             "filter: switching constraint violation factor",
             "θ_min = theta_min_fact·max(1, θ(x₀)) in the switching condition. As Ipopt.";
