@@ -74,15 +74,20 @@ enum Op {
     Sum(usize, usize),
 }
 
-/// The shape of a tape: instructions with constants and variables abstracted (exponents of
-/// `PowC`/`CPow` are part of the shape since they are part of the operator).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// One item of a tape's shape: instructions with constants and variables abstracted (exponents
+/// of `PowC`/`CPow` are part of the shape since they are part of the operator). A shape is a flat
+/// list of items, so building the key of an element allocates nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Key {
+    /// First item: whether the element is nonlinear, and its number of variables.
+    Element(bool, usize),
     Const,
     Var(usize),
     Unary(Discriminant<UnOp>, u64, usize),
     Binary(Discriminant<BinOp>, usize, usize),
-    Sum(Vec<usize>),
+    /// A sum of the operands in the next `len` [`Key::Arg`] items.
+    Sum(usize),
+    Arg(usize),
 }
 
 /// Elements of one shape.
@@ -162,18 +167,17 @@ impl Batch {
     /// Group `elements` by tape shape.
     pub fn build<'a>(elements: impl Iterator<Item = &'a Element>, tapes: &super::Tapes) -> Batch {
         let (store, pls) = (&tapes.store, &tapes.pls[..]);
-        let mut index: HashMap<(bool, usize, Vec<Key>), usize, BuildHasherDefault<FxHasher>> = HashMap::default();
+        let mut index: HashMap<Vec<Key>, usize, BuildHasherDefault<FxHasher>> = HashMap::default();
         let mut batch = Batch::default();
         let mut key = Vec::new();
         for e in elements {
             let tape = store.tape(&e.range, pls);
             let (instrs, p) = (tape.instrs(), tape.vars.len());
-            if p == 0 || p > MAX_SLOTS || instrs.len() > MAX_LEN || !shape(instrs, tape.args(), &mut key) {
+            if p == 0 || p > MAX_SLOTS || instrs.len() > MAX_LEN || !shape(e.range.nonlinear, p, instrs, tape.args(), &mut key) {
                 batch.fallback.push(e.clone());
                 continue;
             }
-            let k = (e.range.nonlinear, p, std::mem::take(&mut key));
-            let gi = match index.get(&k) {
+            let gi = match index.get(key.as_slice()) {
                 Some(&g) => g,
                 None => {
                     let g = batch.groups.len();
@@ -183,7 +187,7 @@ impl Batch {
                     batch.groups.push(group);
                     batch.max_len = batch.max_len.max(instrs.len());
                     batch.max_p = batch.max_p.max(p);
-                    index.insert(k, g);
+                    index.insert(key.clone(), g);
                     g
                 }
             };
@@ -339,16 +343,22 @@ impl Batch {
     }
 }
 
-/// The shape of a tape into `key`; false if it has an instruction the batch does not handle.
-fn shape(instrs: &[Instr], args: &[usize], key: &mut Vec<Key>) -> bool {
+/// The shape of an element's tape into `key`; false if it has an instruction the batch does not
+/// handle.
+fn shape(nonlinear: bool, p: usize, instrs: &[Instr], args: &[usize], key: &mut Vec<Key>) -> bool {
     key.clear();
+    key.push(Key::Element(nonlinear, p));
     for ins in instrs {
         key.push(match *ins {
             Instr::Const(_) => Key::Const,
             Instr::Var(s) => Key::Var(s),
             Instr::Unary(op, a) => Key::Unary(std::mem::discriminant(&op), unary_constant(op), a),
             Instr::Binary(op, a, b) => Key::Binary(std::mem::discriminant(&op), a, b),
-            Instr::Nary(NaryOp::Sum, start, len) => Key::Sum(args[start..start + len].to_vec()),
+            Instr::Nary(NaryOp::Sum, start, len) => {
+                key.push(Key::Sum(len));
+                key.extend(args[start..start + len].iter().map(|&c| Key::Arg(c)));
+                continue;
+            }
             Instr::Nary(..) | Instr::If(..) | Instr::Pl(..) => return false,
         });
     }

@@ -204,16 +204,19 @@ impl Function {
 /// Split `weight · root` into the terms of its top-level sums (through `+`, `−`, unary minus,
 /// sum lists and multiplication by constants); bare variables become linear terms. Terms share
 /// nothing but defined variables, which are not expanded here, so the work is linear in the
-/// expression size.
+/// expression size. `out` is overwritten; `stack` is scratch.
 fn split_terms(
     nodes: &[Node],
     root: NodeId,
     weight: f64,
     constant: &mut f64,
     linear: &mut Vec<(usize, f64)>,
+    stack: &mut Vec<(NodeId, f64)>,
     out: &mut Vec<(NodeId, f64)>,
 ) {
-    let mut stack = vec![(root, weight)];
+    out.clear();
+    stack.clear();
+    stack.push((root, weight));
     while let Some((id, w)) = stack.pop() {
         match &nodes[id] {
             Node::Const(c) => *constant += w * c,
@@ -369,14 +372,15 @@ impl NlProblem {
         let mut max_slots = 0;
         let mut max_vector_hessian = 0;
         let mut next_id = 0usize;
+        // Per-function buffers, reused: one set for the model rather than one per constraint.
+        let (mut stack, mut terms, mut ranges) = (Vec::new(), Vec::new(), Vec::new());
         let mut build = |body: NodeId, linear: &[(usize, f64)], scale: f64| -> Function {
             let mut constant = 0.0;
-            let mut terms = Vec::new();
             let mut linear: Vec<(usize, f64)> = linear.iter().map(|&(j, c)| (j, scale * c)).collect();
-            split_terms(nodes, body, scale, &mut constant, &mut linear, &mut terms);
+            split_terms(nodes, body, scale, &mut constant, &mut linear, &mut stack, &mut terms);
             let var_mark = tapes.store.num_vars();
-            let ranges: Vec<(TapeRange, f64)> =
-                terms.into_iter().map(|(id, w)| (arena.build_tape(id, &mut ws, &mut tapes.store), w)).collect();
+            ranges.clear();
+            ranges.extend(terms.iter().map(|&(id, w)| (arena.build_tape(id, &mut ws, &mut tapes.store), w)));
             let mut vars: Vec<usize> =
                 linear.iter().map(|&(j, _)| j).chain(tapes.store.vars_from(var_mark).iter().copied()).collect();
             vars.sort_unstable();
@@ -384,7 +388,7 @@ impl NlProblem {
             let pos = |j: usize| vars.binary_search(&j).unwrap_or(0);
             let linear = linear.iter().map(|&(j, c)| (pos(j), c)).collect();
             let elements = ranges
-                .into_iter()
+                .drain(..)
                 .map(|(range, weight)| {
                     max_tape = max_tape.max(range.len());
                     max_slots = max_slots.max(range.num_vars());
@@ -421,16 +425,17 @@ impl NlProblem {
         let exact_hessian = hess_needed <= hessian_limit;
         let mut hess_t = Triplets::new(n, n);
         if exact_hessian {
+            let (mut dep, mut rows) = (Vec::new(), Vec::new());
             for f in std::iter::once(&mut objective).chain(constraints.iter_mut()) {
                 for e in &mut f.elements {
                     e.hess_start = tapes.hess_pos.len();
                     if e.range.nonlinear {
                         let tape = tapes.store.tape(&e.range, &[]);
-                        let rows = tape.hessian_sparsity();
+                        let sparse = tape.hessian_sparsity(&mut dep, &mut rows);
                         let (tape_vars, p) = (tape.vars, tape.vars.len());
                         for a in 0..p {
                             for b in 0..=a {
-                                if rows.as_ref().is_some_and(|r| r[a] & (1u64 << b) == 0) {
+                                if sparse && rows[a] & (1u64 << b) == 0 {
                                     continue;
                                 }
                                 let (va, vb) = (tape_vars[a], tape_vars[b]);
