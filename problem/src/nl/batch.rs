@@ -230,27 +230,19 @@ impl Batch {
     /// x-dependent partial (e.g. `∂(u·w)/∂u = w` inside `c·u`) is multiplied by a zero tangent or
     /// lands in a constant's unused adjoint. So the entries computed here at x = 0 are bit for bit
     /// those of any later sweep at finite x. Groups with a non-finite entry keep their sweeps.
-    pub fn fix_quadratic(&mut self, tapes: &super::Tapes, n: usize, s: &mut Scratch) {
+    pub fn fix_quadratic(&mut self, n: usize) {
         let x = vec![0.0; n];
         let mut w = BatchWork::default();
-        let mut eh = Vec::new();
-        for gi in 0..self.groups.len() {
-            let g = &self.groups[gi];
+        w.ensure(self.max_len, self.max_p);
+        for g in &mut self.groups {
             if !g.nonlinear || !is_quadratic(g) {
                 continue;
             }
-            let k = g.sel.len();
-            let mut fixed = vec![0.0; g.len() * k];
-            // Evaluate this group alone through the common path, into a scratch buffer.
-            let single = Batch { groups: vec![g.clone()], fallback: Vec::new(), max_len: self.max_len, max_p: self.max_p };
-            let end = g.hess_start.iter().max().map_or(0, |&h| h + k);
-            eh.resize(end, 0.0);
-            single.hessians(tapes, &x, &mut w, s, &mut eh);
-            for (j, &h) in g.hess_start.iter().enumerate() {
-                fixed[j * k..(j + 1) * k].copy_from_slice(&eh[h..h + k]);
-            }
+            // The common sweep, each member's entries packed member-major.
+            let mut fixed = vec![0.0; g.len() * g.sel.len()];
+            group_hessians(g, &x, &mut w, |j, at| j * g.sel.len() + at, &mut fixed);
             if fixed.iter().all(|v| v.is_finite()) {
-                self.groups[gi].fixed = Some(fixed);
+                g.fixed = Some(fixed);
             }
         }
     }
@@ -305,7 +297,6 @@ impl Batch {
     pub fn hessians(&self, t: &super::Tapes, x: &[f64], w: &mut BatchWork, s: &mut Scratch, eh: &mut [f64]) {
         w.ensure(self.max_len, self.max_p);
         for g in self.groups.iter().filter(|g| g.nonlinear) {
-            let p = g.p;
             if let Some(fixed) = &g.fixed {
                 let k = g.sel.len();
                 for (j, &at) in g.hess_start.iter().enumerate() {
@@ -313,18 +304,7 @@ impl Batch {
                 }
                 continue;
             }
-            for j0 in (0..g.len()).step_by(BLOCK) {
-                let b = BLOCK.min(g.len() - j0);
-                forward(g, j0, b, x, &mut w.val, Some(&mut w.loc));
-                hessian_block(g, b, &w.loc, &mut w.dot, &mut w.adj, &mut w.adot, &mut w.h);
-                for e in 0..b {
-                    let at = g.hess_start[j0 + e];
-                    let h = &w.h[e * p * p..(e + 1) * p * p];
-                    for (out, &k) in eh[at..at + g.sel.len()].iter_mut().zip(&g.sel) {
-                        *out = h[k];
-                    }
-                }
-            }
+            group_hessians(g, x, w, |j, at| g.hess_start[j] + at, eh);
         }
         for e in self.fallback.iter().filter(|e| e.range.nonlinear) {
             let tape = t.store.tape(&e.range, &t.pls);
@@ -338,6 +318,23 @@ impl Batch {
             let range = e.hess_start..e.hess_start + e.hess_len;
             for (out, &k) in eh[range.clone()].iter_mut().zip(&t.hess_sel[range]) {
                 *out = s.h[k as usize];
+            }
+        }
+    }
+}
+
+/// The kept Hessian entries of every member of `g` (sweeps by blocks): entry `at` of member `j`
+/// goes to `out[place(j, at)]`.
+fn group_hessians(g: &Group, x: &[f64], w: &mut BatchWork, place: impl Fn(usize, usize) -> usize, out: &mut [f64]) {
+    let p = g.p;
+    for j0 in (0..g.len()).step_by(BLOCK) {
+        let b = BLOCK.min(g.len() - j0);
+        forward(g, j0, b, x, &mut w.val, Some(&mut w.loc));
+        hessian_block(g, b, &w.loc, &mut w.dot, &mut w.adj, &mut w.adot, &mut w.h);
+        for e in 0..b {
+            let h = &w.h[e * p * p..(e + 1) * p * p];
+            for (at, &k) in g.sel.iter().enumerate() {
+                out[place(j0 + e, at)] = h[k];
             }
         }
     }

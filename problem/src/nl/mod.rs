@@ -463,9 +463,8 @@ impl NlProblem {
         let mut obj_batch = Batch::build(objective.elements.iter(), &tapes);
         let mut con_batch = Batch::build(constraints.iter().flat_map(|c| c.elements.iter()), &tapes);
         if exact_hessian {
-            let mut s = Scratch::default();
-            obj_batch.fix_quadratic(&tapes, n, &mut s);
-            con_batch.fix_quadratic(&tapes, n, &mut s);
+            obj_batch.fix_quadratic(n);
+            con_batch.fix_quadratic(n);
         }
         let (hess, hess_map) = CscMatrix::from_triplets_with_map(&hess_t, CscStorage::SymmetricLower);
         drop(hess_t);
