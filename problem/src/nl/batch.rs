@@ -447,20 +447,15 @@ fn forward(g: &Group, j0: usize, b: usize, x: &[f64], val: &mut [f64], mut loc: 
             }
             Op::Unary(uop, a) => {
                 let ua = &done[a * BLOCK..a * BLOCK + b];
-                match loc.as_deref_mut() {
-                    Some(loc) => {
-                        let l = &mut loc[i * BLOCK..i * BLOCK + b];
-                        for e in 0..b {
-                            let (f, d1, d2) = unary(uop, ua[e]);
-                            l[e] = Local { fu: d1, fw: 0.0, fuu: d2, fuw: 0.0, fww: 0.0 };
-                            out[e] = f;
-                        }
-                    }
-                    None => {
-                        for e in 0..b {
-                            out[e] = unary(uop, ua[e]).0;
-                        }
-                    }
+                let l = loc.as_deref_mut().map(|l| &mut l[i * BLOCK..i * BLOCK + b]);
+                // The operator's dispatch out of the lane loop for the operators Pyomo writes
+                // most (same calls of `unary` with the same operator, so the same values).
+                match uop {
+                    UnOp::PowC(c) if c == 2.0 => unary_lanes(UnOp::PowC(2.0), ua, out, l),
+                    UnOp::Sqr => unary_lanes(UnOp::Sqr, ua, out, l),
+                    UnOp::Neg => unary_lanes(UnOp::Neg, ua, out, l),
+                    UnOp::Exp => unary_lanes(UnOp::Exp, ua, out, l),
+                    _ => unary_lanes(uop, ua, out, l),
                 }
             }
             Op::Binary(bop @ (BinOp::Plus | BinOp::Minus | BinOp::Mult), a, c) => {
@@ -504,12 +499,34 @@ fn forward(g: &Group, j0: usize, b: usize, x: &[f64], val: &mut [f64], mut loc: 
                 }
             }
             Op::Sum(start, len) => {
+                // Operand by operand over the lanes (contiguous). `Iterator::sum` of f64 folds from
+                // −0.0, and −0.0 + v = v for every v, so starting from the first operand gives the
+                // same sums bit for bit.
                 let list = &g.args[start..start + len];
-                for (e, v) in out.iter_mut().enumerate() {
-                    *v = list.iter().map(|&c| done[c * BLOCK + e]).sum();
+                out.copy_from_slice(&done[list[0] * BLOCK..list[0] * BLOCK + b]);
+                for &c in &list[1..] {
+                    for (v, &d) in out.iter_mut().zip(&done[c * BLOCK..c * BLOCK + b]) {
+                        *v += d;
+                    }
                 }
             }
         }
+    }
+}
+
+/// `unary(op, ·)` over the lanes `ua` into `out`, with the local partials into `l` when given.
+/// Inlined with a constant `op`, the operator's match folds away.
+#[inline(always)]
+fn unary_lanes(op: UnOp, ua: &[f64], out: &mut [f64], l: Option<&mut [Local]>) {
+    match l {
+        Some(l) => {
+            for ((o, l), &u) in out.iter_mut().zip(l).zip(ua) {
+                let (f, d1, d2) = unary(op, u);
+                *l = Local { fu: d1, fw: 0.0, fuu: d2, fuw: 0.0, fww: 0.0 };
+                *o = f;
+            }
+        }
+        None => out.iter_mut().zip(ua).for_each(|(o, &u)| *o = unary(op, u).0),
     }
 }
 
