@@ -451,7 +451,7 @@ fn forward(g: &Group, j0: usize, b: usize, x: &[f64], val: &mut [f64], mut loc: 
                 // The operator's dispatch out of the lane loop for the operators Pyomo writes
                 // most (same calls of `unary` with the same operator, so the same values).
                 match uop {
-                    UnOp::PowC(c) if c == 2.0 => unary_lanes(UnOp::PowC(2.0), ua, out, l),
+                    UnOp::PowC(2.0) => unary_lanes(UnOp::PowC(2.0), ua, out, l),
                     UnOp::Sqr => unary_lanes(UnOp::Sqr, ua, out, l),
                     UnOp::Neg => unary_lanes(UnOp::Neg, ua, out, l),
                     UnOp::Exp => unary_lanes(UnOp::Exp, ua, out, l),
