@@ -74,15 +74,20 @@ enum Op {
     Sum(usize, usize),
 }
 
-/// The shape of a tape: instructions with constants and variables abstracted (exponents of
-/// `PowC`/`CPow` are part of the shape since they are part of the operator).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// One item of a tape's shape: instructions with constants and variables abstracted (exponents
+/// of `PowC`/`CPow` are part of the shape since they are part of the operator). A shape is a flat
+/// list of items, so building the key of an element allocates nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Key {
+    /// First item: whether the element is nonlinear, and its number of variables.
+    Element(bool, usize),
     Const,
     Var(usize),
     Unary(Discriminant<UnOp>, u64, usize),
     Binary(Discriminant<BinOp>, usize, usize),
-    Sum(Vec<usize>),
+    /// A sum of the operands in the next `len` [`Key::Arg`] items.
+    Sum(usize),
+    Arg(usize),
 }
 
 /// Elements of one shape.
@@ -162,18 +167,17 @@ impl Batch {
     /// Group `elements` by tape shape.
     pub fn build<'a>(elements: impl Iterator<Item = &'a Element>, tapes: &super::Tapes) -> Batch {
         let (store, pls) = (&tapes.store, &tapes.pls[..]);
-        let mut index: HashMap<(bool, usize, Vec<Key>), usize, BuildHasherDefault<FxHasher>> = HashMap::default();
+        let mut index: HashMap<Vec<Key>, usize, BuildHasherDefault<FxHasher>> = HashMap::default();
         let mut batch = Batch::default();
         let mut key = Vec::new();
         for e in elements {
             let tape = store.tape(&e.range, pls);
             let (instrs, p) = (tape.instrs(), tape.vars.len());
-            if p == 0 || p > MAX_SLOTS || instrs.len() > MAX_LEN || !shape(instrs, tape.args(), &mut key) {
+            if p == 0 || p > MAX_SLOTS || instrs.len() > MAX_LEN || !shape(e.range.nonlinear, p, instrs, tape.args(), &mut key) {
                 batch.fallback.push(e.clone());
                 continue;
             }
-            let k = (e.range.nonlinear, p, std::mem::take(&mut key));
-            let gi = match index.get(&k) {
+            let gi = match index.get(key.as_slice()) {
                 Some(&g) => g,
                 None => {
                     let g = batch.groups.len();
@@ -183,7 +187,7 @@ impl Batch {
                     batch.groups.push(group);
                     batch.max_len = batch.max_len.max(instrs.len());
                     batch.max_p = batch.max_p.max(p);
-                    index.insert(k, g);
+                    index.insert(key.clone(), g);
                     g
                 }
             };
@@ -226,27 +230,19 @@ impl Batch {
     /// x-dependent partial (e.g. `∂(u·w)/∂u = w` inside `c·u`) is multiplied by a zero tangent or
     /// lands in a constant's unused adjoint. So the entries computed here at x = 0 are bit for bit
     /// those of any later sweep at finite x. Groups with a non-finite entry keep their sweeps.
-    pub fn fix_quadratic(&mut self, tapes: &super::Tapes, n: usize, s: &mut Scratch) {
+    pub fn fix_quadratic(&mut self, n: usize) {
         let x = vec![0.0; n];
         let mut w = BatchWork::default();
-        let mut eh = Vec::new();
-        for gi in 0..self.groups.len() {
-            let g = &self.groups[gi];
+        w.ensure(self.max_len, self.max_p);
+        for g in &mut self.groups {
             if !g.nonlinear || !is_quadratic(g) {
                 continue;
             }
-            let k = g.sel.len();
-            let mut fixed = vec![0.0; g.len() * k];
-            // Evaluate this group alone through the common path, into a scratch buffer.
-            let single = Batch { groups: vec![g.clone()], fallback: Vec::new(), max_len: self.max_len, max_p: self.max_p };
-            let end = g.hess_start.iter().max().map_or(0, |&h| h + k);
-            eh.resize(end, 0.0);
-            single.hessians(tapes, &x, &mut w, s, &mut eh);
-            for (j, &h) in g.hess_start.iter().enumerate() {
-                fixed[j * k..(j + 1) * k].copy_from_slice(&eh[h..h + k]);
-            }
+            // The common sweep, each member's entries packed member-major.
+            let mut fixed = vec![0.0; g.len() * g.sel.len()];
+            group_hessians(g, &x, &mut w, |j, at| j * g.sel.len() + at, &mut fixed);
             if fixed.iter().all(|v| v.is_finite()) {
-                self.groups[gi].fixed = Some(fixed);
+                g.fixed = Some(fixed);
             }
         }
     }
@@ -301,7 +297,6 @@ impl Batch {
     pub fn hessians(&self, t: &super::Tapes, x: &[f64], w: &mut BatchWork, s: &mut Scratch, eh: &mut [f64]) {
         w.ensure(self.max_len, self.max_p);
         for g in self.groups.iter().filter(|g| g.nonlinear) {
-            let p = g.p;
             if let Some(fixed) = &g.fixed {
                 let k = g.sel.len();
                 for (j, &at) in g.hess_start.iter().enumerate() {
@@ -309,18 +304,7 @@ impl Batch {
                 }
                 continue;
             }
-            for j0 in (0..g.len()).step_by(BLOCK) {
-                let b = BLOCK.min(g.len() - j0);
-                forward(g, j0, b, x, &mut w.val, Some(&mut w.loc));
-                hessian_block(g, b, &w.loc, &mut w.dot, &mut w.adj, &mut w.adot, &mut w.h);
-                for e in 0..b {
-                    let at = g.hess_start[j0 + e];
-                    let h = &w.h[e * p * p..(e + 1) * p * p];
-                    for (out, &k) in eh[at..at + g.sel.len()].iter_mut().zip(&g.sel) {
-                        *out = h[k];
-                    }
-                }
-            }
+            group_hessians(g, x, w, |j, at| g.hess_start[j] + at, eh);
         }
         for e in self.fallback.iter().filter(|e| e.range.nonlinear) {
             let tape = t.store.tape(&e.range, &t.pls);
@@ -339,16 +323,39 @@ impl Batch {
     }
 }
 
-/// The shape of a tape into `key`; false if it has an instruction the batch does not handle.
-fn shape(instrs: &[Instr], args: &[usize], key: &mut Vec<Key>) -> bool {
+/// The kept Hessian entries of every member of `g` (sweeps by blocks): entry `at` of member `j`
+/// goes to `out[place(j, at)]`.
+fn group_hessians(g: &Group, x: &[f64], w: &mut BatchWork, place: impl Fn(usize, usize) -> usize, out: &mut [f64]) {
+    let p = g.p;
+    for j0 in (0..g.len()).step_by(BLOCK) {
+        let b = BLOCK.min(g.len() - j0);
+        forward(g, j0, b, x, &mut w.val, Some(&mut w.loc));
+        hessian_block(g, b, &w.loc, &mut w.dot, &mut w.adj, &mut w.adot, &mut w.h);
+        for e in 0..b {
+            let h = &w.h[e * p * p..(e + 1) * p * p];
+            for (at, &k) in g.sel.iter().enumerate() {
+                out[place(j0 + e, at)] = h[k];
+            }
+        }
+    }
+}
+
+/// The shape of an element's tape into `key`; false if it has an instruction the batch does not
+/// handle.
+fn shape(nonlinear: bool, p: usize, instrs: &[Instr], args: &[usize], key: &mut Vec<Key>) -> bool {
     key.clear();
+    key.push(Key::Element(nonlinear, p));
     for ins in instrs {
         key.push(match *ins {
             Instr::Const(_) => Key::Const,
             Instr::Var(s) => Key::Var(s),
             Instr::Unary(op, a) => Key::Unary(std::mem::discriminant(&op), unary_constant(op), a),
             Instr::Binary(op, a, b) => Key::Binary(std::mem::discriminant(&op), a, b),
-            Instr::Nary(NaryOp::Sum, start, len) => Key::Sum(args[start..start + len].to_vec()),
+            Instr::Nary(NaryOp::Sum, start, len) => {
+                key.push(Key::Sum(len));
+                key.extend(args[start..start + len].iter().map(|&c| Key::Arg(c)));
+                continue;
+            }
             Instr::Nary(..) | Instr::If(..) | Instr::Pl(..) => return false,
         });
     }
@@ -440,20 +447,15 @@ fn forward(g: &Group, j0: usize, b: usize, x: &[f64], val: &mut [f64], mut loc: 
             }
             Op::Unary(uop, a) => {
                 let ua = &done[a * BLOCK..a * BLOCK + b];
-                match loc.as_deref_mut() {
-                    Some(loc) => {
-                        let l = &mut loc[i * BLOCK..i * BLOCK + b];
-                        for e in 0..b {
-                            let (f, d1, d2) = unary(uop, ua[e]);
-                            l[e] = Local { fu: d1, fw: 0.0, fuu: d2, fuw: 0.0, fww: 0.0 };
-                            out[e] = f;
-                        }
-                    }
-                    None => {
-                        for e in 0..b {
-                            out[e] = unary(uop, ua[e]).0;
-                        }
-                    }
+                let l = loc.as_deref_mut().map(|l| &mut l[i * BLOCK..i * BLOCK + b]);
+                // The operator's dispatch out of the lane loop for the operators Pyomo writes
+                // most (same calls of `unary` with the same operator, so the same values).
+                match uop {
+                    UnOp::PowC(2.0) => unary_lanes(UnOp::PowC(2.0), ua, out, l),
+                    UnOp::Sqr => unary_lanes(UnOp::Sqr, ua, out, l),
+                    UnOp::Neg => unary_lanes(UnOp::Neg, ua, out, l),
+                    UnOp::Exp => unary_lanes(UnOp::Exp, ua, out, l),
+                    _ => unary_lanes(uop, ua, out, l),
                 }
             }
             Op::Binary(bop @ (BinOp::Plus | BinOp::Minus | BinOp::Mult), a, c) => {
@@ -497,12 +499,34 @@ fn forward(g: &Group, j0: usize, b: usize, x: &[f64], val: &mut [f64], mut loc: 
                 }
             }
             Op::Sum(start, len) => {
+                // Operand by operand over the lanes (contiguous). `Iterator::sum` of f64 folds from
+                // −0.0, and −0.0 + v = v for every v, so starting from the first operand gives the
+                // same sums bit for bit.
                 let list = &g.args[start..start + len];
-                for (e, v) in out.iter_mut().enumerate() {
-                    *v = list.iter().map(|&c| done[c * BLOCK + e]).sum();
+                out.copy_from_slice(&done[list[0] * BLOCK..list[0] * BLOCK + b]);
+                for &c in &list[1..] {
+                    for (v, &d) in out.iter_mut().zip(&done[c * BLOCK..c * BLOCK + b]) {
+                        *v += d;
+                    }
                 }
             }
         }
+    }
+}
+
+/// `unary(op, ·)` over the lanes `ua` into `out`, with the local partials into `l` when given.
+/// Inlined with a constant `op`, the operator's match folds away.
+#[inline(always)]
+fn unary_lanes(op: UnOp, ua: &[f64], out: &mut [f64], l: Option<&mut [Local]>) {
+    match l {
+        Some(l) => {
+            for ((o, l), &u) in out.iter_mut().zip(l).zip(ua) {
+                let (f, d1, d2) = unary(op, u);
+                *l = Local { fu: d1, fw: 0.0, fuu: d2, fuw: 0.0, fww: 0.0 };
+                *o = f;
+            }
+        }
+        None => out.iter_mut().zip(ua).for_each(|(o, &u)| *o = unary(op, u).0),
     }
 }
 

@@ -50,9 +50,11 @@ mod binary;
 mod error;
 mod expr;
 pub mod fbbt;
+mod flat;
 mod interval;
 #[doc(hidden)]
 pub mod fuzz;
+mod matrix;
 mod parser;
 mod render;
 mod sol;
@@ -68,7 +70,9 @@ pub use parser::{NlHeader, Suffix, SuffixTarget};
 pub use sol::{SolFile, SolSuffix, SolSuffixTarget, SolveResult, format_sol, format_sol_with_suffixes, read_sol, write_sol, write_sol_with_suffixes};
 
 use expr::{BinOp, NaryOp, Node, NodeId, UnOp};
-use ipax_core::{CscMatrix, CscRef, CscStorage, EvalError, LinearOperator, Problem, ProblemScaling, Triplets};
+use ipax_core::{CscMatrix, CscStorage, EvalError, LinearOperator, Problem, ProblemScaling, Triplets};
+use flat::Flat;
+use matrix::{PatternMatrix, ValuePool};
 use parser::NlModel;
 use std::path::Path;
 use expr::PiecewiseLinear;
@@ -174,50 +178,6 @@ impl Function {
         }
     }
 
-    /// [`value`](Self::value) from the element values `ev` of a batched sweep (same sums, same order).
-    fn value_from(&self, x: &[f64], ev: &[f64]) -> f64 {
-        let mut f = self.constant;
-        for &(p, c) in &self.linear {
-            f += c * x[self.vars[p]];
-        }
-        for e in &self.elements {
-            f += e.weight * ev[e.id];
-        }
-        f
-    }
-
-    /// [`gradient`](Self::gradient) from the weighted local element gradients `eg` of a batched
-    /// sweep (same sums, same order).
-    fn gradient_from(&self, t: &Tapes, eg: &[f64], out: &mut [f64]) {
-        out.iter_mut().for_each(|v| *v = 0.0);
-        for &(p, c) in &self.linear {
-            out[p] += c;
-        }
-        for e in &self.elements {
-            let p = e.range.num_vars();
-            let g = &eg[e.grad_start..e.grad_start + p];
-            for (slot, &q) in t.grad_pos[e.grad_start..e.grad_start + p].iter().enumerate() {
-                out[q] += g[slot];
-            }
-        }
-    }
-
-    /// [`add_hessian`](Self::add_hessian) from the local element Hessians `eh` of a batched
-    /// sweep (same sums, same order).
-    fn add_hessian_from(&self, t: &Tapes, eh: &[f64], scale: f64, hv: &mut [f64]) {
-        for e in &self.elements {
-            if !e.range.nonlinear {
-                continue;
-            }
-            let w = scale * e.weight;
-            let k = e.hess_len;
-            let pos = &t.hess_pos[e.hess_start..e.hess_start + k];
-            for (&q, &h) in pos.iter().zip(&eh[e.hess_start..e.hess_start + k]) {
-                hv[q] += w * h;
-            }
-        }
-    }
-
     /// Add `scale · ∇²(this)` into the Hessian CSC values `hv`.
     fn add_hessian(&self, t: &Tapes, x: &[f64], scale: f64, s: &mut Scratch, hv: &mut [f64]) {
         for e in &self.elements {
@@ -244,16 +204,19 @@ impl Function {
 /// Split `weight · root` into the terms of its top-level sums (through `+`, `−`, unary minus,
 /// sum lists and multiplication by constants); bare variables become linear terms. Terms share
 /// nothing but defined variables, which are not expanded here, so the work is linear in the
-/// expression size.
+/// expression size. `out` is overwritten; `stack` is scratch.
 fn split_terms(
     nodes: &[Node],
     root: NodeId,
     weight: f64,
     constant: &mut f64,
     linear: &mut Vec<(usize, f64)>,
+    stack: &mut Vec<(NodeId, f64)>,
     out: &mut Vec<(NodeId, f64)>,
 ) {
-    let mut stack = vec![(root, weight)];
+    out.clear();
+    stack.clear();
+    stack.push((root, weight));
     while let Some((id, w)) = stack.pop() {
         match &nodes[id] {
             Node::Const(c) => *constant += w * c,
@@ -312,9 +275,13 @@ pub struct NlProblem {
     /// The objective's and the constraints' elements, batched by tape shape.
     obj_batch: Batch,
     con_batch: Batch,
-    /// Whether evaluations use the batched sweeps (always, outside tests).
+    /// The functions as flat arrays, for summing the batched sweeps' element results.
+    flat: Flat,
+    /// Whether evaluations use the batched sweeps and [`Flat`] (always, outside tests).
     batched: bool,
     pool: WorkPool,
+    /// Value vectors of returned Jacobians and Hessians, recycled.
+    values: ValuePool,
 }
 
 /// Buffers of one evaluation: batch scratch, per-element results, the per-element tapes' scratch.
@@ -329,7 +296,7 @@ struct Work {
     ev: Vec<f64>,
     eg: Vec<f64>,
     eh: Vec<f64>,
-    /// Sparse objective gradient / Jacobian triplet values.
+    /// Sparse objective gradient / Jacobian triplet values of the per-element path.
     sparse: Vec<f64>,
 }
 
@@ -405,14 +372,15 @@ impl NlProblem {
         let mut max_slots = 0;
         let mut max_vector_hessian = 0;
         let mut next_id = 0usize;
+        // Per-function buffers, reused: one set for the model rather than one per constraint.
+        let (mut stack, mut terms, mut ranges) = (Vec::new(), Vec::new(), Vec::new());
         let mut build = |body: NodeId, linear: &[(usize, f64)], scale: f64| -> Function {
             let mut constant = 0.0;
-            let mut terms = Vec::new();
             let mut linear: Vec<(usize, f64)> = linear.iter().map(|&(j, c)| (j, scale * c)).collect();
-            split_terms(nodes, body, scale, &mut constant, &mut linear, &mut terms);
+            split_terms(nodes, body, scale, &mut constant, &mut linear, &mut stack, &mut terms);
             let var_mark = tapes.store.num_vars();
-            let ranges: Vec<(TapeRange, f64)> =
-                terms.into_iter().map(|(id, w)| (arena.build_tape(id, &mut ws, &mut tapes.store), w)).collect();
+            ranges.clear();
+            ranges.extend(terms.iter().map(|&(id, w)| (arena.build_tape(id, &mut ws, &mut tapes.store), w)));
             let mut vars: Vec<usize> =
                 linear.iter().map(|&(j, _)| j).chain(tapes.store.vars_from(var_mark).iter().copied()).collect();
             vars.sort_unstable();
@@ -420,7 +388,7 @@ impl NlProblem {
             let pos = |j: usize| vars.binary_search(&j).unwrap_or(0);
             let linear = linear.iter().map(|&(j, c)| (pos(j), c)).collect();
             let elements = ranges
-                .into_iter()
+                .drain(..)
                 .map(|(range, weight)| {
                     max_tape = max_tape.max(range.len());
                     max_slots = max_slots.max(range.num_vars());
@@ -457,16 +425,17 @@ impl NlProblem {
         let exact_hessian = hess_needed <= hessian_limit;
         let mut hess_t = Triplets::new(n, n);
         if exact_hessian {
+            let (mut dep, mut rows) = (Vec::new(), Vec::new());
             for f in std::iter::once(&mut objective).chain(constraints.iter_mut()) {
                 for e in &mut f.elements {
                     e.hess_start = tapes.hess_pos.len();
                     if e.range.nonlinear {
                         let tape = tapes.store.tape(&e.range, &[]);
-                        let rows = tape.hessian_sparsity();
+                        let sparse = tape.hessian_sparsity(&mut dep, &mut rows);
                         let (tape_vars, p) = (tape.vars, tape.vars.len());
                         for a in 0..p {
                             for b in 0..=a {
-                                if rows.as_ref().is_some_and(|r| r[a] & (1u64 << b) == 0) {
+                                if sparse && rows[a] & (1u64 << b) == 0 {
                                     continue;
                                 }
                                 let (va, vb) = (tape_vars[a], tape_vars[b]);
@@ -494,13 +463,13 @@ impl NlProblem {
         let mut obj_batch = Batch::build(objective.elements.iter(), &tapes);
         let mut con_batch = Batch::build(constraints.iter().flat_map(|c| c.elements.iter()), &tapes);
         if exact_hessian {
-            let mut s = Scratch::default();
-            obj_batch.fix_quadratic(&tapes, n, &mut s);
-            con_batch.fix_quadratic(&tapes, n, &mut s);
+            obj_batch.fix_quadratic(n);
+            con_batch.fix_quadratic(n);
         }
         let (hess, hess_map) = CscMatrix::from_triplets_with_map(&hess_t, CscStorage::SymmetricLower);
         drop(hess_t);
         tapes.hess_pos.iter_mut().for_each(|k| *k = hess_map[*k]);
+        let flat = Flat::build(&objective, &constraints, &tapes, n, jac.nnz(), &jac_offset, &jac_map);
 
         // Starting point: the file's values; unspecified entries 0 clipped into the bounds.
         let x0 = model
@@ -543,8 +512,10 @@ impl NlProblem {
             num_elements,
             obj_batch,
             con_batch,
+            flat,
             batched: true,
             pool: WorkPool::default(),
+            values: ValuePool::default(),
         }
     }
 
@@ -691,7 +662,7 @@ impl Problem for NlProblem {
         let f = self.with_work(|w| {
             w.ev.resize(self.num_elements, 0.0);
             self.obj_batch.values(&self.tapes, x, &mut w.batch, &mut w.scratch, &mut w.ev);
-            self.objective.value_from(x, &w.ev)
+            self.flat.value(0, x, &w.ev)
         });
         Self::check("objective", f)
     }
@@ -701,19 +672,22 @@ impl Problem for NlProblem {
         Self::check_len("gradient output", self.header.n_var, grad.len())?;
         let f = &self.objective;
         self.with_work(|w| {
-            w.sparse.resize(f.vars.len(), 0.0);
             if self.batched {
                 w.eg.resize(self.tapes.grad_pos.len(), 0.0);
                 self.obj_batch.gradients(&self.tapes, x, &mut w.batch, &mut w.scratch, &mut w.eg);
-                f.gradient_from(&self.tapes, &w.eg, &mut w.sparse);
+                self.flat.gradient(&w.eg, grad);
             } else {
+                w.sparse.resize(f.vars.len(), 0.0);
                 f.gradient(&self.tapes, x, &mut w.scratch, &mut w.sparse);
+                grad.iter_mut().for_each(|g| *g = 0.0);
+                for (&j, &v) in f.vars.iter().zip(&w.sparse) {
+                    grad[j] = v;
+                }
             }
-            grad.iter_mut().for_each(|g| *g = 0.0);
-            for (&j, &v) in f.vars.iter().zip(&w.sparse) {
-                grad[j] = Self::check("gradient", v)?;
+            match grad.iter().all(|v| v.is_finite()) {
+                true => Ok(()),
+                false => Err(EvalError::NonFinite { what: "gradient" }),
             }
-            Ok(())
         })
     }
 
@@ -724,8 +698,8 @@ impl Problem for NlProblem {
             if self.batched {
                 w.ev.resize(self.num_elements, 0.0);
                 self.con_batch.values(&self.tapes, x, &mut w.batch, &mut w.scratch, &mut w.ev);
-                for (ci, f) in c.iter_mut().zip(&self.constraints) {
-                    *ci = Self::check("constraints", f.value_from(x, &w.ev))?;
+                for (i, ci) in c.iter_mut().enumerate() {
+                    *ci = Self::check("constraints", self.flat.value(1 + i, x, &w.ev))?;
                 }
             } else {
                 for (ci, f) in c.iter_mut().zip(&self.constraints) {
@@ -738,32 +712,31 @@ impl Problem for NlProblem {
 
     fn jacobian(&self, x: &[f64]) -> Result<Box<dyn LinearOperator + '_>, EvalError> {
         Self::check_len("Jacobian input x", self.header.n_var, x.len())?;
-        let values = self.with_work(|w| {
-            let vals = &mut w.sparse;
-            vals.resize(self.jac_map.len(), 0.0);
+        let mut values = self.values.take();
+        self.with_work(|w| {
             if self.batched {
                 w.eg.resize(self.tapes.grad_pos.len(), 0.0);
                 self.con_batch.gradients(&self.tapes, x, &mut w.batch, &mut w.scratch, &mut w.eg);
+                self.flat.jacobian(&w.eg, &mut values);
+                return;
             }
+            let vals = &mut w.sparse;
+            vals.resize(self.jac_map.len(), 0.0);
             for (f, &off) in self.constraints.iter().zip(&self.jac_offset) {
-                let out = &mut vals[off..off + f.vars.len()];
-                if self.batched {
-                    f.gradient_from(&self.tapes, &w.eg, out);
-                } else {
-                    f.gradient(&self.tapes, x, &mut w.scratch, out);
-                }
-            }
-            if vals.iter().any(|v| !v.is_finite()) {
-                return Err(EvalError::NonFinite { what: "Jacobian" });
+                f.gradient(&self.tapes, x, &mut w.scratch, &mut vals[off..off + f.vars.len()]);
             }
             // As `CscMatrix::refill`: zeros, then every triplet added to its slot.
-            let mut values = vec![0.0; self.jac.nnz()];
+            values.clear();
+            values.resize(self.jac.nnz(), 0.0);
             for (&p, &v) in self.jac_map.iter().zip(vals.iter()) {
                 values[p] += v;
             }
-            Ok(values)
-        })?;
-        Ok(Box::new(PatternMatrix { pattern: &self.jac, values }))
+        });
+        let m = PatternMatrix::new(&self.jac, values, &self.values);
+        match m.values_finite() {
+            true => Ok(Box::new(m)),
+            false => Err(EvalError::NonFinite { what: "Jacobian" }),
+        }
     }
 
     fn has_hessian(&self) -> bool {
@@ -776,7 +749,9 @@ impl Problem for NlProblem {
         if !self.exact_hessian {
             return Ok(None);
         }
-        let mut hv = vec![0.0; self.hess.nnz()];
+        let mut hv = self.values.take();
+        hv.clear();
+        hv.resize(self.hess.nnz(), 0.0);
         self.with_work(|w| {
             let s = w.scratch_h.get_or_insert_with(|| self.scratch(true));
             if !self.batched {
@@ -793,21 +768,22 @@ impl Problem for NlProblem {
             w.eh.resize(self.tapes.hess_pos.len(), 0.0);
             if obj_factor != 0.0 {
                 self.obj_batch.hessians(&self.tapes, x, &mut w.batch, s, &mut w.eh);
-                self.objective.add_hessian_from(&self.tapes, &w.eh, obj_factor, &mut hv);
+                self.flat.add_hessian(0, &self.tapes, &w.eh, obj_factor, &mut hv);
             }
             if lambda.iter().any(|&l| l != 0.0) {
                 self.con_batch.hessians(&self.tapes, x, &mut w.batch, s, &mut w.eh);
-                for (f, &l) in self.constraints.iter().zip(lambda) {
+                for (i, &l) in lambda.iter().enumerate() {
                     if l != 0.0 {
-                        f.add_hessian_from(&self.tapes, &w.eh, l, &mut hv);
+                        self.flat.add_hessian(1 + i, &self.tapes, &w.eh, l, &mut hv);
                     }
                 }
             }
         });
-        if hv.iter().any(|v| !v.is_finite()) {
-            return Err(EvalError::NonFinite { what: "Hessian" });
+        let m = PatternMatrix::new(&self.hess, hv, &self.values);
+        match m.values_finite() {
+            true => Ok(Some(Box::new(m))),
+            false => Err(EvalError::NonFinite { what: "Hessian" }),
         }
-        Ok(Some(Box::new(PatternMatrix { pattern: &self.hess, values: hv })))
     }
 
     /// User scaling from `scaling_factor` suffixes (Pyomo's and AMPL's convention), if any.
@@ -854,49 +830,5 @@ impl Problem for NlProblem {
 
     fn name(&self) -> String {
         self.name.clone()
-    }
-}
-
-/// A sparse matrix with the problem's fixed pattern and fresh values: returned by
-/// [`NlProblem::jacobian`] and [`NlProblem::hessian`] instead of a clone of the pattern (which
-/// copied the row indices and column pointers, as many bytes again as the values, on every call).
-struct PatternMatrix<'a> {
-    pattern: &'a CscMatrix,
-    values: Vec<f64>,
-}
-
-impl PatternMatrix<'_> {
-    fn view(&self) -> CscRef<'_> {
-        CscRef { values: &self.values, ..self.pattern.as_ref() }
-    }
-}
-
-impl LinearOperator for PatternMatrix<'_> {
-    fn shape(&self) -> (usize, usize) {
-        (self.pattern.nrows, self.pattern.ncols)
-    }
-    fn apply(&self, alpha: f64, x: &[f64], beta: f64, y: &mut [f64]) {
-        self.view().apply(alpha, x, beta, y)
-    }
-    fn apply_transpose(&self, alpha: f64, x: &[f64], beta: f64, y: &mut [f64]) {
-        self.view().apply_transpose(alpha, x, beta, y)
-    }
-    fn is_symmetric(&self) -> bool {
-        self.pattern.storage == CscStorage::SymmetricLower
-    }
-    fn diagonal(&self) -> Option<Vec<f64>> {
-        Some(self.view().diagonal())
-    }
-    fn triplets(&self) -> Option<Triplets> {
-        Some(self.view().to_triplets())
-    }
-    fn lower_triplets(&self) -> Option<Triplets> {
-        Some(self.view().to_lower_triplets())
-    }
-    fn csc(&self) -> Option<CscRef<'_>> {
-        Some(self.view())
-    }
-    fn scatter_values(&self, lower: bool, pos: &[usize], out: &mut [f64]) -> bool {
-        self.view().scatter_values(lower, pos, out)
     }
 }

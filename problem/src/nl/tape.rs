@@ -296,8 +296,9 @@ impl<'a> Tape<'a> {
         self.args
     }
 
-    /// Structural lower-triangular Hessian pattern in local slots, row `a` as a bit mask of the
-    /// columns `b ≤ a`; `None` (dense) for more than 64 slots.
+    /// Structural lower-triangular Hessian pattern in local slots into `rows`, row `a` as a bit
+    /// mask of the columns `b ≤ a`; false (dense, `rows` unspecified) for more than 64 slots.
+    /// `dep` is scratch; both buffers are reused across the elements of a model.
     ///
     /// Nonlinear-interaction propagation (A. Walther, "Computing sparse Hessians with automatic
     /// differentiation", ACM TOMS 34(1), 2008, §3): each instruction carries the set of slots it
@@ -310,12 +311,13 @@ impl<'a> Tape<'a> {
     /// nothing. Entries outside the pattern are exact zeros of the sweeps (products with zero
     /// tangents), so leaving them out of the Hessian changes no stored value; it keeps e.g. the
     /// pairs of neighbours `(x_q, x_r)` of Pyomo's `(½ x_k)·(4x_k − Σ x_q)` out of the KKT matrix.
-    pub fn hessian_sparsity(&self) -> Option<Vec<u64>> {
+    pub fn hessian_sparsity(&self, dep: &mut Vec<u64>, rows: &mut Vec<u64>) -> bool {
         let p = self.vars.len();
         if p > 64 {
-            return None;
+            return false;
         }
-        let mut rows = vec![0u64; p];
+        rows.clear();
+        rows.resize(p, 0);
         let mut couple = |a: u64, b: u64| {
             for (s, row) in rows.iter_mut().enumerate() {
                 let bit = 1u64 << s;
@@ -329,7 +331,8 @@ impl<'a> Tape<'a> {
                 }
             }
         };
-        let mut dep = vec![0u64; self.instrs.len()];
+        dep.clear();
+        dep.resize(self.instrs.len(), 0);
         for (i, ins) in self.instrs.iter().enumerate() {
             dep[i] = match *ins {
                 Instr::Const(_) => 0,
@@ -368,7 +371,7 @@ impl<'a> Tape<'a> {
                 Instr::Pl(_, a) => dep[a],
             };
         }
-        Some(rows)
+        true
     }
 
     fn branch(&self, val: &[f64], c: usize, a: usize, b: usize) -> usize {

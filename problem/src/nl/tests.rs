@@ -963,3 +963,34 @@ fn only_quadratic_shapes_have_fixed_hessians() {
     let rep = NlProblem::from_str(&text).unwrap();
     assert_eq!(rep.con_batch.num_fixed(), 0);
 }
+
+/// Jacobians and Hessians recycle their value vectors: matrices alive at the same time keep
+/// their own values, and after buffers of either kind have been reused (a Hessian's for a
+/// Jacobian and back) the values are still those of the per-element tapes. The model mixes
+/// linear terms given twice (the `J` segment and the body) with nonlinear elements.
+#[test]
+fn recycled_matrix_buffers_keep_their_values() {
+    let text = model(3, 0, "", "o0\no2\nv0\nv1\no0\nv2\no5\nv0\nn3", "o0\nv1\no0\no2\nn2\nv1\no41\nv2")
+        .replacen(" 0 0 0 0 0\n 0 0\n", " 0 0 0 0 0\n 2 2\n", 1)
+        + "J0 2\n1 3.0\n2 -1.0\nG0 2\n0 0.5\n1 0\n";
+    let p = NlProblem::from_str(&text).unwrap();
+    let mut plain = p.clone();
+    plain.set_batched(false);
+    let (x1, x2) = ([0.7, 1.3, 0.4], [1.9, -0.6, 2.2]);
+    let j1 = p.jacobian(&x1).unwrap();
+    let h1 = p.hessian(&x1, 0.5, &[1.5]).unwrap().unwrap();
+    let j2 = p.jacobian(&x2).unwrap();
+    let h2 = p.hessian(&x2, 2.0, &[-0.25]).unwrap().unwrap();
+    let bits = |v: Vec<f64>| v.into_iter().map(f64::to_bits).collect::<Vec<_>>();
+    let want = |x: &[f64], s: f64, l: f64| {
+        (bits(plain.jacobian(x).unwrap().to_dense()), bits(hessian_dense(&plain, x, s, &[l])))
+    };
+    assert_eq!((bits(j1.to_dense()), bits(h1.to_dense())), want(&x1, 0.5, 1.5));
+    assert_eq!((bits(j2.to_dense()), bits(h2.to_dense())), want(&x2, 2.0, -0.25));
+    drop((j1, h1, j2, h2));
+    for _ in 0..2 {
+        let h = p.hessian(&x2, 2.0, &[-0.25]).unwrap().unwrap();
+        let j = p.jacobian(&x1).unwrap();
+        assert_eq!((bits(j.to_dense()), bits(h.to_dense())), (want(&x1, 0.5, 1.5).0, want(&x2, 2.0, -0.25).1));
+    }
+}
