@@ -4,17 +4,20 @@
 //! scalable families and Hock–Schittkowski set, or AMPL `.nl` files) across sizes, KKT routes and
 //! Hessian sources, one child process per solve, and reports status, iterations, median time,
 //! time per iteration, the share of time in linear algebra and the peak memory as markdown, JSON
-//! and log-log SVG plots of time against size per family.
+//! and log-log SVG plots of time against size per family, next to Ipopt's times where the `.nl`
+//! side-by-side run measured them.
 //!
 //! - [`cases`]: what to run (routes, Hessians, the size mapping per family);
 //! - [`measure`]: one measured solve (the `--single` child);
 //! - [`runner`]: children with timeouts, repeats, medians;
 //! - [`report`]: markdown and JSON;
+//! - [`ipopt`]: Ipopt's times from the `.nl` side-by-side JSON, as plot series;
 //! - [`plot`]: SVG plots.
 
 #![warn(missing_docs)]
 
 pub mod cases;
+pub mod ipopt;
 pub mod measure;
 pub mod plot;
 pub mod report;
@@ -47,6 +50,17 @@ pub enum BenchError {
     /// The child process crashed or printed no usable result.
     #[error("{0}")]
     ChildOutput(String),
+    /// The Ipopt results file (`bench/nl_side_by_side/run.py`'s JSON) is not in the expected form.
+    #[error("malformed Ipopt results {path}: {reason}")]
+    IpoptJson {
+        /// The file.
+        path: String,
+        /// What is wrong, and where in the file.
+        reason: String,
+    },
+    /// Drawing a plot failed.
+    #[error("cannot draw plot: {0}")]
+    Plot(String),
     /// Writing results failed.
     #[error("cannot write {path}: {source}")]
     Io {

@@ -1,5 +1,5 @@
 //! `ipax-bench`: run problems across sizes, KKT routes and Hessian sources; write a markdown
-//! table, JSON and log-log SVG plots. See `bench/README.md`.
+//! table, JSON and log-log SVG plots (with Ipopt's times where known). See `bench/README.md`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -8,6 +8,7 @@ use std::time::Duration;
 use clap::Parser;
 use ipax_bench::cases::{self, Case, Hessian, Route, Source};
 use ipax_bench::runner::{self, RunConfig};
+use ipax_bench::ipopt::IpoptTimes;
 use ipax_bench::{BenchError, measure, plot, report};
 use serde_json::json;
 
@@ -50,6 +51,15 @@ struct Cli {
     /// the same case) and write the table, JSON and plots of the union to --out.
     #[arg(long, num_args = 1..)]
     merge: Vec<PathBuf>,
+    /// Do not run anything: redraw the `<family>.svg` plots of this results.json into --out
+    /// (results.md and results.json are left as they are).
+    #[arg(long, conflicts_with = "merge")]
+    plot_only: Option<PathBuf>,
+    /// Ipopt's times for the plots: the JSON written by `bench/nl_side_by_side/run.py`
+    /// [default: bench/results/nl_side_by_side.json]. A missing file, or a family it lacks, gives
+    /// plots without an Ipopt series.
+    #[arg(long)]
+    ipopt_json: Option<PathBuf>,
     /// Internal: run exactly one case in this process and print its measurement as JSON.
     #[arg(long, hide = true)]
     single: bool,
@@ -102,7 +112,21 @@ fn write(path: &std::path::Path, text: &str) -> Result<(), BenchError> {
     std::fs::write(path, text).map_err(|source| BenchError::Io { path: path.display().to_string(), source })
 }
 
-fn run(cli: &Cli) -> Result<(), BenchError> {
+/// Where Ipopt's times are read from when `--ipopt-json` is not given (relative to the repository
+/// root, where the README's commands run).
+const DEFAULT_IPOPT_JSON: &str = "bench/results/nl_side_by_side.json";
+
+/// Ipopt's times for the plots. Read before any solve, so a malformed file stops the run at once
+/// instead of after the last case.
+fn ipopt_times(cli: &Cli) -> Result<IpoptTimes, BenchError> {
+    let path = cli.ipopt_json.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_IPOPT_JSON));
+    if cli.ipopt_json.is_some() && !path.exists() {
+        eprintln!("note: {} does not exist; the plots have no Ipopt series", path.display());
+    }
+    IpoptTimes::load(&path)
+}
+
+fn run(cli: &Cli, ipopt: &IpoptTimes) -> Result<(), BenchError> {
     let sizes = cli.sizes.iter().map(|s| cases::parse_size(s)).collect::<Result<Vec<_>, _>>()?;
     let routes: Vec<Route> = parse_list(&cli.routes)?;
     let hessians: Vec<Hessian> = parse_list(&cli.hessian)?;
@@ -138,33 +162,34 @@ fn run(cli: &Cli) -> Result<(), BenchError> {
         "available_parallelism": std::thread::available_parallelism().map(|n| n.get()).ok(),
         "unix_time": std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).ok(),
     });
-    write_outputs(&rows, &cli.out, meta)
+    write_outputs(&rows, &cli.out, meta, ipopt)
+}
+
+/// The rows of a results.json file and the parsed document.
+fn read_results(path: &std::path::Path) -> Result<(Vec<runner::Row>, serde_json::Value), BenchError> {
+    let text = std::fs::read_to_string(path).map_err(|source| BenchError::Io { path: path.display().to_string(), source })?;
+    let doc: serde_json::Value = serde_json::from_str(&text).map_err(|e| BenchError::Parse(format!("{}: {e}", path.display())))?;
+    Ok((report::rows_from_json(&doc)?, doc))
 }
 
 /// `--merge`: the union of earlier results files.
-fn merge(cli: &Cli) -> Result<(), BenchError> {
+fn merge(cli: &Cli, ipopt: &IpoptTimes) -> Result<(), BenchError> {
     let mut lists = Vec::new();
     let mut sources = Vec::new();
     for path in &cli.merge {
-        let text = std::fs::read_to_string(path).map_err(|source| BenchError::Io { path: path.display().to_string(), source })?;
-        let doc: serde_json::Value = serde_json::from_str(&text).map_err(|e| BenchError::Parse(format!("{}: {e}", path.display())))?;
-        lists.push(report::rows_from_json(&doc)?);
+        let (rows, doc) = read_results(path)?;
+        lists.push(rows);
         sources.push(json!({ "file": path.display().to_string(), "meta": doc.get("meta") }));
     }
     let mut rows = report::merge_rows(lists);
     report::sort_rows(&mut rows);
-    write_outputs(&rows, &cli.out, json!({ "merged_from": sources }))
+    write_outputs(&rows, &cli.out, json!({ "merged_from": sources }), ipopt)
 }
 
-/// Write `results.md`, `results.json` and one `<family>.svg` per scalable family to `out`.
-fn write_outputs(rows: &[runner::Row], out: &std::path::Path, meta: serde_json::Value) -> Result<(), BenchError> {
+/// One `<family>.svg` per scalable family of `rows` in `out`: ipax's series per route/Hessian and,
+/// where `ipopt` has the family, Ipopt's.
+fn write_plots(rows: &[runner::Row], out: &std::path::Path, ipopt: &IpoptTimes) -> Result<(), BenchError> {
     std::fs::create_dir_all(out).map_err(|source| BenchError::Io { path: out.display().to_string(), source })?;
-    let md = report::markdown(rows);
-    println!("{md}");
-    write(&out.join("results.md"), &md)?;
-    let doc = report::json(rows, meta);
-    let text = serde_json::to_string_pretty(&doc).map_err(|e| BenchError::Parse(e.to_string()))?;
-    write(&out.join("results.json"), &text)?;
     let mut families: Vec<&str> = Vec::new();
     for fam in rows.iter().filter_map(|r| r.case.source.family()) {
         if !families.contains(&fam) {
@@ -172,11 +197,25 @@ fn write_outputs(rows: &[runner::Row], out: &std::path::Path, meta: serde_json::
         }
     }
     for fam in families {
-        let series = plot::family_series(rows, fam);
+        let mut series = plot::family_series(rows, fam);
+        series.extend(ipopt.series(fam));
         let path = out.join(format!("{fam}.svg"));
-        write(&path, &plot::svg_loglog(&format!("{fam}: solver time vs n"), &series))?;
+        write(&path, &plot::svg_loglog(&format!("{fam}: solver time vs n"), &series)?)?;
         eprintln!("wrote {}", path.display());
     }
+    Ok(())
+}
+
+/// Write `results.md`, `results.json` and the plots to `out`.
+fn write_outputs(rows: &[runner::Row], out: &std::path::Path, meta: serde_json::Value, ipopt: &IpoptTimes) -> Result<(), BenchError> {
+    std::fs::create_dir_all(out).map_err(|source| BenchError::Io { path: out.display().to_string(), source })?;
+    let md = report::markdown(rows);
+    println!("{md}");
+    write(&out.join("results.md"), &md)?;
+    let doc = report::json(rows, meta);
+    let text = serde_json::to_string_pretty(&doc).map_err(|e| BenchError::Parse(e.to_string()))?;
+    write(&out.join("results.json"), &text)?;
+    write_plots(rows, out, ipopt)?;
     eprintln!("wrote {} and {}", out.join("results.md").display(), out.join("results.json").display());
     Ok(())
 }
@@ -186,7 +225,11 @@ fn main() -> ExitCode {
     if cli.single {
         return single(&cli);
     }
-    let result = if cli.merge.is_empty() { run(&cli) } else { merge(&cli) };
+    let result = ipopt_times(&cli).and_then(|ipopt| match &cli.plot_only {
+        Some(path) => read_results(path).and_then(|(rows, _)| write_plots(&rows, &cli.out, &ipopt)),
+        None if !cli.merge.is_empty() => merge(&cli, &ipopt),
+        None => run(&cli, &ipopt),
+    });
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

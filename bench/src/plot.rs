@@ -1,25 +1,38 @@
-//! Log-log SVG plots of solve time against problem size, written directly as SVG text.
+//! Log-log SVG plots of solve time against problem size, drawn with `plotters` (SVG backend).
 //!
-//! Each series (a route/Hessian pair) is a polyline with markers; the legend shows the
-//! least-squares slope of `log t` against `log n`, the empirical exponent `p` in `t ∝ nᵖ`.
+//! Each series (a route/Hessian pair of ipax, or Ipopt's `.nl` runs) is a line with markers; the
+//! legend shows the least-squares slope of `log t` against `log n`, the empirical exponent `p` in
+//! `t ∝ nᵖ`. Sizes at which a series failed are `×` marks on the top edge, listed in the legend.
 
 use std::collections::BTreeMap;
-use std::fmt::Write;
 
+use plotters::prelude::*;
+
+use crate::BenchError;
 use crate::runner::Row;
+
+/// Whose times a series shows; decides its drawing style.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Solver {
+    /// ipax (solid line, round markers, one color per route/Hessian).
+    Ipax,
+    /// Ipopt (dashed black line, triangle markers), so the reference stands apart from the routes.
+    Ipopt,
+}
 
 /// One line of a plot.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Series {
     /// Legend label.
     pub label: String,
+    /// Whose times these are.
+    pub solver: Solver,
     /// `(n, seconds)` points of successful cases, all positive.
     pub points: Vec<(f64, f64)>,
     /// Sizes `n` at which the case failed (non-success status, crash or timeout): drawn as `×`
     /// on the top edge of the plot and listed in the legend, so a line that stops early says why.
     pub failed: Vec<f64>,
 }
-
 /// Least-squares slope of `log10 y` against `log10 x`; `None` with fewer than two distinct `x`
 /// or non-positive values.
 pub fn loglog_slope(points: &[(f64, f64)]) -> Option<f64> {
@@ -60,7 +73,7 @@ pub fn family_series(rows: &[Row], family: &str) -> Vec<Series> {
         .map(|((route, hess), (mut points, mut failed))| {
             points.sort_by(|a, b| a.0.total_cmp(&b.0));
             failed.sort_by(f64::total_cmp);
-            Series { label: format!("{route} / {hess}"), points, failed }
+            Series { label: format!("{route} / {hess}"), solver: Solver::Ipax, points, failed }
         })
         .collect()
 }
@@ -79,109 +92,153 @@ fn decade_label(d: i32) -> String {
     s
 }
 
+/// Axis tick text: decades as `10ᵏ`, nothing elsewhere (the log axis only puts labels on decades
+/// when it spans several, but a one-decade axis may get intermediate bold ticks).
+fn tick_label(v: f64) -> String {
+    let l = v.log10();
+    if (l - l.round()).abs() < 1e-9 { decade_label(l.round() as i32) } else { String::new() }
+}
+
 /// A size as `1e5`-style text when it is a power of ten, else the plain integer.
 fn fmt_n(n: f64) -> String {
     let l = n.log10();
     if (l - l.round()).abs() < 1e-9 { format!("1e{}", l.round() as i32) } else { format!("{}", n.round() as u64) }
 }
 
-const COLORS: [&str; 6] = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"];
+/// Colors of ipax's series, in order (matplotlib's first six); Ipopt is drawn in black.
+const COLORS: [RGBColor; 6] = [
+    RGBColor(0x1f, 0x77, 0xb4),
+    RGBColor(0xd6, 0x27, 0x28),
+    RGBColor(0x2c, 0xa0, 0x2c),
+    RGBColor(0xff, 0x7f, 0x0e),
+    RGBColor(0x94, 0x67, 0xbd),
+    RGBColor(0x8c, 0x56, 0x4b),
+];
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+/// Plot size in pixels. (Font sizes below are plotters' nominal ones, which its SVG backend writes
+/// 1.24 times smaller.)
+const SIZE: (u32, u32) = (820, 520);
+
+/// `[10^lo, 10^hi]` around `values` (positive ones), snapped to whole decades so every major
+/// tick is a power of ten; `[1, 10]` when there are none.
+fn decade_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (lo, hi) = values
+        .filter(|&v| v > 0.0 && v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v.log10()), b.max(v.log10())));
+    if !lo.is_finite() {
+        return (1.0, 10.0);
+    }
+    let (lo, hi) = (lo.floor(), hi.ceil());
+    (10f64.powf(lo), 10f64.powf(if hi > lo { hi } else { lo + 1.0 }))
+}
+
+/// Factors that widen an axis range by a relative 1e-9 at each end.
+const WIDEN: (f64, f64) = (1.0 - 1e-9, 1.0 + 1e-9);
+
+fn plot_error(e: impl std::fmt::Display) -> BenchError {
+    BenchError::Plot(e.to_string())
 }
 
 /// A log-log SVG plot (`x`: number of variables, `y`: seconds) of `series`, titled `title`.
 /// Empty series are left out; with no points at all the plot shows axes and a note.
-pub fn svg_loglog(title: &str, series: &[Series]) -> String {
-    let (w, h) = (760.0, 480.0);
-    let (left, right, top, bottom) = (80.0, 290.0, 40.0, 60.0);
-    let (pw, ph) = (w - left - right, h - top - bottom);
-    let all: Vec<(f64, f64)> = series.iter().flat_map(|s| s.points.iter().copied()).filter(|&(x, y)| x > 0.0 && y > 0.0).collect();
-    // Axis ranges snap to whole decades so every major tick is a power of ten.
-    let range = |vals: &mut dyn Iterator<Item = f64>| {
-        let (lo, hi) = vals.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v.log10()), b.max(v.log10())));
-        if lo.is_finite() {
-            let (lo, hi) = (lo.floor(), hi.ceil());
-            if hi > lo { (lo, hi) } else { (lo, lo + 1.0) }
-        } else {
-            (0.0, 1.0)
-        }
-    };
-    let failed_n = series.iter().flat_map(|s| s.failed.iter().copied()).filter(|&n| n > 0.0);
-    let (x0, x1) = range(&mut all.iter().map(|p| p.0).chain(failed_n));
-    let (y0, y1) = range(&mut all.iter().map(|p| p.1));
-    let px = |x: f64| left + (x.log10() - x0) / (x1 - x0) * pw;
-    let py = |y: f64| top + ph - (y.log10() - y0) / (y1 - y0) * ph;
+pub fn svg_loglog(title: &str, series: &[Series]) -> Result<String, BenchError> {
+    let series: Vec<&Series> = series.iter().filter(|s| !(s.points.is_empty() && s.failed.is_empty())).collect();
+    let points = || series.iter().flat_map(|s| s.points.iter().copied());
+    let (x0, x1) = decade_range(points().map(|p| p.0).chain(series.iter().flat_map(|s| s.failed.iter().copied())));
+    let (y0, y1) = decade_range(points().map(|p| p.1));
 
-    let mut s = String::new();
-    let _ = writeln!(s, r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="sans-serif" font-size="12">"#);
-    let _ = writeln!(s, r#"<rect width="{w}" height="{h}" fill="white"/>"#);
-    let _ = writeln!(s, r#"<text x="{}" y="22" text-anchor="middle" font-size="15">{}</text>"#, left + pw / 2.0, escape(title));
-    // Grid, ticks and labels: major ticks at decades, minor ticks at 2..9 × 10ᵏ.
-    for (lo, hi, is_x) in [(x0, x1, true), (y0, y1, false)] {
-        for d in lo as i32..=hi as i32 {
-            for mult in 1..10 {
-                let v = f64::from(mult) * 10f64.powi(d);
-                if v.log10() > hi + 1e-9 {
-                    break;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        root.fill(&WHITE).map_err(plot_error)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 22))
+            .margin(15)
+            // Room for the last x label, centred on the right edge.
+            .margin_right(30)
+            .x_label_area_size(45)
+            .y_label_area_size(60)
+            // Widened by a hair: the axis finds its decades through ln(v)/ln(10), which puts
+            // 10⁻³ at -2.9999…, so an exact end decade would lose its tick and label.
+            .build_cartesian_2d((x0 * WIDEN.0..x1 * WIDEN.1).log_scale(), (y0 * WIDEN.0..y1 * WIDEN.1).log_scale())
+            .map_err(plot_error)?;
+        chart
+            .configure_mesh()
+            .x_desc("number of variables n")
+            .y_desc("solver time [s]")
+            .x_label_formatter(&|v| tick_label(*v))
+            .y_label_formatter(&|v| tick_label(*v))
+            .label_style(("sans-serif", 16))
+            .draw()
+            .map_err(plot_error)?;
+        if points().next().is_none() {
+            let centre = ((x0 * x1).sqrt(), (y0 * y1).sqrt());
+            chart.draw_series(std::iter::once(Text::new("no successful runs", centre, ("sans-serif", 16)))).map_err(plot_error)?;
+        }
+        let mut ipax_index = 0;
+        for ser in series {
+            let color = match ser.solver {
+                Solver::Ipax => {
+                    let c = COLORS[ipax_index % COLORS.len()];
+                    ipax_index += 1;
+                    c
                 }
-                let major = mult == 1;
-                let (len, color) = if major { (6.0, "#ccc") } else { (3.0, "#eee") };
-                if is_x {
-                    let x = px(v);
-                    let _ = writeln!(s, r#"<line x1="{x:.1}" y1="{top}" x2="{x:.1}" y2="{}" stroke="{color}"/>"#, top + ph);
-                    let _ = writeln!(s, r#"<line x1="{x:.1}" y1="{}" x2="{x:.1}" y2="{}" stroke="black"/>"#, top + ph, top + ph + len);
-                    if major {
-                        let _ = writeln!(s, r#"<text x="{x:.1}" y="{}" text-anchor="middle">{}</text>"#, top + ph + 20.0, decade_label(d));
-                    }
-                } else {
-                    let y = py(v);
-                    let _ = writeln!(s, r#"<line x1="{left}" y1="{y:.1}" x2="{}" y2="{y:.1}" stroke="{color}"/>"#, left + pw);
-                    let _ = writeln!(s, r#"<line x1="{}" y1="{y:.1}" x2="{left}" y2="{y:.1}" stroke="black"/>"#, left - len);
-                    if major {
-                        let _ = writeln!(s, r#"<text x="{}" y="{:.1}" text-anchor="end">{}</text>"#, left - 8.0, y + 4.0, decade_label(d));
-                    }
+                Solver::Ipopt => BLACK,
+            };
+            let line = color.stroke_width(2);
+            let slope = loglog_slope(&ser.points).map_or_else(|| "slope n/a".to_string(), |p| format!("slope {p:.2}"));
+            let label = format!("{} ({slope})", ser.label);
+            let pts = ser.points.clone();
+            match ser.solver {
+                Solver::Ipax => {
+                    chart
+                        .draw_series(LineSeries::new(pts.clone(), line))
+                        .map_err(plot_error)?
+                        .label(label)
+                        .legend(move |(x, y)| {
+                            EmptyElement::at((x, y))
+                                + PathElement::new(vec![(0, 0), (24, 0)], line)
+                                + Circle::new((12, 0), 4, color.filled())
+                        });
+                    chart.draw_series(pts.iter().map(|&p| Circle::new(p, 4, color.filled()))).map_err(plot_error)?;
+                }
+                Solver::Ipopt => {
+                    chart
+                        .draw_series(DashedLineSeries::new(pts.clone(), 6, 4, line))
+                        .map_err(plot_error)?
+                        .label(label)
+                        .legend(move |(x, y)| {
+                            EmptyElement::at((x, y))
+                                + PathElement::new(vec![(0, 0), (7, 0)], line)
+                                + PathElement::new(vec![(17, 0), (24, 0)], line)
+                                + TriangleMarker::new((12, 0), 6, color.filled())
+                        });
+                    chart.draw_series(pts.iter().map(|&p| TriangleMarker::new(p, 6, color.filled()))).map_err(plot_error)?;
                 }
             }
-        }
-    }
-    let _ = writeln!(s, r#"<rect x="{left}" y="{top}" width="{pw}" height="{ph}" fill="none" stroke="black"/>"#);
-    let _ = writeln!(s, r#"<text x="{}" y="{}" text-anchor="middle">number of variables n</text>"#, left + pw / 2.0, h - 15.0);
-    let _ = writeln!(s, r#"<text x="20" y="{}" text-anchor="middle" transform="rotate(-90 20 {})">solver time [s]</text>"#, top + ph / 2.0, top + ph / 2.0);
-    if all.is_empty() {
-        let _ = writeln!(s, r#"<text x="{}" y="{}" text-anchor="middle">no successful runs</text>"#, left + pw / 2.0, top + ph / 2.0);
-    }
-    let mut legend_y = top + 10.0;
-    for (i, ser) in series.iter().filter(|s| !(s.points.is_empty() && s.failed.is_empty())).enumerate() {
-        let color = COLORS[i % COLORS.len()];
-        let pts: Vec<String> = ser.points.iter().map(|&(x, y)| format!("{:.1},{:.1}", px(x), py(y))).collect();
-        let _ = writeln!(s, r#"<polyline points="{}" fill="none" stroke="{color}" stroke-width="2"/>"#, pts.join(" "));
-        for &(x, y) in &ser.points {
-            let _ = writeln!(s, r#"<circle cx="{:.1}" cy="{:.1}" r="4" fill="{color}"/>"#, px(x), py(y));
-        }
-        let slope = loglog_slope(&ser.points).map_or_else(|| "slope n/a".to_string(), |p| format!("slope {p:.2}"));
-        let lx = left + pw + 15.0;
-        let _ = writeln!(s, r#"<line x1="{lx}" y1="{legend_y}" x2="{}" y2="{legend_y}" stroke="{color}" stroke-width="2"/>"#, lx + 24.0);
-        let _ = writeln!(s, r#"<circle cx="{}" cy="{legend_y}" r="4" fill="{color}"/>"#, lx + 12.0);
-        let _ = writeln!(s, r#"<text x="{}" y="{}">{} ({slope})</text>"#, lx + 30.0, legend_y + 4.0, escape(&ser.label));
-        legend_y += 20.0;
-        if !ser.failed.is_empty() {
-            for &n in &ser.failed {
-                let (x, y) = (px(n), top);
-                let _ = writeln!(
-                    s,
-                    r#"<path d="M{:.1},{:.1}L{:.1},{:.1}M{:.1},{:.1}L{:.1},{:.1}" stroke="{color}" stroke-width="2.5"/>"#,
-                    x - 5.0, y - 5.0, x + 5.0, y + 5.0, x - 5.0, y + 5.0, x + 5.0, y - 5.0
-                );
+            if !ser.failed.is_empty() {
+                let cross = color.stroke_width(3);
+                let list: Vec<String> = ser.failed.iter().map(|&n| fmt_n(n)).collect();
+                chart
+                    .draw_series(ser.failed.iter().map(|&n| Cross::new((n, y1), 6, cross)))
+                    .map_err(plot_error)?
+                    .label(format!("{}: × failed at n = {}", ser.label, list.join(", ")))
+                    .legend(move |(x, y)| Cross::new((x + 12, y), 5, cross));
             }
-            let list: Vec<String> = ser.failed.iter().map(|&n| fmt_n(n)).collect();
-            let _ = writeln!(s, r#"<text x="{}" y="{}" font-size="10">× failed at n = {}</text>"#, lx + 30.0, legend_y, list.join(", "));
-            legend_y += 18.0;
         }
+        chart
+            .configure_series_labels()
+            // Time grows with n, so the upper left corner is the emptiest part of the plot.
+            .position(SeriesLabelPosition::UpperLeft)
+            .margin(10)
+            .label_font(("sans-serif", 15))
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.5))
+            .draw()
+            .map_err(plot_error)?;
+        root.present().map_err(plot_error)?;
     }
-    s.push_str("</svg>\n");
-    s
+    Ok(svg)
 }
 
 #[cfg(test)]
@@ -196,38 +253,46 @@ mod tests {
         assert_eq!(loglog_slope(&[(10.0, 1.0), (100.0, 0.0)]), None);
     }
 
+    fn ipax(label: &str, points: Vec<(f64, f64)>, failed: Vec<f64>) -> Series {
+        Series { label: label.into(), solver: Solver::Ipax, points, failed }
+    }
+
     #[test]
-    fn svg_has_one_polyline_per_series_and_slopes_in_the_legend() {
-        let a = Series { label: "augmented / exact".into(), points: vec![(1e3, 0.01), (1e4, 0.1), (1e5, 1.0)], failed: vec![] };
-        let b = Series { label: "condensed-cg <mf>".into(), points: vec![(1e3, 0.02), (1e6, 20.0)], failed: vec![] };
-        let svg = svg_loglog("obstacle", &[a, b, Series { label: "empty".into(), points: vec![], failed: vec![] }]);
+    fn svg_has_every_series_with_its_slope_in_the_legend() {
+        let a = ipax("augmented / exact", vec![(1e3, 0.01), (1e4, 0.1), (1e5, 1.0)], vec![]);
+        let b = ipax("condensed-cg <mf>", vec![(1e3, 0.02), (1e6, 20.0)], vec![]);
+        let ipopt = Series { label: crate::ipopt::LABEL.into(), solver: Solver::Ipopt, points: vec![(1e4, 0.5), (1e5, 50.0)], failed: vec![] };
+        let svg = svg_loglog("obstacle", &[a, b, ipopt, ipax("empty", vec![], vec![])]).unwrap();
         assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
-        assert_eq!(svg.matches("<polyline").count(), 2);
-        assert_eq!(svg.matches("<circle").count(), 5 + 2, "markers plus legend markers");
         assert!(svg.contains("augmented / exact (slope 1.00)"));
-        assert!(svg.contains("condensed-cg &lt;mf&gt; (slope 1.00)"));
+        assert!(svg.contains("condensed-cg &lt;mf&gt; (slope 1.00)"), "labels are escaped");
+        assert!(svg.contains("Ipopt (MUMPS) via CasADi, .nl (slope 2.00)"));
         assert!(!svg.contains("empty ("));
+        assert!(svg.contains("obstacle") && svg.contains("number of variables n") && svg.contains("solver time [s]"));
         // x axis spans 10³..10⁶: decade labels 3 to 6 present.
         for label in ["10³", "10⁴", "10⁵", "10⁶"] {
-            assert!(svg.contains(&format!(">{label}</text>")), "{label}");
+            assert!(svg.contains(&format!("{label}\n</text>")), "{label}");
         }
+        // Five round markers plus one in the legend for each ipax series; Ipopt's are triangles.
+        assert_eq!(svg.matches("<circle").count(), 5 + 2);
     }
 
     #[test]
     fn decade_labels_use_superscripts() {
         assert_eq!(decade_label(-3), "10⁻³");
         assert_eq!(decade_label(12), "10¹²");
+        assert_eq!(tick_label(1e5), "10⁵");
+        assert_eq!(tick_label(2e5), "");
         assert_eq!(fmt_n(1e6), "1e6");
         assert_eq!(fmt_n(99856.0), "99856");
     }
 
     #[test]
     fn failures_are_marked_and_listed() {
-        let s = Series { label: "condensed-cg / exact".into(), points: vec![(1e3, 1.0), (1e4, 80.0)], failed: vec![1e5, 1e6] };
-        let svg = svg_loglog("obstacle", &[s]);
-        assert!(svg.contains("× failed at n = 1e5, 1e6"));
-        assert_eq!(svg.matches("<path").count(), 2);
-        assert!(svg.contains(">10⁶</text>"), "x range extends to the failed sizes");
+        let s = ipax("condensed-cg / exact", vec![(1e3, 1.0), (1e4, 80.0)], vec![1e5, 1e6]);
+        let svg = svg_loglog("obstacle", &[s]).unwrap();
+        assert!(svg.contains("condensed-cg / exact: × failed at n = 1e5, 1e6"));
+        assert!(svg.contains("10⁶"), "x range extends to the failed sizes");
     }
 
     #[test]
@@ -271,7 +336,7 @@ mod tests {
 
     #[test]
     fn empty_plot_still_renders_axes() {
-        let svg = svg_loglog("nothing", &[]);
+        let svg = svg_loglog("nothing", &[]).unwrap();
         assert!(svg.contains("no successful runs") && svg.contains("number of variables n"));
     }
 }

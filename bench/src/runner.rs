@@ -6,6 +6,8 @@ use std::process::{Child, Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
 use crate::BenchError;
 use crate::cases::{Case, Source};
 use crate::measure::Measurement;
@@ -185,12 +187,25 @@ fn wait_with_timeout(child: &mut Child, timeout: Duration) -> Result<Option<std:
     }
 }
 
-/// Run every case (each repeat in its own child of `exe`), reporting progress on stderr.
+/// A bar of cases done out of `total` on stderr, with the current case as its message.
+///
+/// indicatif draws nothing when stderr is not a terminal, so logs and CI output get only the
+/// per-run lines that [`run_all`] prints through [`ProgressBar::suspend`].
+fn progress_bar(total: usize) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
+    let style = ProgressStyle::with_template("{bar:30} {pos}/{len} cases  {elapsed}  {wide_msg}").unwrap_or_else(|_| ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar
+}
+
+/// Run every case (each repeat in its own child of `exe`), with a progress bar and one line per
+/// solve on stderr.
 ///
 /// A case whose child crashes or times out is recorded as [`Outcome::Crashed`] and the run goes
 /// on; further repeats of a failed case are not attempted (they would fail the same way).
 pub fn run_all(exe: &Path, cases: &[Case], cfg: &RunConfig) -> Vec<Row> {
     let total = cases.len();
+    let bar = progress_bar(total);
     let mut rows = Vec::with_capacity(total);
     for (i, case) in cases.iter().enumerate() {
         let label = format!(
@@ -203,18 +218,21 @@ pub fn run_all(exe: &Path, cases: &[Case], cfg: &RunConfig) -> Vec<Row> {
             case.hessian
         );
         if case.route == crate::cases::Route::CondensedDense && case.requested_n.is_some_and(|n| n > cfg.dense_max_n) {
-            eprintln!("{label}: skipped (dense n×n above --dense-max-n {})", cfg.dense_max_n);
+            bar.suspend(|| eprintln!("{label}: skipped (dense n×n above --dense-max-n {})", cfg.dense_max_n));
             rows.push(Row { case: case.clone(), outcome: Outcome::Skipped(format!("n > {}", cfg.dense_max_n)) });
+            bar.inc(1);
             continue;
         }
         let args = single_args(case, &cfg.extra_options);
         let mut runs = Vec::new();
         let mut failure = None;
-        for r in 0..cfg.repeat.max(1) {
-            eprint!("{label} run {}/{} … ", r + 1, cfg.repeat.max(1));
+        let repeat = cfg.repeat.max(1);
+        for r in 0..repeat {
+            let run = format!("{label} run {}/{repeat}", r + 1);
+            bar.set_message(run.clone());
             match run_child(exe, &args, cfg.timeout) {
                 Ok(m) => {
-                    eprintln!("{} in {} ({} it)", m.status, crate::report::fmt_seconds(m.time_total), m.iterations);
+                    bar.suspend(|| eprintln!("{run}: {} in {} ({} it)", m.status, crate::report::fmt_seconds(m.time_total), m.iterations));
                     let failed = !m.success;
                     runs.push(m);
                     if failed {
@@ -223,7 +241,7 @@ pub fn run_all(exe: &Path, cases: &[Case], cfg: &RunConfig) -> Vec<Row> {
                     }
                 }
                 Err(e) => {
-                    eprintln!("{e}");
+                    bar.suspend(|| eprintln!("{run}: {e}"));
                     failure = Some(e.to_string());
                     break;
                 }
@@ -234,7 +252,9 @@ pub fn run_all(exe: &Path, cases: &[Case], cfg: &RunConfig) -> Vec<Row> {
             _ => Outcome::Measured(runs),
         };
         rows.push(Row { case: case.clone(), outcome });
+        bar.inc(1);
     }
+    bar.finish_and_clear();
     rows
 }
 

@@ -34,8 +34,34 @@ fn run_writes_outputs_and_reports_failures_in_rows() {
     assert_eq!(cases.len(), 8);
     assert!(cases[0]["runs"][0]["peak_rss_kib"].as_u64().unwrap() > 0, "child reports its VmHWM");
     let svg = std::fs::read_to_string(out.join("ext_rosenbrock.svg")).unwrap();
-    assert_eq!(svg.matches("<polyline").count(), 2);
+    for route in ["augmented", "condensed-cg"] {
+        assert!(svg.contains(&format!("{route} / exact (slope ")), "{route}: legend with slope");
+    }
+    assert!(!svg.contains("Ipopt"), "no Ipopt results next to the crate: no Ipopt series");
     assert!(!out.join("hs071.svg").exists(), "fixed-size problems get no plot");
+
+    // --plot-only redraws the plots with Ipopt's series from --ipopt-json; a malformed file is an
+    // error naming it.
+    let replot = out_dir("replot");
+    let ipopt = out.join("ipopt.json");
+    let rounds = |t: f64| serde_json::json!([{ "status": "Solve_Succeeded", "solve_s": t }]);
+    let doc = serde_json::json!({ "results": {
+        "a": { "family": "ext_rosenbrock", "n": 20, "ipopt": rounds(0.01) },
+        "b": { "family": "ext_rosenbrock", "n": 40, "ipopt": rounds(0.04) } } });
+    std::fs::write(&ipopt, doc.to_string()).unwrap();
+    let plot_only = |ipopt: &std::path::Path| {
+        Command::new(exe()).arg("--plot-only").arg(out.join("results.json")).arg("--ipopt-json").arg(ipopt).arg("--out").arg(&replot).output().unwrap()
+    };
+    let o = plot_only(&ipopt);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let svg = std::fs::read_to_string(replot.join("ext_rosenbrock.svg")).unwrap();
+    assert!(svg.contains("Ipopt (MUMPS) via CasADi, .nl (slope 2.00)"));
+    assert!(!replot.join("results.md").exists(), "--plot-only writes only plots");
+    std::fs::write(&ipopt, "{\"results\": [").unwrap();
+    let o = plot_only(&ipopt);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("malformed Ipopt results") && String::from_utf8_lossy(&o.stderr).contains("ipopt.json"));
+    let _ = std::fs::remove_dir_all(&replot);
 
     // Merging the run with itself reproduces the same rows.
     let merged = out_dir("merge");
