@@ -658,7 +658,7 @@ fn event_breakpoints_pause_where_the_event_is_observable() {
     assert_eq!((p["checkpoint"].clone(), p["iter"].clone()), (json!("after_mu"), json!(2)), "μ held at iterations 0, 1, 2");
     let p = first_event("hs065", "resto_exited");
     assert_eq!((p["checkpoint"].clone(), p["reason"].clone()), (json!("post_restoration_exit"), json!("event: resto_exited")));
-    let p = first_event("hs060", "tiny_step");
+    let p = first_event("overdetermined", "tiny_step");
     assert_eq!((p["checkpoint"].clone(), p["reason"].clone()), (json!("after_search_dir"), json!("event: tiny_step")));
     // A condition on an event: μ stalls at iterations 2, 12, …; only the later stall counts.
     let mut c = Client::start(&["--problem", "hs013", "--debug-json"], &[]);

@@ -198,13 +198,55 @@ impl Ipm<'_, '_> {
         None
     }
 
-    /// Total complementarity relative to the objective, both unscaled:
-    /// `(Σᵢ zᵢ sᵢ) / max(1, |f|)` over every bound and slack pair. Objective and variable scalings
-    /// cancel in each product except the objective factor σ_f, hence the division by it.
+    /// The estimated objective error relative to the objective, both unscaled:
+    /// `(Σᵢ wᵢ zᵢ sᵢ) / max(1, |f|)` with the curvature weights of
+    /// [`Bounds::weighted_complementarity_sum`](crate::iterate::Bounds::weighted_complementarity_sum)
+    /// (all 1 without an exact Hessian diagonal: the total complementarity). Objective and
+    /// variable scalings cancel in each product except the objective factor σ_f, hence the
+    /// division by it.
     fn gap_ratio(&self) -> f64 {
         let os = self.nlp.obj_scale;
-        let (sum, _) = self.b.complementarity_sum(&self.it);
+        let (sum, _) = self.gap_estimate();
         (sum / os) / (self.it.pt.f / os).abs().max(1.0)
+    }
+
+    /// `(Σᵢ wᵢ zᵢ sᵢ, Σᵢ wᵢ)` at the iterate, the curvature weights of
+    /// [`Bounds::weighted_complementarity_sum`](crate::iterate::Bounds::weighted_complementarity_sum)
+    /// from the Hessian of the latest search direction (one iteration old, which is enough to
+    /// tell active from inactive bounds): `hⱼ = max(Wⱼⱼ, 0)` for a variable, and for the slack
+    /// of inequality row `i` the curvature the row sees through its variables in the same
+    /// diagonal approximation, `hᵢ = 1 / Σⱼ J²ᵢⱼ / (max(Wⱼⱼ, 0) + Σⱼⱼ)` (0 when a variable of the
+    /// row has no curvature at all: weight 1). Without an exact Hessian diagonal every weight is
+    /// 1 (the total complementarity).
+    pub(crate) fn gap_estimate(&self) -> (f64, f64) {
+        let (n, m) = (self.b.n, self.b.m);
+        let Some(diag) = self.newton_hess.as_ref().and_then(|h| h.op.diagonal()).filter(|d| d.len() >= n) else {
+            return self.b.weighted_complementarity_sum(&self.it, None);
+        };
+        let mut h = vec![0.0; n + m];
+        for j in 0..n {
+            h[j] = diag[j].max(0.0);
+        }
+        if self.b.is_ineq.iter().any(|&q| q)
+            && let Some(t) = self.jac.as_deref().and_then(|j| j.triplets())
+        {
+            let sigma = self.b.sigma(&self.it);
+            // Σⱼ J²ᵢⱼ / (hⱼ + Σⱼⱼ) per row; an entry over a curvature-free variable makes it ∞.
+            let mut inv = vec![0.0; m];
+            for k in 0..t.len() {
+                let (i, j, v) = (t.rows[k], t.cols[k], t.vals[k]);
+                if v != 0.0 {
+                    let d = h[j] + sigma[j];
+                    inv[i] += if d > 0.0 { v * v / d } else { f64::INFINITY };
+                }
+            }
+            for i in 0..m {
+                if self.b.is_ineq[i] && inv[i] > 0.0 {
+                    h[n + i] = 1.0 / inv[i];
+                }
+            }
+        }
+        self.b.weighted_complementarity_sum(&self.it, Some(&h))
     }
 
     /// The gap-aware termination test (`complementarity_gap_tol`, beyond Ipopt). Waived in the

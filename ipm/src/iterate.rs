@@ -132,6 +132,45 @@ impl Bounds {
         (sum, cnt)
     }
 
+    /// The objective error left by the complementarity, estimated pair by pair:
+    /// `(Σᵢ wⱼ zᵢsᵢ, Σᵢ wⱼ)` over every finite bound, with the weight of component `j` of
+    /// `w = (x, s)` `wⱼ = Σⱼⱼ / (Σⱼⱼ + hⱼ)` from the barrier diagonal `Σ` and a curvature `hⱼ ≥ 0`
+    /// that competes with it (`curvature`, see [`Ipm::gap_estimate`](crate::driver::Ipm); `None`
+    /// or `hⱼ = 0`: `wⱼ = 1`).
+    ///
+    /// Why: along the central path `df/dμ = zᵀw′(μ)`, and for a bound-constrained model
+    /// `x′ = (W + Σ)⁻¹S⁻¹e`, so that `f(x(μ)) − f* ≈ μ·Σⱼ Σⱼⱼ[(W + Σ)⁻¹]ⱼⱼ` to first order, and
+    /// `hⱼ = Wⱼⱼ` in the diagonal approximation. An active bound (`z` large, `s ≈ μ/z`,
+    /// `Σⱼⱼ ≫ hⱼ`) counts one `μ`; an inactive one (`z ≈ μ/s`, `Σⱼⱼ ≪ hⱼ`) hardly moves the
+    /// objective and counts almost nothing, where the plain sum `Σ zᵢsᵢ` counts `μ` for every
+    /// pair. Without curvature information the weight is 1: the plain sum, an upper bound.
+    pub(crate) fn weighted_complementarity_sum(&self, it: &Iterate, curvature: Option<&[f64]>) -> (f64, f64) {
+        let sigma = |j: usize| {
+            let mut s = 0.0;
+            if self.has_lo[j] {
+                s += it.zl[j] / (self.w(&it.pt, j) - self.lo[j]);
+            }
+            if self.has_up[j] {
+                s += it.zu[j] / (self.up[j] - self.w(&it.pt, j));
+            }
+            s
+        };
+        let mut sum = 0.0;
+        let mut count = 0.0;
+        let mut weight_of = (usize::MAX, 1.0);
+        self.for_each_bound(&it.pt, |j, side, slack| {
+            if weight_of.0 != j {
+                let h = curvature.map_or(0.0, |c| c[j]);
+                let sg = sigma(j);
+                weight_of = (j, if h > 0.0 && h.is_finite() && sg.is_finite() { sg / (sg + h) } else { 1.0 });
+            }
+            let w = weight_of.1;
+            sum += w * slack * if side == Side::Lower { it.zl[j] } else { it.zu[j] };
+            count += w;
+        });
+        (sum, count)
+    }
+
     /// The smallest slack·z product.
     pub(crate) fn min_complementarity(&self, it: &Iterate) -> f64 {
         let mut mn = f64::INFINITY;
@@ -330,6 +369,28 @@ mod tests {
         let mut seen = Vec::new();
         b.for_each_bound(&it.pt, |j, side, slack| seen.push((j, side, slack)));
         assert_eq!(seen, vec![(0, Side::Lower, 0.5), (0, Side::Upper, 1.5), (1, Side::Lower, 2.0), (4, Side::Lower, 1.0), (4, Side::Upper, 3.0)]);
+    }
+
+    #[test]
+    fn the_gap_estimate_counts_active_bounds_and_not_inactive_ones() {
+        // x ≥ 0 twice at μ = 1e-6 on the central path: x₀ active (s = 1e-8, z = 100),
+        // x₁ inactive (s = 1, z = 1e-6); both with curvature W_jj = 1.
+        let lo = vec![0.0, 0.0];
+        let up = vec![f64::INFINITY; 2];
+        let b = Bounds { n: 2, m: 0, has_lo: vec![true; 2], has_up: vec![false; 2], lo, up, is_ineq: vec![], rhs: vec![] };
+        let pt = Point { x: vec![1e-8, 1.0], s: vec![], f: 0.0, grad: vec![], c: vec![] };
+        let it = Iterate { pt, y: vec![], zl: vec![100.0, 1e-6], zu: vec![0.0; 2] };
+        // Without curvature: the plain sum, weight 1 per pair.
+        let (sum, cnt) = b.weighted_complementarity_sum(&it, None);
+        assert!((sum - 2e-6).abs() < 1e-18 && cnt == 2.0);
+        // With it: Σ₀ = 1e10 ≫ 1 counts fully, Σ₁ = 1e-6 ≪ 1 hardly at all.
+        let (sum, cnt) = b.weighted_complementarity_sum(&it, Some(&[1.0, 1.0]));
+        let w0 = 1e10 / (1e10 + 1.0);
+        let w1 = 1e-6 / (1e-6 + 1.0);
+        assert!((cnt - (w0 + w1)).abs() < 1e-12, "{cnt}");
+        assert!((sum - (w0 + w1) * 1e-6).abs() < 1e-18, "{sum}");
+        // No (or negative, clipped by the caller to 0) curvature: weight 1 again.
+        assert_eq!(b.weighted_complementarity_sum(&it, Some(&[0.0, 0.0])).1, 2.0);
     }
 
     #[test]

@@ -59,7 +59,8 @@ pub(crate) fn monotone_next(mu: f64, opts: &Options, mu_final: f64) -> f64 {
 impl Ipm<'_, '_> {
     /// The smallest μ the update may reach: Ipopt's `max(mu_min, tol/10)`, lowered (not below
     /// `mu_min`) when the gap test needs it. At a centred point every pair has zᵢsᵢ ≈ μ, so the
-    /// gap is ≈ N·μ for N pairs; μ ≤ complementarity_gap_tol·σ_f·max(1, |f|)/N makes it small
+    /// estimated objective error is ≈ N·μ for an effective number N of active pairs (the weights
+    /// of [`Self::gap_estimate`]); μ ≤ complementarity_gap_tol·σ_f·max(1, |f|)/N makes it small
     /// enough. Without this, μ would stop at tol/10 and the gap test could never pass at large N.
     pub(crate) fn mu_final(&self) -> f64 {
         let o = self.opts;
@@ -72,11 +73,11 @@ impl Ipm<'_, '_> {
         if g <= 0.0 || self.in_resto {
             return ipopt;
         }
-        let (_, cnt) = self.b.complementarity_sum(&self.it);
+        let (_, cnt) = self.gap_estimate();
         let os = self.nlp.obj_scale;
         let f_abs = (self.it.pt.f / os).abs().max(1.0);
         // Half the budget, for pairs off the central path.
-        let mu_gap = 0.5 * g * os * f_abs / (cnt.max(1) as f64);
+        let mu_gap = 0.5 * g * os * f_abs / cnt.max(1.0);
         ipopt.min(mu_gap.max(o.mu_min))
     }
 

@@ -52,11 +52,14 @@ define_options! {
             "max |x| before declaring divergence",
             "The solve stops with DivergingIterates when ‖x‖∞ exceeds this. As Ipopt.";
         complementarity_gap_tol: f64 = 1e-8, Range::NON_NEGATIVE,
-            "Optimal also needs (sum of z*s)/max(1,|f|) below this (0: off)",
+            "Optimal also needs the estimated objective error (weighted sum of z*s)/max(1,|f|) below this (0: off)",
             "Gap-aware termination, not in Ipopt (0 switches it off): Optimal also requires the \
-             total complementarity relative to the objective, (Σᵢ zᵢsᵢ)/max(1, |f|) ≤ this \
-             (unscaled), which bounds the objective error of the barrier solution by about that \
-             much relative. Ipopt's per-pair test alone lets the gap grow like n·μ.";
+             estimated objective error relative to the objective, (Σᵢ wᵢzᵢsᵢ)/max(1, |f|) ≤ this \
+             (unscaled). The weight wᵢ = Σⱼⱼ/(Σⱼⱼ + hⱼ) compares the barrier term of the pair's \
+             variable with its curvature hⱼ (the Hessian diagonal; for a slack, the curvature its \
+             row sees): ≈ 1 for an active bound, ≈ 0 for an inactive one, whose z·s = μ hardly \
+             moves the objective; 1 without an exact Hessian. Ipopt's per-pair test alone lets the \
+             objective error grow like μ times the number of active bounds.";
     }
     Output {
         print_level: i32 = 5, Range::Interval(Bound::Closed(0.0), Bound::Closed(12.0)),
