@@ -3,7 +3,7 @@
 //! These are the index/value slices the core speaks; storage crates (sprs, faer) convert to and
 //! from them at the adapter boundary.
 
-use crate::operator::{LinearOperator, scale_output};
+use crate::operator::scale_output;
 use crate::pattern::CscPattern;
 
 /// Coordinate-format entries of an `nrows × ncols` matrix. Duplicates mean "sum".
@@ -278,40 +278,62 @@ impl<'a> CscRef<'a> {
     }
 }
 
-impl LinearOperator for CscMatrix {
-    fn shape(&self) -> (usize, usize) {
-        (self.nrows, self.ncols)
-    }
-    fn apply(&self, alpha: f64, x: &[f64], beta: f64, y: &mut [f64]) {
-        self.as_ref().apply(alpha, x, beta, y)
-    }
-    fn apply_transpose(&self, alpha: f64, x: &[f64], beta: f64, y: &mut [f64]) {
-        self.as_ref().apply_transpose(alpha, x, beta, y)
-    }
-    fn is_symmetric(&self) -> bool {
-        self.storage == CscStorage::SymmetricLower
-    }
-    fn diagonal(&self) -> Option<Vec<f64>> {
-        Some(self.as_ref().diagonal())
-    }
-    fn triplets(&self) -> Option<Triplets> {
-        Some(self.as_ref().to_triplets())
-    }
-    fn lower_triplets(&self) -> Option<Triplets> {
-        Some(self.as_ref().to_lower_triplets())
-    }
-    fn csc(&self) -> Option<CscRef<'_>> {
-        Some(self.as_ref())
-    }
-    fn scatter_values(&self, lower: bool, pos: &[usize], out: &mut [f64]) -> bool {
-        self.as_ref().scatter_values(lower, pos, out)
-    }
+/// Implement [`LinearOperator`] for a type that owns or borrows a CSC matrix, by forwarding every
+/// method to the [`CscRef`] view the expression gives: `impl_csc_operator!(Type, |m| view(m))`.
+/// One definition for every CSC-backed operator (the owned [`CscMatrix`], the `.nl` reader's
+/// pooled matrices, the problem crate's pattern matrices), so that a new method of the trait is
+/// forwarded once.
+#[macro_export]
+macro_rules! impl_csc_operator {
+    ($ty:ty, |$m:ident| $view:expr) => {
+        impl $crate::LinearOperator for $ty {
+            fn shape(&self) -> (usize, usize) {
+                let $m = self;
+                let v: $crate::CscRef<'_> = $view;
+                (v.nrows, v.ncols)
+            }
+            fn apply(&self, alpha: f64, x: &[f64], beta: f64, y: &mut [f64]) {
+                let $m = self;
+                $view.apply(alpha, x, beta, y)
+            }
+            fn apply_transpose(&self, alpha: f64, x: &[f64], beta: f64, y: &mut [f64]) {
+                let $m = self;
+                $view.apply_transpose(alpha, x, beta, y)
+            }
+            fn is_symmetric(&self) -> bool {
+                let $m = self;
+                $view.storage == $crate::CscStorage::SymmetricLower
+            }
+            fn diagonal(&self) -> Option<Vec<f64>> {
+                let $m = self;
+                Some($view.diagonal())
+            }
+            fn triplets(&self) -> Option<$crate::Triplets> {
+                let $m = self;
+                Some($view.to_triplets())
+            }
+            fn lower_triplets(&self) -> Option<$crate::Triplets> {
+                let $m = self;
+                Some($view.to_lower_triplets())
+            }
+            fn csc(&self) -> Option<$crate::CscRef<'_>> {
+                let $m = self;
+                Some($view)
+            }
+            fn scatter_values(&self, lower: bool, pos: &[usize], out: &mut [f64]) -> bool {
+                let $m = self;
+                $view.scatter_values(lower, pos, out)
+            }
+        }
+    };
 }
+
+impl_csc_operator!(CscMatrix, |m| m.as_ref());
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::LinearOperatorExt;
+    use crate::{LinearOperator, LinearOperatorExt};
 
     #[test]
     fn triplets_to_csc_sums_duplicates_and_refills() {

@@ -57,35 +57,7 @@ impl<'a> PatternMatrix<'a> {
     }
 }
 
-impl LinearOperator for PatternMatrix<'_> {
-    fn shape(&self) -> (usize, usize) {
-        (self.nrows, self.ncols)
-    }
-    fn apply(&self, alpha: f64, x: &[f64], beta: f64, y: &mut [f64]) {
-        self.view().apply(alpha, x, beta, y)
-    }
-    fn apply_transpose(&self, alpha: f64, x: &[f64], beta: f64, y: &mut [f64]) {
-        self.view().apply_transpose(alpha, x, beta, y)
-    }
-    fn is_symmetric(&self) -> bool {
-        self.storage == CscStorage::SymmetricLower
-    }
-    fn diagonal(&self) -> Option<Vec<f64>> {
-        Some(self.view().diagonal())
-    }
-    fn triplets(&self) -> Option<Triplets> {
-        Some(self.view().to_triplets())
-    }
-    fn lower_triplets(&self) -> Option<Triplets> {
-        Some(self.view().to_lower_triplets())
-    }
-    fn csc(&self) -> Option<CscRef<'_>> {
-        Some(self.view())
-    }
-    fn scatter_values(&self, lower: bool, pos: &[usize], out: &mut [f64]) -> bool {
-        self.view().scatter_values(lower, pos, out)
-    }
-}
+ipax_core::impl_csc_operator!(PatternMatrix<'_>, |m| m.view());
 
 /// A dense `nrows × ncols` matrix stored row-major (`a[i * ncols + j]`), as a user's dense
 /// Jacobian closure writes it.

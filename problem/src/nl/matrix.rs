@@ -7,7 +7,7 @@
 //! [`PatternMatrix`] takes its vector from the problem's [`ValuePool`] and puts it back when
 //! dropped, so steady-state evaluations write into memory that is already mapped.
 
-use ipax_core::{CscMatrix, CscRef, CscStorage, LinearOperator, Triplets};
+use ipax_core::{CscMatrix, CscRef};
 use std::sync::Mutex;
 
 /// Value vectors of dropped [`PatternMatrix`]es, for the next evaluation.
@@ -72,32 +72,4 @@ impl Drop for PatternMatrix<'_> {
     }
 }
 
-impl LinearOperator for PatternMatrix<'_> {
-    fn shape(&self) -> (usize, usize) {
-        (self.pattern.nrows, self.pattern.ncols)
-    }
-    fn apply(&self, alpha: f64, x: &[f64], beta: f64, y: &mut [f64]) {
-        self.view().apply(alpha, x, beta, y)
-    }
-    fn apply_transpose(&self, alpha: f64, x: &[f64], beta: f64, y: &mut [f64]) {
-        self.view().apply_transpose(alpha, x, beta, y)
-    }
-    fn is_symmetric(&self) -> bool {
-        self.pattern.storage == CscStorage::SymmetricLower
-    }
-    fn diagonal(&self) -> Option<Vec<f64>> {
-        Some(self.view().diagonal())
-    }
-    fn triplets(&self) -> Option<Triplets> {
-        Some(self.view().to_triplets())
-    }
-    fn lower_triplets(&self) -> Option<Triplets> {
-        Some(self.view().to_lower_triplets())
-    }
-    fn csc(&self) -> Option<CscRef<'_>> {
-        Some(self.view())
-    }
-    fn scatter_values(&self, lower: bool, pos: &[usize], out: &mut [f64]) -> bool {
-        self.view().scatter_values(lower, pos, out)
-    }
-}
+ipax_core::impl_csc_operator!(PatternMatrix<'_>, |m| m.view());
