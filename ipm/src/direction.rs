@@ -79,7 +79,10 @@ impl<'p> Ipm<'_, 'p> {
     /// for it from the same factorization).
     pub(crate) fn search_direction(&mut self, hess: Option<&dyn LinearOperator>) -> Result<Direction, SolveStatus> {
         let (n, m) = (self.b.n, self.b.m);
-        let probing = std::mem::take(&mut self.probe_pending);
+        // Mehrotra's probe sets μ from an affine-scaling solve; the final-phase corrector reuses
+        // that solve for the second-order term only and keeps the monotone μ.
+        let corrector_only = self.final_phase_corrector();
+        let probing = std::mem::take(&mut self.probe_pending) || corrector_only;
         let mu_final = if probing { self.mu_final() } else { 0.0 };
         let sigma = self.b.sigma(&self.it);
         let gphi = self.b.grad_phi(&self.it.pt, if probing { 0.0 } else { self.mu });
@@ -161,7 +164,7 @@ impl<'p> Ipm<'_, 'p> {
         let mut fallback = None;
         let mut mu = self.mu;
         if probing {
-            let ctx = ProbeContext { b: &self.b, it: &self.it, opts: self.opts, jac, r_c: &r_c, sigma: &sigma, sigma_s: &sigma_s, delta_w, mu_now: self.mu, mu_final };
+            let ctx = ProbeContext { b: &self.b, it: &self.it, opts: self.opts, jac, r_c: &r_c, sigma: &sigma, sigma_s: &sigma_s, delta_w, mu_now: self.mu, mu_final, corrector_only };
             match mehrotra_probe(&ctx, kkt, &blocks, &dw) {
                 Some(p) => {
                     (mu, dw, dy, step_rhs, corr, fallback, stats) = (p.mu, p.dw, p.dy, p.rhs, p.corr, p.fallback, p.stats);
@@ -230,6 +233,8 @@ struct ProbeContext<'c> {
     delta_w: f64,
     mu_now: f64,
     mu_final: f64,
+    /// Keep `mu_now` and add the corrector (the monotone final phase), instead of probing μ.
+    corrector_only: bool,
 }
 
 /// The probe's outcome: μ, the direction for it, and (with the corrector) the uncorrected one.
@@ -254,7 +259,11 @@ fn mehrotra_probe(c: &ProbeContext<'_>, kkt: &mut KktSolver, blocks: &KktBlocks<
     let (mu_aff, cl, cu) = b.affine_probe(it, dw_aff, &dzl_a, &dzu_a);
     let (sum, cnt) = b.complementarity_sum(it);
     let avg = sum / cnt.max(1) as f64;
-    let mu = crate::mu_update::probing_mu(mu_aff, avg, o.sigma_max).min(c.mu_now).min(o.mu_max).max(c.mu_final);
+    let mu = if c.corrector_only {
+        c.mu_now
+    } else {
+        crate::mu_update::probing_mu(mu_aff, avg, o.sigma_max).min(c.mu_now).min(o.mu_max).max(c.mu_final)
+    };
     let solve = |kkt: &mut KktSolver, rhs: &(Vec<f64>, Vec<f64>)| {
         let mut v = reduced_rhs(n, is_ineq, &rhs.0, &rhs.1, c.r_c, c.sigma_s, c.delta_w);
         let st = kkt.solve(blocks, &mut v).ok()?;
@@ -263,7 +272,7 @@ fn mehrotra_probe(c: &ProbeContext<'_>, kkt: &mut KktSolver, blocks: &KktBlocks<
     };
     let mut fallback = None;
     let mut corr = None;
-    if o.mu_oracle == MuOracle::Mehrotra {
+    if o.mu_oracle == MuOracle::Mehrotra || c.corrector_only {
         let plain = newton_rhs(n, m, is_ineq, &it.y, c.jac, &b.grad_phi(&it.pt, mu));
         if let Some((dw, dy, _)) = solve(kkt, &plain) {
             let (dzl, dzu) = b.bound_mult_steps(it, &dw, mu);

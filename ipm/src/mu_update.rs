@@ -2,7 +2,7 @@
 //! the adaptive LOQO-oracle update with a monotone safeguard (Nocedal, Wächter & Waltz 2009).
 
 use crate::driver::{Errors, Ipm};
-use crate::options::{MuOracle, MuStrategy, Options};
+use crate::options::{MuFinalCorrector, MuOracle, MuStrategy, Options};
 
 /// Memory of the adaptive strategy: whether it is in free (oracle) mode and the reference errors
 /// progress is measured against.
@@ -79,6 +79,21 @@ impl Ipm<'_, '_> {
         // Half the budget, for pairs off the central path.
         let mu_gap = 0.5 * g * os * f_abs / cnt.max(1.0);
         ipopt.min(mu_gap.max(o.mu_min))
+    }
+
+    /// Whether this iteration's direction gets Mehrotra's corrector with the monotone μ kept
+    /// (`mu_final_corrector`): monotone mode, outside restoration, μ below `tol` (the final
+    /// phase, where the last decrease of μ changes which bounds are active), within the option's
+    /// scope. The measured scope: with constraint rows, degenerate (MPCC-like) models such as
+    /// ralph2 fail with it, while no bound-constrained problem of the oracle table or the
+    /// regression set does.
+    pub(crate) fn final_phase_corrector(&self) -> bool {
+        let scope = match self.opts.mu_final_corrector {
+            MuFinalCorrector::No => false,
+            MuFinalCorrector::Bounds => self.b.m == 0,
+            MuFinalCorrector::Yes => true,
+        };
+        scope && !self.mu_update.free && !self.in_resto && self.mu < self.opts.tol
     }
 
     /// Barrier parameter update. `err`: the errors at the current iterate (with μ = 0).

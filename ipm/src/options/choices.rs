@@ -78,6 +78,19 @@ choice_enum! {
 }
 
 choice_enum! {
+    /// Where the monotone strategy adds Mehrotra's second-order corrector in its final phase
+    /// (`mu_final_corrector`).
+    pub enum MuFinalCorrector {
+        /// Never: Ipopt's monotone steps.
+        No => "no",
+        /// On problems with bounds only (no constraint rows).
+        Bounds => "bounds",
+        /// On every problem.
+        Yes => "yes",
+    }
+}
+
+choice_enum! {
     /// Hessian source (`hessian_approximation`).
     pub enum HessianApproximationKind {
         /// The problem's second derivatives (or Hessian-vector products).

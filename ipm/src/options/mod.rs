@@ -32,7 +32,7 @@ use thiserror::Error;
 
 pub use choices::{
     AuxiliaryCoupling, FixedVariableTreatment, HessianApproximationKind, KktRouteChoice, KrylovPreconditionerChoice,
-    LineSearchKind, LinearSolverChoice, MuOracle, MuStrategy, ScalingMethod, SparseOrderingChoice,
+    LineSearchKind, LinearSolverChoice, MuFinalCorrector, MuOracle, MuStrategy, ScalingMethod, SparseOrderingChoice,
 };
 pub use spec::{format_number, Bound, Category, OptionKind, OptionSpec, OptionValue, Range};
 pub use table::Options;

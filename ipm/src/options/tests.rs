@@ -24,6 +24,7 @@ fn defaults_are_the_old_literal_values() {
         complementarity_gap_tol: 1e-8,
         mu_strategy: MuStrategy::Monotone,
         mu_oracle: MuOracle::Loqo,
+        mu_final_corrector: MuFinalCorrector::Bounds,
         sigma_max: 100.0,
         mu_init: 0.1,
         mu_min: 1e-11,
@@ -113,7 +114,7 @@ fn defaults_are_the_old_literal_values() {
 const OLD_NAMES: &[&str] = &[
     "tol", "max_iter", "max_wall_time", "dual_inf_tol", "constr_viol_tol", "compl_inf_tol", "acceptable_tol",
     "acceptable_iter", "acceptable_dual_inf_tol", "acceptable_constr_viol_tol", "acceptable_compl_inf_tol",
-    "acceptable_obj_change_tol", "diverging_iterates_tol", "complementarity_gap_tol", "mu_strategy", "mu_oracle", "sigma_max", "mu_init",
+    "acceptable_obj_change_tol", "diverging_iterates_tol", "complementarity_gap_tol", "mu_strategy", "mu_oracle", "mu_final_corrector", "sigma_max", "mu_init",
     "mu_min", "mu_max", "barrier_tol_factor", "mu_linear_decrease_factor", "mu_superlinear_decrease_power",
     "tau_min", "bound_push", "bound_frac", "slack_bound_push", "slack_bound_frac", "bound_mult_init_val",
     "constr_mult_init_max", "bound_relax_factor", "honor_original_bounds", "kappa_sigma", "hessian_approximation",
@@ -276,7 +277,7 @@ fn options_file_syntax() {
 fn lookups_for_the_debugger() {
     assert_eq!(
         Options::complete("mu_"),
-        ["mu_init", "mu_linear_decrease_factor", "mu_max", "mu_min", "mu_oracle", "mu_strategy", "mu_superlinear_decrease_power"]
+        ["mu_final_corrector", "mu_init", "mu_linear_decrease_factor", "mu_max", "mu_min", "mu_oracle", "mu_strategy", "mu_superlinear_decrease_power"]
     );
     assert_eq!(Options::complete("MAX_ITE"), ["max_iter"]);
     assert!(Options::complete("zz").is_empty());
