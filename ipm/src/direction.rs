@@ -32,10 +32,19 @@ pub(crate) struct Direction {
     pub rhs_x: Vec<f64>,
     pub r_s: Vec<f64>,
     pub sigma: Vec<f64>,
-    /// With Mehrotra's corrector: the uncorrected direction for the same μ, taken when the
-    /// line search rejects the corrected one (the corrector aims at a point off the central
-    /// path, and far from a solution the step it bends can fail the filter).
-    pub fallback: Option<Box<Direction>>,
+    /// With Mehrotra's corrector: how to recompute the uncorrected direction for the same μ,
+    /// taken when the line search rejects the corrected one (the corrector aims at a point off
+    /// the central path, and far from a solution the step it bends can fail the filter). Only
+    /// then is it solved for ([`Ipm::plain_twin`]): one back-solve less per corrected step.
+    pub plain: Option<PlainTwin>,
+}
+
+/// The uncorrected twin of a corrected direction: its μ and the factorization it needs.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PlainTwin {
+    pub mu: f64,
+    /// [`KktSolver::factor_count`] when the corrected direction was solved.
+    pub factor_count: u64,
 }
 
 impl<'p> Ipm<'_, 'p> {
@@ -161,13 +170,12 @@ impl<'p> Ipm<'_, 'p> {
         let (mut dw, mut dy) = split_solution(n, m, is_ineq, sol, &r_s, &sigma_s, delta_w);
         let mut step_rhs = (rhs_x, r_s);
         let mut corr = None;
-        let mut fallback = None;
         let mut mu = self.mu;
         if probing {
-            let ctx = ProbeContext { b: &self.b, it: &self.it, opts: self.opts, jac, r_c: &r_c, sigma: &sigma, sigma_s: &sigma_s, delta_w, mu_now: self.mu, mu_final, corrector_only };
+            let ctx = ProbeContext { b: &self.b, it: &self.it, opts: self.opts, jac, r_c: &r_c, sigma_s: &sigma_s, delta_w, mu_now: self.mu, mu_final, corrector_only };
             match mehrotra_probe(&ctx, kkt, &blocks, &dw) {
                 Some(p) => {
-                    (mu, dw, dy, step_rhs, corr, fallback, stats) = (p.mu, p.dw, p.dy, p.rhs, p.corr, p.fallback, p.stats);
+                    (mu, dw, dy, step_rhs, corr, stats) = (p.mu, p.dw, p.dy, p.rhs, p.corr, p.stats);
                 }
                 None => {
                     self.la_time += t.elapsed();
@@ -203,7 +211,40 @@ impl<'p> Ipm<'_, 'p> {
         };
         self.last.reg = delta_w;
         let (rhs_x, r_s) = step_rhs;
-        Ok(Direction { dw, dy, dzl, dzu, delta_w, rhs_x, r_s, sigma, fallback })
+        let plain = corr.as_ref().zip(self.kkt.as_ref()).map(|(_, k)| PlainTwin { mu: self.mu, factor_count: k.factor_count() });
+        Ok(Direction { dw, dy, dzl, dzu, delta_w, rhs_x, r_s, sigma, plain })
+    }
+
+    /// The uncorrected direction of `dir` (a corrected one) for the same μ, solved with the
+    /// factorization `dir` came from. `None` when that factorization is gone (the watchdog went
+    /// back to an earlier iterate, or a later matrix was factored) or a solve fails.
+    pub(crate) fn plain_twin(&mut self, dir: &Direction, twin: PlainTwin) -> Option<Direction> {
+        let (n, m) = (self.b.n, self.b.m);
+        if self.kkt.as_ref().is_none_or(|k| k.factor_count() != twin.factor_count) {
+            return None;
+        }
+        // The direction's Hessian (a second-order correction may have taken it: evaluate again).
+        let fresh = if self.newton_hess.as_ref().is_some_and(|h| h.is_at(&self.it)) { None } else { Some(self.hessian_term_owned().ok()?) };
+        let hess: Option<&dyn LinearOperator> = match &fresh {
+            Some(f) => f.as_deref(),
+            None => self.newton_hess.as_ref().map(|h| h.op.as_ref()),
+        };
+        let jac = self.jac.as_deref()?;
+        let gphi = self.b.grad_phi(&self.it.pt, twin.mu);
+        let (rhs_x, r_s) = newton_rhs(n, m, &self.b.is_ineq, &self.it.y, jac, &gphi);
+        let mut r_c = vec![0.0; m];
+        self.b.residual(&self.it.pt, &mut r_c);
+        let sigma_s: Vec<f64> = dir.sigma[n..].to_vec();
+        let hterm = hessian_term(hess, self.qn.as_deref());
+        let blocks = KktBlocks { hess: hterm, sigma_x: &dir.sigma[..n], sigma_s: &sigma_s, is_ineq: &self.b.is_ineq, jac };
+        let mut v = reduced_rhs(n, &self.b.is_ineq, &rhs_x, &r_s, &r_c, &sigma_s, dir.delta_w);
+        let t = Instant::now();
+        let solved = self.kkt.as_mut()?.solve(&blocks, &mut v);
+        self.la_time += t.elapsed();
+        solved.ok()?;
+        let (dw, dy) = split_solution(n, m, &self.b.is_ineq, v, &r_s, &sigma_s, dir.delta_w);
+        let (dzl, dzu) = self.b.bound_mult_steps(&self.it, &dw, twin.mu);
+        Some(Direction { dw, dy, dzl, dzu, delta_w: dir.delta_w, rhs_x, r_s, sigma: dir.sigma.clone(), plain: None })
     }
 }
 
@@ -228,7 +269,6 @@ struct ProbeContext<'c> {
     opts: &'c Options,
     jac: &'c dyn LinearOperator,
     r_c: &'c [f64],
-    sigma: &'c [f64],
     sigma_s: &'c [f64],
     delta_w: f64,
     mu_now: f64,
@@ -237,21 +277,20 @@ struct ProbeContext<'c> {
     corrector_only: bool,
 }
 
-/// The probe's outcome: μ, the direction for it, and (with the corrector) the uncorrected one.
+/// The probe's outcome: μ, the direction for it, and (with the corrector) the correction terms.
 struct Probed {
     mu: f64,
     dw: Vec<f64>,
     dy: Vec<f64>,
     rhs: (Vec<f64>, Vec<f64>),
     corr: Option<(Vec<f64>, Vec<f64>)>,
-    fallback: Option<Box<Direction>>,
     stats: SolveStats,
 }
 
 /// Mehrotra's probe (1992) from the affine-scaling direction `dw_aff` (computed with μ = 0),
-/// then the direction for the μ it gives, from the same factorization (one more back-solve;
-/// two with the corrector, whose uncorrected twin is kept as the fallback). `None` when a
-/// back-solve fails.
+/// then the direction for the μ it gives, from the same factorization (one more back-solve; with
+/// the corrector its uncorrected twin is solved for only if the line search needs it,
+/// [`Ipm::plain_twin`]). `None` when a back-solve fails.
 fn mehrotra_probe(c: &ProbeContext<'_>, kkt: &mut KktSolver, blocks: &KktBlocks<'_>, dw_aff: &[f64]) -> Option<Probed> {
     let (b, it, o) = (c.b, c.it, c.opts);
     let (n, m, is_ineq) = (b.n, b.m, &b.is_ineq[..]);
@@ -270,15 +309,8 @@ fn mehrotra_probe(c: &ProbeContext<'_>, kkt: &mut KktSolver, blocks: &KktBlocks<
         let (dw, dy) = split_solution(n, m, is_ineq, v, &rhs.1, c.sigma_s, c.delta_w);
         Some((dw, dy, st))
     };
-    let mut fallback = None;
     let mut corr = None;
     if o.mu_oracle == MuOracle::Mehrotra || c.corrector_only {
-        let plain = newton_rhs(n, m, is_ineq, &it.y, c.jac, &b.grad_phi(&it.pt, mu));
-        if let Some((dw, dy, _)) = solve(kkt, &plain) {
-            let (dzl, dzu) = b.bound_mult_steps(it, &dw, mu);
-            let (rhs_x, r_s) = plain;
-            fallback = Some(Box::new(Direction { dw, dy, dzl, dzu, delta_w: c.delta_w, rhs_x, r_s, sigma: c.sigma.to_vec(), fallback: None }));
-        }
         corr = Some((cl, cu));
     }
     let gphi = match &corr {
@@ -287,7 +319,7 @@ fn mehrotra_probe(c: &ProbeContext<'_>, kkt: &mut KktSolver, blocks: &KktBlocks<
     };
     let rhs = newton_rhs(n, m, is_ineq, &it.y, c.jac, &gphi);
     let (dw, dy, stats) = solve(kkt, &rhs)?;
-    Some(Probed { mu, dw, dy, rhs, corr, fallback, stats })
+    Some(Probed { mu, dw, dy, rhs, corr, stats })
 }
 
 /// `r_x = −(∇φ_x + Jᵀy)` and `r_s = ∇φ_s − y` (inequality rows).

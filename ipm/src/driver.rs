@@ -387,9 +387,10 @@ impl<'a, 'p> Ipm<'a, 'p> {
             LineSearchKind::L1Merit => self.l1_merit_line_search(dir),
         };
         if matches!(step, StepResult::NeedRestoration)
-            && let Some(plain) = dir.fallback.take()
+            && let Some(twin) = dir.plain.take()
+            && let Some(plain) = self.plain_twin(dir, twin)
         {
-            *dir = *plain;
+            *dir = plain;
             step = match self.opts.line_search {
                 LineSearchKind::Filter => self.filter_step_with_watchdog(dir).map_err(Outcome::Status)?,
                 LineSearchKind::L1Merit => self.l1_merit_line_search(dir),
