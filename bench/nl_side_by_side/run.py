@@ -230,7 +230,7 @@ def write_table(results: dict, out: Path, meta: dict) -> str:
             good = [q for q in ratios if q is not None]
             gm = math.exp(sum(math.log(q) for q in good) / len(good)) if good else None
             missing = len(ratios) - len(good)
-            parts.append(f"{what} {fmt(gm, '.2f')} over {len(good)} families"
+            parts.append(f"{what} {fmt(gm, '.3f')} over {len(good)} families"
                          + (f" ({missing} without a ratio)" if missing else ""))
         lines.append(f"- n ≈ {n:.0e}: geometric mean of the ratios: " + "; ".join(parts))
     text = "\n".join(lines) + "\n"
