@@ -27,7 +27,7 @@ use faer::perm::PermRef;
 use faer::sparse::linalg::{SupernodalThreshold, amd};
 use faer::sparse::linalg::cholesky::supernodal::SupernodalLdltRef;
 use faer::sparse::linalg::cholesky::{
-    CholeskySymbolicParams, IntranodeLbltRef, LdltRef, SymbolicCholesky, SymbolicCholeskyRaw, SymmetricOrdering,
+    CholeskySymbolicParams, IntranodeLbltRef, LdltRef, LltRef, SymbolicCholesky, SymbolicCholeskyRaw, SymmetricOrdering,
     factorize_symbolic_cholesky,
 };
 use faer::sparse::{SparseColMatRef, SymbolicSparseColMat, SymbolicSparseColMatRef};
@@ -250,6 +250,8 @@ struct Numeric {
     factor_scratch: Scratch,
     /// The factor's `D` diagonal (inertia), refilled by every factorization.
     diag: Vec<f64>,
+    /// `values` hold a Cholesky factor `L` (`A = LLᵀ`) rather than `L` and `D`.
+    llt: bool,
 }
 
 /// A faer workspace allocated once and reused while requests fit in it: a fresh buffer per
@@ -302,6 +304,9 @@ pub struct SparseLdl {
     ordering: FillOrdering,
     /// [`increase_quality`](LinearSolver::increase_quality) switches to [`SparseLdlMethod::Pivoted`].
     pivot_fallback: bool,
+    /// The last factorization of this pattern found the matrix positive definite: the next one
+    /// tries Cholesky first (see [`cholesky_first`](Self::cholesky_first)).
+    positive_definite: bool,
 }
 
 impl SparseLdl {
@@ -460,6 +465,7 @@ impl SparseLdl {
     fn analyze_entries(&mut self, src: &Entries<'_>, key: SourceKey, n: usize) -> Result<(), LinSolveError> {
         self.pattern = None;
         self.factored = false;
+        self.positive_definite = false;
         let nsrc = src.len();
         // Source coordinates followed by the n diagonal slots.
         let coords = || src.coords().chain((0..n).map(|i| (i, i)));
@@ -543,6 +549,7 @@ impl SparseLdl {
             pivoted: None,
             factor_scratch: Scratch::default(),
             diag: Vec::with_capacity(n),
+            llt: false,
         };
         let gather = Gather::new(&full_map[..nsrc], &full_map[nsrc..], values.len())
             .ok_or_else(|| LinSolveError::Unsupported("more than 2³² matrix entries".into()))?;
@@ -598,6 +605,7 @@ fn solve_factor(method: SparseLdlMethod, p: &Pattern, num: &Numeric, work: &mut 
     let w = ColMut::from_slice_mut(work).as_mat_mut();
     match method {
         SparseLdlMethod::Pivoted => unreachable!("handled above"),
+        SparseLdlMethod::Ldlt if num.llt => LltRef::new(&p.symbolic, &num.values).solve_in_place_with_conj(Conj::No, w, Par::Seq, stack),
         SparseLdlMethod::Ldlt => LdltRef::new(&p.symbolic, &num.values).solve_in_place_with_conj(Conj::No, w, Par::Seq, stack),
         SparseLdlMethod::IntranodeLblt => {
             let perm = PermRef::new_checked(&num.perm_fwd, &num.perm_inv, n);
@@ -749,6 +757,26 @@ impl SparseLdl {
         let a = SparseColMatRef::new(p.structure.as_ref(), &p.values);
         let num = &mut self.numeric;
 
+        // Cholesky first while the matrix stays positive definite (bound-constrained and convex
+        // problems: W + Σ + δI): faer's supernodal LLᵀ has no D to scale its updates with and is
+        // cheaper than LDLᵀ on the same symbolic structure. A non-positive or tiny pivot (below
+        // the LDLᵀ path's zero-pivot test) falls through to LDLᵀ, which decides as before.
+        let try_llt = self.positive_definite && method == SparseLdlMethod::Ldlt && dynamic.is_none();
+        num.llt = false;
+        if try_llt {
+            let stack = num.factor_scratch.stack(p.symbolic.factorize_numeric_llt_scratch::<f64>(Par::Seq, Default::default()));
+            let ok = p.symbolic.factorize_numeric_llt(&mut num.values, a, p.side, Default::default(), Par::Seq, stack, Default::default()).is_ok();
+            if ok {
+                ldlt_diagonal(&p.symbolic, &num.values, n, &mut num.diag);
+                // D of the LDLᵀ factor is diag(L)², the pivot the zero test looks at.
+                if num.diag.iter().all(|&l| l * l > tol) {
+                    num.llt = true;
+                    self.factored = true;
+                    self.shift = reg.shift;
+                    return Ok(FactorInfo { inertia: Some(ipax_core::Inertia { positive: n, negative: 0, zero: 0 }), regularized_pivots: 0 });
+                }
+            }
+        }
         let (inertia, first_zero, regularized) = match method {
             SparseLdlMethod::Ldlt => {
                 // Expected signs are given in original order; the factor is in permuted order.
@@ -834,6 +862,7 @@ impl SparseLdl {
                 (inertia, f.first_zero, 0)
             }
         };
+        self.positive_definite = method == SparseLdlMethod::Ldlt && first_zero.is_none() && inertia.negative == 0 && inertia.zero == 0 && regularized == 0;
         if let Some(k) = first_zero {
             return Err(LinSolveError::Singular { pivot: self.original_index(k) });
         }
@@ -939,6 +968,28 @@ mod tests {
             let h = hilbert(8).to_csc_lower();
             assert!(s.factor(&h, &Regularization::none()).unwrap().inertia.unwrap().is(8, 0));
             solve_check(&mut s, &h, 1e-10);
+        }
+    }
+
+    #[test]
+    fn refactorizations_of_a_positive_definite_matrix_use_cholesky_and_still_see_indefiniteness() {
+        for mut s in variants().into_iter().take(2) {
+            let d = random_spd(30, 7);
+            let a = d.to_csc_lower();
+            // The first factorization (LDLᵀ) finds it positive definite, the second is LLᵀ.
+            assert!(s.factor(&a, &Regularization::none()).unwrap().inertia.unwrap().is(30, 0));
+            assert!(!s.numeric.llt);
+            assert!(s.factor(&a, &Regularization::none()).unwrap().inertia.unwrap().is(30, 0));
+            assert!(s.numeric.llt, "{}: Cholesky after a positive definite factorization", s.name());
+            solve_check(&mut s, &a, 1e-11);
+            // Shifted far enough down to be indefinite: Cholesky fails, LDLᵀ counts the inertia.
+            let shift = -0.5 * (0..30).map(|i| d.get(i, i)).fold(0.0, f64::max);
+            let dense = DenseOp::new(30, 30, (0..900).map(|k| d.a[k] + if k % 31 == 0 { shift } else { 0.0 }).collect());
+            let expected = eigen_inertia(&dense);
+            assert!(expected.negative > 0);
+            let info = s.factor(&a, &Regularization::shift(shift)).unwrap();
+            assert!(!s.numeric.llt);
+            assert_eq!(info.inertia.unwrap(), expected);
         }
     }
 
