@@ -26,22 +26,27 @@ fn gap_ratio(p: &dyn Problem, r: &SolveResult) -> f64 {
     gap / r.objective.abs().max(1.0)
 }
 
-#[test]
-fn the_gap_test_makes_the_objective_of_a_large_bound_problem_accurate() {
-    // obstacle with a 30×30 grid: n = 900 bounded variables.
-    let p = get("obstacle", Some(30)).expect("registry family");
+/// Three solves of `p`: a reference (tol = 1e-12) and tol = 1e-8 without and with the gap test,
+/// each required to succeed.
+fn reference_off_on(p: &dyn Problem) -> [SolveResult; 3] {
     let solve = |gap: &str, tol: &str| {
         let mut o = Options { print_level: 0, ..Default::default() };
         o.set("complementarity_gap_tol", gap).unwrap();
         o.set("tol", tol).unwrap();
-        ipax::solve(p.as_ref(), &o)
+        ipax::solve(p, &o)
     };
-    let reference = solve("0", "1e-12");
-    let off = solve("0", "1e-8");
-    let on = solve("1e-8", "1e-8");
-    for r in [&reference, &off, &on] {
+    let runs = [solve("0", "1e-12"), solve("0", "1e-8"), solve("1e-8", "1e-8")];
+    for r in &runs {
         assert!(r.status.is_success(), "{:?}", r.status);
     }
+    runs
+}
+
+#[test]
+fn the_gap_test_makes_the_objective_of_a_large_bound_problem_accurate() {
+    // obstacle with a 30×30 grid: n = 900 bounded variables.
+    let p = get("obstacle", Some(30)).expect("registry family");
+    let [reference, off, on] = reference_off_on(p.as_ref());
     // Without the test the gap is n·μ-sized; with it, within the tolerance (the relaxed bounds
     // differ from the user's by 1e-8·max(1,|b|), times multipliers of O(1): negligible here).
     let (g_off, g_on) = (gap_ratio(p.as_ref(), &off), gap_ratio(p.as_ref(), &on));
@@ -60,18 +65,7 @@ fn inactive_bounds_cost_the_gap_test_no_iteration() {
     // and the extra iteration changed the objective by 6e-12 relative: the weighted estimate
     // stops where Ipopt's criteria do, with the objective as accurate as a tol = 1e-12 solve.
     let p = get("elliptic_control", Some(24)).expect("registry family");
-    let solve = |gap: &str, tol: &str| {
-        let mut o = Options { print_level: 0, ..Default::default() };
-        o.set("complementarity_gap_tol", gap).unwrap();
-        o.set("tol", tol).unwrap();
-        ipax::solve(p.as_ref(), &o)
-    };
-    let reference = solve("0", "1e-12");
-    let off = solve("0", "1e-8");
-    let on = solve("1e-8", "1e-8");
-    for r in [&reference, &off, &on] {
-        assert!(r.status.is_success(), "{:?}", r.status);
-    }
+    let [reference, off, on] = reference_off_on(p.as_ref());
     assert_eq!(on.iterations, off.iterations, "the gap test added iterations");
     let err = (on.objective - reference.objective).abs() / reference.objective.abs().max(1.0);
     assert!(err <= 1e-10, "objective error {err:e}");
