@@ -228,16 +228,27 @@ impl Ipm<'_, '_> {
             h[j] = diag[j].max(0.0);
         }
         if self.b.is_ineq.iter().any(|&q| q)
-            && let Some(t) = self.jac.as_deref().and_then(|j| j.triplets())
+            && let Some(jac) = self.jac.as_deref()
         {
             let sigma = self.b.sigma(&self.it);
             // Σⱼ J²ᵢⱼ / (hⱼ + Σⱼⱼ) per row; an entry over a curvature-free variable makes it ∞.
             let mut inv = vec![0.0; m];
-            for k in 0..t.len() {
-                let (i, j, v) = (t.rows[k], t.cols[k], t.vals[k]);
+            let mut add = |i: usize, j: usize, v: f64| {
                 if v != 0.0 {
                     let d = h[j] + sigma[j];
                     inv[i] += if d > 0.0 { v * v / d } else { f64::INFINITY };
+                }
+            };
+            // The Jacobian's own CSC when it has one (no copy), else its triplets.
+            if let Some(c) = jac.csc().filter(|c| c.storage == ipax_core::CscStorage::General) {
+                for j in 0..c.ncols {
+                    for k in c.col_ptr[j]..c.col_ptr[j + 1] {
+                        add(c.row_idx[k], j, c.values[k]);
+                    }
+                }
+            } else if let Some(t) = jac.triplets() {
+                for k in 0..t.len() {
+                    add(t.rows[k], t.cols[k], t.vals[k]);
                 }
             }
             for i in 0..m {

@@ -92,7 +92,8 @@ impl<'p> Ipm<'_, 'p> {
         // that solve for the second-order term only and keeps the monotone μ.
         let corrector_only = self.final_phase_corrector();
         let probing = std::mem::take(&mut self.probe_pending) || corrector_only;
-        let mu_final = if probing { self.mu_final() } else { 0.0 };
+        // The corrector keeps μ; only Mehrotra's probe needs the floor.
+        let mu_final = if probing && !corrector_only { self.mu_final() } else { 0.0 };
         let sigma = self.b.sigma(&self.it);
         let gphi = self.b.grad_phi(&self.it.pt, if probing { 0.0 } else { self.mu });
         let jac = self.jac.as_deref().expect("evaluated");

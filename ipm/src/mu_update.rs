@@ -99,9 +99,9 @@ impl Ipm<'_, '_> {
     /// Barrier parameter update. `err`: the errors at the current iterate (with μ = 0).
     pub(crate) fn update_mu(&mut self, err: &Errors) {
         let o = self.opts;
-        let mu_final = self.mu_final();
         let old = self.mu;
         if self.mu_update.free {
+            let mu_final = self.mu_final();
             if self.mu_update.accept_progress(err.overall) {
                 let (sum, cnt) = self.b.complementarity_sum(&self.it);
                 if cnt > 0 && self.opts.mu_oracle != MuOracle::Loqo {
@@ -125,7 +125,10 @@ impl Ipm<'_, '_> {
             }
         } else {
             // Monotone: decrease while the barrier subproblem is solved (possibly several times).
+            // The floor is computed only when a decrease is due: with the gap test it weighs
+            // every bound pair against the Hessian diagonal (`gap_estimate`), O(n + nnz(J)).
             let force = self.tiny_steps > 0;
+            let mut mu_final = None;
             loop {
                 let e_mu = self.overall_for_mu(err, self.mu);
                 // The shortcut must agree with the full evaluation (checked in debug builds, i.e.
@@ -134,10 +137,14 @@ impl Ipm<'_, '_> {
                     let full = self.errors(self.mu).overall_mu;
                     (e_mu - full).abs() <= 1e-12 * full.abs().max(1e-300) || e_mu == full
                 });
-                if self.mu <= mu_final || !(e_mu <= o.barrier_tol_factor * self.mu || force && self.mu == old) {
+                if !(e_mu <= o.barrier_tol_factor * self.mu || force && self.mu == old) {
                     break;
                 }
-                self.mu = monotone_next(self.mu, o, mu_final);
+                let floor = *mu_final.get_or_insert_with(|| self.mu_final());
+                if self.mu <= floor {
+                    break;
+                }
+                self.mu = monotone_next(self.mu, o, floor);
                 if o.mu_strategy == MuStrategy::Adaptive {
                     // Back to free mode once the safeguarded subproblem is solved.
                     self.mu_update.free = true;
