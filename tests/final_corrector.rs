@@ -1,5 +1,6 @@
 //! Issue 20, item 4: Mehrotra's second-order corrector in the monotone strategy's final phase
-//! (`mu_final_corrector`, default `bounds`). Once μ is below `tol` the last μ decrease changes
+//! (`mu_final_corrector`, default `auto`: bound-constrained problems, and every problem solved
+//! with the exact Hessian). Once μ is below `tol` the last μ decrease changes
 //! which bounds are active; the Newton step linearizes zᵢsᵢ = μ and misses the product
 //! Δsᵢ·Δzᵢ, so it overshoots the boundary and the fraction-to-the-boundary rule cuts it. The
 //! corrected step needs fewer iterations to the same point.
@@ -33,14 +34,36 @@ fn the_final_phase_corrector_saves_iterations_on_a_bound_constrained_problem() {
 }
 
 #[test]
-fn the_default_scope_leaves_constrained_problems_on_ipopts_steps() {
-    // With constraint rows the default (`bounds`) takes Ipopt's steps: `yes` must differ from
-    // the default somewhere and `no` must not.
-    let default = solve("elliptic_control", 24, &[]);
-    let no = solve("elliptic_control", 24, &[("mu_final_corrector", "no")]);
-    let yes = solve("elliptic_control", 24, &[("mu_final_corrector", "yes")]);
+fn the_default_scope_corrects_exact_hessian_solves_and_leaves_quasi_newton_ones_alone() {
+    // elliptic control (PDE equality rows, bounded controls): with the exact Hessian the default
+    // (`auto`) is `yes`; with L-BFGS it takes Ipopt's steps, bit for bit.
+    let solve_with = |extra: &[(&str, &str)], hess: &str| {
+        let mut opts = vec![("hessian_approximation", hess)];
+        opts.extend_from_slice(extra);
+        solve("elliptic_control", 24, &opts)
+    };
+    let (default, no, yes) = (solve_with(&[], "exact"), solve_with(&[("mu_final_corrector", "no")], "exact"), solve_with(&[("mu_final_corrector", "yes")], "exact"));
     assert!(default.status.is_success() && no.status.is_success() && yes.status.is_success());
-    assert_eq!(default.iterations, no.iterations);
-    assert_eq!(default.x, no.x, "bit-identical without the corrector");
-    assert_ne!(yes.x, default.x, "`yes` applies the corrector to a constrained problem");
+    assert_eq!(default.x, yes.x, "exact Hessian: the default corrects");
+    assert_ne!(default.x, no.x, "the corrector changes the steps of a constrained problem");
+    let (lbfgs, lbfgs_no) = (solve_with(&[], "limited-memory"), solve_with(&[("mu_final_corrector", "no")], "limited-memory"));
+    assert!(lbfgs.status.is_success());
+    assert_eq!(lbfgs.iterations, lbfgs_no.iterations);
+    assert_eq!(lbfgs.x, lbfgs_no.x, "quasi-Newton: bit-identical to Ipopt's steps");
+}
+
+#[test]
+fn a_corrected_step_the_line_search_shortens_switches_the_corrector_off() {
+    // MacMPEC ralph2 (min x² + y² − 4xy, 0 ≤ x ⊥ y ≥ 0): every pair is degenerate at the origin,
+    // both slack and multiplier go to zero, so the affine step predicts Δs·Δz ≈ s·z and the
+    // corrected step overshoots. Kept on, the corrector cuts every later step to a few percent and
+    // the solve crawls into the iteration limit; switched off at the first shortened corrected
+    // step, it converges like Ipopt's steps do.
+    let p = ipax_testing::regression::get("ralph2").expect("regression problem");
+    let mut o = Options { print_level: 0, max_iter: 3000, ..Default::default() };
+    o.set("mu_final_corrector", "yes").unwrap();
+    let r = ipax::solve(&p, &o);
+    assert!(r.status.is_success(), "{:?} after {} iterations", r.status, r.iterations);
+    assert!(r.iterations < 100, "{} iterations", r.iterations);
+    assert!(r.x.iter().all(|v| v.abs() < 1e-4), "{:?}", r.x);
 }

@@ -320,6 +320,11 @@ impl<'a, 'p> Ipm<'a, 'p> {
                 Ok(None) => continue,
                 Err(outcome) => return outcome,
             };
+            // A corrected step (its uncorrected twin still pending) that the line search had to
+            // shorten: the final-phase corrector is off from here on.
+            if dir.plain.is_some() && !self.mu_update.free && self.last.ls > 1 {
+                self.mu_update.corrector_off = true;
+            }
             if let Err(st) = self.accept_step(trial, &dir, alpha) {
                 return Outcome::Status(st);
             }

@@ -2,7 +2,7 @@
 //! the adaptive LOQO-oracle update with a monotone safeguard (Nocedal, Wächter & Waltz 2009).
 
 use crate::driver::{Errors, Ipm};
-use crate::options::{MuFinalCorrector, MuOracle, MuStrategy, Options};
+use crate::options::{HessianApproximationKind, MuFinalCorrector, MuOracle, MuStrategy, Options};
 
 /// Memory of the adaptive strategy: whether it is in free (oracle) mode and the reference errors
 /// progress is measured against.
@@ -13,6 +13,10 @@ pub(crate) struct MuUpdate {
     pub free: bool,
     /// The last (up to) four accepted reference errors.
     pub refs: Vec<f64>,
+    /// A final-phase corrected step needed a backtracking line search: the affine-scaling step
+    /// overshoots (degenerate pairs, where both slack and multiplier go to zero and Δs·Δz is as
+    /// large as s·z), so the corrector stays off for the rest of the solve.
+    pub corrector_off: bool,
 }
 
 /// Reference errors kept by the adaptive globalization (Ipopt's `adaptive_mu_kkterror_red_iters`).
@@ -20,7 +24,7 @@ const REFS_KEPT: usize = 4;
 
 impl MuUpdate {
     pub(crate) fn new(opts: &Options) -> Self {
-        MuUpdate { free: opts.mu_strategy == MuStrategy::Adaptive, refs: Vec::new() }
+        MuUpdate { free: opts.mu_strategy == MuStrategy::Adaptive, refs: Vec::new(), corrector_off: false }
     }
 
     /// Whether `err` is sufficient progress against a reference (`err ≤ 0.9999·ref` for one of
@@ -84,16 +88,20 @@ impl Ipm<'_, '_> {
     /// Whether this iteration's direction gets Mehrotra's corrector with the monotone μ kept
     /// (`mu_final_corrector`): monotone mode, outside restoration, μ below `tol` (the final
     /// phase, where the last decrease of μ changes which bounds are active), within the option's
-    /// scope. The measured scope: with constraint rows, degenerate (MPCC-like) models such as
-    /// ralph2 fail with it, while no bound-constrained problem of the oracle table or the
-    /// regression set does.
+    /// scope, and not switched off by a corrected step the line search had to shorten
+    /// ([`MuUpdate::corrector_off`]). The measured scope: with constraint rows and a quasi-Newton
+    /// Hessian the corrected end game wanders (hs093 with L-BFGS ends in a failed restoration),
+    /// and without the switch degenerate (MPCC-like) models such as ralph2 crawl to the iteration
+    /// limit; with both, no problem of the oracle table or the regression set is lost.
     pub(crate) fn final_phase_corrector(&self) -> bool {
+        let exact_hessian = self.opts.hessian_approximation == HessianApproximationKind::Exact;
         let scope = match self.opts.mu_final_corrector {
             MuFinalCorrector::No => false,
+            MuFinalCorrector::Auto => self.b.m == 0 || exact_hessian,
             MuFinalCorrector::Bounds => self.b.m == 0,
             MuFinalCorrector::Yes => true,
         };
-        scope && !self.mu_update.free && !self.in_resto && self.mu < self.opts.tol
+        scope && !self.mu_update.free && !self.mu_update.corrector_off && !self.in_resto && self.mu < self.opts.tol
     }
 
     /// Barrier parameter update. `err`: the errors at the current iterate (with μ = 0).
@@ -193,7 +201,7 @@ mod tests {
 
     #[test]
     fn adaptive_progress_keeps_four_references() {
-        let mut u = MuUpdate { free: true, refs: vec![] };
+        let mut u = MuUpdate { free: true, refs: vec![], corrector_off: false };
         assert!(u.accept_progress(10.0), "the first error is always progress");
         assert!(!u.accept_progress(10.0), "no decrease is not progress");
         assert!(u.accept_progress(9.0));

@@ -83,6 +83,8 @@ choice_enum! {
     pub enum MuFinalCorrector {
         /// Never: Ipopt's monotone steps.
         No => "no",
+        /// On problems with bounds only, and on every problem solved with the exact Hessian.
+        Auto => "auto",
         /// On problems with bounds only (no constraint rows).
         Bounds => "bounds",
         /// On every problem.

@@ -24,7 +24,7 @@ fn defaults_are_the_old_literal_values() {
         complementarity_gap_tol: 1e-8,
         mu_strategy: MuStrategy::Monotone,
         mu_oracle: MuOracle::Loqo,
-        mu_final_corrector: MuFinalCorrector::Bounds,
+        mu_final_corrector: MuFinalCorrector::Auto,
         sigma_max: 100.0,
         mu_init: 0.1,
         mu_min: 1e-11,
