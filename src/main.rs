@@ -262,6 +262,9 @@ fn solve_nl(path: &std::path::Path, cli: &Cli, options: &ipax::Options) -> ExitC
     } else if !cli.ampl {
         println!("\n{}: status {:?}, objective {:.10}, iterations {}", nl_path.display(), result.status, objective, result.iterations);
     }
+    // The process ends here: the OS takes the model's memory back at once, where dropping it
+    // frees its ~10⁶ allocations one by one (17 ms on a 16 MB model with n = 1e5).
+    std::mem::forget(problem);
     // The outcome travels in the .sol file's solve_result_num. Like Ipopt's AMPL executable
     // (`ampl_ipopt.cpp` returns 0 after the solve), exit 0 once it is written: AMPL and Pyomo
     // treat a non-zero exit code as a solver crash and never read an infeasible or
