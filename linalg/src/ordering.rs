@@ -80,6 +80,23 @@ pub fn nested_dissection(n: usize, col_ptr: &[usize], row_idx: &[usize]) -> Vec<
 
 /// [`nested_dissection`] with explicit [`NdParams`].
 pub fn nested_dissection_with(n: usize, col_ptr: &[usize], row_idx: &[usize], params: &NdParams) -> Vec<usize> {
+    nested_dissection_report(n, col_ptr, row_idx, params).perm
+}
+
+/// A nested-dissection ordering and what the dissection saw.
+#[derive(Debug, Clone)]
+pub struct NdOrdering {
+    /// `perm_fwd` (see the module docs).
+    pub perm: Vec<usize>,
+    /// Size of the first separator, the one that splits the whole (connected) graph; `None` when
+    /// the graph was split into components first or ordered by AMD without a separator (too
+    /// small, nearly a clique, or expander-like).
+    pub top_separator: Option<usize>,
+}
+
+/// [`nested_dissection_with`], also reporting the top-level separator (a caller can tell a
+/// planar-mesh-like graph, whose separators grow like √n, from one where dissection is no help).
+pub fn nested_dissection_report(n: usize, col_ptr: &[usize], row_idx: &[usize], params: &NdParams) -> NdOrdering {
     let g = Graph::from_csc(n, col_ptr, row_idx);
     // Dense vertices (AMD's rule) would make every level structure shallow and every separator
     // contain them; they are eliminated last, where their fill costs nothing extra.
@@ -109,11 +126,13 @@ pub fn nested_dissection_with(n: usize, col_ptr: &[usize], row_idx: &[usize], pa
     let hi = perm.len();
     dense_list.sort_by_key(|&v| (g.degree(v), v));
     perm.extend_from_slice(&dense_list);
+    let mut top_separator = None;
     if hi > lo {
         let mut d = Dissector::new(&g, params.leaf_size.max(1));
         d.run(&mut perm, lo, hi);
+        top_separator = d.top_separator;
     }
-    perm
+    NdOrdering { perm, top_separator }
 }
 
 /// Approximate minimum degree (faer's AMD) on the same input convention, returning perm_fwd.
@@ -284,6 +303,10 @@ struct Dissector<'g> {
     /// Local index of a subgraph vertex (leaf extraction).
     local: Vec<usize>,
     tmp: Vec<usize>,
+    /// Whether the first subgraph (the whole graph) has been processed, and the separator it
+    /// got (see [`NdOrdering::top_separator`]).
+    started: bool,
+    top_separator: Option<usize>,
 }
 
 const A: u8 = 0;
@@ -309,6 +332,8 @@ impl<'g> Dissector<'g> {
             label: vec![A; n],
             local: vec![0; n],
             tmp: Vec::with_capacity(n),
+            started: false,
+            top_separator: None,
         }
     }
 
@@ -326,6 +351,7 @@ impl<'g> Dissector<'g> {
             } else {
                 self.split(perm, item, &mut stack);
             }
+            self.started = true;
         }
     }
 
@@ -515,6 +541,9 @@ impl<'g> Dissector<'g> {
             return;
         }
         perm[lo..hi].copy_from_slice(&self.tmp);
+        if !self.started {
+            self.top_separator = Some(ns);
+        }
         // The separator stays at perm[lo + na + nb..hi], eliminated after both parts.
         if nb > 0 {
             stack.push(Item { lo: lo + na, hi: lo + na + nb, leaf: false });
@@ -777,6 +806,42 @@ mod tests {
         let (n, e) = grid2(90, 90, true);
         let (f, z) = ratios(n, &e);
         assert!(f < 1.0 && z < 1.15, "90×90 9-point: flops ratio {f}, nnz ratio {z}");
+    }
+
+    #[test]
+    fn the_top_separator_tells_a_planar_mesh_from_a_volume_and_from_components() {
+        let report = |n: usize, pairs: &[(usize, usize)]| {
+            let (cp, ri) = csc(n, pairs, true);
+            let r = nested_dissection_report(n, &cp, &ri, &NdParams::default());
+            assert_eq!(r.perm, nested_dissection(n, &cp, &ri), "the report orders as nested_dissection does");
+            r.top_separator
+        };
+        // A k×k grid is cut by one grid line: k = √n vertices (thinning keeps no more).
+        let (n, e) = grid2(80, 80, false);
+        let s = report(n, &e).expect("a connected grid has a separator");
+        assert!((40..=80).contains(&s), "80×80 grid: top separator {s}");
+        // A 20³ cube needs a plane: ~n^⅔ = 400 vertices, well above 3·√n ≈ 268.
+        let k = 20;
+        let id = |x: usize, y: usize, z: usize| (x * k + y) * k + z;
+        let mut cube = Vec::new();
+        for x in 0..k {
+            for y in 0..k {
+                for z in 0..k {
+                    for (dx, dy, dz) in [(1, 0, 0), (0, 1, 0), (0, 0, 1)] {
+                        if x + dx < k && y + dy < k && z + dz < k {
+                            cube.push((id(x + dx, y + dy, z + dz), id(x, y, z)));
+                        }
+                    }
+                }
+            }
+        }
+        let s = report(k * k * k, &cube).expect("a connected cube has a separator");
+        assert!(s as f64 > 3.0 * ((k * k * k) as f64).sqrt(), "20³ cube: top separator {s}");
+        // Two disjoint grids are split into components first: no top separator.
+        let (ng, g) = grid2(40, 40, false);
+        let mut two = g.clone();
+        two.extend(g.iter().map(|&(i, j)| (i + ng, j + ng)));
+        assert_eq!(report(2 * ng, &two), None);
     }
 
     #[test]

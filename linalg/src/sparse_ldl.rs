@@ -90,6 +90,14 @@ const ND_MAX_FLOP_RATIO: f64 = 0.6;
 /// `Auto` tries nested dissection only when AMD's factor has columns this long on average
 /// (Σc²/nnz(L)): 2-D and 3-D meshes, not the banded patterns of optimal control or chains.
 const ND_MIN_MEAN_COLUMN: f64 = 30.0;
+/// `Auto` orders a large matrix with a positive diagonal by nested dissection first when its
+/// rows have at least this many off-diagonal entries on average (2-D stencils have 4–8; chains
+/// and block-diagonal Hessians, where AMD is cheap and as good, have 1–2).
+const ND_FIRST_MIN_DEGREE: f64 = 3.0;
+/// ... and keeps it without computing AMD when the top-level separator has at most this many
+/// times √n vertices (a 2-D mesh: a k×k grid is cut by a line of k = √n vertices; a 3-D mesh's
+/// separators, ~n^⅔, fail the test and go through the flop comparison).
+const ND_FIRST_MAX_SEPARATOR: f64 = 3.0;
 /// Leaf size of the dissection: 256 vertices ordered by AMD make supernodes large enough for
 /// faer's dense kernels (elliptic-control KKT at 1.5e5: 108 ms against 119 ms with 64-leaves).
 const ND_LEAF_SIZE: usize = 256;
@@ -478,6 +486,27 @@ impl SparseLdl {
                 FillOrdering::Amd => (amd_order(n, cp, ri)?, FillOrdering::Amd),
                 FillOrdering::NestedDissection => (nested_dissection(n, cp, ri), FillOrdering::NestedDissection),
                 FillOrdering::Auto if n < ND_MIN_DIM => (amd_order(n, cp, ri)?, FillOrdering::Amd),
+                // A large positive-definite-looking matrix on a 2-D mesh: dissection is the known
+                // winner there (George 1973: O(n^1.5) flops against minimum degree's larger
+                // constant; obstacle at 1e5: 0.50 of AMD's flops), so AMD is not computed just
+                // to lose the comparison below (60 ms of a 2 s solve).
+                FillOrdering::Auto if positive_diagonal(src, n) && mean_degree(cp, n) >= ND_FIRST_MIN_DEGREE => {
+                    let nd = nested_dissection_report(n, cp, ri);
+                    let nd_cost = ordering::factor_cost(n, cp, ri, &nd.perm);
+                    let mesh_like = nd.top_separator.is_some_and(|s| s as f64 <= ND_FIRST_MAX_SEPARATOR * (n as f64).sqrt());
+                    if mesh_like && nd_cost.flops > ND_MIN_MEAN_COLUMN * nd_cost.nnz_l as f64 {
+                        (nd.perm, FillOrdering::NestedDissection)
+                    } else {
+                        let amd = amd_order(n, cp, ri)?;
+                        let amd_cost = ordering::factor_cost(n, cp, ri, &amd);
+                        let worth = amd_cost.flops > ND_MIN_MEAN_COLUMN * amd_cost.nnz_l as f64;
+                        if worth && nd_cost.flops <= ND_MAX_FLOP_RATIO * amd_cost.flops {
+                            (nd.perm, FillOrdering::NestedDissection)
+                        } else {
+                            (amd, FillOrdering::Amd)
+                        }
+                    }
+                }
                 FillOrdering::Auto => {
                     let amd = amd_order(n, cp, ri)?;
                     // Little fill (short columns of L: banded and tree-like patterns) leaves
@@ -631,7 +660,19 @@ fn positive_diagonal(src: &Entries<'_>, n: usize) -> bool {
 
 /// The nested-dissection ordering with [`ND_LEAF_SIZE`] leaves.
 fn nested_dissection(n: usize, col_ptr: &[usize], row_idx: &[usize]) -> Vec<usize> {
-    ordering::nested_dissection_with(n, col_ptr, row_idx, &ordering::NdParams { leaf_size: ND_LEAF_SIZE, ..Default::default() })
+    nested_dissection_report(n, col_ptr, row_idx).perm
+}
+
+/// [`nested_dissection`] with the dissection's top-level separator.
+fn nested_dissection_report(n: usize, col_ptr: &[usize], row_idx: &[usize]) -> ordering::NdOrdering {
+    ordering::nested_dissection_report(n, col_ptr, row_idx, &ordering::NdParams { leaf_size: ND_LEAF_SIZE, ..Default::default() })
+}
+
+/// Average number of off-diagonal entries per row of a pattern given as one triangle (plus the
+/// diagonal): 2·(nnz − n)/n.
+fn mean_degree(col_ptr: &[usize], n: usize) -> f64 {
+    let nnz = col_ptr.last().copied().unwrap_or(0);
+    2.0 * nnz.saturating_sub(n) as f64 / n.max(1) as f64
 }
 
 /// faer's approximate minimum degree ordering of a symmetric pattern (either triangle), as
@@ -1072,6 +1113,27 @@ mod tests {
         let mut amd = SparseLdl::new().with_ordering(FillOrdering::Amd);
         amd.factor(&lap, &Regularization::none()).unwrap();
         assert!(auto.factor_nnz().unwrap() < amd.factor_nnz().unwrap());
+        // A 2-D grid Laplacian above the size threshold takes nested dissection straight away
+        // (top separator ≈ √n), with the same solution.
+        let k = 90;
+        let mut t = Triplets::new(k * k, k * k);
+        for x in 0..k {
+            for y in 0..k {
+                let v = x * k + y;
+                t.push(v, v, 4.1);
+                if y + 1 < k {
+                    t.push(v + 1, v, -1.0);
+                }
+                if x + 1 < k {
+                    t.push(v + k, v, -1.0);
+                }
+            }
+        }
+        let grid = CscMatrix::from_triplets(&t, CscStorage::SymmetricLower);
+        let mut auto_grid = SparseLdl::new().with_ordering(FillOrdering::Auto);
+        assert!(auto_grid.factor(&grid, &Regularization::none()).unwrap().inertia.unwrap().is(k * k, 0));
+        assert_eq!(auto_grid.ordering_used(), Some(FillOrdering::NestedDissection));
+        solve_check(&mut auto_grid, &grid, 1e-10);
         // A saddle-point matrix (negative constraint block) of the same size class keeps AMD.
         let (kkt_big, n, m) = grid_kkt(80, 0.1, 1e-8);
         assert!(n + m >= ND_MIN_DIM);
