@@ -71,6 +71,9 @@ pub enum SymbolicKind {
 pub enum FillOrdering {
     /// Nested dissection when the matrix is large, its AMD factor fills heavily, its diagonal
     /// is positive (no constraint block) and ND predicts clearly fewer flops; AMD otherwise.
+    /// On a 2-D mesh (positive diagonal, ≥ 3 off-diagonal entries per row, a top-level
+    /// separator of at most 3·√n vertices, heavy fill) nested dissection is taken without
+    /// computing AMD.
     #[default]
     Auto,
     /// Approximate minimum degree (faer).
