@@ -343,24 +343,26 @@ impl NlProblem {
 
     /// Parse `.nl` bytes in either format: text (`g` header) or binary (`b` header).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, NlError> {
-        Ok(Self::from_model(parser::parse_bytes(bytes)?))
+        Self::from_model(parser::parse_bytes(bytes)?)
     }
 
     /// Parse the text of an `.nl` file.
     #[allow(clippy::should_implement_trait)]
     pub fn from_str(text: &str) -> Result<Self, NlError> {
-        Ok(Self::from_model(parser::parse(text)?))
+        Self::from_model(parser::parse(text)?)
     }
 
-    fn from_model(model: NlModel) -> Self {
+    fn from_model(model: NlModel) -> Result<Self, NlError> {
         Self::from_model_with_limit(model, HESSIAN_ENTRY_LIMIT)
     }
 
     /// [`Self::from_model`] with the element-Hessian budget as a parameter (tests use a small one).
-    pub(crate) fn from_model_with_limit(model: NlModel, hessian_limit: usize) -> Self {
+    pub(crate) fn from_model_with_limit(model: NlModel, hessian_limit: usize) -> Result<Self, NlError> {
         let NlModel { header, nodes, pls, def_roots, con_body, obj_body, obj_max, con_linear, obj_linear, .. } = &model;
         let arena = Arena { nodes, def_roots };
-        let mut tapes = Tapes { pls: pls.clone(), ..Tapes::default() };
+        // Tapes usually hold about one instruction per node (more when defined variables are
+        // shared by several elements, fewer when top-level sums are split off).
+        let mut tapes = Tapes { store: TapeStore::with_capacity(nodes.len()), pls: pls.clone(), ..Tapes::default() };
         let n = header.n_var;
         let maximize = obj_max.first().copied().unwrap_or(false);
         let sign = if maximize { -1.0 } else { 1.0 };
@@ -374,13 +376,18 @@ impl NlProblem {
         let mut next_id = 0usize;
         // Per-function buffers, reused: one set for the model rather than one per constraint.
         let (mut stack, mut terms, mut ranges) = (Vec::new(), Vec::new(), Vec::new());
-        let mut build = |body: NodeId, linear: &[(usize, f64)], scale: f64| -> Function {
+        let mut build = |body: NodeId, linear: &[(usize, f64)], scale: f64| -> Result<Function, NlError> {
             let mut constant = 0.0;
             let mut linear: Vec<(usize, f64)> = linear.iter().map(|&(j, c)| (j, scale * c)).collect();
             split_terms(nodes, body, scale, &mut constant, &mut linear, &mut stack, &mut terms);
             let var_mark = tapes.store.num_vars();
             ranges.clear();
-            ranges.extend(terms.iter().map(|&(id, w)| (arena.build_tape(id, &mut ws, &mut tapes.store), w)));
+            for &(id, w) in &terms {
+                let range = arena.build_tape(id, &mut ws, &mut tapes.store).map_err(|e| NlError::TooLarge {
+                    what: format!("an element's tape has more than {} {}", u32::MAX, e.what),
+                })?;
+                ranges.push((range, w));
+            }
             let mut vars: Vec<usize> =
                 linear.iter().map(|&(j, _)| j).chain(tapes.store.vars_from(var_mark).iter().copied()).collect();
             vars.sort_unstable();
@@ -408,13 +415,17 @@ impl NlProblem {
                     Element { id: next_id - 1, range, weight, grad_start, hess_start: 0, hess_len: 0 }
                 })
                 .collect();
-            Function { constant, linear, elements, vars }
+            Ok(Function { constant, linear, elements, vars })
         };
         let mut objective = match obj_body.first() {
-            Some(&body) => build(body, &obj_linear[0], sign),
+            Some(&body) => build(body, &obj_linear[0], sign)?,
             None => Function::default(),
         };
-        let mut constraints: Vec<Function> = con_body.iter().zip(con_linear).map(|(&b, l)| build(b, l, 1.0)).collect();
+        let mut constraints: Vec<Function> = con_body.iter().zip(con_linear).map(|(&b, l)| build(b, l, 1.0)).collect::<Result<_, _>>()?;
+        // The workspace spans every node of the model: freed before the Hessian and batch
+        // set-up, it is not part of their peak.
+        drop(ws);
+        tapes.store.shrink_to_fit();
 
         // Every element pair becomes a Hessian triplet; duplicates are summed by the CSC
         // conversion, whose scatter map then sends each element entry straight to its slot.
@@ -478,7 +489,7 @@ impl NlProblem {
             .enumerate()
             .map(|(j, v)| v.unwrap_or_else(|| 0.0f64.max(model.var_lb[j]).min(model.var_ub[j])))
             .collect();
-        NlProblem {
+        Ok(NlProblem {
             name: "nl".to_string(),
             header: header.clone(),
             var_lb: model.var_lb.clone(),
@@ -516,7 +527,7 @@ impl NlProblem {
             batched: true,
             pool: WorkPool::default(),
             values: ValuePool::default(),
-        }
+        })
     }
 
     /// Switch between the batched sweeps (default) and the per-element tapes; tests compare them.

@@ -772,7 +772,7 @@ fn element_hessians_beyond_the_budget_drop_the_exact_hessian() {
     let full = NlProblem::from_str(&text).unwrap();
     assert!(full.exact_hessian() && full.has_hessian());
     assert_eq!(full.hessian_entries(), k * k * (k + 1) / 2);
-    let capped = NlProblem::from_model_with_limit(parser::parse(&text).unwrap(), full.hessian_entries() - 1);
+    let capped = NlProblem::from_model_with_limit(parser::parse(&text).unwrap(), full.hessian_entries() - 1).unwrap();
     assert!(!capped.exact_hessian() && !capped.has_hessian());
     assert_eq!(capped.hessian_entries(), full.hessian_entries());
     let x: Vec<f64> = (0..k).map(|i| 0.1 * i as f64).collect();
