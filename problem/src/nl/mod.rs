@@ -70,7 +70,7 @@ pub use parser::{NlHeader, Suffix, SuffixTarget};
 pub use sol::{SolFile, SolSuffix, SolSuffixTarget, SolveResult, format_sol, format_sol_with_suffixes, read_sol, write_sol, write_sol_with_suffixes};
 
 use expr::{BinOp, NaryOp, Node, NodeId, UnOp};
-use ipax_core::{CscMatrix, CscStorage, EvalError, LinearOperator, Problem, ProblemScaling, Triplets};
+use ipax_core::{CscMatrix, CscPattern, CscStorage, EvalError, LinearOperator, Problem, ProblemScaling};
 use flat::Flat;
 use matrix::{PatternMatrix, ValuePool};
 use parser::NlModel;
@@ -80,8 +80,8 @@ use tape::{Arena, Local, TapeRange, TapeStore, TapeWorkspace};
 use batch::{Batch, BatchWork};
 
 /// Most element-Hessian entries (Σ p(p+1)/2 over nonlinear elements touching p variables) for
-/// which the exact Hessian is set up: 2²⁵ entries need about 1 GB during setup (triplet, scatter
-/// position and CSC slot). Beyond it the model has no exact Hessian and the solver approximates
+/// which the exact Hessian is set up: 2²⁵ entries need about 1 GB during setup (local position,
+/// the pattern's sort buffer, scatter position and CSC slot). Beyond it the model has no exact Hessian and the solver approximates
 /// it; see [`NlProblem::exact_hessian`].
 pub const HESSIAN_ENTRY_LIMIT: usize = 1 << 25;
 
@@ -235,6 +235,21 @@ fn split_terms(
     }
 }
 
+/// The matrix (zero values) of the `nnz` coordinates `entries()` lists, and the slot of each
+/// listed entry (duplicates share one), as [`CscMatrix::from_triplets_with_map`] of those
+/// coordinates.
+fn pattern_matrix<I: Iterator<Item = (usize, usize)>>(
+    nrows: usize,
+    ncols: usize,
+    nnz: usize,
+    entries: impl Fn() -> I,
+    storage: CscStorage,
+) -> (CscMatrix, Vec<usize>) {
+    let CscPattern { col_ptr, row_idx, map } = CscPattern::from_entries(nrows, ncols, nnz, entries);
+    let values = vec![0.0; row_idx.len()];
+    (CscMatrix { nrows, ncols, col_ptr, row_idx, values, storage }, map)
+}
+
 /// An AMPL `.nl` model, ready for the interior-point method.
 #[derive(Debug, Clone)]
 pub struct NlProblem {
@@ -322,7 +337,11 @@ impl NlProblem {
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self, NlError> {
         let path = path.as_ref();
         let bytes = std::fs::read(path).map_err(|source| NlError::Io { path: path.to_path_buf(), source })?;
-        let mut p = Self::from_bytes(&bytes)?;
+        let model = parser::parse_bytes(&bytes)?;
+        // The file's bytes are not needed past parsing; freed now they are not part of the
+        // set-up's peak.
+        drop(bytes);
+        let mut p = Self::from_model(model)?;
         if let Some(stem) = path.file_stem() {
             p.name = stem.to_string_lossy().into_owned();
         }
@@ -427,49 +446,53 @@ impl NlProblem {
         drop(ws);
         tapes.store.shrink_to_fit();
 
-        // Every element pair becomes a Hessian triplet; duplicates are summed by the CSC
-        // conversion, whose scatter map then sends each element entry straight to its slot.
+        // Every element pair becomes a Hessian entry; duplicates share a slot of the CSC
+        // pattern, whose scatter map then sends each element entry straight to its slot.
         // Elements are dense in their own variables, so elements sharing a large defined
         // variable cost Σ p(p+1)/2 — cubic in the file size for m constraints that all use one
         // defined variable over m variables (a 30 kB file asked for 2.6·10⁸ entries). Past
         // `hessian_limit` the exact Hessian is dropped and the solver approximates it (L-BFGS).
         let exact_hessian = hess_needed <= hessian_limit;
-        let mut hess_t = Triplets::new(n, n);
         if exact_hessian {
             let (mut dep, mut rows) = (Vec::new(), Vec::new());
             for f in std::iter::once(&mut objective).chain(constraints.iter_mut()) {
                 for e in &mut f.elements {
-                    e.hess_start = tapes.hess_pos.len();
+                    e.hess_start = tapes.hess_sel.len();
                     if e.range.nonlinear {
                         let tape = tapes.store.tape(&e.range, &[]);
                         let sparse = tape.hessian_sparsity(&mut dep, &mut rows);
-                        let (tape_vars, p) = (tape.vars, tape.vars.len());
-                        for a in 0..p {
-                            for b in 0..=a {
-                                if sparse && rows[a] & (1u64 << b) == 0 {
-                                    continue;
-                                }
-                                let (va, vb) = (tape_vars[a], tape_vars[b]);
-                                tapes.hess_pos.push(hess_t.len());
-                                tapes.hess_sel.push((a * p + b) as u32);
-                                hess_t.push(va.max(vb), va.min(vb), 0.0);
-                            }
-                        }
-                        e.hess_len = tapes.hess_pos.len() - e.hess_start;
+                        let p = tape.vars.len();
+                        let keep = |&(a, b): &(usize, usize)| !sparse || rows[a] & (1u64 << b) != 0;
+                        let pairs = (0..p).flat_map(|a| (0..=a).map(move |b| (a, b)));
+                        tapes.hess_sel.extend(pairs.filter(keep).map(|(a, b)| (a * p + b) as u32));
+                        e.hess_len = tapes.hess_sel.len() - e.hess_start;
                     }
                 }
             }
         }
+        // The patterns straight from the coordinates (no triplet arrays, whose values would
+        // all be zero): entry `k` of the listing lands in slot `map[k]`.
+        let hess_entries = || {
+            std::iter::once(&objective).chain(&constraints).flat_map(|f| &f.elements).flat_map(|e| {
+                let vars = tapes.store.tape(&e.range, &[]).vars;
+                let p = vars.len();
+                tapes.hess_sel[e.hess_start..e.hess_start + e.hess_len].iter().map(move |&k| {
+                    let (va, vb) = (vars[k as usize / p], vars[k as usize % p]);
+                    (va.max(vb), va.min(vb))
+                })
+            })
+        };
+        let (hess, hess_map) = pattern_matrix(n, n, tapes.hess_sel.len(), hess_entries, CscStorage::SymmetricLower);
+        tapes.hess_pos = hess_map;
 
-        let mut jac_t = Triplets::new(header.n_con, n);
         let mut jac_offset = Vec::with_capacity(constraints.len());
-        for (i, c) in constraints.iter().enumerate() {
-            jac_offset.push(jac_t.len());
-            for &j in &c.vars {
-                jac_t.push(i, j, 0.0);
-            }
+        let mut jac_nnz = 0;
+        for c in &constraints {
+            jac_offset.push(jac_nnz);
+            jac_nnz += c.vars.len();
         }
-        let (jac, jac_map) = CscMatrix::from_triplets_with_map(&jac_t, CscStorage::General);
+        let jac_entries = || constraints.iter().enumerate().flat_map(|(i, c)| c.vars.iter().map(move |&j| (i, j)));
+        let (jac, jac_map) = pattern_matrix(header.n_con, n, jac_nnz, jac_entries, CscStorage::General);
         let num_elements = objective.elements.len() + constraints.iter().map(|c| c.elements.len()).sum::<usize>();
         let mut obj_batch = Batch::build(objective.elements.iter(), &tapes);
         let mut con_batch = Batch::build(constraints.iter().flat_map(|c| c.elements.iter()), &tapes);
@@ -477,9 +500,6 @@ impl NlProblem {
             obj_batch.fix_quadratic(n);
             con_batch.fix_quadratic(n);
         }
-        let (hess, hess_map) = CscMatrix::from_triplets_with_map(&hess_t, CscStorage::SymmetricLower);
-        drop(hess_t);
-        tapes.hess_pos.iter_mut().for_each(|k| *k = hess_map[*k]);
         let flat = Flat::build(&objective, &constraints, &tapes, n, jac.nnz(), &jac_offset, &jac_map);
 
         // Starting point: the file's values; unspecified entries 0 clipped into the bounds.
