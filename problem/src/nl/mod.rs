@@ -388,7 +388,7 @@ impl NlProblem {
 
         // Entries of all element Hessians (Σ p(p+1)/2 over nonlinear elements).
         let mut hess_needed = 0usize;
-        let mut ws = TapeWorkspace::new(nodes.len(), n);
+        let mut ws = TapeWorkspace::new(def_roots.len(), n);
         let mut max_tape = 0;
         let mut max_slots = 0;
         let mut max_vector_hessian = 0;
@@ -441,9 +441,6 @@ impl NlProblem {
             None => Function::default(),
         };
         let mut constraints: Vec<Function> = con_body.iter().zip(con_linear).map(|(&b, l)| build(b, l, 1.0)).collect::<Result<_, _>>()?;
-        // The workspace spans every node of the model: freed before the Hessian and batch
-        // set-up, it is not part of their peak.
-        drop(ws);
         tapes.store.shrink_to_fit();
 
         // Every element pair becomes a Hessian entry; duplicates share a slot of the CSC

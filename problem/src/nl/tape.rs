@@ -305,17 +305,20 @@ impl StampMap {
 
 /// Reusable buffers for [`Arena::build_tape`].
 pub(crate) struct TapeWorkspace {
-    pos: StampMap,
+    /// Instruction of each defined variable's root in the current tape.
+    def_pos: StampMap,
+    /// Local slot of each model variable in the current tape.
     slot: StampMap,
     deg: Vec<u8>,
     stack: Vec<(NodeId, bool)>,
-    kids: Vec<NodeId>,
+    /// Instructions of the operands emitted and not yet taken by their operator (post-order).
+    operands: Vec<u32>,
 }
 
 impl TapeWorkspace {
-    /// Workspace for an arena of `nodes` nodes over `vars` variables.
-    pub fn new(nodes: usize, vars: usize) -> Self {
-        TapeWorkspace { pos: StampMap::new(nodes), slot: StampMap::new(vars), deg: Vec::new(), stack: Vec::new(), kids: Vec::new() }
+    /// Workspace for an arena with `defs` defined variables over `vars` variables.
+    pub fn new(defs: usize, vars: usize) -> Self {
+        TapeWorkspace { def_pos: StampMap::new(defs), slot: StampMap::new(vars), deg: Vec::new(), stack: Vec::new(), operands: Vec::new() }
     }
 }
 
@@ -327,61 +330,66 @@ pub(crate) struct Arena<'a> {
 }
 
 impl Arena<'_> {
-    fn children(&self, id: NodeId, out: &mut Vec<NodeId>) {
-        out.clear();
-        match &self.nodes[id] {
-            Node::Const(_) | Node::Var(_) => {}
-            Node::Def(k) => out.push(self.def_roots[*k]),
-            Node::Unary(_, a) | Node::Pl(_, a) => out.push(*a),
-            Node::Binary(_, a, b) => {
-                out.push(*a);
-                out.push(*b);
-            }
-            Node::Nary(_, list) => out.extend_from_slice(list),
-            Node::If(c, a, b) => {
-                out.push(*c);
-                out.push(*a);
-                out.push(*b);
-            }
-        }
-    }
-
-    /// Linearize the DAG below `root` (shared nodes appear once). Iterative, so deeply nested
-    /// expressions cannot overflow the stack; the defined-variable graph is known to be acyclic.
-    /// The tape is appended to `store`; a tape too large for `u32` operands is an error (and
-    /// leaves `store` with a partial tape).
+    /// Linearize the DAG below `root` in post-order (operands left to right before their
+    /// operator). Iterative, so deeply nested expressions cannot overflow the stack; the
+    /// defined-variable graph is known to be acyclic. The tape is appended to `store`; a tape
+    /// too large for `u32` operands is an error (and leaves `store` with a partial tape).
+    ///
+    /// A defined variable used several times appears once (its first use; later uses refer to
+    /// it). Nothing else is looked up: the parser gives every other node a single parent, so a
+    /// node is reached once per tape and its operands' instructions are the last ones emitted
+    /// (a stack), with no map over all nodes of the model — on models with millions of nodes
+    /// that map's memory and random accesses were a large part of building the tapes. (Were a
+    /// node shared, it would be emitted once per use: the same values, a longer tape.)
     pub fn build_tape(&self, root: NodeId, ws: &mut TapeWorkspace, store: &mut TapeStore) -> Result<TapeRange, TapeTooLarge> {
         let (instr_start, arg_start, var_start) = (store.instrs.len(), store.args.len(), store.vars.len());
         let tape = store;
-        ws.pos.reset();
+        ws.def_pos.reset();
         ws.slot.reset();
-        let pos = &mut ws.pos;
-        let slot = &mut ws.slot;
+        let TapeWorkspace { def_pos, slot, deg, stack, operands } = ws;
         // Degree per instruction: 0 constant, 1 (piecewise) linear, 2 anything else. Only
         // elements of degree 2 get Hessian entries.
-        let deg = &mut ws.deg;
         deg.clear();
-        let stack = &mut ws.stack;
         stack.clear();
+        operands.clear();
         stack.push((root, false));
-        let kids = &mut ws.kids;
         while let Some((id, expanded)) = stack.pop() {
-            if pos.get(id).is_some() {
-                continue;
-            }
+            let node = &self.nodes[id];
             if !expanded {
-                stack.push((id, true));
-                self.children(id, kids);
-                for &c in kids.iter().rev() {
-                    if pos.get(c).is_none() {
-                        stack.push((c, false));
+                match node {
+                    // Leaves are emitted right away (below).
+                    Node::Const(_) | Node::Var(_) => {}
+                    Node::Def(k) => {
+                        if let Some(at) = def_pos.get(*k) {
+                            operands.push(at);
+                        } else {
+                            stack.push((id, true));
+                            stack.push((self.def_roots[*k], false));
+                        }
+                        continue;
+                    }
+                    Node::Unary(_, a) | Node::Pl(_, a) => {
+                        stack.extend([(id, true), (*a, false)]);
+                        continue;
+                    }
+                    Node::Binary(_, a, b) => {
+                        stack.extend([(id, true), (*b, false), (*a, false)]);
+                        continue;
+                    }
+                    Node::Nary(_, list) => {
+                        stack.push((id, true));
+                        stack.extend(list.iter().rev().map(|&c| (c, false)));
+                        continue;
+                    }
+                    Node::If(c, a, b) => {
+                        stack.extend([(id, true), (*b, false), (*a, false), (*c, false)]);
+                        continue;
                     }
                 }
-                continue;
             }
-            let p = |n: &NodeId| pos.get(*n).unwrap_or(0);
-            let d = |n: &NodeId| deg[p(n) as usize];
-            let (instr, dg) = match &self.nodes[id] {
+            // The operands' instructions, taken off the operand stack (last operand on top).
+            let mut take = || operands.pop().unwrap_or(0);
+            let (instr, dg) = match node {
                 Node::Const(c) => (Instr::Const(*c), 0),
                 Node::Var(j) => {
                     let s = match slot.get(*j) {
@@ -396,13 +404,15 @@ impl Arena<'_> {
                     (Instr::Var(s), 1)
                 }
                 Node::Def(k) => {
-                    // An alias: no instruction of its own.
-                    let at = pos.get(self.def_roots[*k]).unwrap_or(0);
-                    pos.insert(id, at);
+                    // An alias of its root's instruction, which is on top of the operand stack.
+                    let at = take();
+                    def_pos.insert(*k, at);
+                    operands.push(at);
                     continue;
                 }
-                Node::Unary(op, a) => {
-                    let da = d(a);
+                Node::Unary(op, _) => {
+                    let a = take();
+                    let da = deg[a as usize];
                     let dg = match op {
                         UnOp::Neg => da,
                         UnOp::Floor | UnOp::Ceil | UnOp::Not => 0,
@@ -411,10 +421,11 @@ impl Arena<'_> {
                         _ => 2,
                     };
                     let (kind, c) = UnKind::of(*op);
-                    (Instr::Unary(kind, p(a), c), dg)
+                    (Instr::Unary(kind, a, c), dg)
                 }
-                Node::Binary(op, a, b) => {
-                    let (da, db) = (d(a), d(b));
+                Node::Binary(op, ..) => {
+                    let (b, a) = (take(), take());
+                    let (da, db) = (deg[a as usize], deg[b as usize]);
                     let dg = match op {
                         BinOp::Plus | BinOp::Minus => da.max(db),
                         BinOp::Mult => (da + db).min(2),
@@ -424,16 +435,14 @@ impl Arena<'_> {
                         _ if da == 0 && db == 0 => 0,
                         _ => 2,
                     };
-                    (Instr::Binary(*op, p(a), p(b)), dg)
+                    (Instr::Binary(*op, a, b), dg)
                 }
                 Node::Nary(op, list) => {
                     let start = index(tape.args.len() - arg_start, "list operands")?;
                     let len = index(list.len(), "list operands")?;
-                    let mut dmax = 0;
-                    for c in list {
-                        tape.args.push(p(c));
-                        dmax = dmax.max(d(c));
-                    }
+                    let first = operands.len().saturating_sub(list.len());
+                    let dmax = operands[first..].iter().map(|&c| deg[c as usize]).max().unwrap_or(0);
+                    tape.args.extend(operands.drain(first..));
                     let dg = match op {
                         NaryOp::Sum => dmax,
                         NaryOp::Min | NaryOp::Max => dmax,
@@ -441,11 +450,17 @@ impl Arena<'_> {
                     };
                     (Instr::Nary(*op, start, len), dg)
                 }
-                Node::If(c, a, b) => (Instr::If(p(c), p(a), p(b)), d(a).max(d(b))),
-                Node::Pl(k, a) => (Instr::Pl(index(*k, "piecewise-linear terms")?, p(a)), d(a)),
+                Node::If(..) => {
+                    let (b, a, c) = (take(), take(), take());
+                    (Instr::If(c, a, b), deg[a as usize].max(deg[b as usize]))
+                }
+                Node::Pl(k, _) => {
+                    let a = take();
+                    (Instr::Pl(index(*k, "piecewise-linear terms")?, a), deg[a as usize])
+                }
             };
             let at = index(tape.instrs.len() - instr_start, "instructions")?;
-            pos.insert(id, at);
+            operands.push(at);
             tape.instrs.push(instr);
             deg.push(dg);
         }
