@@ -69,7 +69,7 @@ pub use fbbt::FbbtOptions;
 pub use parser::{NlHeader, Suffix, SuffixTarget};
 pub use sol::{SolFile, SolSuffix, SolSuffixTarget, SolveResult, format_sol, format_sol_with_suffixes, read_sol, write_sol, write_sol_with_suffixes};
 
-use expr::{BinOp, NaryOp, Node, NodeId, UnOp};
+use expr::{BinOp, Dag, NaryOp, Node, NodeId, UnOp};
 use ipax_core::{CscMatrix, CscPattern, CscStorage, EvalError, LinearOperator, Problem, ProblemScaling};
 use flat::Flat;
 use matrix::{PatternMatrix, ValuePool};
@@ -206,7 +206,7 @@ impl Function {
 /// nothing but defined variables, which are not expanded here, so the work is linear in the
 /// expression size. `out` is overwritten; `stack` is scratch.
 fn split_terms(
-    nodes: &[Node],
+    nodes: &Dag,
     root: NodeId,
     weight: f64,
     constant: &mut f64,
@@ -218,14 +218,14 @@ fn split_terms(
     stack.clear();
     stack.push((root, weight));
     while let Some((id, w)) = stack.pop() {
-        match &nodes[id] {
+        match &nodes.get(id) {
             Node::Const(c) => *constant += w * c,
             Node::Var(j) => linear.push((*j, w)),
             Node::Binary(BinOp::Plus, a, b) => stack.extend([(*a, w), (*b, w)]),
             Node::Binary(BinOp::Minus, a, b) => stack.extend([(*a, w), (*b, -w)]),
             Node::Unary(UnOp::Neg, a) => stack.push((*a, -w)),
-            Node::Nary(NaryOp::Sum, list) => stack.extend(list.iter().map(|&c| (c, w))),
-            Node::Binary(BinOp::Mult, a, b) => match (&nodes[*a], &nodes[*b]) {
+            Node::Nary(NaryOp::Sum, list) => stack.extend(list.iter().map(|&c| (c as NodeId, w))),
+            Node::Binary(BinOp::Mult, a, b) => match (&nodes.get(*a), &nodes.get(*b)) {
                 (Node::Const(c), _) => stack.push((*b, w * c)),
                 (_, Node::Const(c)) => stack.push((*a, w * c)),
                 _ => out.push((id, w)),

@@ -8,7 +8,7 @@
 //! element's own variables, which is cheap because objectives and constraints are first split
 //! into the terms of their top-level sums (partial separability).
 
-use super::expr::{BinOp, NaryOp, Node, NodeId, PiecewiseLinear, UnOp, binary, is_piecewise_constant_bin, unary};
+use super::expr::{BinOp, Dag, NaryOp, Node, NodeId, PiecewiseLinear, UnKind, UnOp, binary, is_piecewise_constant_bin, unary};
 
 /// One tape instruction as stored: operands are indices of earlier instructions of the same tape.
 ///
@@ -61,99 +61,6 @@ impl Instr {
             Instr::Nary(op, start, len) => Step::Nary(op, start as usize, len as usize),
             Instr::If(c, a, b) => Step::If(c as usize, a as usize, b as usize),
             Instr::Pl(p, a) => Step::Pl(p as usize, a as usize),
-        }
-    }
-}
-
-/// A [`UnOp`] without the constant of `PowC`/`CPow` (one byte, see [`Instr`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum UnKind {
-    Floor,
-    Ceil,
-    Abs,
-    Neg,
-    Not,
-    Tanh,
-    Tan,
-    Sqrt,
-    Sinh,
-    Sin,
-    Log10,
-    Log,
-    Exp,
-    Cosh,
-    Cos,
-    Atanh,
-    Atan,
-    Asinh,
-    Asin,
-    Acosh,
-    Acos,
-    Sqr,
-    PowC,
-    CPow,
-}
-
-impl UnKind {
-    /// The operator's kind and its constant (0 for operators without one).
-    fn of(op: UnOp) -> (UnKind, f64) {
-        let k = match op {
-            UnOp::Floor => UnKind::Floor,
-            UnOp::Ceil => UnKind::Ceil,
-            UnOp::Abs => UnKind::Abs,
-            UnOp::Neg => UnKind::Neg,
-            UnOp::Not => UnKind::Not,
-            UnOp::Tanh => UnKind::Tanh,
-            UnOp::Tan => UnKind::Tan,
-            UnOp::Sqrt => UnKind::Sqrt,
-            UnOp::Sinh => UnKind::Sinh,
-            UnOp::Sin => UnKind::Sin,
-            UnOp::Log10 => UnKind::Log10,
-            UnOp::Log => UnKind::Log,
-            UnOp::Exp => UnKind::Exp,
-            UnOp::Cosh => UnKind::Cosh,
-            UnOp::Cos => UnKind::Cos,
-            UnOp::Atanh => UnKind::Atanh,
-            UnOp::Atan => UnKind::Atan,
-            UnOp::Asinh => UnKind::Asinh,
-            UnOp::Asin => UnKind::Asin,
-            UnOp::Acosh => UnKind::Acosh,
-            UnOp::Acos => UnKind::Acos,
-            UnOp::Sqr => UnKind::Sqr,
-            UnOp::PowC(c) => return (UnKind::PowC, c),
-            UnOp::CPow(c) => return (UnKind::CPow, c),
-        };
-        (k, 0.0)
-    }
-
-    /// The operator with constant `c` (ignored by operators without one).
-    #[inline(always)]
-    fn with(self, c: f64) -> UnOp {
-        match self {
-            UnKind::Floor => UnOp::Floor,
-            UnKind::Ceil => UnOp::Ceil,
-            UnKind::Abs => UnOp::Abs,
-            UnKind::Neg => UnOp::Neg,
-            UnKind::Not => UnOp::Not,
-            UnKind::Tanh => UnOp::Tanh,
-            UnKind::Tan => UnOp::Tan,
-            UnKind::Sqrt => UnOp::Sqrt,
-            UnKind::Sinh => UnOp::Sinh,
-            UnKind::Sin => UnOp::Sin,
-            UnKind::Log10 => UnOp::Log10,
-            UnKind::Log => UnOp::Log,
-            UnKind::Exp => UnOp::Exp,
-            UnKind::Cosh => UnOp::Cosh,
-            UnKind::Cos => UnOp::Cos,
-            UnKind::Atanh => UnOp::Atanh,
-            UnKind::Atan => UnOp::Atan,
-            UnKind::Asinh => UnOp::Asinh,
-            UnKind::Asin => UnOp::Asin,
-            UnKind::Acosh => UnOp::Acosh,
-            UnKind::Acos => UnOp::Acos,
-            UnKind::Sqr => UnOp::Sqr,
-            UnKind::PowC => UnOp::PowC(c),
-            UnKind::CPow => UnOp::CPow(c),
         }
     }
 }
@@ -324,7 +231,7 @@ impl TapeWorkspace {
 
 /// Everything that can own children in the arena, resolved through defined variables.
 pub(crate) struct Arena<'a> {
-    pub nodes: &'a [Node],
+    pub nodes: &'a Dag,
     /// Root node of each defined variable (all defined variables referenced are resolved).
     pub def_roots: &'a [NodeId],
 }
@@ -354,7 +261,7 @@ impl Arena<'_> {
         operands.clear();
         stack.push((root, false));
         while let Some((id, expanded)) = stack.pop() {
-            let node = &self.nodes[id];
+            let node = &self.nodes.get(id);
             if !expanded {
                 match node {
                     // Leaves are emitted right away (below).
@@ -378,7 +285,7 @@ impl Arena<'_> {
                     }
                     Node::Nary(_, list) => {
                         stack.push((id, true));
-                        stack.extend(list.iter().rev().map(|&c| (c, false)));
+                        stack.extend(list.iter().rev().map(|&c| (c as NodeId, false)));
                         continue;
                     }
                     Node::If(c, a, b) => {

@@ -1005,7 +1005,7 @@ fn tapes_equal_those_of_a_walk_over_all_nodes() {
     use std::collections::HashMap;
     use tape::{Instr, Step};
     /// The node-map walk: post-order, children left to right, a node seen before reused.
-    fn reference(nodes: &[Node], def_roots: &[NodeId], root: NodeId) -> (Vec<Step>, Vec<usize>, Vec<usize>) {
+    fn reference(nodes: &Dag, def_roots: &[NodeId], root: NodeId) -> (Vec<Step>, Vec<usize>, Vec<usize>) {
         let (mut pos, mut slot) = (HashMap::new(), HashMap::new());
         let (mut code, mut args, mut vars) = (Vec::new(), Vec::new(), Vec::new());
         let mut stack = vec![(root, false)];
@@ -1013,12 +1013,12 @@ fn tapes_equal_those_of_a_walk_over_all_nodes() {
             if pos.contains_key(&id) {
                 continue;
             }
-            let kids: Vec<NodeId> = match &nodes[id] {
+            let kids: Vec<NodeId> = match &nodes.get(id) {
                 Node::Const(_) | Node::Var(_) => vec![],
                 Node::Def(k) => vec![def_roots[*k]],
                 Node::Unary(_, a) | Node::Pl(_, a) => vec![*a],
                 Node::Binary(_, a, b) => vec![*a, *b],
-                Node::Nary(_, list) => list.clone(),
+                Node::Nary(_, list) => list.iter().map(|&c| c as NodeId).collect(),
                 Node::If(c, a, b) => vec![*c, *a, *b],
             };
             if !expanded {
@@ -1027,7 +1027,7 @@ fn tapes_equal_those_of_a_walk_over_all_nodes() {
                 continue;
             }
             let p = |n: &NodeId| pos[n];
-            let step = match &nodes[id] {
+            let step = match &nodes.get(id) {
                 Node::Const(c) => Step::Const(*c),
                 Node::Var(j) => {
                     let next = slot.len();
@@ -1045,7 +1045,7 @@ fn tapes_equal_those_of_a_walk_over_all_nodes() {
                 Node::Binary(op, a, b) => Step::Binary(*op, p(a), p(b)),
                 Node::Nary(op, list) => {
                     let start = args.len();
-                    args.extend(list.iter().map(p));
+                    args.extend(list.iter().map(|&c| p(&(c as NodeId))));
                     Step::Nary(*op, start, list.len())
                 }
                 Node::If(c, a, b) => Step::If(p(c), p(a), p(b)),
