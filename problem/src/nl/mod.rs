@@ -395,6 +395,7 @@ impl NlProblem {
         let mut next_id = 0usize;
         // Per-function buffers, reused: one set for the model rather than one per constraint.
         let (mut stack, mut terms, mut ranges) = (Vec::new(), Vec::new(), Vec::new());
+        let mut var_pos = vec![0usize; n];
         let mut build = |body: NodeId, linear: &[(usize, f64)], scale: f64| -> Result<Function, NlError> {
             let mut constant = 0.0;
             let mut linear: Vec<(usize, f64)> = linear.iter().map(|&(j, c)| (j, scale * c)).collect();
@@ -411,7 +412,14 @@ impl NlProblem {
                 linear.iter().map(|&(j, _)| j).chain(tapes.store.vars_from(var_mark).iter().copied()).collect();
             vars.sort_unstable();
             vars.dedup();
-            let pos = |j: usize| vars.binary_search(&j).unwrap_or(0);
+            // Position of each of the function's variables in `vars`, by a dense lookup: the
+            // objective of a large model lists hundreds of thousands of variable uses, which
+            // binary searches made a noticeable part of the set-up. Only entries just written
+            // are read.
+            for (q, &j) in vars.iter().enumerate() {
+                var_pos[j] = q;
+            }
+            let pos = |j: usize| var_pos[j];
             let linear = linear.iter().map(|&(j, c)| (pos(j), c)).collect();
             let elements = ranges
                 .drain(..)
