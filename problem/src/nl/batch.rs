@@ -27,7 +27,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::mem::Discriminant;
 
 use super::expr::{BinOp, NaryOp, UnOp, binary, unary};
-use super::tape::{Instr, Local, mul0};
+use super::tape::{Instr, Local, Step, mul0};
 use super::{Element, Scratch};
 
 /// Members per block (the structure-of-arrays width).
@@ -342,21 +342,21 @@ fn group_hessians(g: &Group, x: &[f64], w: &mut BatchWork, place: impl Fn(usize,
 
 /// The shape of an element's tape into `key`; false if it has an instruction the batch does not
 /// handle.
-fn shape(nonlinear: bool, p: usize, instrs: &[Instr], args: &[usize], key: &mut Vec<Key>) -> bool {
+fn shape(nonlinear: bool, p: usize, instrs: &[Instr], args: &[u32], key: &mut Vec<Key>) -> bool {
     key.clear();
     key.push(Key::Element(nonlinear, p));
     for ins in instrs {
-        key.push(match *ins {
-            Instr::Const(_) => Key::Const,
-            Instr::Var(s) => Key::Var(s),
-            Instr::Unary(op, a) => Key::Unary(std::mem::discriminant(&op), unary_constant(op), a),
-            Instr::Binary(op, a, b) => Key::Binary(std::mem::discriminant(&op), a, b),
-            Instr::Nary(NaryOp::Sum, start, len) => {
+        key.push(match ins.step() {
+            Step::Const(_) => Key::Const,
+            Step::Var(s) => Key::Var(s),
+            Step::Unary(op, a) => Key::Unary(std::mem::discriminant(&op), unary_constant(op), a),
+            Step::Binary(op, a, b) => Key::Binary(std::mem::discriminant(&op), a, b),
+            Step::Nary(NaryOp::Sum, start, len) => {
                 key.push(Key::Sum(len));
-                key.extend(args[start..start + len].iter().map(|&c| Key::Arg(c)));
+                key.extend(args[start..start + len].iter().map(|&c| Key::Arg(c as usize)));
                 continue;
             }
-            Instr::Nary(..) | Instr::If(..) | Instr::Pl(..) => return false,
+            Step::Nary(..) | Step::If(..) | Step::Pl(..) => return false,
         });
     }
     true
@@ -391,7 +391,7 @@ fn unary_constant(op: UnOp) -> u64 {
     }
 }
 
-fn new_group(instrs: &[Instr], args: &[usize], p: usize, nonlinear: bool) -> Group {
+fn new_group(instrs: &[Instr], args: &[u32], p: usize, nonlinear: bool) -> Group {
     let mut g = Group {
         code: Vec::with_capacity(instrs.len()),
         args: Vec::new(),
@@ -408,20 +408,20 @@ fn new_group(instrs: &[Instr], args: &[usize], p: usize, nonlinear: bool) -> Gro
         vars: Vec::new(),
     };
     for ins in instrs {
-        let op = match *ins {
-            Instr::Const(_) => {
+        let op = match ins.step() {
+            Step::Const(_) => {
                 g.nconst += 1;
                 Op::Const(g.nconst - 1)
             }
-            Instr::Var(s) => Op::Var(s),
-            Instr::Unary(op, a) => Op::Unary(op, a),
-            Instr::Binary(op, a, b) => Op::Binary(op, a, b),
-            Instr::Nary(_, start, len) => {
+            Step::Var(s) => Op::Var(s),
+            Step::Unary(op, a) => Op::Unary(op, a),
+            Step::Binary(op, a, b) => Op::Binary(op, a, b),
+            Step::Nary(_, start, len) => {
                 let at = g.args.len();
-                g.args.extend_from_slice(&args[start..start + len]);
+                g.args.extend(args[start..start + len].iter().map(|&c| c as usize));
                 Op::Sum(at, len)
             }
-            Instr::If(..) | Instr::Pl(..) => unreachable!("shape() rejects conditionals and piecewise-linear terms"),
+            Step::If(..) | Step::Pl(..) => unreachable!("shape() rejects conditionals and piecewise-linear terms"),
         };
         g.code.push(op);
     }

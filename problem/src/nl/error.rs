@@ -84,13 +84,21 @@ pub enum NlError {
         /// What is wrong.
         message: String,
     },
+    /// The model is well formed but exceeds a size this reader indexes compactly (an element
+    /// whose tape has more than `u32::MAX` instructions or list operands).
+    #[error("model too large: {what}")]
+    TooLarge {
+        /// What exceeds which limit.
+        what: String,
+    },
 }
 
 impl NlError {
-    /// Where the error occurred (`None` only for I/O errors).
+    /// Where the error occurred (`None` for I/O errors and for [`NlError::TooLarge`], which
+    /// concerns the model as a whole).
     pub fn position(&self) -> Option<Pos> {
         match self {
-            NlError::Io { .. } => None,
+            NlError::Io { .. } | NlError::TooLarge { .. } => None,
             NlError::Syntax { at, .. }
             | NlError::UnexpectedEof { at, .. }
             | NlError::IndexOutOfRange { at, .. }
@@ -99,8 +107,8 @@ impl NlError {
         }
     }
 
-    /// The line number the error refers to (`None` for I/O errors and for the binary part of a
-    /// binary file, see [`NlError::position`]).
+    /// The line number the error refers to (`None` for errors without a position and for the
+    /// binary part of a binary file, see [`NlError::position`]).
     pub fn line(&self) -> Option<usize> {
         match self.position() {
             Some(Pos::Line(n)) => Some(n),

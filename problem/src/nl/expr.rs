@@ -4,7 +4,7 @@
 //! Each operator provides its value and its first and second partial derivatives with respect to
 //! its operands; the tape in [`super::tape`] chains them (reverse mode, forward-over-reverse).
 
-/// Index of a node in the model's arena.
+/// Index of a node in the model's [`Dag`].
 pub(crate) type NodeId = usize;
 
 /// One-operand operators.
@@ -114,10 +114,11 @@ impl PiecewiseLinear {
     }
 }
 
-/// A node of the expression DAG. Nodes made by the parser have a single parent; sharing happens
-/// only through [`Node::Def`] references to defined variables (`V` segments).
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Node {
+/// A node of the expression DAG as read from a [`Dag`] ([`Dag::get`]). Nodes made by the parser
+/// have a single parent; sharing happens only through [`Node::Def`] references to defined
+/// variables (`V` segments).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Node<'a> {
     Const(f64),
     /// Model variable `x_j`.
     Var(usize),
@@ -125,11 +126,186 @@ pub(crate) enum Node {
     Def(usize),
     Unary(UnOp, NodeId),
     Binary(BinOp, NodeId, NodeId),
-    Nary(NaryOp, Vec<NodeId>),
+    /// List operator over its operands (node ids).
+    Nary(NaryOp, &'a [u32]),
     /// `if cond then a else b` (o35): `cond ≠ 0` selects `a`.
     If(NodeId, NodeId, NodeId),
     /// Piecewise-linear term: index into the model's table, operand.
     Pl(usize, NodeId),
+}
+
+/// A node as stored: operands as `u32` ids, list operands in [`Dag::lists`], a unary operator
+/// as [`UnKind`] plus its constant — 16 bytes, half of a `usize`-operand node with a `Vec` per
+/// list and an inline [`UnOp`]. The parser makes one node per expression item, so on large
+/// models this array (2 M nodes on obstacle at n = 1e5) is most of what reading costs in memory
+/// and first-touch page faults, and it is kept for rendering rows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Packed {
+    Const(f64),
+    Var(usize),
+    Def(usize),
+    Unary(UnKind, u32, f64),
+    Binary(BinOp, u32, u32),
+    Nary(NaryOp, u32, u32),
+    If(u32, u32, u32),
+    Pl(usize, u32),
+}
+
+const _: () = assert!(std::mem::size_of::<Packed>() == 16);
+
+/// The DAG would need node ids or list positions beyond `u32`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct DagFull;
+
+/// The expression DAG of a model: every node made while parsing, by id.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Dag {
+    nodes: Vec<Packed>,
+    /// Operands of the list nodes, each list contiguous.
+    lists: Vec<u32>,
+}
+
+impl Dag {
+    /// Number of nodes.
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Node `id`.
+    #[inline]
+    pub fn get(&self, id: NodeId) -> Node<'_> {
+        match self.nodes[id] {
+            Packed::Const(c) => Node::Const(c),
+            Packed::Var(j) => Node::Var(j),
+            Packed::Def(k) => Node::Def(k),
+            Packed::Unary(k, a, c) => Node::Unary(k.with(c), a as usize),
+            Packed::Binary(op, a, b) => Node::Binary(op, a as usize, b as usize),
+            Packed::Nary(op, start, len) => Node::Nary(op, &self.lists[start as usize..start as usize + len as usize]),
+            Packed::If(c, a, b) => Node::If(c as usize, a as usize, b as usize),
+            Packed::Pl(k, a) => Node::Pl(k, a as usize),
+        }
+    }
+
+    /// Append `node` and return its id; an error (nothing appended) when an id or a list
+    /// position would not fit `u32`.
+    pub fn push(&mut self, node: Node<'_>) -> Result<NodeId, DagFull> {
+        let id = |i: NodeId| u32::try_from(i).map_err(|_| DagFull);
+        let at = id(self.nodes.len())?;
+        let packed = match node {
+            Node::Const(c) => Packed::Const(c),
+            Node::Var(j) => Packed::Var(j),
+            Node::Def(k) => Packed::Def(k),
+            Node::Unary(op, a) => {
+                let (kind, c) = UnKind::of(op);
+                Packed::Unary(kind, id(a)?, c)
+            }
+            Node::Binary(op, a, b) => Packed::Binary(op, id(a)?, id(b)?),
+            Node::Nary(op, list) => {
+                let (start, len) = (id(self.lists.len())?, id(list.len())?);
+                id(self.lists.len() + list.len())?;
+                self.lists.extend_from_slice(list);
+                Packed::Nary(op, start, len)
+            }
+            Node::If(c, a, b) => Packed::If(id(c)?, id(a)?, id(b)?),
+            Node::Pl(k, a) => Packed::Pl(k, id(a)?),
+        };
+        self.nodes.push(packed);
+        Ok(at as NodeId)
+    }
+}
+
+/// A [`UnOp`] without the constant of `PowC`/`CPow`: one byte, which keeps stored nodes and tape
+/// instructions at 16 bytes (they carry the constant next to it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum UnKind {
+    Floor,
+    Ceil,
+    Abs,
+    Neg,
+    Not,
+    Tanh,
+    Tan,
+    Sqrt,
+    Sinh,
+    Sin,
+    Log10,
+    Log,
+    Exp,
+    Cosh,
+    Cos,
+    Atanh,
+    Atan,
+    Asinh,
+    Asin,
+    Acosh,
+    Acos,
+    Sqr,
+    PowC,
+    CPow,
+}
+
+impl UnKind {
+    /// The operator's kind and its constant (0 for operators without one).
+    pub(crate) fn of(op: UnOp) -> (UnKind, f64) {
+        let k = match op {
+            UnOp::Floor => UnKind::Floor,
+            UnOp::Ceil => UnKind::Ceil,
+            UnOp::Abs => UnKind::Abs,
+            UnOp::Neg => UnKind::Neg,
+            UnOp::Not => UnKind::Not,
+            UnOp::Tanh => UnKind::Tanh,
+            UnOp::Tan => UnKind::Tan,
+            UnOp::Sqrt => UnKind::Sqrt,
+            UnOp::Sinh => UnKind::Sinh,
+            UnOp::Sin => UnKind::Sin,
+            UnOp::Log10 => UnKind::Log10,
+            UnOp::Log => UnKind::Log,
+            UnOp::Exp => UnKind::Exp,
+            UnOp::Cosh => UnKind::Cosh,
+            UnOp::Cos => UnKind::Cos,
+            UnOp::Atanh => UnKind::Atanh,
+            UnOp::Atan => UnKind::Atan,
+            UnOp::Asinh => UnKind::Asinh,
+            UnOp::Asin => UnKind::Asin,
+            UnOp::Acosh => UnKind::Acosh,
+            UnOp::Acos => UnKind::Acos,
+            UnOp::Sqr => UnKind::Sqr,
+            UnOp::PowC(c) => return (UnKind::PowC, c),
+            UnOp::CPow(c) => return (UnKind::CPow, c),
+        };
+        (k, 0.0)
+    }
+
+    /// The operator with constant `c` (ignored by operators without one).
+    #[inline(always)]
+    pub(crate) fn with(self, c: f64) -> UnOp {
+        match self {
+            UnKind::Floor => UnOp::Floor,
+            UnKind::Ceil => UnOp::Ceil,
+            UnKind::Abs => UnOp::Abs,
+            UnKind::Neg => UnOp::Neg,
+            UnKind::Not => UnOp::Not,
+            UnKind::Tanh => UnOp::Tanh,
+            UnKind::Tan => UnOp::Tan,
+            UnKind::Sqrt => UnOp::Sqrt,
+            UnKind::Sinh => UnOp::Sinh,
+            UnKind::Sin => UnOp::Sin,
+            UnKind::Log10 => UnOp::Log10,
+            UnKind::Log => UnOp::Log,
+            UnKind::Exp => UnOp::Exp,
+            UnKind::Cosh => UnOp::Cosh,
+            UnKind::Cos => UnOp::Cos,
+            UnKind::Atanh => UnOp::Atanh,
+            UnKind::Atan => UnOp::Atan,
+            UnKind::Asinh => UnOp::Asinh,
+            UnKind::Asin => UnOp::Asin,
+            UnKind::Acosh => UnOp::Acosh,
+            UnKind::Acos => UnOp::Acos,
+            UnKind::Sqr => UnOp::Sqr,
+            UnKind::PowC => UnOp::PowC(c),
+            UnKind::CPow => UnOp::CPow(c),
+        }
+    }
 }
 
 /// Value, first and second derivative of a unary operator at `u`.
@@ -338,4 +514,26 @@ pub(crate) fn is_piecewise_constant_bin(op: BinOp) -> bool {
             | BinOp::Round
             | BinOp::Trunc
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dag_reads_back_what_was_pushed_and_refuses_ids_beyond_u32() {
+        let mut d = Dag::default();
+        let x = d.push(Node::Var(7)).unwrap();
+        let c = d.push(Node::Const(-0.5)).unwrap();
+        let p = d.push(Node::Unary(UnOp::PowC(2.5), x)).unwrap();
+        let s = d.push(Node::Nary(NaryOp::Sum, &[x as u32, p as u32, c as u32])).unwrap();
+        let t = d.push(Node::If(s, x, c)).unwrap();
+        assert_eq!(d.get(p), Node::Unary(UnOp::PowC(2.5), x));
+        assert_eq!(d.get(s), Node::Nary(NaryOp::Sum, &[0, 2, 1]));
+        assert_eq!(d.get(t), Node::If(s, x, c));
+        let big = u32::MAX as usize + 1;
+        assert_eq!(d.push(Node::Binary(BinOp::Mult, x, big)), Err(DagFull));
+        assert_eq!(d.push(Node::Pl(0, big)), Err(DagFull));
+        assert_eq!(d.len(), 5, "a refused node is not appended");
+    }
 }

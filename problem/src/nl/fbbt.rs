@@ -26,7 +26,7 @@
 use super::NlProblem;
 use super::expr::{BinOp, NaryOp, UnOp};
 use super::interval::{ENTIRE, Iv, add_dn, add_up, inv_abs, inv_exp, inv_log, inv_powc, inv_sin_cos, inv_sqrt};
-use super::tape::{Instr, Tape};
+use super::tape::{Step, Tape};
 use crate::presolve::fbbt::FbbtResult;
 use ipax_core::EvalError;
 
@@ -61,10 +61,10 @@ fn sane(v: Iv) -> Iv {
 /// Forward sweep: `val[i]` encloses instruction `i` on `bx`.
 fn forward(tape: &Tape<'_>, bx: &[Iv], val: &mut [Iv]) {
     for (i, ins) in tape.instrs.iter().enumerate() {
-        let v = match *ins {
-            Instr::Const(c) => Iv::point(c),
-            Instr::Var(s) => bx[tape.vars[s]],
-            Instr::Unary(op, a) => {
+        let v = match ins.step() {
+            Step::Const(c) => Iv::point(c),
+            Step::Var(s) => bx[tape.vars[s]],
+            Step::Unary(op, a) => {
                 let u = val[a];
                 match op {
                     UnOp::Neg => u.neg(),
@@ -87,7 +87,7 @@ fn forward(tape: &Tape<'_>, bx: &[Iv], val: &mut [Iv]) {
                     _ => ENTIRE,
                 }
             }
-            Instr::Binary(op, a, b) => {
+            Step::Binary(op, a, b) => {
                 let (u, w) = (val[a], val[b]);
                 match op {
                     BinOp::Plus => u.add(w),
@@ -100,18 +100,18 @@ fn forward(tape: &Tape<'_>, bx: &[Iv], val: &mut [Iv]) {
                     _ => ENTIRE,
                 }
             }
-            Instr::Nary(op, start, len) => {
+            Step::Nary(op, start, len) => {
                 let list = &tape.args[start..start + len];
                 match op {
-                    NaryOp::Sum => list.iter().fold(Iv::point(0.0), |acc, &c| acc.add(val[c])),
+                    NaryOp::Sum => list.iter().fold(Iv::point(0.0), |acc, &c| acc.add(val[c as usize])),
                     _ if list.is_empty() => ENTIRE,
-                    NaryOp::Min => list.iter().skip(1).fold(val[list[0]], |acc, &c| acc.min(val[c])),
-                    NaryOp::Max => list.iter().skip(1).fold(val[list[0]], |acc, &c| acc.max(val[c])),
+                    NaryOp::Min => list.iter().skip(1).fold(val[list[0] as usize], |acc, &c| acc.min(val[c as usize])),
+                    NaryOp::Max => list.iter().skip(1).fold(val[list[0] as usize], |acc, &c| acc.max(val[c as usize])),
                     NaryOp::And | NaryOp::Or => Iv::new(0.0, 1.0),
                 }
             }
-            Instr::If(_, a, b) => val[a].hull(val[b]),
-            Instr::Pl(..) => ENTIRE,
+            Step::If(_, a, b) => val[a].hull(val[b]),
+            Step::Pl(..) => ENTIRE,
         };
         val[i] = sane(v);
     }
@@ -225,10 +225,10 @@ fn backward(tape: &Tape<'_>, val: &mut [Iv], root: Iv, st: &mut BoxState<'_>, ro
             return false;
         }
         let set = |val: &mut [Iv], k: usize, v: Iv| val[k] = val[k].meet(sane(v));
-        match tape.instrs[i] {
-            Instr::Const(_) => {}
-            Instr::Var(s) => st.tighten(tape.vars[s], t, row),
-            Instr::Unary(op, a) => {
+        match tape.instrs[i].step() {
+            Step::Const(_) => {}
+            Step::Var(s) => st.tighten(tape.vars[s], t, row),
+            Step::Unary(op, a) => {
                 let u = val[a];
                 let v = match op {
                     UnOp::Neg => Some(t.neg()),
@@ -247,7 +247,7 @@ fn backward(tape: &Tape<'_>, val: &mut [Iv], root: Iv, st: &mut BoxState<'_>, ro
                     set(val, a, v);
                 }
             }
-            Instr::Binary(op, a, b) => {
+            Step::Binary(op, a, b) => {
                 let w = val[b];
                 match op {
                     BinOp::Plus => {
@@ -273,22 +273,23 @@ fn backward(tape: &Tape<'_>, val: &mut [Iv], root: Iv, st: &mut BoxState<'_>, ro
                     _ => {}
                 }
             }
-            Instr::Nary(op, start, len) => {
+            Step::Nary(op, start, len) => {
                 let list = &tape.args[start..start + len];
                 match op {
                     NaryOp::Sum => {
-                        let parts = SumParts::of(list.iter().map(|&c| val[c]));
+                        let parts = SumParts::of(list.iter().map(|&c| val[c as usize]));
                         for &c in list {
+                            let c = c as usize;
                             let v = residual(t, parts.without(val[c]));
                             set(val, c, v);
                         }
                     }
-                    NaryOp::Min => list.iter().for_each(|&c| set(val, c, Iv::new(t.lo, f64::INFINITY))),
-                    NaryOp::Max => list.iter().for_each(|&c| set(val, c, Iv::new(f64::NEG_INFINITY, t.hi))),
+                    NaryOp::Min => list.iter().for_each(|&c| set(val, c as usize, Iv::new(t.lo, f64::INFINITY))),
+                    NaryOp::Max => list.iter().for_each(|&c| set(val, c as usize, Iv::new(f64::NEG_INFINITY, t.hi))),
                     _ => {}
                 }
             }
-            Instr::If(..) | Instr::Pl(..) => {}
+            Step::If(..) | Step::Pl(..) => {}
         }
     }
     true

@@ -230,6 +230,7 @@ pub fn kind(e: &NlError) -> &'static str {
         NlError::IndexOutOfRange { .. } => "index-out-of-range",
         NlError::Unsupported { .. } => "unsupported",
         NlError::Invalid { .. } => "invalid",
+        NlError::TooLarge { .. } => "too-large",
     }
 }
 

@@ -69,8 +69,8 @@ pub use fbbt::FbbtOptions;
 pub use parser::{NlHeader, Suffix, SuffixTarget};
 pub use sol::{SolFile, SolSuffix, SolSuffixTarget, SolveResult, format_sol, format_sol_with_suffixes, read_sol, write_sol, write_sol_with_suffixes};
 
-use expr::{BinOp, NaryOp, Node, NodeId, UnOp};
-use ipax_core::{CscMatrix, CscStorage, EvalError, LinearOperator, Problem, ProblemScaling, Triplets};
+use expr::{BinOp, Dag, NaryOp, Node, NodeId, UnOp};
+use ipax_core::{CscMatrix, CscPattern, CscStorage, EvalError, LinearOperator, Problem, ProblemScaling};
 use flat::Flat;
 use matrix::{PatternMatrix, ValuePool};
 use parser::NlModel;
@@ -80,8 +80,8 @@ use tape::{Arena, Local, TapeRange, TapeStore, TapeWorkspace};
 use batch::{Batch, BatchWork};
 
 /// Most element-Hessian entries (Σ p(p+1)/2 over nonlinear elements touching p variables) for
-/// which the exact Hessian is set up: 2²⁵ entries need about 1 GB during setup (triplet, scatter
-/// position and CSC slot). Beyond it the model has no exact Hessian and the solver approximates
+/// which the exact Hessian is set up: 2²⁵ entries need about 1 GB during setup (local position,
+/// the pattern's sort buffer, scatter position and CSC slot). Beyond it the model has no exact Hessian and the solver approximates
 /// it; see [`NlProblem::exact_hessian`].
 pub const HESSIAN_ENTRY_LIMIT: usize = 1 << 25;
 
@@ -206,7 +206,7 @@ impl Function {
 /// nothing but defined variables, which are not expanded here, so the work is linear in the
 /// expression size. `out` is overwritten; `stack` is scratch.
 fn split_terms(
-    nodes: &[Node],
+    nodes: &Dag,
     root: NodeId,
     weight: f64,
     constant: &mut f64,
@@ -218,14 +218,14 @@ fn split_terms(
     stack.clear();
     stack.push((root, weight));
     while let Some((id, w)) = stack.pop() {
-        match &nodes[id] {
+        match &nodes.get(id) {
             Node::Const(c) => *constant += w * c,
             Node::Var(j) => linear.push((*j, w)),
             Node::Binary(BinOp::Plus, a, b) => stack.extend([(*a, w), (*b, w)]),
             Node::Binary(BinOp::Minus, a, b) => stack.extend([(*a, w), (*b, -w)]),
             Node::Unary(UnOp::Neg, a) => stack.push((*a, -w)),
-            Node::Nary(NaryOp::Sum, list) => stack.extend(list.iter().map(|&c| (c, w))),
-            Node::Binary(BinOp::Mult, a, b) => match (&nodes[*a], &nodes[*b]) {
+            Node::Nary(NaryOp::Sum, list) => stack.extend(list.iter().map(|&c| (c as NodeId, w))),
+            Node::Binary(BinOp::Mult, a, b) => match (&nodes.get(*a), &nodes.get(*b)) {
                 (Node::Const(c), _) => stack.push((*b, w * c)),
                 (_, Node::Const(c)) => stack.push((*a, w * c)),
                 _ => out.push((id, w)),
@@ -233,6 +233,21 @@ fn split_terms(
             _ => out.push((id, w)),
         }
     }
+}
+
+/// The matrix (zero values) of the `nnz` coordinates `entries()` lists, and the slot of each
+/// listed entry (duplicates share one), as [`CscMatrix::from_triplets_with_map`] of those
+/// coordinates.
+fn pattern_matrix<I: Iterator<Item = (usize, usize)>>(
+    nrows: usize,
+    ncols: usize,
+    nnz: usize,
+    entries: impl Fn() -> I,
+    storage: CscStorage,
+) -> (CscMatrix, Vec<usize>) {
+    let CscPattern { col_ptr, row_idx, map } = CscPattern::from_entries(nrows, ncols, nnz, entries);
+    let values = vec![0.0; row_idx.len()];
+    (CscMatrix { nrows, ncols, col_ptr, row_idx, values, storage }, map)
 }
 
 /// An AMPL `.nl` model, ready for the interior-point method.
@@ -322,7 +337,11 @@ impl NlProblem {
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self, NlError> {
         let path = path.as_ref();
         let bytes = std::fs::read(path).map_err(|source| NlError::Io { path: path.to_path_buf(), source })?;
-        let mut p = Self::from_bytes(&bytes)?;
+        let model = parser::parse_bytes(&bytes)?;
+        // The file's bytes are not needed past parsing; freed now they are not part of the
+        // set-up's peak.
+        drop(bytes);
+        let mut p = Self::from_model(model)?;
         if let Some(stem) = path.file_stem() {
             p.name = stem.to_string_lossy().into_owned();
         }
@@ -343,49 +362,64 @@ impl NlProblem {
 
     /// Parse `.nl` bytes in either format: text (`g` header) or binary (`b` header).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, NlError> {
-        Ok(Self::from_model(parser::parse_bytes(bytes)?))
+        Self::from_model(parser::parse_bytes(bytes)?)
     }
 
     /// Parse the text of an `.nl` file.
     #[allow(clippy::should_implement_trait)]
     pub fn from_str(text: &str) -> Result<Self, NlError> {
-        Ok(Self::from_model(parser::parse(text)?))
+        Self::from_model(parser::parse(text)?)
     }
 
-    fn from_model(model: NlModel) -> Self {
+    fn from_model(model: NlModel) -> Result<Self, NlError> {
         Self::from_model_with_limit(model, HESSIAN_ENTRY_LIMIT)
     }
 
     /// [`Self::from_model`] with the element-Hessian budget as a parameter (tests use a small one).
-    pub(crate) fn from_model_with_limit(model: NlModel, hessian_limit: usize) -> Self {
+    pub(crate) fn from_model_with_limit(model: NlModel, hessian_limit: usize) -> Result<Self, NlError> {
         let NlModel { header, nodes, pls, def_roots, con_body, obj_body, obj_max, con_linear, obj_linear, .. } = &model;
         let arena = Arena { nodes, def_roots };
-        let mut tapes = Tapes { pls: pls.clone(), ..Tapes::default() };
+        // Tapes usually hold about one instruction per node (more when defined variables are
+        // shared by several elements, fewer when top-level sums are split off).
+        let mut tapes = Tapes { store: TapeStore::with_capacity(nodes.len()), pls: pls.clone(), ..Tapes::default() };
         let n = header.n_var;
         let maximize = obj_max.first().copied().unwrap_or(false);
         let sign = if maximize { -1.0 } else { 1.0 };
 
         // Entries of all element Hessians (Σ p(p+1)/2 over nonlinear elements).
         let mut hess_needed = 0usize;
-        let mut ws = TapeWorkspace::new(nodes.len(), n);
+        let mut ws = TapeWorkspace::new(def_roots.len(), n);
         let mut max_tape = 0;
         let mut max_slots = 0;
         let mut max_vector_hessian = 0;
         let mut next_id = 0usize;
         // Per-function buffers, reused: one set for the model rather than one per constraint.
         let (mut stack, mut terms, mut ranges) = (Vec::new(), Vec::new(), Vec::new());
-        let mut build = |body: NodeId, linear: &[(usize, f64)], scale: f64| -> Function {
+        let mut var_pos = vec![0usize; n];
+        let mut build = |body: NodeId, linear: &[(usize, f64)], scale: f64| -> Result<Function, NlError> {
             let mut constant = 0.0;
             let mut linear: Vec<(usize, f64)> = linear.iter().map(|&(j, c)| (j, scale * c)).collect();
             split_terms(nodes, body, scale, &mut constant, &mut linear, &mut stack, &mut terms);
             let var_mark = tapes.store.num_vars();
             ranges.clear();
-            ranges.extend(terms.iter().map(|&(id, w)| (arena.build_tape(id, &mut ws, &mut tapes.store), w)));
+            for &(id, w) in &terms {
+                let range = arena.build_tape(id, &mut ws, &mut tapes.store).map_err(|e| NlError::TooLarge {
+                    what: format!("an element's tape has more than {} {}", u32::MAX, e.what),
+                })?;
+                ranges.push((range, w));
+            }
             let mut vars: Vec<usize> =
                 linear.iter().map(|&(j, _)| j).chain(tapes.store.vars_from(var_mark).iter().copied()).collect();
             vars.sort_unstable();
             vars.dedup();
-            let pos = |j: usize| vars.binary_search(&j).unwrap_or(0);
+            // Position of each of the function's variables in `vars`, by a dense lookup: the
+            // objective of a large model lists hundreds of thousands of variable uses, which
+            // binary searches made a noticeable part of the set-up. Only entries just written
+            // are read.
+            for (q, &j) in vars.iter().enumerate() {
+                var_pos[j] = q;
+            }
+            let pos = |j: usize| var_pos[j];
             let linear = linear.iter().map(|&(j, c)| (pos(j), c)).collect();
             let elements = ranges
                 .drain(..)
@@ -408,57 +442,62 @@ impl NlProblem {
                     Element { id: next_id - 1, range, weight, grad_start, hess_start: 0, hess_len: 0 }
                 })
                 .collect();
-            Function { constant, linear, elements, vars }
+            Ok(Function { constant, linear, elements, vars })
         };
         let mut objective = match obj_body.first() {
-            Some(&body) => build(body, &obj_linear[0], sign),
+            Some(&body) => build(body, &obj_linear[0], sign)?,
             None => Function::default(),
         };
-        let mut constraints: Vec<Function> = con_body.iter().zip(con_linear).map(|(&b, l)| build(b, l, 1.0)).collect();
+        let mut constraints: Vec<Function> = con_body.iter().zip(con_linear).map(|(&b, l)| build(b, l, 1.0)).collect::<Result<_, _>>()?;
+        tapes.store.shrink_to_fit();
 
-        // Every element pair becomes a Hessian triplet; duplicates are summed by the CSC
-        // conversion, whose scatter map then sends each element entry straight to its slot.
+        // Every element pair becomes a Hessian entry; duplicates share a slot of the CSC
+        // pattern, whose scatter map then sends each element entry straight to its slot.
         // Elements are dense in their own variables, so elements sharing a large defined
         // variable cost Σ p(p+1)/2 — cubic in the file size for m constraints that all use one
         // defined variable over m variables (a 30 kB file asked for 2.6·10⁸ entries). Past
         // `hessian_limit` the exact Hessian is dropped and the solver approximates it (L-BFGS).
         let exact_hessian = hess_needed <= hessian_limit;
-        let mut hess_t = Triplets::new(n, n);
         if exact_hessian {
             let (mut dep, mut rows) = (Vec::new(), Vec::new());
             for f in std::iter::once(&mut objective).chain(constraints.iter_mut()) {
                 for e in &mut f.elements {
-                    e.hess_start = tapes.hess_pos.len();
+                    e.hess_start = tapes.hess_sel.len();
                     if e.range.nonlinear {
                         let tape = tapes.store.tape(&e.range, &[]);
                         let sparse = tape.hessian_sparsity(&mut dep, &mut rows);
-                        let (tape_vars, p) = (tape.vars, tape.vars.len());
-                        for a in 0..p {
-                            for b in 0..=a {
-                                if sparse && rows[a] & (1u64 << b) == 0 {
-                                    continue;
-                                }
-                                let (va, vb) = (tape_vars[a], tape_vars[b]);
-                                tapes.hess_pos.push(hess_t.len());
-                                tapes.hess_sel.push((a * p + b) as u32);
-                                hess_t.push(va.max(vb), va.min(vb), 0.0);
-                            }
-                        }
-                        e.hess_len = tapes.hess_pos.len() - e.hess_start;
+                        let p = tape.vars.len();
+                        let keep = |&(a, b): &(usize, usize)| !sparse || rows[a] & (1u64 << b) != 0;
+                        let pairs = (0..p).flat_map(|a| (0..=a).map(move |b| (a, b)));
+                        tapes.hess_sel.extend(pairs.filter(keep).map(|(a, b)| (a * p + b) as u32));
+                        e.hess_len = tapes.hess_sel.len() - e.hess_start;
                     }
                 }
             }
         }
+        // The patterns straight from the coordinates (no triplet arrays, whose values would
+        // all be zero): entry `k` of the listing lands in slot `map[k]`.
+        let hess_entries = || {
+            std::iter::once(&objective).chain(&constraints).flat_map(|f| &f.elements).flat_map(|e| {
+                let vars = tapes.store.tape(&e.range, &[]).vars;
+                let p = vars.len();
+                tapes.hess_sel[e.hess_start..e.hess_start + e.hess_len].iter().map(move |&k| {
+                    let (va, vb) = (vars[k as usize / p], vars[k as usize % p]);
+                    (va.max(vb), va.min(vb))
+                })
+            })
+        };
+        let (hess, hess_map) = pattern_matrix(n, n, tapes.hess_sel.len(), hess_entries, CscStorage::SymmetricLower);
+        tapes.hess_pos = hess_map;
 
-        let mut jac_t = Triplets::new(header.n_con, n);
         let mut jac_offset = Vec::with_capacity(constraints.len());
-        for (i, c) in constraints.iter().enumerate() {
-            jac_offset.push(jac_t.len());
-            for &j in &c.vars {
-                jac_t.push(i, j, 0.0);
-            }
+        let mut jac_nnz = 0;
+        for c in &constraints {
+            jac_offset.push(jac_nnz);
+            jac_nnz += c.vars.len();
         }
-        let (jac, jac_map) = CscMatrix::from_triplets_with_map(&jac_t, CscStorage::General);
+        let jac_entries = || constraints.iter().enumerate().flat_map(|(i, c)| c.vars.iter().map(move |&j| (i, j)));
+        let (jac, jac_map) = pattern_matrix(header.n_con, n, jac_nnz, jac_entries, CscStorage::General);
         let num_elements = objective.elements.len() + constraints.iter().map(|c| c.elements.len()).sum::<usize>();
         let mut obj_batch = Batch::build(objective.elements.iter(), &tapes);
         let mut con_batch = Batch::build(constraints.iter().flat_map(|c| c.elements.iter()), &tapes);
@@ -466,9 +505,6 @@ impl NlProblem {
             obj_batch.fix_quadratic(n);
             con_batch.fix_quadratic(n);
         }
-        let (hess, hess_map) = CscMatrix::from_triplets_with_map(&hess_t, CscStorage::SymmetricLower);
-        drop(hess_t);
-        tapes.hess_pos.iter_mut().for_each(|k| *k = hess_map[*k]);
         let flat = Flat::build(&objective, &constraints, &tapes, n, jac.nnz(), &jac_offset, &jac_map);
 
         // Starting point: the file's values; unspecified entries 0 clipped into the bounds.
@@ -478,7 +514,7 @@ impl NlProblem {
             .enumerate()
             .map(|(j, v)| v.unwrap_or_else(|| 0.0f64.max(model.var_lb[j]).min(model.var_ub[j])))
             .collect();
-        NlProblem {
+        Ok(NlProblem {
             name: "nl".to_string(),
             header: header.clone(),
             var_lb: model.var_lb.clone(),
@@ -516,7 +552,7 @@ impl NlProblem {
             batched: true,
             pool: WorkPool::default(),
             values: ValuePool::default(),
-        }
+        })
     }
 
     /// Switch between the batched sweeps (default) and the per-element tapes; tests compare them.

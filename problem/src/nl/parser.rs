@@ -8,7 +8,7 @@
 //! that nesting depth is bounded only by memory.
 
 use super::error::{NlError, Pos};
-use super::expr::{BinOp, NaryOp, Node, NodeId, PiecewiseLinear, UnOp, binary, unary};
+use super::expr::{BinOp, Dag, DagFull, NaryOp, Node, NodeId, PiecewiseLinear, UnOp, binary, unary};
 
 /// The counts in the header of an `.nl` file.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -75,7 +75,7 @@ pub struct Suffix {
 #[derive(Debug, Clone)]
 pub(crate) struct NlModel {
     pub header: NlHeader,
-    pub nodes: Vec<Node>,
+    pub nodes: Dag,
     pub pls: Vec<PiecewiseLinear>,
     pub def_roots: Vec<NodeId>,
     pub con_body: Vec<NodeId>,
@@ -571,66 +571,68 @@ struct Frame {
 /// Parser state: the arena being built plus the per-file counts.
 struct Parser {
     header: NlHeader,
-    nodes: Vec<Node>,
+    nodes: Dag,
     pls: Vec<PiecewiseLinear>,
     /// Defined variables referenced by the expression being parsed: `(k, position)`.
     refs: Vec<(usize, Pos)>,
     /// Operands of the pending operators, innermost last: one buffer for the whole file instead
-    /// of a vector per operator (an allocation and a free per node of the model).
-    kids: Vec<NodeId>,
+    /// of a vector per operator (an allocation and a free per node of the model). Ids as the
+    /// DAG stores them (`Dag::push` keeps every id within `u32`).
+    kids: Vec<u32>,
     /// The pending-operator stack's buffer, kept between expressions.
     frames: Vec<Frame>,
 }
 
 impl Parser {
-    fn push(&mut self, n: Node) -> NodeId {
-        self.nodes.push(n);
-        self.nodes.len() - 1
+    fn push(&mut self, n: Node<'_>) -> Result<NodeId, NlError> {
+        self.nodes.push(n).map_err(too_many_nodes)
     }
 
     /// A reference `v<i>`: a model variable or a defined variable.
     fn reference(&mut self, idx: usize, at: Pos) -> Result<NodeId, NlError> {
         let h = &self.header;
         if idx < h.n_var {
-            Ok(self.push(Node::Var(idx)))
+            self.push(Node::Var(idx))
         } else {
             let k = check_index(idx, h.n_var + h.n_defined, at, "variable")? - h.n_var;
             self.refs.push((k, at));
-            Ok(self.push(Node::Def(k)))
+            self.push(Node::Def(k))
         }
     }
 
     /// The node of a complete operator, its operands taken off the operand stack.
-    fn build(&mut self, f: Frame) -> NodeId {
+    fn build(&mut self, f: Frame) -> Result<NodeId, NlError> {
         let kids = &self.kids[f.base..];
-        let is_const = |p: &Parser, id: NodeId| match p.nodes[id] {
+        let kid = |i: usize| kids[i] as NodeId;
+        let is_const = |id: NodeId| match self.nodes.get(id) {
             Node::Const(c) => Some(c),
             _ => None,
         };
         // Operators on constants are folded, so that e.g. `x^(1/2)` written as `o5 v0 o3 n1 n2`
         // still gets the constant-exponent power below.
         let node = match f.op {
-            Pending::Unary(op) => match is_const(self, kids[0]) {
+            Pending::Unary(op) => match is_const(kid(0)) {
                 Some(c) => Node::Const(unary(op, c).0),
-                None => Node::Unary(op, kids[0]),
+                None => Node::Unary(op, kid(0)),
             },
             Pending::Binary(code) => {
-                let (a, b) = (kids[0], kids[1]);
+                let (a, b) = (kid(0), kid(1));
                 // Constant exponents/bases get their own operators: their derivatives are
                 // defined for negative bases (x^2 at x < 0), unlike the general u^w.
-                match (code, is_const(self, a), is_const(self, b)) {
+                match (code, is_const(a), is_const(b)) {
                     (_, Some(u), Some(w)) => Node::Const(binary(binop(code), u, w).f),
                     (5 | 76, _, Some(c)) => Node::Unary(UnOp::PowC(c), a),
                     (5 | 78, Some(c), None) => Node::Unary(UnOp::CPow(c), b),
                     _ => Node::Binary(binop(code), a, b),
                 }
             }
-            Pending::Nary(op) => Node::Nary(op, kids.to_vec()),
-            Pending::If => Node::If(kids[0], kids[1], kids[2]),
-            Pending::Pl(k) => Node::Pl(k, kids[0]),
+            Pending::Nary(op) => Node::Nary(op, kids),
+            Pending::If => Node::If(kid(0), kid(1), kid(2)),
+            Pending::Pl(k) => Node::Pl(k, kid(0)),
         };
+        let id = self.nodes.push(node).map_err(too_many_nodes)?;
         self.kids.truncate(f.base);
-        self.push(node)
+        Ok(id)
     }
 
     /// Parse one expression starting at the next item.
@@ -642,7 +644,7 @@ impl Parser {
         loop {
             let (at, tok) = src.token()?;
             let mut id = match tok {
-                Token::Const(c) => self.push(Node::Const(c)),
+                Token::Const(c) => self.push(Node::Const(c))?,
                 Token::Ref(idx) => self.reference(idx, at)?,
                 Token::Op(code) => {
                     let frame = self.operator(code, at, src)?;
@@ -657,14 +659,15 @@ impl Parser {
                         return Ok(id);
                     }
                     Some(fr) => {
-                        self.kids.push(id);
+                        // Lossless: `Dag::push` hands out ids within `u32` only.
+                        self.kids.push(id as u32);
                         if self.kids.len() - fr.base < fr.need {
                             break;
                         }
                     }
                 }
                 if let Some(fr) = stack.pop() {
-                    id = self.build(fr);
+                    id = self.build(fr)?;
                 }
             }
         }
@@ -715,6 +718,10 @@ impl Parser {
             }
         }
     }
+}
+
+fn too_many_nodes(_: DagFull) -> NlError {
+    NlError::TooLarge { what: "the expressions need more than 2³² nodes (or list operands)".into() }
 }
 
 fn binop(code: u8) -> BinOp {
@@ -864,7 +871,7 @@ fn parse_body(header: NlHeader, l10n: usize, budget: usize, mut src: impl Source
         return Err(NlError::Unsupported { at: Pos::Line(3), what: "complementarity constraints".into() });
     }
     let (n, m, no, nd) = (header.n_var, header.n_con, header.n_obj, header.n_defined);
-    let mut p = Parser { header: header.clone(), nodes: Vec::new(), pls: Vec::new(), refs: Vec::new(), kids: Vec::new(), frames: Vec::new() };
+    let mut p = Parser { header: header.clone(), nodes: Dag::default(), pls: Vec::new(), refs: Vec::new(), kids: Vec::new(), frames: Vec::new() };
 
     let mut def_roots: Vec<Option<(NodeId, Pos)>> = vec![None; nd];
     let mut def_deps: Vec<Vec<usize>> = vec![Vec::new(); nd];
@@ -915,15 +922,15 @@ fn parse_body(header: NlHeader, l10n: usize, budget: usize, mut src: impl Source
                 let mut terms = Vec::new();
                 for (j, c) in index_values(&mut src, nlin, n + nd, "variable", false)? {
                     let r = p.reference(j, ln)?;
-                    let cn = p.push(Node::Const(c));
-                    terms.push(p.push(Node::Binary(BinOp::Mult, cn, r)));
+                    let cn = p.push(Node::Const(c))?;
+                    terms.push(p.push(Node::Binary(BinOp::Mult, cn, r))? as u32);
                 }
                 let e = p.expr(&mut src)?;
                 let root = if terms.is_empty() {
                     e
                 } else {
-                    terms.insert(0, e);
-                    p.push(Node::Nary(NaryOp::Sum, terms))
+                    terms.insert(0, e as u32);
+                    p.push(Node::Nary(NaryOp::Sum, &terms))?
                 };
                 def_roots[k] = Some((root, ln));
                 def_deps[k] = p.refs.iter().map(|r| r.0).collect();

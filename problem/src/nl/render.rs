@@ -10,12 +10,12 @@
 //! `^` is written for every power operator.
 
 use super::NlProblem;
-use super::expr::{BinOp, NaryOp, Node, NodeId, UnOp};
+use super::expr::{BinOp, Dag, NaryOp, Node, NodeId, UnOp};
 
 /// What the renderer needs of the parsed model.
 #[derive(Debug)]
 pub(crate) struct Source {
-    pub nodes: Vec<Node>,
+    pub nodes: Dag,
     pub def_roots: Vec<NodeId>,
     pub con_body: Vec<NodeId>,
     pub con_linear: Vec<Vec<(usize, f64)>>,
@@ -79,7 +79,7 @@ fn join(terms: &[(bool, String)]) -> String {
 
 impl Renderer<'_> {
     fn resolve(&self, mut id: NodeId) -> NodeId {
-        while let Node::Def(k) = self.src.nodes[id] {
+        while let Node::Def(k) = self.src.nodes.get(id) {
             id = self.src.def_roots[k];
         }
         id
@@ -90,14 +90,14 @@ impl Renderer<'_> {
         let mut stack = vec![(root, neg)];
         while let Some((id, neg)) = stack.pop() {
             let id = self.resolve(id);
-            match &self.src.nodes[id] {
+            match &self.src.nodes.get(id) {
                 Node::Binary(BinOp::Plus, a, b) => stack.extend([(*b, neg), (*a, neg)]),
                 Node::Binary(BinOp::Minus, a, b) => stack.extend([(*b, !neg), (*a, neg)]),
-                Node::Nary(NaryOp::Sum, list) => stack.extend(list.iter().rev().map(|&c| (c, neg))),
+                Node::Nary(NaryOp::Sum, list) => stack.extend(list.iter().rev().map(|&c| (c as NodeId, neg))),
                 Node::Unary(UnOp::Neg, a) => stack.push((*a, !neg)),
                 Node::Const(c) => out.push((neg ^ (*c < 0.0), num(c.abs()))),
                 Node::Binary(BinOp::Mult, a, b) if self.negative_constant(*a) => {
-                    let Node::Const(c) = self.src.nodes[self.resolve(*a)] else { unreachable!("matched above") };
+                    let Node::Const(c) = self.src.nodes.get(self.resolve(*a)) else { unreachable!("matched above") };
                     out.push((!neg, self.coefficient(-c, *b, depth)));
                 }
                 _ => out.push((neg, wrap(self.expr(id, depth + 1), P_NEG + 1))),
@@ -106,7 +106,7 @@ impl Renderer<'_> {
     }
 
     fn negative_constant(&self, id: NodeId) -> bool {
-        matches!(self.src.nodes[self.resolve(id)], Node::Const(c) if c < 0.0)
+        matches!(self.src.nodes.get(self.resolve(id)), Node::Const(c) if c < 0.0)
     }
 
     /// A sum (or negation) as signed terms.
@@ -135,7 +135,7 @@ impl Renderer<'_> {
         }
         let id = self.resolve(id);
         let sub = |c: NodeId| self.expr(c, depth + 1);
-        match &self.src.nodes[id] {
+        match &self.src.nodes.get(id) {
             Node::Const(c) => (num(*c), if *c < 0.0 { P_NEG } else { P_ATOM }),
             Node::Var(j) => ((self.names)(*j), P_ATOM),
             Node::Def(_) => unreachable!("resolved above"),
@@ -196,11 +196,13 @@ impl Renderer<'_> {
                 }
             }
             Node::Nary(op, list) => match op {
-                NaryOp::Min => self.call("min", list, depth),
-                NaryOp::Max => self.call("max", list, depth),
+                NaryOp::Min | NaryOp::Max => {
+                    let list: Vec<NodeId> = list.iter().map(|&c| c as NodeId).collect();
+                    self.call(if *op == NaryOp::Min { "min" } else { "max" }, &list, depth)
+                }
                 NaryOp::And | NaryOp::Or => {
                     let sym = if *op == NaryOp::And { " && " } else { " || " };
-                    (list.iter().map(|&c| wrap(sub(c), P_SUM)).collect::<Vec<_>>().join(sym), P_LOW)
+                    (list.iter().map(|&c| wrap(sub(c as NodeId), P_SUM)).collect::<Vec<_>>().join(sym), P_LOW)
                 }
                 NaryOp::Sum => unreachable!("a sum"),
             },
