@@ -263,6 +263,10 @@ struct Numeric {
     diag: Vec<f64>,
     /// `values` hold a Cholesky factor `L` (`A = LLᵀ`) rather than `L` and `D`.
     llt: bool,
+    /// faer's workspace requests for the LLᵀ and LDLᵀ kernels on this pattern, computed on first
+    /// use: each is a pass over the supernodes (1 % of an obstacle solve when asked every time).
+    llt_req: Option<StackReq>,
+    ldlt_req: Option<StackReq>,
 }
 
 /// A faer workspace allocated once and reused while requests fit in it: a fresh buffer per
@@ -582,6 +586,8 @@ impl SparseLdl {
             factor_scratch: Scratch::default(),
             diag: Vec::with_capacity(n),
             llt: false,
+            llt_req: None,
+            ldlt_req: None,
         };
         let gather = Gather::new(&full_map[..nsrc], &full_map[nsrc..], values.len())
             .ok_or_else(|| LinSolveError::Unsupported("more than 2³² matrix entries".into()))?;
@@ -808,7 +814,8 @@ impl SparseLdl {
         let try_llt = self.positive_definite && method == SparseLdlMethod::Ldlt && dynamic.is_none();
         num.llt = false;
         if try_llt {
-            let stack = num.factor_scratch.stack(p.symbolic.factorize_numeric_llt_scratch::<f64>(Par::Seq, Default::default()));
+            let req = *num.llt_req.get_or_insert_with(|| p.symbolic.factorize_numeric_llt_scratch::<f64>(Par::Seq, Default::default()));
+            let stack = num.factor_scratch.stack(req);
             let ok = p.symbolic.factorize_numeric_llt(&mut num.values, a, p.side, Default::default(), Par::Seq, stack, Default::default()).is_ok();
             if ok {
                 ldlt_diagonal(&p.symbolic, &num.values, n, &mut num.diag);
@@ -838,7 +845,8 @@ impl SparseLdl {
                     None => LdltRegularization::default(),
                 };
                 let delta = dynamic.map(|d| d.delta.abs());
-                let stack = num.factor_scratch.stack(p.symbolic.factorize_numeric_ldlt_scratch::<f64>(Par::Seq, Default::default()));
+                let req = *num.ldlt_req.get_or_insert_with(|| p.symbolic.factorize_numeric_ldlt_scratch::<f64>(Par::Seq, Default::default()));
+                let stack = num.factor_scratch.stack(req);
                 let res = p.symbolic.factorize_numeric_ldlt(
                     &mut num.values,
                     a,
