@@ -489,6 +489,8 @@ impl SparseLdl {
         let (perm_fwd, ordering) = {
             let lower = CscPattern::from_entries(n, n, total, coords);
             let (cp, ri) = (&lower.col_ptr, &lower.row_idx);
+            // Both `Auto` rules for large matrices ask whether the diagonal is positive.
+            let positive = self.ordering == FillOrdering::Auto && n >= ND_MIN_DIM && positive_diagonal(src, n);
             match self.ordering {
                 FillOrdering::Amd => (amd_order(n, cp, ri)?, FillOrdering::Amd),
                 FillOrdering::NestedDissection => (nested_dissection(n, cp, ri), FillOrdering::NestedDissection),
@@ -497,17 +499,16 @@ impl SparseLdl {
                 // winner there (George 1973: O(n^1.5) flops against minimum degree's larger
                 // constant; obstacle at 1e5: 0.50 of AMD's flops), so AMD is not computed just
                 // to lose the comparison below (60 ms of a 2 s solve).
-                FillOrdering::Auto if positive_diagonal(src, n) && mean_degree(cp, n) >= ND_FIRST_MIN_DEGREE => {
+                FillOrdering::Auto if positive && mean_degree(cp, n) >= ND_FIRST_MIN_DEGREE => {
                     let nd = nested_dissection_report(n, cp, ri);
                     let nd_cost = ordering::factor_cost(n, cp, ri, &nd.perm);
                     let mesh_like = nd.top_separator.is_some_and(|s| s as f64 <= ND_FIRST_MAX_SEPARATOR * (n as f64).sqrt());
-                    if mesh_like && nd_cost.flops > ND_MIN_MEAN_COLUMN * nd_cost.nnz_l as f64 {
+                    if mesh_like && fills_heavily(&nd_cost) {
                         (nd.perm, FillOrdering::NestedDissection)
                     } else {
                         let amd = amd_order(n, cp, ri)?;
                         let amd_cost = ordering::factor_cost(n, cp, ri, &amd);
-                        let worth = amd_cost.flops > ND_MIN_MEAN_COLUMN * amd_cost.nnz_l as f64;
-                        if worth && nd_cost.flops <= ND_MAX_FLOP_RATIO * amd_cost.flops {
+                        if fills_heavily(&amd_cost) && nd_cost.flops <= ND_MAX_FLOP_RATIO * amd_cost.flops {
                             (nd.perm, FillOrdering::NestedDissection)
                         } else {
                             (amd, FillOrdering::Amd)
@@ -521,8 +522,8 @@ impl SparseLdl {
                     // entry ≤ 0: a constraint block) it was measured no faster (see
                     // `FillOrdering`). Skip its ordering time in both cases (the diagonal test
                     // first: it is cheaper than AMD's cost estimate).
-                    let amd_cost = positive_diagonal(src, n).then(|| ordering::factor_cost(n, cp, ri, &amd));
-                    let worth_trying = amd_cost.as_ref().is_some_and(|c| c.flops > ND_MIN_MEAN_COLUMN * c.nnz_l as f64);
+                    let amd_cost = positive.then(|| ordering::factor_cost(n, cp, ri, &amd));
+                    let worth_trying = amd_cost.as_ref().is_some_and(fills_heavily);
                     let nd = worth_trying.then(|| nested_dissection(n, cp, ri));
                     match (nd, amd_cost) {
                         (Some(nd), Some(amd_cost)) if ordering::factor_cost(n, cp, ri, &nd).flops <= ND_MAX_FLOP_RATIO * amd_cost.flops => {
@@ -675,6 +676,12 @@ fn nested_dissection(n: usize, col_ptr: &[usize], row_idx: &[usize]) -> Vec<usiz
 /// [`nested_dissection`] with the dissection's top-level separator.
 fn nested_dissection_report(n: usize, col_ptr: &[usize], row_idx: &[usize]) -> ordering::NdOrdering {
     ordering::nested_dissection_report(n, col_ptr, row_idx, &ordering::NdParams { leaf_size: ND_LEAF_SIZE, ..Default::default() })
+}
+
+/// Whether a factor has long columns on average (Σc² > [`ND_MIN_MEAN_COLUMN`]·nnz(L)): 2-D and 3-D
+/// meshes, where a dissection can save fill, not banded or tree-like patterns.
+fn fills_heavily(cost: &ordering::FactorCost) -> bool {
+    cost.flops > ND_MIN_MEAN_COLUMN * cost.nnz_l as f64
 }
 
 /// Average number of off-diagonal entries per row of a pattern given as one triangle (plus the
