@@ -208,6 +208,15 @@ impl Batch {
         (self.groups.iter().map(Group::len).sum(), self.fallback.len())
     }
 
+    /// Whether every element is in a group and every nonlinear group is quadratic with its
+    /// Hessian computed once ([`Batch::fix_quadratic`]), with at least one such group: the
+    /// functions are then polynomials of degree 2 whose Hessians do not depend on x.
+    pub fn is_quadratic(&self) -> bool {
+        self.fallback.is_empty()
+            && self.groups.iter().all(|g| !g.nonlinear || g.fixed.is_some())
+            && self.groups.iter().any(|g| g.nonlinear)
+    }
+
     /// Number of groups whose Hessians are computed once (quadratic shapes).
     #[cfg(test)]
     pub fn num_fixed(&self) -> usize {

@@ -56,6 +56,7 @@ mod interval;
 pub mod fuzz;
 mod matrix;
 mod parser;
+mod quadratic;
 mod render;
 mod sol;
 mod tape;
@@ -78,6 +79,7 @@ use std::path::Path;
 use expr::PiecewiseLinear;
 use tape::{Arena, Local, TapeRange, TapeStore, TapeWorkspace};
 use batch::{Batch, BatchWork};
+use quadratic::QuadraticGradient;
 
 /// Most element-Hessian entries (Σ p(p+1)/2 over nonlinear elements touching p variables) for
 /// which the exact Hessian is set up: 2²⁵ entries need about 1 GB during setup (local position,
@@ -294,6 +296,9 @@ pub struct NlProblem {
     flat: Flat,
     /// Whether evaluations use the batched sweeps and [`Flat`] (always, outside tests).
     batched: bool,
+    /// For an objective whose nonlinear elements are all quadratic (exact Hessian only): the
+    /// gradient as `∇f(0) + H x` instead of sweeps over the elements.
+    quad_grad: Option<QuadraticGradient>,
     pool: WorkPool,
     /// Value vectors of returned Jacobians and Hessians, recycled.
     values: ValuePool,
@@ -514,7 +519,7 @@ impl NlProblem {
             .enumerate()
             .map(|(j, v)| v.unwrap_or_else(|| 0.0f64.max(model.var_lb[j]).min(model.var_ub[j])))
             .collect();
-        Ok(NlProblem {
+        let mut problem = NlProblem {
             name: "nl".to_string(),
             header: header.clone(),
             var_lb: model.var_lb.clone(),
@@ -550,9 +555,45 @@ impl NlProblem {
             con_batch,
             flat,
             batched: true,
+            quad_grad: None,
             pool: WorkPool::default(),
             values: ValuePool::default(),
-        })
+        };
+        problem.quad_grad = problem.quadratic_gradient();
+        Ok(problem)
+    }
+
+    /// The objective gradient as one product with its constant Hessian, when the objective is
+    /// quadratic ([`Batch::is_quadratic`]): `∇f(0)` by the sweeps and `H` by the element
+    /// Hessians, both at x = 0, where the quadratic groups' entries are those of every x.
+    fn quadratic_gradient(&self) -> Option<QuadraticGradient> {
+        if !(self.exact_hessian && self.batched && self.obj_batch.is_quadratic()) {
+            return None;
+        }
+        let n = self.header.n_var;
+        let zero = vec![0.0; n];
+        let mut g0 = vec![0.0; n];
+        self.gradient(&zero, &mut g0).ok()?;
+        let mut hv = vec![0.0; self.hess.nnz()];
+        self.with_work(|w| {
+            let s = w.scratch_h.get_or_insert_with(|| self.scratch(true));
+            w.eh.resize(self.tapes.hess_pos.len(), 0.0);
+            self.obj_batch.hessians(&self.tapes, &zero, &mut w.batch, s, &mut w.eh);
+            self.flat.add_hessian(0, &self.tapes, &w.eh, 1.0, &mut hv);
+        });
+        if !hv.iter().all(|v| v.is_finite()) {
+            return None;
+        }
+        QuadraticGradient::new(g0, &self.hess.col_ptr, &self.hess.row_idx, &hv)
+    }
+
+    /// Turn the quadratic objective gradient off (tests compare the sweeps bit for bit).
+    #[cfg(test)]
+    pub(crate) fn set_quadratic_gradient(&mut self, on: bool) {
+        self.quad_grad = None;
+        if on {
+            self.quad_grad = self.quadratic_gradient();
+        }
     }
 
     /// Switch between the batched sweeps (default) and the per-element tapes; tests compare them.
@@ -706,6 +747,13 @@ impl Problem for NlProblem {
     fn gradient(&self, x: &[f64], grad: &mut [f64]) -> Result<(), EvalError> {
         Self::check_len("gradient input x", self.header.n_var, x.len())?;
         Self::check_len("gradient output", self.header.n_var, grad.len())?;
+        if let Some(q) = &self.quad_grad {
+            q.gradient(x, grad);
+            return match grad.iter().all(|v| v.is_finite()) {
+                true => Ok(()),
+                false => Err(EvalError::NonFinite { what: "gradient" }),
+            };
+        }
         let f = &self.objective;
         self.with_work(|w| {
             if self.batched {

@@ -892,7 +892,9 @@ fn batched_sweeps_equal_per_element_tapes_bit_for_bit() {
         .collect();
     models.push(("quadratic".into(), model(6, 0, "", &format!("o54\n80\n{quad_terms}"), "o5\nv0\nn2"), None));
     for (label, text, domains) in models {
-        let batched = NlProblem::from_str(&text).unwrap_or_else(|e| panic!("{label}: {e}"));
+        let mut batched = NlProblem::from_str(&text).unwrap_or_else(|e| panic!("{label}: {e}"));
+        // The sweeps themselves (a quadratic objective's gradient is otherwise one product).
+        batched.set_quadratic_gradient(false);
         let mut plain = batched.clone();
         plain.set_batched(false);
         for _ in 0..3 {
@@ -962,6 +964,47 @@ fn only_quadratic_shapes_have_fixed_hessians() {
     let (text, _) = repeated_shapes_model(5);
     let rep = NlProblem::from_str(&text).unwrap();
     assert_eq!(rep.con_batch.num_fixed(), 0);
+}
+
+/// A quadratic objective's gradient is one product with its constant Hessian, equal to the sweeps'
+/// up to rounding at any x, also for a maximized objective; objectives with a non-quadratic
+/// element keep the sweeps.
+#[test]
+fn quadratic_objective_gradient_is_one_product() {
+    let mut rng = Rng(0x0B57_AC1E_0000_0001);
+    let chain = chain_model(40);
+    let maximized = chain.replacen("O0 0", "O0 1", 1);
+    for (label, text) in [("chain", chain), ("maximized chain", maximized)] {
+        let quad = NlProblem::from_str(&text).unwrap();
+        assert!(quad.quad_grad.is_some(), "{label}");
+        let mut sweeps = quad.clone();
+        sweeps.set_quadratic_gradient(false);
+        for _ in 0..3 {
+            let x: Vec<f64> = (0..quad.num_variables()).map(|_| rng.uniform(-3.0, 3.0)).collect();
+            let (mut g1, mut g2) = (vec![0.0; x.len()], vec![0.0; x.len()]);
+            quad.gradient(&x, &mut g1).unwrap();
+            sweeps.gradient(&x, &mut g2).unwrap();
+            let scale = g2.iter().fold(1.0f64, |m, v| m.max(v.abs()));
+            for (a, b) in g1.iter().zip(&g2) {
+                assert!((a - b).abs() <= 1e-14 * scale, "{label}: {a} vs {b}");
+            }
+        }
+        // A NaN in x reaches the gradient and is reported, as by the sweeps.
+        let mut x = vec![0.5; quad.num_variables()];
+        x[3] = f64::NAN;
+        let mut g = vec![0.0; x.len()];
+        assert!(quad.gradient(&x, &mut g).is_err(), "{label}");
+    }
+    // exp(x0) makes the objective non-quadratic.
+    let text = model(3, 0, "", "o0
+o2
+v0
+v1
+o44
+v0", "o0
+v1
+v2");
+    assert!(NlProblem::from_str(&text).unwrap().quad_grad.is_none());
 }
 
 /// Jacobians and Hessians recycle their value vectors: matrices alive at the same time keep
