@@ -1,6 +1,6 @@
 //! Issue 20, item 4: Mehrotra's second-order corrector in the monotone strategy's final phase
-//! (`mu_final_corrector`, default `auto`: bound-constrained problems, and every problem solved
-//! with the exact Hessian). Once μ is below `tol` the last μ decrease changes
+//! (`mu_final_corrector`, default `auto`: with a direct linear solver, bound-constrained problems
+//! and every problem solved with the exact Hessian). Once μ is below `tol` the last μ decrease changes
 //! which bounds are active; the Newton step linearizes zᵢsᵢ = μ and misses the product
 //! Δsᵢ·Δzᵢ, so it overshoots the boundary and the fraction-to-the-boundary rule cuts it. The
 //! corrected step needs fewer iterations to the same point.
@@ -66,4 +66,23 @@ fn a_corrected_step_the_line_search_shortens_switches_the_corrector_off() {
     assert!(r.status.is_success(), "{:?} after {} iterations", r.status, r.iterations);
     assert!(r.iterations < 100, "{} iterations", r.iterations);
     assert!(r.x.iter().all(|v| v.abs() < 1e-4), "{:?}", r.x);
+}
+
+#[test]
+fn the_default_scope_leaves_krylov_solves_alone() {
+    // obstacle on the condensed route with AMG-preconditioned CG: the corrector's affine solve is
+    // a second full CG solve per iteration, not a back-solve with a kept factor, so `auto` takes
+    // Ipopt's steps (bit for bit) while `yes` still corrects.
+    let krylov = [("kkt_route", "condensed"), ("linear_solver", "cg"), ("krylov_preconditioner", "amg")];
+    let with = |extra: &[(&str, &str)]| {
+        let mut opts = krylov.to_vec();
+        opts.extend_from_slice(extra);
+        solve("obstacle", 40, &opts)
+    };
+    let (default, no, yes) = (with(&[]), with(&[("mu_final_corrector", "no")]), with(&[("mu_final_corrector", "yes")]));
+    for r in [&default, &no, &yes] {
+        assert!(r.status.is_success(), "{:?}", r.status);
+    }
+    assert_eq!((default.iterations, &default.x), (no.iterations, &no.x), "auto with a Krylov solver: no corrector");
+    assert_ne!(default.x, yes.x, "`yes` still corrects on the Krylov route");
 }

@@ -255,6 +255,12 @@ impl KktSolver {
         Some((self.solver, asm.matrix))
     }
 
+    /// Whether the linear solver factors the matrix (a second solve with the same factor is
+    /// cheap), as opposed to an iterative solver, for which every solve costs about the same.
+    pub fn is_direct(&self) -> bool {
+        self.solver.capabilities().is_direct
+    }
+
     /// Whether the linear solver reports inertia.
     pub fn provides_inertia(&self) -> bool {
         self.solver.capabilities().provides_inertia

@@ -157,9 +157,10 @@ define_options! {
              decrease changes the active set, so the corrected step is cut less by the boundary. \
              Once the line search has to shorten a corrected step (degenerate, MPCC-like pairs, \
              where the affine step overshoots), the corrector is off for the rest of the solve. \
-             auto (default): on problems with variable bounds only, and on every problem solved \
-             with the exact Hessian (with a quasi-Newton Hessian the affine step that predicts \
-             the second-order term is itself inexact); bounds: on problems with variable bounds \
+             auto (default): with a direct linear solver, on problems with variable bounds only \
+             and on every problem solved with the exact Hessian (with a quasi-Newton Hessian the \
+             affine step that predicts the second-order term is itself inexact; with a Krylov \
+             solver the affine solve costs as much as the step's own); bounds: on problems with variable bounds \
              only; yes: on every problem; no: Ipopt's steps. Measured in bench/README.md \
              (obstacle at 1e5: 16 → 13 iterations, elliptic control 6 → 5, Van der Pol 16 → 15, \
              disk chain 16 → 15).";
