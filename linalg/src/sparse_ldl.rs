@@ -137,6 +137,19 @@ impl Entries<'_> {
         }
     }
 
+    /// The source's own pattern when it is a lower-triangle CSC whose columns each start at the
+    /// diagonal and have strictly increasing rows: exactly the pattern (diagonal included,
+    /// duplicates merged) the analysis would build from [`coords`](Self::coords).
+    fn canonical_lower(&self) -> Option<(&[usize], &[usize])> {
+        let Entries::Csc(c) = self else { return None };
+        let nnz = c.col_ptr[c.ncols];
+        let canonical = (0..c.ncols).all(|j| {
+            let rows = &c.row_idx[c.col_ptr[j]..c.col_ptr[j + 1]];
+            rows.first() == Some(&j) && rows.windows(2).all(|w| w[0] < w[1])
+        });
+        canonical.then(|| (&c.col_ptr[..=c.ncols], &c.row_idx[..nnz]))
+    }
+
     /// `(row, col)` of each entry in source order, with `row ≥ col` (an upper entry of the CSC
     /// is mirrored down).
     fn coords(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
@@ -487,8 +500,16 @@ impl SparseLdl {
         let total = nsrc + n;
 
         let (perm_fwd, ordering) = {
-            let lower = CscPattern::from_entries(n, n, total, coords);
-            let (cp, ri) = (&lower.col_ptr, &lower.row_idx);
+            // The pattern with the diagonal, for the ordering: the source's own when it already
+            // is one (the IPM's assembled KKT matrix), built otherwise.
+            let built;
+            let (cp, ri) = match src.canonical_lower() {
+                Some(pattern) => pattern,
+                None => {
+                    built = CscPattern::from_entries(n, n, total, coords);
+                    (&built.col_ptr[..], &built.row_idx[..])
+                }
+            };
             // Both `Auto` rules for large matrices ask whether the diagonal is positive.
             let positive = self.ordering == FillOrdering::Auto && n >= ND_MIN_DIM && positive_diagonal(src, n);
             match self.ordering {
@@ -539,19 +560,18 @@ impl SparseLdl {
             perm_inv[i] = k;
         }
 
-        // Permuted coordinates in the triangle faer's kernel reads (upper for the symbolic
-        // analysis and the simplicial kernel, lower for the supernodal one).
-        let permuted = |upper: bool| {
+        // Permuted coordinates in the upper triangle (faer's symbolic analysis and simplicial
+        // kernel read it; the supernodal kernel reads its transpose).
+        let permuted = || {
             let p = CscPattern::from_entries(n, n, total, || {
                 coords().map(|(r, c)| {
                     let (a, b) = (perm_inv[r], perm_inv[c]);
-                    let (lo, hi) = (a.min(b), a.max(b));
-                    if upper { (lo, hi) } else { (hi, lo) }
+                    (a.min(b), a.max(b))
                 })
             });
             (p.col_ptr, p.row_idx, p.map)
         };
-        let upper = permuted(true);
+        let upper = permuted();
         let sym = SymbolicSparseColMatRef::new_checked(n, n, &upper.0, None, &upper.1);
         let threshold = match (self.method, self.symbolic_kind) {
             // faer's flop-per-entry rule picks the simplicial kernel for nested-dissection orders
@@ -571,7 +591,9 @@ impl SparseLdl {
             .map_err(|e| LinSolveError::Unsupported(format!("symbolic analysis failed: {e:?}")))?;
         let input = match symbolic.raw() {
             SymbolicCholeskyRaw::Simplicial(_) => (upper, Side::Upper),
-            SymbolicCholeskyRaw::Supernodal(_) => (permuted(false), Side::Lower),
+            // The lower triangle is the upper one transposed (what `permuted(false)` builds, at
+            // the cost of one pass instead of two and no sorting).
+            SymbolicCholeskyRaw::Supernodal(_) => (transposed(n, upper), Side::Lower),
         };
         let ((col_ptr, row_idx, full_map), side) = input;
         let values = vec![0.0; row_idx.len()];
@@ -624,6 +646,35 @@ impl SparseLdl {
         };
         p.perm_fwd.get(k).copied().unwrap_or(k)
     }
+}
+
+/// The transpose of an n × n pattern `(col_ptr, row_idx, map)` whose columns have sorted rows,
+/// with `map` (source entry → slot) carried over to the transposed slots. Rows of the result are
+/// sorted as well: columns are visited in increasing order, so each transposed column receives
+/// its rows in increasing order. Equal to building the transposed coordinates from scratch.
+fn transposed(n: usize, (col_ptr, row_idx, map): (Vec<usize>, Vec<usize>, Vec<usize>)) -> (Vec<usize>, Vec<usize>, Vec<usize>) {
+    let nnz = row_idx.len();
+    let mut t_ptr = vec![0usize; n + 1];
+    for &i in &row_idx {
+        t_ptr[i + 1] += 1;
+    }
+    for i in 0..n {
+        t_ptr[i + 1] += t_ptr[i];
+    }
+    let mut next = t_ptr[..n].to_vec();
+    let mut t_row = vec![0usize; nnz];
+    // Slot of each original entry in the transpose.
+    let mut slot = vec![0usize; nnz];
+    for j in 0..n {
+        for k in col_ptr[j]..col_ptr[j + 1] {
+            let i = row_idx[k];
+            t_row[next[i]] = j;
+            slot[k] = next[i];
+            next[i] += 1;
+        }
+    }
+    let t_map = map.iter().map(|&k| slot[k]).collect();
+    (t_ptr, t_row, t_map)
 }
 
 /// Solve with the factor in place: `rhs` in original order; `work` is factor-order scratch.
@@ -1050,6 +1101,55 @@ mod tests {
             assert!(!s.numeric.llt);
             assert_eq!(info.inertia.unwrap(), expected);
         }
+    }
+
+    #[test]
+    fn transposed_pattern_equals_the_pattern_of_the_transposed_coordinates() {
+        // Pseudo-random upper-triangle coordinates with duplicates and every diagonal entry.
+        let n = 40;
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut coords: Vec<(usize, usize)> = (0..300)
+            .map(|_| {
+                let (a, b) = ((next() % n as u64) as usize, (next() % n as u64) as usize);
+                (a.min(b), a.max(b))
+            })
+            .collect();
+        coords.extend((0..n).map(|i| (i, i)));
+        let upper = CscPattern::from_entries(n, n, coords.len(), || coords.iter().copied());
+        let lower = CscPattern::from_entries(n, n, coords.len(), || coords.iter().map(|&(r, c)| (c, r)));
+        let (cp, ri, map) = transposed(n, (upper.col_ptr, upper.row_idx, upper.map));
+        assert_eq!((cp, ri, map), (lower.col_ptr, lower.row_idx, lower.map));
+    }
+
+    #[test]
+    fn only_a_sorted_lower_csc_with_its_diagonal_is_used_as_the_pattern() {
+        let csc = |col_ptr: Vec<usize>, row_idx: Vec<usize>| {
+            let values = vec![1.0; row_idx.len()];
+            CscMatrix { nrows: 3, ncols: 3, col_ptr, row_idx, values, storage: CscStorage::SymmetricLower }
+        };
+        let canonical = csc(vec![0, 2, 3, 4], vec![0, 2, 1, 2]);
+        assert_eq!(Entries::Csc(canonical.as_ref()).canonical_lower(), Some((&[0, 2, 3, 4][..], &[0, 2, 1, 2][..])));
+        for bad in [
+            csc(vec![0, 1, 2, 3], vec![2, 1, 2]),       // column 0 without its diagonal
+            csc(vec![0, 2, 3, 4], vec![2, 0, 1, 2]),    // unsorted rows
+            csc(vec![0, 3, 4, 5], vec![0, 2, 2, 1, 2]), // a duplicate
+        ] {
+            assert_eq!(Entries::Csc(bad.as_ref()).canonical_lower(), None);
+        }
+        // The canonical source factors like any other: [[4, 0, 1], [0, 3, 0], [1, 0, 5]].
+        let mut m = csc(vec![0, 2, 3, 4], vec![0, 2, 1, 2]);
+        m.values = vec![4.0, 1.0, 3.0, 5.0];
+        let mut ldl = SparseLdl::new();
+        assert!(ldl.factor(&m, &Regularization::none()).unwrap().inertia.unwrap().is(3, 0));
+        let mut x = vec![5.0, 3.0, 6.0];
+        ldl.solve_in_place(&m, &mut x).unwrap();
+        assert!(x.iter().all(|v| (v - 1.0).abs() < 1e-14), "{x:?}");
     }
 
     #[test]
