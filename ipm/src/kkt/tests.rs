@@ -423,3 +423,58 @@ fn the_condensed_delta_rises_on_stalls_and_decays_back() {
     let mut a = KktSolver::new(KktRoute::Augmented, Box::new(DenseLdl::new(false)));
     assert!(!a.raise_condensed_delta());
 }
+
+/// A direct solver whose solutions carry a relative error of 1e-9 (as an unpivoted LDLᵀ of a
+/// badly conditioned KKT matrix does), counting its solves.
+struct SlightlyOff {
+    inner: DenseLdl,
+    solves: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl LinearSolver for SlightlyOff {
+    fn name(&self) -> &'static str {
+        "test-slightly-off"
+    }
+    fn capabilities(&self) -> ipax_core::Capabilities {
+        self.inner.capabilities()
+    }
+    fn analyze(&mut self, op: &dyn LinearOperator) -> Result<(), LinSolveError> {
+        self.inner.analyze(op)
+    }
+    fn factor(&mut self, op: &dyn LinearOperator, reg: &Regularization) -> Result<ipax_core::FactorInfo, LinSolveError> {
+        self.inner.factor(op, reg)
+    }
+    fn solve_in_place(&mut self, op: &dyn LinearOperator, rhs: &mut [f64]) -> Result<ipax_core::SolveInfo, LinSolveError> {
+        self.solves.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let info = self.inner.solve_in_place(op, rhs)?;
+        rhs.iter_mut().for_each(|v| *v *= 1.0 + 1e-9);
+        Ok(info)
+    }
+}
+
+#[test]
+fn augmented_exact_hessian_solves_are_refined_to_ipopts_backward_error() {
+    // [Σ Jᵀ; J 0] with Σ = 1e-3·I: the solution is ~1e3 times the right-hand side, so the
+    // solver's relative error 1e-9 leaves ‖r‖/‖b‖ = 1e-9 but ‖r‖/(‖x‖ + ‖b‖) ≈ 1e-12. With the
+    // exact Hessian (here W = 0 given as an operator) that is accurate: one solve. Without a
+    // Hessian operator the ratio stays ‖r‖/‖b‖ and one refinement solve follows.
+    let n = 3;
+    let jac = dense_jacobian(1, n, &[1.0, 1.0, 1.0]);
+    let w = CscMatrix { nrows: n, ncols: n, col_ptr: vec![0; n + 1], row_idx: vec![], values: vec![], storage: CscStorage::SymmetricLower };
+    let sigma_x = vec![1e-3; n];
+    let rhs = [1.0, -0.5, 0.25, 0.0];
+    for (hess, want_solves) in [(HessianTerm::Exact(&w), 1), (HessianTerm::Zero, 2)] {
+        let exact = matches!(hess, HessianTerm::Exact(_));
+        let blocks = KktBlocks { hess, sigma_x: &sigma_x, sigma_s: &[0.0], is_ineq: &[false], jac: &jac };
+        let solves = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let solver = SlightlyOff { inner: DenseLdl::new(false), solves: solves.clone() };
+        let mut k = KktSolver::new(KktRoute::Augmented, Box::new(solver));
+        k.prepare(&blocks);
+        assert_eq!(k.factor(&blocks, 0.0, 0.0).unwrap(), FactorStatus::Ok);
+        let mut x = rhs.to_vec();
+        let stats = k.solve(&blocks, &mut x).unwrap();
+        assert_eq!(solves.load(std::sync::atomic::Ordering::Relaxed), want_solves, "exact Hessian: {exact}");
+        assert!(stats.residual <= 1e-10, "{}", stats.residual);
+        assert!(x.iter().take(n).any(|v| v.abs() > 100.0), "‖x‖ ≫ ‖b‖: {x:?}");
+    }
+}
