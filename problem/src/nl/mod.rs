@@ -47,6 +47,7 @@
 
 mod batch;
 mod binary;
+mod decimal;
 mod error;
 mod expr;
 pub mod fbbt;

@@ -7,6 +7,7 @@
 //! Expressions are written in prefix (Polish) notation; they are read with an explicit stack so
 //! that nesting depth is bounded only by memory.
 
+use super::decimal;
 use super::error::{NlError, Pos};
 use super::expr::{BinOp, Dag, DagFull, NaryOp, Node, NodeId, PiecewiseLinear, UnOp, binary, unary};
 
@@ -126,6 +127,22 @@ impl<'a> Lines<'a> {
     fn at_end(&self) -> bool {
         self.rest.is_empty()
     }
+
+    /// The next line when its first `len` bytes are all of it: they are followed by `\n` or
+    /// the end of the text. Returns the line and its number, or `None` (nothing consumed).
+    fn take_exact(&mut self, len: usize) -> Option<(usize, &'a str)> {
+        let end = match self.rest.as_bytes().get(len) {
+            None => len,
+            Some(b'\n') => len + 1,
+            Some(_) => return None,
+        };
+        // The bytes before `len` are ASCII (the callers checked them), so `len` and `end` are
+        // char boundaries.
+        let line = &self.rest[..len];
+        self.rest = &self.rest[end..];
+        self.pos += 1;
+        Some((self.pos, line))
+    }
 }
 
 /// The tokens of a line, comments (`# …`) removed.
@@ -179,7 +196,7 @@ fn parse_usize(tok: Option<&str>, at: Pos, what: &str) -> Result<usize, NlError>
 
 fn parse_f64(tok: Option<&str>, at: Pos, what: &str) -> Result<f64, NlError> {
     let t = tok.ok_or_else(|| NlError::syntax(at, what, ""))?;
-    match t.parse::<f64>() {
+    match decimal::parse_f64(t) {
         Ok(v) if !v.is_nan() => Ok(v),
         _ => Err(NlError::syntax(at, what, t)),
     }
@@ -312,6 +329,12 @@ impl Source for TextSource<'_> {
     }
 
     fn token(&mut self) -> Result<(Pos, Token), NlError> {
+        if let Some((tok, len)) = quick_item(self.lines.rest.as_bytes())
+            && let Some((ln, line)) = self.lines.take_exact(len)
+        {
+            self.line = line;
+            return Ok((Pos::Line(ln), tok));
+        }
         let (ln, line) = self.lines.next("an expression line (o/n/v/s/l)")?;
         self.line = line;
         let at = Pos::Line(ln);
@@ -351,6 +374,26 @@ impl Source for TextSource<'_> {
 
     fn found(&self) -> String {
         self.line.to_string()
+    }
+}
+
+/// The usual expression lines — `o5`, `v12`, `n0.5` — read in the pass that finds their end:
+/// the item and its length when the text starts with a letter and a number of the fast forms
+/// (at most 18 digits for `o`/`v`, a [`decimal::parse_prefix`] number for `n`/`s`/`l`). The
+/// caller checks that the line ends there; every other line goes through the general path of
+/// [`TextSource::token`], which reads these forms to the same items.
+fn quick_item(b: &[u8]) -> Option<(Token, usize)> {
+    match b.first()? {
+        kind @ (b'o' | b'v') => {
+            let digits = b[1..].iter().take(19).take_while(|c| c.is_ascii_digit()).count();
+            if digits == 0 || digits > 18 {
+                return None;
+            }
+            let k = b[1..=digits].iter().fold(0usize, |acc, &d| acc * 10 + usize::from(d - b'0'));
+            Some((if *kind == b'o' { Token::Op(k) } else { Token::Ref(k) }, 1 + digits))
+        }
+        b'n' | b's' | b'l' => decimal::parse_prefix(&b[1..]).map(|(c, len)| (Token::Const(c), 1 + len)),
+        _ => None,
     }
 }
 
@@ -1145,6 +1188,19 @@ mod tests {
         }
     }
 
+    /// A run of expression lines, some on the fast path (`quick_item`) and some not (blanks,
+    /// comments, carriage returns, long numbers): the same items at the same line numbers.
+    #[test]
+    fn expression_lines_keep_their_numbers_on_both_paths() {
+        let text = "o5\nv3\nn-1.5e3\nn0.5 \no 7\nn1e400\nv0\r\nn2#c\no0123\nv1";
+        let want = [Token::Op(5), Token::Ref(3), Token::Const(-1500.0), Token::Const(0.5), Token::Op(7), Token::Const(f64::INFINITY), Token::Ref(0), Token::Const(2.0), Token::Op(123), Token::Ref(1)];
+        let mut src = TextSource::new(Lines::new(text));
+        for (i, w) in want.iter().enumerate() {
+            assert_eq!(src.token().unwrap(), (Pos::Line(i + 1), *w), "line {}", i + 1);
+        }
+        assert!(matches!(src.token(), Err(NlError::UnexpectedEof { at: Pos::Line(11), .. })));
+    }
+
     /// A constant line read by the fast path gives the number (or the error) of the general one.
     #[test]
     fn constant_lines_read_alike_on_both_paths() {
@@ -1156,6 +1212,9 @@ mod tests {
             assert_eq!(read(fast).unwrap(), read(general).unwrap(), "{fast} / {general}");
         }
         assert_eq!(read("n0.25#c").unwrap(), Token::Const(0.25));
+        for (fast, general) in [("o5", "o 5"), ("v12", " v12"), ("n1e400", "n 1e400"), ("n123456789012345678901", "n 123456789012345678901")] {
+            assert_eq!(read(fast).unwrap(), read(general).unwrap(), "{fast} / {general}");
+        }
         for bad in ["nnan", "n0.5x", "n", "n#1", "n0x10"] {
             assert!(matches!(read(bad), Err(NlError::Syntax { .. })), "{bad}: {:?}", read(bad));
         }
