@@ -261,6 +261,11 @@ pub(crate) trait Source {
     fn token(&mut self) -> Result<(Pos, Token), NlError>;
     /// The current item as shown in a syntax error.
     fn found(&self) -> String;
+    /// The next `<index> <value>` item when it has the usual form that can be read in one pass
+    /// (text: [`quick_index_value`]), with its position; `None`, nothing consumed, otherwise.
+    fn quick_index_value(&mut self) -> Option<(Pos, usize, f64)> {
+        None
+    }
 }
 
 /// The text encoding: one item per line.
@@ -329,6 +334,8 @@ impl Source for TextSource<'_> {
     }
 
     fn token(&mut self) -> Result<(Pos, Token), NlError> {
+        // The usual lines in one pass; the others (spaces, comments, carriage returns, long
+        // numbers, errors) tokenized below, to the same items.
         if let Some((tok, len)) = quick_item(self.lines.rest.as_bytes())
             && let Some((ln, line)) = self.lines.take_exact(len)
         {
@@ -338,26 +345,6 @@ impl Source for TextSource<'_> {
         let (ln, line) = self.lines.next("an expression line (o/n/v/s/l)")?;
         self.line = line;
         let at = Pos::Line(ln);
-        // Fast path for the usual `o5` / `v12` lines (a letter and decimal digits only): the same
-        // integer the general path below parses, without tokenizing the line.
-        if let [kind @ (b'o' | b'v'), digits @ ..] = line.as_bytes()
-            && !digits.is_empty()
-            && digits.len() <= 18
-            && digits.iter().all(u8::is_ascii_digit)
-        {
-            let k = digits.iter().fold(0usize, |acc, &d| acc * 10 + usize::from(d - b'0'));
-            return Ok((at, if *kind == b'o' { Token::Op(k) } else { Token::Ref(k) }));
-        }
-        // The same for constants `n0.5` (one ASCII token right after the letter): the number the
-        // general path below would parse, without tokenizing.
-        if let [b'n' | b's' | b'l', number @ ..] = line.as_bytes()
-            && !number.is_empty()
-            && number.iter().all(|&b| b.is_ascii_graphic() && b != b'#')
-            && let Ok(c) = line[1..].parse::<f64>()
-            && !c.is_nan()
-        {
-            return Ok((at, Token::Const(c)));
-        }
         self.toks = tokens(line);
         let text = self.line.trim_start();
         let rest = || tokens(text.get(1..).unwrap_or("")).next();
@@ -375,6 +362,13 @@ impl Source for TextSource<'_> {
     fn found(&self) -> String {
         self.line.to_string()
     }
+
+    fn quick_index_value(&mut self) -> Option<(Pos, usize, f64)> {
+        let (i, v, len) = quick_index_value(self.lines.rest.as_bytes())?;
+        let (ln, line) = self.lines.take_exact(len)?;
+        self.line = line;
+        Some((Pos::Line(ln), i, v))
+    }
 }
 
 /// The usual expression lines — `o5`, `v12`, `n0.5` — read in the pass that finds their end:
@@ -385,16 +379,38 @@ impl Source for TextSource<'_> {
 fn quick_item(b: &[u8]) -> Option<(Token, usize)> {
     match b.first()? {
         kind @ (b'o' | b'v') => {
-            let digits = b[1..].iter().take(19).take_while(|c| c.is_ascii_digit()).count();
-            if digits == 0 || digits > 18 {
-                return None;
-            }
-            let k = b[1..=digits].iter().fold(0usize, |acc, &d| acc * 10 + usize::from(d - b'0'));
+            let (k, digits) = quick_uint(&b[1..])?;
             Some((if *kind == b'o' { Token::Op(k) } else { Token::Ref(k) }, 1 + digits))
         }
         b'n' | b's' | b'l' => decimal::parse_prefix(&b[1..]).map(|(c, len)| (Token::Const(c), 1 + len)),
         _ => None,
     }
+}
+
+/// The `<index> <value>` lines of `J`, `G`, `x`, `d` and suffix segments in their usual form
+/// — digits, one space, a [`decimal::parse_prefix`] number — read in one pass: the index, the
+/// value and the length. The caller checks that the line ends there; other lines go through the
+/// token path of [`index_values`], which reads these forms to the same numbers.
+fn quick_index_value(b: &[u8]) -> Option<(usize, f64, usize)> {
+    let (i, digits) = quick_uint(b)?;
+    if b.get(digits) != Some(&b' ') {
+        return None;
+    }
+    let (v, len) = decimal::parse_prefix(&b[digits + 1..])?;
+    Some((i, v, digits + 1 + len))
+}
+
+/// Most decimal digits that always fit a `usize` (19 on 64-bit targets).
+const UINT_DIGITS: usize = usize::MAX.ilog10() as usize;
+
+/// The unsigned integer of the leading decimal digits of `b` and their count, for 1 to
+/// [`UINT_DIGITS`] digits (what `str::parse::<usize>` reads from them); `None` otherwise.
+fn quick_uint(b: &[u8]) -> Option<(usize, usize)> {
+    let digits = b.iter().take(UINT_DIGITS + 1).take_while(|c| c.is_ascii_digit()).count();
+    if digits == 0 || digits > UINT_DIGITS {
+        return None;
+    }
+    Some((b[..digits].iter().fold(0usize, |acc, &d| acc * 10 + usize::from(d - b'0')), digits))
 }
 
 /// The binary encoding: the bytes after the text header. Integers are 4-byte two's complement,
@@ -804,6 +820,12 @@ fn index_values(
 ) -> Result<Vec<(usize, f64)>, NlError> {
     let mut out = Vec::new();
     for _ in 0..count {
+        // A line read in one pass has a well-formed value: the index check is all that can fail,
+        // with the error the token path reports.
+        if let Some((at, i, v)) = src.quick_index_value() {
+            out.push((check_index(i, limit, at, what)?, v));
+            continue;
+        }
         let at = src.item("an 'index value' line")?;
         let i = check_index(src.uint("an index")?, limit, at, what)?;
         let v = if int_values { src.int_value("a value")? } else { src.real("a value")? };
@@ -1199,6 +1221,28 @@ mod tests {
             assert_eq!(src.token().unwrap(), (Pos::Line(i + 1), *w), "line {}", i + 1);
         }
         assert!(matches!(src.token(), Err(NlError::UnexpectedEof { at: Pos::Line(11), .. })));
+    }
+
+    /// `<index> <value>` lines read in one pass or by tokens (extra spaces, comments, long or
+    /// huge numbers, a sign on the index): the same pairs, and the same error for an index out
+    /// of range on either path.
+    #[test]
+    fn index_value_lines_read_alike_on_both_paths() {
+        let text = "3 1.5\n4 -2e-3\n5  7\n6 8 # c\n7 1e400\n+8 0.25\n9 0.1234567890123456789\n0 5\r\n2 -0";
+        let mut src = TextSource::new(Lines::new(text));
+        let got = index_values(&mut src, 9, 10, "variable", false).unwrap();
+        let want = [(3, 1.5), (4, -2e-3), (5, 7.0), (6, 8.0), (7, f64::INFINITY), (8, 0.25), (9, 0.123_456_789_012_345_68), (0, 5.0), (2, -0.0)];
+        assert_eq!(got.len(), want.len());
+        for (g, w) in got.iter().zip(&want) {
+            assert_eq!((g.0, g.1.to_bits()), (w.0, w.1.to_bits()), "{g:?} vs {w:?}");
+        }
+        for bad in ["1 2\n12 3", "1 2\n12 x", "1 2\n 12 3"] {
+            let mut src = TextSource::new(Lines::new(bad));
+            let err = index_values(&mut src, 2, 10, "variable", false).unwrap_err();
+            assert!(matches!(err, NlError::IndexOutOfRange { at: Pos::Line(2), index: 12, limit: 10, .. }), "{bad:?}: {err:?}");
+        }
+        let mut src = TextSource::new(Lines::new("1 2\n3 2x"));
+        assert!(matches!(index_values(&mut src, 2, 10, "variable", false), Err(NlError::Syntax { at: Pos::Line(2), .. })));
     }
 
     /// A constant line read by the fast path gives the number (or the error) of the general one.
