@@ -120,6 +120,27 @@ impl Group {
         self.ids.len()
     }
 
+    /// Room for `members` more members.
+    fn reserve(&mut self, members: usize) {
+        self.ids.reserve_exact(members);
+        self.grad_start.reserve_exact(members);
+        self.hess_start.reserve_exact(members);
+        self.weight.reserve_exact(members);
+        self.consts.reserve_exact(members * self.nconst);
+        self.vars.reserve_exact(members * self.p);
+    }
+
+    /// Append element `e`, whose tape has this group's shape (instructions `instrs` over
+    /// variables `vars`).
+    fn push(&mut self, e: &Element, instrs: &[Instr], vars: &[usize]) {
+        self.ids.push(e.id);
+        self.grad_start.push(e.grad_start);
+        self.hess_start.push(e.hess_start);
+        self.weight.push(e.weight);
+        self.consts.extend(instrs.iter().filter_map(|i| if let Instr::Const(c) = i { Some(*c) } else { None }));
+        self.vars.extend_from_slice(vars);
+    }
+
     /// Member `j`'s constants.
     fn consts_of(&self, j: usize) -> &[f64] {
         &self.consts[j * self.nconst..(j + 1) * self.nconst]
@@ -226,42 +247,61 @@ impl BatchWork {
 }
 
 impl Batch {
-    /// Group `elements` by tape shape.
+    /// Group `elements` by tape shape. Shapes are found first and every group's arrays are then
+    /// sized to its members and filled once: grown member by member, the constants and
+    /// variables of the large groups were copied at every doubling.
     pub fn build<'a>(elements: impl Iterator<Item = &'a Element>, tapes: &super::Tapes) -> Batch {
-        let (store, pls) = (&tapes.store, &tapes.pls[..]);
-        let mut index: HashMap<Vec<Key>, usize, BuildHasherDefault<FxHasher>> = HashMap::default();
+        let elements: Vec<&Element> = elements.collect();
         let mut batch = Batch::default();
+        let placed = batch.find_groups(&elements, tapes);
+        let mut sizes = vec![0usize; batch.groups.len()];
+        placed.iter().filter_map(|&g| g).for_each(|g| sizes[g as usize] += 1);
+        for (g, &m) in batch.groups.iter_mut().zip(&sizes) {
+            g.reserve(m);
+        }
+        for (e, g) in elements.into_iter().zip(placed) {
+            let tape = tapes.store.tape(&e.range, &tapes.pls);
+            match g {
+                Some(g) => batch.groups[g as usize].push(e, tape.instrs(), tape.vars),
+                None => batch.fallback.push(e.clone()),
+            }
+        }
+        batch
+    }
+
+    /// Create a group, with its shared tape and Hessian selection, for every shape among
+    /// `elements` (in order of first appearance), and return each element's group (`None`:
+    /// evaluated on its own tape). Group indices fit `u32`: there are fewer groups than
+    /// elements, which are distinct DAG nodes.
+    fn find_groups(&mut self, elements: &[&Element], tapes: &super::Tapes) -> Vec<Option<u32>> {
+        let (store, pls) = (&tapes.store, &tapes.pls[..]);
+        let mut index: HashMap<Vec<Key>, u32, BuildHasherDefault<FxHasher>> = HashMap::default();
         let mut key = Vec::new();
+        let mut placed = Vec::with_capacity(elements.len());
         for e in elements {
             let tape = store.tape(&e.range, pls);
             let (instrs, p) = (tape.instrs(), tape.vars.len());
             if p == 0 || p > MAX_SLOTS || instrs.len() > MAX_LEN || !shape(e.range.nonlinear, p, instrs, tape.args(), &mut key) {
-                batch.fallback.push(e.clone());
+                placed.push(None);
                 continue;
             }
             let gi = match index.get(key.as_slice()) {
                 Some(&g) => g,
                 None => {
-                    let g = batch.groups.len();
+                    let g = self.groups.len() as u32;
                     let mut group = new_group(instrs, tape.args(), p, e.range.nonlinear);
                     // Same shape, same structural Hessian pattern: take the first member's.
                     group.sel = tapes.hess_sel[e.hess_start..e.hess_start + e.hess_len].iter().map(|&k| k as usize).collect();
-                    batch.groups.push(group);
-                    batch.max_len = batch.max_len.max(instrs.len());
-                    batch.max_p = batch.max_p.max(p);
+                    self.groups.push(group);
+                    self.max_len = self.max_len.max(instrs.len());
+                    self.max_p = self.max_p.max(p);
                     index.insert(key.clone(), g);
                     g
                 }
             };
-            let g = &mut batch.groups[gi];
-            g.ids.push(e.id);
-            g.grad_start.push(e.grad_start);
-            g.hess_start.push(e.hess_start);
-            g.weight.push(e.weight);
-            g.consts.extend(instrs.iter().filter_map(|i| if let Instr::Const(c) = i { Some(*c) } else { None }));
-            g.vars.extend_from_slice(tape.vars);
+            placed.push(Some(gi));
         }
-        batch
+        placed
     }
 
     /// Elements in groups and elements on their own tapes.

@@ -1135,3 +1135,20 @@ fn tapes_equal_those_of_a_walk_over_all_nodes() {
     }
     assert!(tapes_seen > 100, "{tapes_seen} tapes compared");
 }
+
+/// The distinct variables of a function by marks equal sorting and deduplicating them, for a
+/// few uses (sorted) and for many (a scan of the marks), and the marks are left cleared.
+#[test]
+fn sorted_distinct_equals_sort_and_dedup() {
+    let mut rng = Rng(0x5EE0_D157_1ACE_0001);
+    let n = 200;
+    let mut seen = vec![false; n];
+    for uses in [0, 1, 3, 10, 24, 25, 60, 400, 2000] {
+        let list: Vec<usize> = (0..uses).map(|_| rng.below(n)).collect();
+        let mut want = list.clone();
+        want.sort_unstable();
+        want.dedup();
+        assert_eq!(sorted_distinct(list.iter().copied(), &mut seen), want, "{uses} uses");
+        assert!(seen.iter().all(|&s| !s), "{uses} uses: marks cleared");
+    }
+}
