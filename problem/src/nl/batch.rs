@@ -102,9 +102,9 @@ struct Group {
     nonlinear: bool,
     /// Dense positions `a·p + b` of the kept element-Hessian entries (see `Tapes::hess_sel`).
     sel: Vec<usize>,
-    /// For a quadratic shape, every member's kept Hessian entries (member-major), computed once:
-    /// they do not depend on x (see [`Batch::fix_quadratic`]).
-    fixed: Option<Vec<f64>>,
+    /// For a quadratic shape, every member's kept Hessian entries, computed once: they do not
+    /// depend on x (see [`Batch::fix_quadratic`]).
+    fixed: Option<Fixed>,
     /// Per member: element id, gradient and Hessian buffer offsets, weight.
     ids: Vec<usize>,
     grad_start: Vec<usize>,
@@ -118,6 +118,89 @@ struct Group {
 impl Group {
     fn len(&self) -> usize {
         self.ids.len()
+    }
+
+    /// Room for `members` more members.
+    fn reserve(&mut self, members: usize) {
+        self.ids.reserve_exact(members);
+        self.grad_start.reserve_exact(members);
+        self.hess_start.reserve_exact(members);
+        self.weight.reserve_exact(members);
+        self.consts.reserve_exact(members * self.nconst);
+        self.vars.reserve_exact(members * self.p);
+    }
+
+    /// Append element `e`, whose tape has this group's shape (instructions `instrs` over
+    /// variables `vars`).
+    fn push(&mut self, e: &Element, instrs: &[Instr], vars: &[usize]) {
+        self.ids.push(e.id);
+        self.grad_start.push(e.grad_start);
+        self.hess_start.push(e.hess_start);
+        self.weight.push(e.weight);
+        self.consts.extend(instrs.iter().filter_map(|i| if let Instr::Const(c) = i { Some(*c) } else { None }));
+        self.vars.extend_from_slice(vars);
+    }
+
+    /// Member `j`'s constants.
+    fn consts_of(&self, j: usize) -> &[f64] {
+        &self.consts[j * self.nconst..(j + 1) * self.nconst]
+    }
+
+    /// A group of the same shape holding only `members` (in that order): the same tape over
+    /// their constants and variables.
+    fn subset(&self, members: &[usize]) -> Group {
+        let pick = |v: &[usize]| members.iter().map(|&j| v[j]).collect();
+        Group {
+            code: self.code.clone(),
+            args: self.args.clone(),
+            sel: self.sel.clone(),
+            fixed: None,
+            ids: pick(&self.ids),
+            grad_start: pick(&self.grad_start),
+            hess_start: pick(&self.hess_start),
+            weight: members.iter().map(|&j| self.weight[j]).collect(),
+            consts: members.iter().flat_map(|&j| self.consts_of(j)).copied().collect(),
+            vars: members.iter().flat_map(|&j| &self.vars[j * self.p..(j + 1) * self.p]).copied().collect(),
+            ..*self
+        }
+    }
+
+    /// Runs of consecutive members with the same constants (bit for bit): the first member of
+    /// each run and, for each member, the index of its run. `None` when there are more than
+    /// `u32` runs. (Models written term by term over a grid repeat one constant vector over long
+    /// runs; comparing with the run's first member costs no hashing where every member differs.)
+    fn constant_runs(&self) -> Option<(Vec<usize>, Vec<u32>)> {
+        let mut firsts: Vec<usize> = Vec::new();
+        let mut run = Vec::with_capacity(self.len());
+        for j in 0..self.len() {
+            let same = firsts.last().is_some_and(|&f| {
+                self.consts_of(f).iter().zip(self.consts_of(j)).all(|(a, b)| a.to_bits() == b.to_bits())
+            });
+            if !same {
+                firsts.push(j);
+            }
+            run.push(u32::try_from(firsts.len() - 1).ok()?);
+        }
+        Some((firsts, run))
+    }
+}
+
+/// The kept Hessian entries of every member of a quadratic group, once per run of members with
+/// the same constants: a quadratic shape's Hessian depends on its constants only, and grid
+/// models repeat one constant vector over most members (obstacle at n = 1e5: 99,856 members).
+#[derive(Debug, Clone)]
+struct Fixed {
+    /// The entries of the `r`-th run at `rows[r·k..(r + 1)·k]`, `k` kept entries per member.
+    rows: Vec<f64>,
+    /// Each member's run.
+    row: Vec<u32>,
+}
+
+impl Fixed {
+    /// Member `j`'s `k` entries.
+    fn member(&self, j: usize, k: usize) -> &[f64] {
+        let r = self.row[j] as usize;
+        &self.rows[r * k..(r + 1) * k]
     }
 }
 
@@ -164,42 +247,61 @@ impl BatchWork {
 }
 
 impl Batch {
-    /// Group `elements` by tape shape.
+    /// Group `elements` by tape shape. Shapes are found first and every group's arrays are then
+    /// sized to its members and filled once: grown member by member, the constants and
+    /// variables of the large groups were copied at every doubling.
     pub fn build<'a>(elements: impl Iterator<Item = &'a Element>, tapes: &super::Tapes) -> Batch {
-        let (store, pls) = (&tapes.store, &tapes.pls[..]);
-        let mut index: HashMap<Vec<Key>, usize, BuildHasherDefault<FxHasher>> = HashMap::default();
+        let elements: Vec<&Element> = elements.collect();
         let mut batch = Batch::default();
+        let placed = batch.find_groups(&elements, tapes);
+        let mut sizes = vec![0usize; batch.groups.len()];
+        placed.iter().filter_map(|&g| g).for_each(|g| sizes[g as usize] += 1);
+        for (g, &m) in batch.groups.iter_mut().zip(&sizes) {
+            g.reserve(m);
+        }
+        for (e, g) in elements.into_iter().zip(placed) {
+            let tape = tapes.store.tape(&e.range, &tapes.pls);
+            match g {
+                Some(g) => batch.groups[g as usize].push(e, tape.instrs(), tape.vars),
+                None => batch.fallback.push(e.clone()),
+            }
+        }
+        batch
+    }
+
+    /// Create a group, with its shared tape and Hessian selection, for every shape among
+    /// `elements` (in order of first appearance), and return each element's group (`None`:
+    /// evaluated on its own tape). Group indices fit `u32`: there are fewer groups than
+    /// elements, which are distinct DAG nodes.
+    fn find_groups(&mut self, elements: &[&Element], tapes: &super::Tapes) -> Vec<Option<u32>> {
+        let (store, pls) = (&tapes.store, &tapes.pls[..]);
+        let mut index: HashMap<Vec<Key>, u32, BuildHasherDefault<FxHasher>> = HashMap::default();
         let mut key = Vec::new();
+        let mut placed = Vec::with_capacity(elements.len());
         for e in elements {
             let tape = store.tape(&e.range, pls);
             let (instrs, p) = (tape.instrs(), tape.vars.len());
             if p == 0 || p > MAX_SLOTS || instrs.len() > MAX_LEN || !shape(e.range.nonlinear, p, instrs, tape.args(), &mut key) {
-                batch.fallback.push(e.clone());
+                placed.push(None);
                 continue;
             }
             let gi = match index.get(key.as_slice()) {
                 Some(&g) => g,
                 None => {
-                    let g = batch.groups.len();
+                    let g = self.groups.len() as u32;
                     let mut group = new_group(instrs, tape.args(), p, e.range.nonlinear);
                     // Same shape, same structural Hessian pattern: take the first member's.
                     group.sel = tapes.hess_sel[e.hess_start..e.hess_start + e.hess_len].iter().map(|&k| k as usize).collect();
-                    batch.groups.push(group);
-                    batch.max_len = batch.max_len.max(instrs.len());
-                    batch.max_p = batch.max_p.max(p);
+                    self.groups.push(group);
+                    self.max_len = self.max_len.max(instrs.len());
+                    self.max_p = self.max_p.max(p);
                     index.insert(key.clone(), g);
                     g
                 }
             };
-            let g = &mut batch.groups[gi];
-            g.ids.push(e.id);
-            g.grad_start.push(e.grad_start);
-            g.hess_start.push(e.hess_start);
-            g.weight.push(e.weight);
-            g.consts.extend(instrs.iter().filter_map(|i| if let Instr::Const(c) = i { Some(*c) } else { None }));
-            g.vars.extend_from_slice(tape.vars);
+            placed.push(Some(gi));
         }
-        batch
+        placed
     }
 
     /// Elements in groups and elements on their own tapes.
@@ -223,6 +325,13 @@ impl Batch {
         self.groups.iter().filter(|g| g.fixed.is_some()).count()
     }
 
+    /// Number of members whose Hessians the quadratic groups computed (one per run of equal
+    /// constants).
+    #[cfg(test)]
+    pub fn fixed_sweeps(&self) -> usize {
+        self.groups.iter().filter_map(|g| g.fixed.as_ref()).map(|f| f.row.last().map_or(0, |&r| r as usize + 1)).sum()
+    }
+
     /// Number of groups (distinct batched shapes).
     #[cfg(test)]
     pub fn num_groups(&self) -> usize {
@@ -239,6 +348,9 @@ impl Batch {
     /// x-dependent partial (e.g. `∂(u·w)/∂u = w` inside `c·u`) is multiplied by a zero tangent or
     /// lands in a constant's unused adjoint. So the entries computed here at x = 0 are bit for bit
     /// those of any later sweep at finite x. Groups with a non-finite entry keep their sweeps.
+    ///
+    /// Members with the same constants (bit for bit) go through the same operations on the same
+    /// numbers at x = 0, so the sweep runs for one member per run of equal constants.
     pub fn fix_quadratic(&mut self, n: usize) {
         let x = vec![0.0; n];
         let mut w = BatchWork::default();
@@ -247,11 +359,17 @@ impl Batch {
             if !g.nonlinear || !is_quadratic(g) {
                 continue;
             }
-            // The common sweep, each member's entries packed member-major.
-            let mut fixed = vec![0.0; g.len() * g.sel.len()];
-            group_hessians(g, &x, &mut w, |j, at| j * g.sel.len() + at, &mut fixed);
-            if fixed.iter().all(|v| v.is_finite()) {
-                g.fixed = Some(fixed);
+            let Some((reps, row)) = g.constant_runs() else { continue };
+            let k = g.sel.len();
+            let mut rows = vec![0.0; reps.len() * k];
+            // The common sweep over the representatives, each one's entries packed in order.
+            if reps.len() == g.len() {
+                group_hessians(g, &x, &mut w, |j, at| j * k + at, &mut rows);
+            } else {
+                group_hessians(&g.subset(&reps), &x, &mut w, |j, at| j * k + at, &mut rows);
+            }
+            if rows.iter().all(|v| v.is_finite()) {
+                g.fixed = Some(Fixed { rows, row });
             }
         }
     }
@@ -309,7 +427,7 @@ impl Batch {
             if let Some(fixed) = &g.fixed {
                 let k = g.sel.len();
                 for (j, &at) in g.hess_start.iter().enumerate() {
-                    eh[at..at + k].copy_from_slice(&fixed[j * k..(j + 1) * k]);
+                    eh[at..at + k].copy_from_slice(fixed.member(j, k));
                 }
                 continue;
             }

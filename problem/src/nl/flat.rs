@@ -63,7 +63,7 @@ impl Flat {
             weight: Vec::with_capacity(num_elements),
             hess_start: Vec::with_capacity(num_elements + 1),
             grad_base: vec![0.0; n],
-            grad_var: Vec::new(),
+            grad_var: Vec::with_capacity(objective.elements.iter().map(|e| e.range.num_vars()).sum()),
             jac_base: vec![0.0; jac_nnz],
             jac_pos: Vec::with_capacity(tapes.grad_pos.len()),
         };

@@ -7,6 +7,7 @@
 //! Expressions are written in prefix (Polish) notation; they are read with an explicit stack so
 //! that nesting depth is bounded only by memory.
 
+use super::decimal;
 use super::error::{NlError, Pos};
 use super::expr::{BinOp, Dag, DagFull, NaryOp, Node, NodeId, PiecewiseLinear, UnOp, binary, unary};
 
@@ -126,6 +127,22 @@ impl<'a> Lines<'a> {
     fn at_end(&self) -> bool {
         self.rest.is_empty()
     }
+
+    /// The next line when its first `len` bytes are all of it: they are followed by `\n` or
+    /// the end of the text. Returns the line and its number, or `None` (nothing consumed).
+    fn take_exact(&mut self, len: usize) -> Option<(usize, &'a str)> {
+        let end = match self.rest.as_bytes().get(len) {
+            None => len,
+            Some(b'\n') => len + 1,
+            Some(_) => return None,
+        };
+        // The bytes before `len` are ASCII (the callers checked them), so `len` and `end` are
+        // char boundaries.
+        let line = &self.rest[..len];
+        self.rest = &self.rest[end..];
+        self.pos += 1;
+        Some((self.pos, line))
+    }
 }
 
 /// The tokens of a line, comments (`# …`) removed.
@@ -179,7 +196,7 @@ fn parse_usize(tok: Option<&str>, at: Pos, what: &str) -> Result<usize, NlError>
 
 fn parse_f64(tok: Option<&str>, at: Pos, what: &str) -> Result<f64, NlError> {
     let t = tok.ok_or_else(|| NlError::syntax(at, what, ""))?;
-    match t.parse::<f64>() {
+    match decimal::parse_f64(t) {
         Ok(v) if !v.is_nan() => Ok(v),
         _ => Err(NlError::syntax(at, what, t)),
     }
@@ -244,6 +261,11 @@ pub(crate) trait Source {
     fn token(&mut self) -> Result<(Pos, Token), NlError>;
     /// The current item as shown in a syntax error.
     fn found(&self) -> String;
+    /// The next `<index> <value>` item when it has the usual form that can be read in one pass
+    /// (text: [`quick_index_value`]), with its position; `None`, nothing consumed, otherwise.
+    fn quick_index_value(&mut self) -> Option<(Pos, usize, f64)> {
+        None
+    }
 }
 
 /// The text encoding: one item per line.
@@ -312,29 +334,17 @@ impl Source for TextSource<'_> {
     }
 
     fn token(&mut self) -> Result<(Pos, Token), NlError> {
+        // The usual lines in one pass; the others (spaces, comments, carriage returns, long
+        // numbers, errors) tokenized below, to the same items.
+        if let Some((tok, len)) = quick_item(self.lines.rest.as_bytes())
+            && let Some((ln, line)) = self.lines.take_exact(len)
+        {
+            self.line = line;
+            return Ok((Pos::Line(ln), tok));
+        }
         let (ln, line) = self.lines.next("an expression line (o/n/v/s/l)")?;
         self.line = line;
         let at = Pos::Line(ln);
-        // Fast path for the usual `o5` / `v12` lines (a letter and decimal digits only): the same
-        // integer the general path below parses, without tokenizing the line.
-        if let [kind @ (b'o' | b'v'), digits @ ..] = line.as_bytes()
-            && !digits.is_empty()
-            && digits.len() <= 18
-            && digits.iter().all(u8::is_ascii_digit)
-        {
-            let k = digits.iter().fold(0usize, |acc, &d| acc * 10 + usize::from(d - b'0'));
-            return Ok((at, if *kind == b'o' { Token::Op(k) } else { Token::Ref(k) }));
-        }
-        // The same for constants `n0.5` (one ASCII token right after the letter): the number the
-        // general path below would parse, without tokenizing.
-        if let [b'n' | b's' | b'l', number @ ..] = line.as_bytes()
-            && !number.is_empty()
-            && number.iter().all(|&b| b.is_ascii_graphic() && b != b'#')
-            && let Ok(c) = line[1..].parse::<f64>()
-            && !c.is_nan()
-        {
-            return Ok((at, Token::Const(c)));
-        }
         self.toks = tokens(line);
         let text = self.line.trim_start();
         let rest = || tokens(text.get(1..).unwrap_or("")).next();
@@ -352,6 +362,55 @@ impl Source for TextSource<'_> {
     fn found(&self) -> String {
         self.line.to_string()
     }
+
+    fn quick_index_value(&mut self) -> Option<(Pos, usize, f64)> {
+        let (i, v, len) = quick_index_value(self.lines.rest.as_bytes())?;
+        let (ln, line) = self.lines.take_exact(len)?;
+        self.line = line;
+        Some((Pos::Line(ln), i, v))
+    }
+}
+
+/// The usual expression lines — `o5`, `v12`, `n0.5` — read in the pass that finds their end:
+/// the item and its length when the text starts with a letter and a number of the fast forms
+/// (at most 18 digits for `o`/`v`, a [`decimal::parse_prefix`] number for `n`/`s`/`l`). The
+/// caller checks that the line ends there; every other line goes through the general path of
+/// [`TextSource::token`], which reads these forms to the same items.
+fn quick_item(b: &[u8]) -> Option<(Token, usize)> {
+    match b.first()? {
+        kind @ (b'o' | b'v') => {
+            let (k, digits) = quick_uint(&b[1..])?;
+            Some((if *kind == b'o' { Token::Op(k) } else { Token::Ref(k) }, 1 + digits))
+        }
+        b'n' | b's' | b'l' => decimal::parse_prefix(&b[1..]).map(|(c, len)| (Token::Const(c), 1 + len)),
+        _ => None,
+    }
+}
+
+/// The `<index> <value>` lines of `J`, `G`, `x`, `d` and suffix segments in their usual form
+/// — digits, one space, a [`decimal::parse_prefix`] number — read in one pass: the index, the
+/// value and the length. The caller checks that the line ends there; other lines go through the
+/// token path of [`index_values`], which reads these forms to the same numbers.
+fn quick_index_value(b: &[u8]) -> Option<(usize, f64, usize)> {
+    let (i, digits) = quick_uint(b)?;
+    if b.get(digits) != Some(&b' ') {
+        return None;
+    }
+    let (v, len) = decimal::parse_prefix(&b[digits + 1..])?;
+    Some((i, v, digits + 1 + len))
+}
+
+/// Most decimal digits that always fit a `usize` (19 on 64-bit targets).
+const UINT_DIGITS: usize = usize::MAX.ilog10() as usize;
+
+/// The unsigned integer of the leading decimal digits of `b` and their count, for 1 to
+/// [`UINT_DIGITS`] digits (what `str::parse::<usize>` reads from them); `None` otherwise.
+fn quick_uint(b: &[u8]) -> Option<(usize, usize)> {
+    let digits = b.iter().take(UINT_DIGITS + 1).take_while(|c| c.is_ascii_digit()).count();
+    if digits == 0 || digits > UINT_DIGITS {
+        return None;
+    }
+    Some((b[..digits].iter().fold(0usize, |acc, &d| acc * 10 + usize::from(d - b'0')), digits))
 }
 
 /// The binary encoding: the bytes after the text header. Integers are 4-byte two's complement,
@@ -761,6 +820,12 @@ fn index_values(
 ) -> Result<Vec<(usize, f64)>, NlError> {
     let mut out = Vec::new();
     for _ in 0..count {
+        // A line read in one pass has a well-formed value: the index check is all that can fail,
+        // with the error the token path reports.
+        if let Some((at, i, v)) = src.quick_index_value() {
+            out.push((check_index(i, limit, at, what)?, v));
+            continue;
+        }
         let at = src.item("an 'index value' line")?;
         let i = check_index(src.uint("an index")?, limit, at, what)?;
         let v = if int_values { src.int_value("a value")? } else { src.real("a value")? };
@@ -1145,6 +1210,41 @@ mod tests {
         }
     }
 
+    /// A run of expression lines, some on the fast path (`quick_item`) and some not (blanks,
+    /// comments, carriage returns, long numbers): the same items at the same line numbers.
+    #[test]
+    fn expression_lines_keep_their_numbers_on_both_paths() {
+        let text = "o5\nv3\nn-1.5e3\nn0.5 \no 7\nn1e400\nv0\r\nn2#c\no0123\nv1";
+        let want = [Token::Op(5), Token::Ref(3), Token::Const(-1500.0), Token::Const(0.5), Token::Op(7), Token::Const(f64::INFINITY), Token::Ref(0), Token::Const(2.0), Token::Op(123), Token::Ref(1)];
+        let mut src = TextSource::new(Lines::new(text));
+        for (i, w) in want.iter().enumerate() {
+            assert_eq!(src.token().unwrap(), (Pos::Line(i + 1), *w), "line {}", i + 1);
+        }
+        assert!(matches!(src.token(), Err(NlError::UnexpectedEof { at: Pos::Line(11), .. })));
+    }
+
+    /// `<index> <value>` lines read in one pass or by tokens (extra spaces, comments, long or
+    /// huge numbers, a sign on the index): the same pairs, and the same error for an index out
+    /// of range on either path.
+    #[test]
+    fn index_value_lines_read_alike_on_both_paths() {
+        let text = "3 1.5\n4 -2e-3\n5  7\n6 8 # c\n7 1e400\n+8 0.25\n9 0.1234567890123456789\n0 5\r\n2 -0";
+        let mut src = TextSource::new(Lines::new(text));
+        let got = index_values(&mut src, 9, 10, "variable", false).unwrap();
+        let want = [(3, 1.5), (4, -2e-3), (5, 7.0), (6, 8.0), (7, f64::INFINITY), (8, 0.25), (9, 0.123_456_789_012_345_68), (0, 5.0), (2, -0.0)];
+        assert_eq!(got.len(), want.len());
+        for (g, w) in got.iter().zip(&want) {
+            assert_eq!((g.0, g.1.to_bits()), (w.0, w.1.to_bits()), "{g:?} vs {w:?}");
+        }
+        for bad in ["1 2\n12 3", "1 2\n12 x", "1 2\n 12 3"] {
+            let mut src = TextSource::new(Lines::new(bad));
+            let err = index_values(&mut src, 2, 10, "variable", false).unwrap_err();
+            assert!(matches!(err, NlError::IndexOutOfRange { at: Pos::Line(2), index: 12, limit: 10, .. }), "{bad:?}: {err:?}");
+        }
+        let mut src = TextSource::new(Lines::new("1 2\n3 2x"));
+        assert!(matches!(index_values(&mut src, 2, 10, "variable", false), Err(NlError::Syntax { at: Pos::Line(2), .. })));
+    }
+
     /// A constant line read by the fast path gives the number (or the error) of the general one.
     #[test]
     fn constant_lines_read_alike_on_both_paths() {
@@ -1156,6 +1256,9 @@ mod tests {
             assert_eq!(read(fast).unwrap(), read(general).unwrap(), "{fast} / {general}");
         }
         assert_eq!(read("n0.25#c").unwrap(), Token::Const(0.25));
+        for (fast, general) in [("o5", "o 5"), ("v12", " v12"), ("n1e400", "n 1e400"), ("n123456789012345678901", "n 123456789012345678901")] {
+            assert_eq!(read(fast).unwrap(), read(general).unwrap(), "{fast} / {general}");
+        }
         for bad in ["nnan", "n0.5x", "n", "n#1", "n0x10"] {
             assert!(matches!(read(bad), Err(NlError::Syntax { .. })), "{bad}: {:?}", read(bad));
         }

@@ -29,7 +29,8 @@ impl QuadraticGradient {
         if u32::try_from(n).is_err() {
             return None;
         }
-        let mut q = QuadraticGradient { g0, col_ptr: Vec::with_capacity(n + 1), row_idx: Vec::new(), values: Vec::new() };
+        let nnz = values.iter().filter(|&&v| v != 0.0).count();
+        let mut q = QuadraticGradient { g0, col_ptr: Vec::with_capacity(n + 1), row_idx: Vec::with_capacity(nnz), values: Vec::with_capacity(nnz) };
         q.col_ptr.push(0);
         for j in 0..n {
             for k in col_ptr[j]..col_ptr[j + 1] {

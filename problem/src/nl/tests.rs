@@ -891,6 +891,12 @@ fn batched_sweeps_equal_per_element_tapes_bit_for_bit() {
         .map(|i| format!("o2\no3\nv{}\nn{}\no54\n3\nv{}\no16\nv{}\no2\nn2\nv{}\n", i % 6, 1.5 + (i % 7) as f64, (i + 1) % 6, (i + 2) % 6, (i + 3) % 6))
         .collect();
     models.push(("quadratic".into(), model(6, 0, "", &format!("o54\n80\n{quad_terms}"), "o5\nv0\nn2"), None));
+    // The same shape with its constants repeated over runs of members (sweeps shared by a run),
+    // and a run of one.
+    let run_terms: String = (0..80)
+        .map(|i| format!("o2\no3\nv{}\nn{}\no54\n3\nv{}\no16\nv{}\no2\nn2\nv{}\n", i % 6, if i == 41 { 9.0 } else { 1.5 + (i / 20) as f64 }, (i + 1) % 6, (i + 2) % 6, (i + 3) % 6))
+        .collect();
+    models.push(("quadratic runs".into(), model(6, 0, "", &format!("o54\n80\n{run_terms}"), "o5\nv0\nn2"), None));
     for (label, text, domains) in models {
         let mut batched = NlProblem::from_str(&text).unwrap_or_else(|e| panic!("{label}: {e}"));
         // The sweeps themselves (a quadratic objective's gradient is otherwise one product).
@@ -961,6 +967,8 @@ fn only_quadratic_shapes_have_fixed_hessians() {
     assert_eq!(chain.obj_batch.num_fixed(), chain.obj_batch.num_groups());
     assert!(chain.obj_batch.num_fixed() >= 2);
     assert_eq!(chain.con_batch.num_fixed(), chain.con_batch.num_groups());
+    // Every member of a chain shape has the same constants: one sweep per shape.
+    assert_eq!(chain.obj_batch.fixed_sweeps(), chain.obj_batch.num_fixed());
     let (text, _) = repeated_shapes_model(5);
     let rep = NlProblem::from_str(&text).unwrap();
     assert_eq!(rep.con_batch.num_fixed(), 0);
@@ -1126,4 +1134,21 @@ fn tapes_equal_those_of_a_walk_over_all_nodes() {
         }
     }
     assert!(tapes_seen > 100, "{tapes_seen} tapes compared");
+}
+
+/// The distinct variables of a function by marks equal sorting and deduplicating them, for a
+/// few uses (sorted) and for many (a scan of the marks), and the marks are left cleared.
+#[test]
+fn sorted_distinct_equals_sort_and_dedup() {
+    let mut rng = Rng(0x5EE0_D157_1ACE_0001);
+    let n = 200;
+    let mut seen = vec![false; n];
+    for uses in [0, 1, 3, 10, 24, 25, 60, 400, 2000] {
+        let list: Vec<usize> = (0..uses).map(|_| rng.below(n)).collect();
+        let mut want = list.clone();
+        want.sort_unstable();
+        want.dedup();
+        assert_eq!(sorted_distinct(list.iter().copied(), &mut seen), want, "{uses} uses");
+        assert!(seen.iter().all(|&s| !s), "{uses} uses: marks cleared");
+    }
 }
