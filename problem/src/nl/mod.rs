@@ -783,32 +783,28 @@ impl Problem for NlProblem {
     fn gradient(&self, x: &[f64], grad: &mut [f64]) -> Result<(), EvalError> {
         Self::check_len("gradient input x", self.header.n_var, x.len())?;
         Self::check_len("gradient output", self.header.n_var, grad.len())?;
-        if let Some(q) = &self.quad_grad {
-            q.gradient(x, grad);
-            return match grad.iter().all(|v| v.is_finite()) {
-                true => Ok(()),
-                false => Err(EvalError::NonFinite { what: "gradient" }),
-            };
-        }
         let f = &self.objective;
-        self.with_work(|w| {
-            if self.batched {
-                w.eg.resize(self.tapes.grad_pos.len(), 0.0);
-                self.obj_batch.gradients(&self.tapes, x, &mut w.batch, &mut w.scratch, &mut w.eg);
-                self.flat.gradient(&w.eg, grad);
-            } else {
-                w.sparse.resize(f.vars.len(), 0.0);
-                f.gradient(&self.tapes, x, &mut w.scratch, &mut w.sparse);
-                grad.iter_mut().for_each(|g| *g = 0.0);
-                for (&j, &v) in f.vars.iter().zip(&w.sparse) {
-                    grad[j] = v;
+        match &self.quad_grad {
+            Some(q) => q.gradient(x, grad),
+            None => self.with_work(|w| {
+                if self.batched {
+                    w.eg.resize(self.tapes.grad_pos.len(), 0.0);
+                    self.obj_batch.gradients(&self.tapes, x, &mut w.batch, &mut w.scratch, &mut w.eg);
+                    self.flat.gradient(&w.eg, grad);
+                } else {
+                    w.sparse.resize(f.vars.len(), 0.0);
+                    f.gradient(&self.tapes, x, &mut w.scratch, &mut w.sparse);
+                    grad.iter_mut().for_each(|g| *g = 0.0);
+                    for (&j, &v) in f.vars.iter().zip(&w.sparse) {
+                        grad[j] = v;
+                    }
                 }
-            }
-            match grad.iter().all(|v| v.is_finite()) {
-                true => Ok(()),
-                false => Err(EvalError::NonFinite { what: "gradient" }),
-            }
-        })
+            }),
+        }
+        match grad.iter().all(|v| v.is_finite()) {
+            true => Ok(()),
+            false => Err(EvalError::NonFinite { what: "gradient" }),
+        }
     }
 
     fn constraints(&self, x: &[f64], c: &mut [f64]) -> Result<(), EvalError> {
