@@ -156,28 +156,30 @@ impl SymCsr {
         }
     }
 
-    /// Overwrite the values from a diagonal and strictly lower entries listed exactly as for the
-    /// [`from_lower`](Self::from_lower) call that built this matrix. Returns `false` (values then
-    /// unspecified) when the list does not match the stored pattern.
-    fn refill_from_lower(&mut self, diag: Vec<f64>, lower: &[(usize, usize, f64)]) -> bool {
-        if diag.len() != self.n || 2 * lower.len() != self.idx.len() {
-            return false;
-        }
-        self.diag = diag;
-        let mut next = self.ptr[..self.n].to_vec();
-        for &(i, j, v) in lower {
-            if i >= self.n || j >= self.n || next[i] >= self.ptr[i + 1] || next[j] >= self.ptr[j + 1] {
-                return false;
+    /// Overwrite the values with a diagonal and strictly lower entries produced by `fill` — it
+    /// writes the diagonal into the slice it gets and hands each lower entry `(i, j, v)` to the
+    /// callback — in exactly the order of the [`from_lower`](Self::from_lower) call that built
+    /// this matrix. Returns `false` (values then unspecified) when the entries do not match the
+    /// stored pattern.
+    fn refill_lower(&mut self, fill: impl FnOnce(&mut [f64], &mut dyn FnMut(usize, usize, f64))) -> bool {
+        let n = self.n;
+        let SymCsr { diag, ptr, idx, val, .. } = self;
+        diag.fill(0.0);
+        let mut next = ptr[..n].to_vec();
+        let (mut ok, mut count) = (true, 0usize);
+        let mut put = |i: usize, j: usize, v: f64| {
+            count += 1;
+            if !ok || i >= n || j >= n || next[i] >= ptr[i + 1] || next[j] >= ptr[j + 1] || idx[next[i]] as usize != j || idx[next[j]] as usize != i {
+                ok = false;
+                return;
             }
-            if self.idx[next[i]] as usize != j || self.idx[next[j]] as usize != i {
-                return false;
-            }
-            self.val[next[i]] = v;
+            val[next[i]] = v;
             next[i] += 1;
-            self.val[next[j]] = v;
+            val[next[j]] = v;
             next[j] += 1;
-        }
-        true
+        };
+        fill(diag, &mut put);
+        ok && 2 * count == idx.len()
     }
 
     /// Whether the entry at position `p` of row `i` is a strong connection (Vaněk et al. 1996,
@@ -504,18 +506,26 @@ fn refill_smoothed_prolongator(a: &SymCsr, agg: &[Option<usize>], p: &mut Csr, o
 /// Galerkin product `Pᵀ A P`, symmetric by construction (only its lower triangle is computed and
 /// then mirrored, so rounding cannot make the coarse operator — and hence `M⁻¹` — unsymmetric).
 fn galerkin(a: &SymCsr, p: &Csr) -> SymCsr {
-    let (diag, lower) = galerkin_lower(a, p);
+    let mut diag = vec![0.0; p.ncols];
+    let mut lower = Vec::new();
+    galerkin_lower(a, p, &mut diag, |r, c, v| lower.push((r, c, v)));
     SymCsr::from_lower(p.ncols, diag, &lower)
 }
 
-/// Diagonal and strictly lower entries of `Pᵀ A P`, in an order (and with a pattern, entries that
-/// cancel to zero included) fixed by the patterns of `A` and `P` alone: the input of
-/// [`SymCsr::from_lower`] when building, of [`SymCsr::refill_from_lower`] when updating.
-fn galerkin_lower(a: &SymCsr, p: &Csr) -> (Vec<f64>, Vec<(usize, usize, f64)>) {
+/// Diagonal (into `diag`, of length `P.ncols`) and strictly lower entries (handed to `emit` as
+/// `(row, column, value)`) of `Pᵀ A P`, in an order (and with a pattern, entries that cancel to
+/// zero included) fixed by the patterns of `A` and `P` alone: the input of
+/// [`SymCsr::from_lower`] when building, of [`SymCsr::refill_lower`] when updating, which
+/// writes each entry in place instead of collecting a list (at n = 1e6 the list's growth and
+/// first touch were as costly as the product itself).
+fn galerkin_lower(a: &SymCsr, p: &Csr, diag: &mut [f64], mut emit: impl FnMut(usize, usize, f64)) {
     let nc = p.ncols;
-    // AP by rows.
+    // AP by rows; its pattern is about as large as A's.
     let mut acc = Accumulator::new(nc);
-    let (mut ap_ptr, mut ap_idx, mut ap_val) = (vec![0], Vec::new(), Vec::new());
+    let mut ap_ptr = Vec::with_capacity(a.n + 1);
+    let mut ap_idx: Vec<u32> = Vec::with_capacity(a.n + a.idx.len());
+    let mut ap_val = Vec::with_capacity(a.n + a.idx.len());
+    ap_ptr.push(0);
     for i in 0..a.n {
         for q in p.ptr[i]..p.ptr[i + 1] {
             acc.add(p.idx[q] as usize, a.diag[i] * p.val[q]);
@@ -527,21 +537,19 @@ fn galerkin_lower(a: &SymCsr, p: &Csr) -> (Vec<f64>, Vec<(usize, usize, f64)>) {
             }
         }
         acc.drain(|j, v| {
-            ap_idx.push(j);
+            ap_idx.push(j as u32);
             ap_val.push(v);
         });
         ap_ptr.push(ap_idx.len());
     }
     // Pᵀ (AP), keeping the lower triangle.
     let pt = p.transpose();
-    let mut diag = vec![0.0; nc];
-    let mut lower = Vec::new();
     for r in 0..nc {
         for q in pt.ptr[r]..pt.ptr[r + 1] {
             let (i, w) = (pt.idx[q] as usize, pt.val[q]);
             for k in ap_ptr[i]..ap_ptr[i + 1] {
-                if ap_idx[k] <= r {
-                    acc.add(ap_idx[k], w * ap_val[k]);
+                if ap_idx[k] as usize <= r {
+                    acc.add(ap_idx[k] as usize, w * ap_val[k]);
                 }
             }
         }
@@ -549,11 +557,10 @@ fn galerkin_lower(a: &SymCsr, p: &Csr) -> (Vec<f64>, Vec<(usize, usize, f64)>) {
             if c == r {
                 diag[r] = v;
             } else {
-                lower.push((r, c, v));
+                emit(r, c, v);
             }
         });
     }
-    (diag, lower)
 }
 
 /// One level of the hierarchy: its operator and the prolongator from the next coarser level.
@@ -746,14 +753,13 @@ impl AmgPreconditioner {
             // iterations started from the previous estimate's last iterate.
             let omega = 4.0 / (3.0 * level.a.jacobi_spectral_radius(&mut level.power, UPDATE_POWER_ITERATIONS));
             refill_smoothed_prolongator(&level.a, &level.agg, &mut level.p, omega);
-            let (diag, lower) = galerkin_lower(&level.a, &level.p);
             let next = match rest.first_mut() {
                 Some(next) => &mut next.a,
                 None => match &mut self.coarse {
                     CoarseSolver::Cholesky(a, _) | CoarseSolver::Smooth(a) => a,
                 },
             };
-            if !next.refill_from_lower(diag, &lower) {
+            if !next.refill_lower(|diag, emit| galerkin_lower(&level.a, &level.p, diag, emit)) {
                 return Ok(None);
             }
         }
