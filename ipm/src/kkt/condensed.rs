@@ -15,7 +15,6 @@ pub(super) struct CondensedAssembly {
     pub(super) n_jac: usize,
     /// `(a, b)` Jacobian triplet indices in one row with `col(a) ≥ col(b)`: entry `J_a J_b / D̂_row`.
     pub(super) pairs: Vec<(usize, usize)>,
-    pub(super) vals: Vec<f64>,
 }
 
 /// Largest number of `Jᵀ D̂⁻¹ J` products assembled for a preconditioner, relative to the
@@ -133,14 +132,11 @@ impl KktSolver {
         if self.condensed_too_dense {
             return false;
         }
-        let (hess_t, shift) = match &blocks.hess {
+        let (hess_op, shift) = match &blocks.hess {
             HessianTerm::Zero => (None, 0.0),
             // An L-BFGS `shift·I + U M Uᵀ`: precondition with its diagonal part.
             HessianTerm::LowRank(_, p) => (None, p.shift),
-            HessianTerm::Exact(_) => match &self.hess_t {
-                Some(t) => (Some(t), 0.0),
-                None => return false,
-            },
+            HessianTerm::Exact(op) => (Some(*op), 0.0),
         };
         let m = blocks.m();
         let jt = match &self.jac_t {
@@ -148,37 +144,68 @@ impl KktSolver {
             None if m == 0 => &Triplets::new(0, n),
             None => return false,
         };
-        let n_hess = hess_t.map_or(0, |t| t.len());
-        let rebuild = self.condensed_asm.as_ref().is_none_or(|a| a.n_hess != n_hess || a.n_jac != jt.len());
-        if rebuild {
-            let Some(pairs) = row_pairs(jt, m, CONDENSED_FILL_FACTOR * (jt.len() + n_hess + n)) else {
-                self.condensed_too_dense = true;
-                self.condensed_asm = None;
-                return false;
+        // The Hessian's values go straight from the operator into the kept pattern (in the order
+        // of its triplets, so the sums are those of a refill from them); its triplets are fetched
+        // only to build the pattern, or when the operator's entries no longer fit it.
+        let scattered = match (&mut self.condensed_asm, hess_op) {
+            (Some(asm), Some(op)) if asm.n_jac == jt.len() => {
+                asm.matrix.values.fill(0.0);
+                op.scatter_values(true, &asm.map[..asm.n_hess], &mut asm.matrix.values)
+            }
+            (Some(asm), None) if asm.n_jac == jt.len() && asm.n_hess == 0 => {
+                asm.matrix.values.fill(0.0);
+                true
+            }
+            _ => false,
+        };
+        if !scattered {
+            let fetched;
+            let hess_t = match hess_op {
+                None => None,
+                Some(op) => match &self.hess_t {
+                    Some(t) => Some(t),
+                    None => match op.lower_triplets() {
+                        Some(t) => {
+                            fetched = t;
+                            Some(&fetched)
+                        }
+                        None => return false,
+                    },
+                },
             };
-            let mut t = Triplets::new(n, n);
+            let n_hess = hess_t.map_or(0, |t| t.len());
+            let rebuild = self.condensed_asm.as_ref().is_none_or(|a| a.n_hess != n_hess || a.n_jac != jt.len());
+            if rebuild {
+                let Some(pairs) = row_pairs(jt, m, CONDENSED_FILL_FACTOR * (jt.len() + n_hess + n)) else {
+                    self.condensed_too_dense = true;
+                    self.condensed_asm = None;
+                    return false;
+                };
+                let mut t = Triplets::new(n, n);
+                if let Some(h) = hess_t {
+                    t.extend_shifted(h, 0, 0, 1.0);
+                }
+                for i in 0..n {
+                    t.push(i, i, 0.0);
+                }
+                for &(a, b) in &pairs {
+                    t.push(jt.cols[a], jt.cols[b], 0.0);
+                }
+                let (matrix, map) = CscMatrix::from_triplets_with_map(&t, CscStorage::SymmetricLower);
+                self.condensed_asm = Some(CondensedAssembly { matrix, map, n_hess, n_jac: jt.len(), pairs });
+            }
+            let asm = self.condensed_asm.as_mut().expect("built above");
+            asm.matrix.values.fill(0.0);
             if let Some(h) = hess_t {
-                t.extend_shifted(h, 0, 0, 1.0);
+                asm.map[..n_hess].iter().zip(&h.vals).for_each(|(&p, &v)| asm.matrix.values[p] += v);
             }
-            for i in 0..n {
-                t.push(i, i, 0.0);
-            }
-            for &(a, b) in &pairs {
-                t.push(jt.cols[a], jt.cols[b], 0.0);
-            }
-            let (matrix, map) = CscMatrix::from_triplets_with_map(&t, CscStorage::SymmetricLower);
-            self.condensed_asm = Some(CondensedAssembly { matrix, map, n_hess, n_jac: jt.len(), pairs, vals: Vec::new() });
         }
-        let asm = self.condensed_asm.as_mut().expect("built above");
-        let mut vals = std::mem::take(&mut asm.vals);
-        vals.clear();
-        if let Some(h) = hess_t {
-            vals.extend_from_slice(&h.vals);
-        }
-        vals.extend(self.diag_x.iter().map(|d| d + shift));
-        vals.extend(asm.pairs.iter().map(|&(a, b)| jt.vals[a] * jt.vals[b] * self.d_hat[jt.rows[a]]));
-        asm.matrix.refill(&asm.map, &vals);
-        asm.vals = vals;
+        // The diagonal and `Jᵀ D̂⁻¹ J`, added after the Hessian in the pattern's triplet order.
+        let asm = self.condensed_asm.as_mut().expect("assembled above");
+        let (diag_pos, pair_pos) = asm.map[asm.n_hess..].split_at(n);
+        let vals = &mut asm.matrix.values;
+        diag_pos.iter().zip(&self.diag_x).for_each(|(&p, d)| vals[p] += d + shift);
+        pair_pos.iter().zip(&asm.pairs).for_each(|(&p, &(a, b))| vals[p] += jt.vals[a] * jt.vals[b] * self.d_hat[jt.rows[a]]);
         vec_ops::all_finite(&asm.matrix.values)
     }
 }
