@@ -478,3 +478,79 @@ fn augmented_exact_hessian_solves_are_refined_to_ipopts_backward_error() {
         assert!(x.iter().take(n).any(|v| v.abs() > 100.0), "‖x‖ ≫ ‖b‖: {x:?}");
     }
 }
+
+/// An iterative solver stand-in that meets its tolerance and no more: it solves (Jacobi CG to
+/// 1e-12), then scales the solution by `1 + e` — `e = 4e-10` on the first solve, half its current
+/// relative tolerance on later ones, so the residual ratio is `e` — and records the tolerance each
+/// solve ran with.
+struct MeetsItsTolerance {
+    inner: JacobiCg,
+    rtol: f64,
+    seen: std::sync::Arc<std::sync::Mutex<Vec<f64>>>,
+}
+
+impl LinearSolver for MeetsItsTolerance {
+    fn name(&self) -> &'static str {
+        "test-meets-its-tolerance"
+    }
+    fn capabilities(&self) -> ipax_core::Capabilities {
+        self.inner.capabilities()
+    }
+    fn analyze(&mut self, op: &dyn LinearOperator) -> Result<(), LinSolveError> {
+        self.inner.analyze(op)
+    }
+    fn factor(&mut self, op: &dyn LinearOperator, reg: &Regularization) -> Result<ipax_core::FactorInfo, LinSolveError> {
+        self.inner.factor(op, reg)
+    }
+    fn solve_in_place(&mut self, op: &dyn LinearOperator, rhs: &mut [f64]) -> Result<ipax_core::SolveInfo, LinSolveError> {
+        let info = self.inner.solve_in_place(op, rhs)?;
+        let mut seen = self.seen.lock().unwrap();
+        let e = if seen.is_empty() { 4e-10 } else { 0.5 * self.rtol };
+        rhs.iter_mut().for_each(|v| *v *= 1.0 + e);
+        seen.push(self.rtol);
+        Ok(info)
+    }
+    fn set_relative_tolerance(&mut self, rtol: f64) {
+        self.rtol = rtol;
+    }
+}
+
+#[test]
+fn krylov_refinement_solves_only_as_accurately_as_the_target_needs() {
+    // A first solve at residual ratio 4e-10 misses residual_ratio_max = 1e-10 by a factor 4: the
+    // correction solve runs at η = 0.1·1e-10/4e-10 = 0.025 (not at 1e-10: a full second solve),
+    // and its result meets the target (ratio 4e-10·η/2 = 5e-12). The solver's tolerance is then
+    // back at the Newton system's.
+    let n = 5;
+    let mut d = vec![0.0; n * n];
+    for i in 0..n {
+        d[i * n + i] = 4.0;
+        if i + 1 < n {
+            d[i * n + i + 1] = -1.0;
+            d[(i + 1) * n + i] = -1.0;
+        }
+    }
+    let w = lower_csc(n, &d);
+    let jac = dense_jacobian(0, n, &[]);
+    let sigma_x = vec![1.0; n];
+    let blocks = KktBlocks { hess: HessianTerm::Exact(&w), sigma_x: &sigma_x, sigma_s: &[], is_ineq: &[], jac: &jac };
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let inner = JacobiCg { inv_diag: Vec::new(), last_iterations: Default::default() };
+    let mut k = KktSolver::new(KktRoute::Condensed, Box::new(MeetsItsTolerance { inner, rtol: 1e-10, seen: seen.clone() }));
+    k.set_inexact_tolerance(1e-10);
+    k.prepare(&blocks);
+    assert_eq!(k.factor(&blocks, 0.0, 0.0).unwrap(), FactorStatus::Ok);
+    let rhs = values(41, n);
+    let mut x = rhs.clone();
+    let stats = k.solve(&blocks, &mut x).unwrap();
+    let tolerances = seen.lock().unwrap().clone();
+    assert_eq!(tolerances.len(), 2, "one correction solve: {tolerances:?}");
+    assert_eq!(tolerances[0], 1e-10);
+    assert!((tolerances[1] - 0.025).abs() < 1e-6, "correction at η = {:e}", tolerances[1]);
+    assert!(stats.residual <= 1e-10, "{:e}", stats.residual);
+    // The next solve starts at the Newton system's tolerance again.
+    seen.lock().unwrap().clear();
+    let mut y = rhs.clone();
+    k.solve(&blocks, &mut y).unwrap();
+    assert_eq!(seen.lock().unwrap()[0], 1e-10);
+}
