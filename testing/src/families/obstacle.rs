@@ -74,10 +74,18 @@ impl Obstacle {
 
 impl Model for Obstacle {
     fn objective(&self, x: &[f64]) -> f64 {
-        let mut ax = vec![0.0; x.len()];
-        self.laplace(x, &mut ax);
-        let h2 = self.h * self.h;
-        x.iter().zip(&ax).map(|(xi, ai)| 0.5 * xi * ai - h2 * LOAD * xi).sum()
+        // ½xᵀAx − h²·LOAD·Σx in one pass, row by row (no n-sized temporary per evaluation).
+        let (ns, h2) = (self.ns, self.h * self.h);
+        let mut f = 0.0;
+        for i in 0..ns {
+            for j in 0..ns {
+                let k = node(ns, i, j);
+                let mut ax = 4.0 * x[k];
+                for_each_neighbour(ns, i, j, |q| ax -= x[q]);
+                f += 0.5 * x[k] * ax - h2 * LOAD * x[k];
+            }
+        }
+        f
     }
     fn gradient(&self, x: &[f64], g: &mut [f64]) {
         self.laplace(x, g);
