@@ -163,24 +163,32 @@ impl<'a> CscRef<'a> {
     /// `y ← α A x + β y` (both halves for symmetric-lower storage).
     pub fn apply(&self, alpha: f64, x: &[f64], beta: f64, y: &mut [f64]) {
         scale_output(beta, y);
+        if self.storage != CscStorage::SymmetricLower {
+            for j in 0..self.ncols {
+                let xj = alpha * x[j];
+                for p in self.col_ptr[j]..self.col_ptr[j + 1] {
+                    y[self.row_idx[p]] += self.values[p] * xj;
+                }
+            }
+            return;
+        }
+        // Symmetric lower storage in one pass: column j scatters `a_ij x_j` into the rows below
+        // it and gathers the mirrored `a_ij x_i` for row j. Row j receives scatters only from
+        // columns k ≤ j (all rows of column k are ≥ k), so when column j adds its gather every
+        // scatter into `y_j` is already in: the same additions in the same order as a scatter
+        // pass followed by a gather pass, with the matrix streamed once.
         for j in 0..self.ncols {
             let xj = alpha * x[j];
+            let mut acc = 0.0;
             for p in self.col_ptr[j]..self.col_ptr[j + 1] {
                 let i = self.row_idx[p];
-                y[i] += self.values[p] * xj;
-            }
-        }
-        if self.storage == CscStorage::SymmetricLower {
-            for j in 0..self.ncols {
-                let mut acc = 0.0;
-                for p in self.col_ptr[j]..self.col_ptr[j + 1] {
-                    let i = self.row_idx[p];
-                    if i != j {
-                        acc += self.values[p] * x[i];
-                    }
+                let v = self.values[p];
+                y[i] += v * xj;
+                if i != j {
+                    acc += v * x[i];
                 }
-                y[j] += alpha * acc;
             }
+            y[j] += alpha * acc;
         }
     }
 
