@@ -424,16 +424,20 @@ fn the_condensed_delta_rises_on_stalls_and_decays_back() {
     assert!(!a.raise_condensed_delta());
 }
 
-/// A direct solver whose solutions carry a relative error of 1e-9 (as an unpivoted LDLᵀ of a
-/// badly conditioned KKT matrix does), counting its solves.
-struct SlightlyOff {
-    inner: DenseLdl,
-    solves: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+/// What [`PostSolve`] does to each solution, given the relative tolerance last set.
+type AfterSolve = Box<dyn FnMut(&mut [f64], f64) + Send>;
+
+/// `inner` with each solution handed to `after(solution, rtol)`, `rtol` the relative tolerance
+/// last set: test solvers that are slightly off, or that meet their tolerance and no more.
+struct PostSolve<S> {
+    inner: S,
+    rtol: f64,
+    after: AfterSolve,
 }
 
-impl LinearSolver for SlightlyOff {
+impl<S: LinearSolver> LinearSolver for PostSolve<S> {
     fn name(&self) -> &'static str {
-        "test-slightly-off"
+        "test-post-solve"
     }
     fn capabilities(&self) -> ipax_core::Capabilities {
         self.inner.capabilities()
@@ -445,10 +449,12 @@ impl LinearSolver for SlightlyOff {
         self.inner.factor(op, reg)
     }
     fn solve_in_place(&mut self, op: &dyn LinearOperator, rhs: &mut [f64]) -> Result<ipax_core::SolveInfo, LinSolveError> {
-        self.solves.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let info = self.inner.solve_in_place(op, rhs)?;
-        rhs.iter_mut().for_each(|v| *v *= 1.0 + 1e-9);
+        (self.after)(rhs, self.rtol);
         Ok(info)
+    }
+    fn set_relative_tolerance(&mut self, rtol: f64) {
+        self.rtol = rtol;
     }
 }
 
@@ -466,8 +472,15 @@ fn augmented_exact_hessian_solves_are_refined_to_ipopts_backward_error() {
     for (hess, want_solves) in [(HessianTerm::Exact(&w), 1), (HessianTerm::Zero, 2)] {
         let exact = matches!(hess, HessianTerm::Exact(_));
         let blocks = KktBlocks { hess, sigma_x: &sigma_x, sigma_s: &[0.0], is_ineq: &[false], jac: &jac };
+        // A direct solver whose solutions carry a relative error of 1e-9 (as an unpivoted LDLᵀ
+        // of a badly conditioned KKT matrix does), counting its solves.
         let solves = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let solver = SlightlyOff { inner: DenseLdl::new(false), solves: solves.clone() };
+        let count = solves.clone();
+        let after = move |x: &mut [f64], _: f64| {
+            count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            x.iter_mut().for_each(|v| *v *= 1.0 + 1e-9);
+        };
+        let solver = PostSolve { inner: DenseLdl::new(false), rtol: 0.0, after: Box::new(after) };
         let mut k = KktSolver::new(KktRoute::Augmented, Box::new(solver));
         k.prepare(&blocks);
         assert_eq!(k.factor(&blocks, 0.0, 0.0).unwrap(), FactorStatus::Ok);
@@ -476,42 +489,6 @@ fn augmented_exact_hessian_solves_are_refined_to_ipopts_backward_error() {
         assert_eq!(solves.load(std::sync::atomic::Ordering::Relaxed), want_solves, "exact Hessian: {exact}");
         assert!(stats.residual <= 1e-10, "{}", stats.residual);
         assert!(x.iter().take(n).any(|v| v.abs() > 100.0), "‖x‖ ≫ ‖b‖: {x:?}");
-    }
-}
-
-/// An iterative solver stand-in that meets its tolerance and no more: it solves (Jacobi CG to
-/// 1e-12), then scales the solution by `1 + e` — `e = 4e-10` on the first solve, half its current
-/// relative tolerance on later ones, so the residual ratio is `e` — and records the tolerance each
-/// solve ran with.
-struct MeetsItsTolerance {
-    inner: JacobiCg,
-    rtol: f64,
-    seen: std::sync::Arc<std::sync::Mutex<Vec<f64>>>,
-}
-
-impl LinearSolver for MeetsItsTolerance {
-    fn name(&self) -> &'static str {
-        "test-meets-its-tolerance"
-    }
-    fn capabilities(&self) -> ipax_core::Capabilities {
-        self.inner.capabilities()
-    }
-    fn analyze(&mut self, op: &dyn LinearOperator) -> Result<(), LinSolveError> {
-        self.inner.analyze(op)
-    }
-    fn factor(&mut self, op: &dyn LinearOperator, reg: &Regularization) -> Result<ipax_core::FactorInfo, LinSolveError> {
-        self.inner.factor(op, reg)
-    }
-    fn solve_in_place(&mut self, op: &dyn LinearOperator, rhs: &mut [f64]) -> Result<ipax_core::SolveInfo, LinSolveError> {
-        let info = self.inner.solve_in_place(op, rhs)?;
-        let mut seen = self.seen.lock().unwrap();
-        let e = if seen.is_empty() { 4e-10 } else { 0.5 * self.rtol };
-        rhs.iter_mut().for_each(|v| *v *= 1.0 + e);
-        seen.push(self.rtol);
-        Ok(info)
-    }
-    fn set_relative_tolerance(&mut self, rtol: f64) {
-        self.rtol = rtol;
     }
 }
 
@@ -534,9 +511,19 @@ fn krylov_refinement_solves_only_as_accurately_as_the_target_needs() {
     let jac = dense_jacobian(0, n, &[]);
     let sigma_x = vec![1.0; n];
     let blocks = KktBlocks { hess: HessianTerm::Exact(&w), sigma_x: &sigma_x, sigma_s: &[], is_ineq: &[], jac: &jac };
+    // An iterative solver stand-in that meets its tolerance and no more: Jacobi CG to 1e-12,
+    // then the solution scaled by 1 + e — e = 4e-10 on the first solve, half the current relative
+    // tolerance on later ones, so the residual ratio is e — recording each solve's tolerance.
     let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let record = seen.clone();
+    let after = move |x: &mut [f64], rtol: f64| {
+        let mut seen = record.lock().unwrap();
+        let e = if seen.is_empty() { 4e-10 } else { 0.5 * rtol };
+        x.iter_mut().for_each(|v| *v *= 1.0 + e);
+        seen.push(rtol);
+    };
     let inner = JacobiCg { inv_diag: Vec::new(), last_iterations: Default::default() };
-    let mut k = KktSolver::new(KktRoute::Condensed, Box::new(MeetsItsTolerance { inner, rtol: 1e-10, seen: seen.clone() }));
+    let mut k = KktSolver::new(KktRoute::Condensed, Box::new(PostSolve { inner, rtol: 1e-10, after: Box::new(after) }));
     k.set_inexact_tolerance(1e-10);
     k.prepare(&blocks);
     assert_eq!(k.factor(&blocks, 0.0, 0.0).unwrap(), FactorStatus::Ok);
