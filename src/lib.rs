@@ -19,6 +19,7 @@
 //! ```
 
 pub mod ampl;
+pub mod process_memory;
 pub mod debug;
 mod factory;
 pub mod sensitivity;

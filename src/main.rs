@@ -74,6 +74,7 @@ struct Cli {
 }
 
 fn main() -> ExitCode {
+    ipax::process_memory::retain_freed_memory();
     // AMPL passes `-AMPL`; clap only knows double-dash long flags. AMPL solvers print their
     // version for `-v`, and Pyomo's ASL interface runs `ipax -v` in `available()`.
     let argv = std::env::args().map(|a| match a.as_str() {

@@ -223,6 +223,8 @@ fn write_outputs(rows: &[runner::Row], out: &std::path::Path, meta: serde_json::
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if cli.single {
+        // A solver child: its own process, so the command's allocator policy applies.
+        ipax::process_memory::retain_freed_memory();
         return single(&cli);
     }
     let result = ipopt_times(&cli).and_then(|ipopt| match &cli.plot_only {
