@@ -159,20 +159,15 @@ impl KktSolver {
             _ => false,
         };
         if !scattered {
-            let fetched;
-            let hess_t = match hess_op {
-                None => None,
-                Some(op) => match &self.hess_t {
+            // The triplets `prepare` fetched, or fetched now (the pattern no longer fits).
+            let fetched = match (hess_op, &self.hess_t) {
+                (Some(op), None) => match op.lower_triplets() {
                     Some(t) => Some(t),
-                    None => match op.lower_triplets() {
-                        Some(t) => {
-                            fetched = t;
-                            Some(&fetched)
-                        }
-                        None => return false,
-                    },
+                    None => return false,
                 },
+                _ => None,
             };
+            let hess_t = hess_op.and(self.hess_t.as_ref().or(fetched.as_ref()));
             let n_hess = hess_t.map_or(0, |t| t.len());
             let rebuild = self.condensed_asm.as_ref().is_none_or(|a| a.n_hess != n_hess || a.n_jac != jt.len());
             if rebuild {

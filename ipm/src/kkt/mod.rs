@@ -511,14 +511,15 @@ impl KktSolver {
             // not the full tolerance: a first solve that missed 1e-10 by a factor 4 was corrected
             // to 1e-15 by a second solve of full length (obstacle AMG-CG: 3 of 22 solves, ≈ 15 % of
             // the CG iterations). The loop checks the corrected residual as before.
-            let correction_rtol = self.krylov_rtol.map(|rtol| rtol.max((0.1 * self.residual_ratio_max / new_res).min(0.5)));
-            if let Some(eta) = correction_rtol {
-                self.solver.set_relative_tolerance(eta);
-            }
-            let solved = self.apply_inverse(blocks, r);
-            if let Some(rtol) = self.krylov_rtol.filter(|_| correction_rtol.is_some()) {
-                self.solver.set_relative_tolerance(rtol);
-            }
+            let solved = match self.krylov_rtol {
+                Some(rtol) => {
+                    self.solver.set_relative_tolerance(rtol.max((0.1 * self.residual_ratio_max / new_res).min(0.5)));
+                    let solved = self.apply_inverse(blocks, r);
+                    self.solver.set_relative_tolerance(rtol);
+                    solved
+                }
+                None => self.apply_inverse(blocks, r),
+            };
             iters += solved?;
             vec_ops::axpy(1.0, r, rhs);
         }
