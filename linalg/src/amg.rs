@@ -1043,6 +1043,24 @@ mod tests {
     }
 
     #[test]
+    fn the_sweep_from_zero_leaves_its_true_residual() {
+        // Against a forward sweep from x = 0 followed by r = b − A x, on a barrier-weighted grid.
+        let a = SymCsr::from_csc_lower(grid(9, |i| (i % 7) as f64 * 10.0).as_ref(), 0.5);
+        let b: Vec<f64> = (0..a.n).map(|i| ((i * 37) % 11) as f64 - 5.0).collect();
+        let (mut x, mut r) = (vec![f64::NAN; a.n], vec![f64::NAN; a.n]);
+        a.gauss_seidel_from_zero(&b, &mut x, &mut r);
+        let mut x_ref = vec![0.0; a.n];
+        a.gauss_seidel(&b, &mut x_ref, true);
+        let mut ax = vec![0.0; a.n];
+        a.apply(&x_ref, &mut ax);
+        for i in 0..a.n {
+            assert!((x[i] - x_ref[i]).abs() <= 1e-14 * x_ref[i].abs().max(1.0), "x[{i}]");
+            assert!((r[i] - (b[i] - ax[i])).abs() <= 1e-12, "r[{i}]: {} vs {}", r[i], b[i] - ax[i]);
+        }
+        assert!(r.iter().any(|v| v.abs() > 1e-3), "a sweep leaves a residual");
+    }
+
+    #[test]
     fn builds_a_hierarchy_on_a_grid() {
         let a = grid(64, |i| 1e-3 * (i % 7) as f64);
         let m = AmgPreconditioner::new(a.as_ref(), 0.0).unwrap();
