@@ -70,6 +70,9 @@ impl CscPattern {
             }
             col_ptr[j + 1] = row_idx.len();
         }
+        // Duplicates (e.g. the many products landing on one entry of `JᵀJ`) leave the capacity
+        // well above the count; the tail goes back to the allocator.
+        row_idx.shrink_to_fit();
         CscPattern { col_ptr, row_idx, map }
     }
 }

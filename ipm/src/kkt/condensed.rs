@@ -4,6 +4,7 @@
 
 use super::*;
 use super::operators::{JT_DINV_J_PROBES, probe_jt_dinv_j_diagonal};
+use ipax_core::CscPattern;
 
 /// Cached assembly of the condensed matrix `N = W + diag + Jᵀ D̂⁻¹ J` (lower triangle), used only
 /// to build a preconditioner: the pattern of `Jᵀ D̂⁻¹ J` comes from pairs of Jacobian entries in
@@ -171,22 +172,26 @@ impl KktSolver {
             let n_hess = hess_t.map_or(0, |t| t.len());
             let rebuild = self.condensed_asm.as_ref().is_none_or(|a| a.n_hess != n_hess || a.n_jac != jt.len());
             if rebuild {
-                let Some(pairs) = row_pairs(jt, m, CONDENSED_FILL_FACTOR * (jt.len() + n_hess + n)) else {
+                // The old assembly goes before the new one is built (both would be live at the
+                // solve's memory peak), keeping its pairs when the Jacobian's pattern is the same:
+                // they depend on nothing else (the least-squares multipliers assemble N without
+                // the Hessian, the first iteration with it).
+                let kept_pairs = self.condensed_asm.take().filter(|a| a.n_jac == jt.len()).map(|a| a.pairs);
+                let Some(pairs) = kept_pairs.or_else(|| row_pairs(jt, m, CONDENSED_FILL_FACTOR * (jt.len() + n_hess + n))) else {
                     self.condensed_too_dense = true;
-                    self.condensed_asm = None;
                     return false;
                 };
-                let mut t = Triplets::new(n, n);
-                if let Some(h) = hess_t {
-                    t.extend_shifted(h, 0, 0, 1.0);
-                }
-                for i in 0..n {
-                    t.push(i, i, 0.0);
-                }
-                for &(a, b) in &pairs {
-                    t.push(jt.cols[a], jt.cols[b], 0.0);
-                }
-                let (matrix, map) = CscMatrix::from_triplets_with_map(&t, CscStorage::SymmetricLower);
+                // N's entries in triplet order — the Hessian's, the diagonal, then `Jᵀ D̂⁻¹ J`'s —
+                // straight into the pattern, without a triplet list (at n = 1e7 on the disk chain
+                // that list and its growth took 1.9 GB).
+                let entries = || {
+                    let hess = hess_t.into_iter().flat_map(|h| h.rows.iter().copied().zip(h.cols.iter().copied()));
+                    let pair_entries = pairs.iter().map(|&(a, b)| (jt.cols[a], jt.cols[b]));
+                    hess.chain((0..n).map(|i| (i, i))).chain(pair_entries)
+                };
+                let CscPattern { col_ptr, row_idx, map } = CscPattern::from_entries(n, n, n_hess + n + pairs.len(), entries);
+                let values = vec![0.0; row_idx.len()];
+                let matrix = CscMatrix { nrows: n, ncols: n, col_ptr, row_idx, values, storage: CscStorage::SymmetricLower };
                 self.condensed_asm = Some(CondensedAssembly { matrix, map, n_hess, n_jac: jt.len(), pairs });
             }
             let asm = self.condensed_asm.as_mut().expect("built above");

@@ -541,3 +541,31 @@ fn krylov_refinement_solves_only_as_accurately_as_the_target_needs() {
     k.solve(&blocks, &mut y).unwrap();
     assert_eq!(seen.lock().unwrap()[0], 1e-10);
 }
+
+#[test]
+fn the_condensed_assembly_rebuilt_with_a_hessian_equals_a_fresh_one() {
+    // The least-squares multipliers assemble N without the Hessian, the first iteration with it:
+    // the rebuild keeps the Jacobian's row pairs and must give what a fresh assembly gives.
+    let (w, jac, sigma_x, sigma_s, is_ineq) = small_system();
+    let without = KktBlocks { hess: HessianTerm::Zero, sigma_x: &sigma_x, sigma_s: &sigma_s, is_ineq: &is_ineq, jac: &jac };
+    let with = KktBlocks { hess: HessianTerm::Exact(&w), sigma_x: &sigma_x, sigma_s: &sigma_s, is_ineq: &is_ineq, jac: &jac };
+    let assembling = || {
+        let mut k = KktSolver::new(KktRoute::Condensed, Box::new(DenseLdl::new(true)));
+        k.assemble_condensed = true;
+        k
+    };
+    let mut reused = assembling();
+    reused.prepare(&without);
+    assert_eq!(reused.factor(&without, 0.0, 0.0).unwrap(), FactorStatus::Ok);
+    assert_eq!(reused.condensed_asm.as_ref().expect("assembled").n_hess, 0);
+    reused.prepare(&with);
+    assert_eq!(reused.factor(&with, 0.0, 0.0).unwrap(), FactorStatus::Ok);
+    let mut fresh = assembling();
+    fresh.prepare(&with);
+    assert_eq!(fresh.factor(&with, 0.0, 0.0).unwrap(), FactorStatus::Ok);
+    let (a, b) = (reused.condensed_asm.as_ref().expect("rebuilt"), fresh.condensed_asm.as_ref().expect("assembled"));
+    assert!(a.n_hess > 0 && a.n_hess == b.n_hess);
+    assert_eq!((&a.pairs, &a.map, &a.matrix), (&b.pairs, &b.map, &b.matrix));
+    // N = W + diag + Jᵀ D̂⁻¹ J itself: its lower triangle holds W's entries on top of JᵀJ's.
+    assert!(reused.condensed_asm_valid && a.matrix.nnz() == 15);
+}
