@@ -199,6 +199,9 @@ impl KktSolver {
             if let Some(h) = hess_t {
                 asm.map[..n_hess].iter().zip(&h.vals).for_each(|(&p, &v)| asm.matrix.values[p] += v);
             }
+            // From now on the values are scattered into the pattern (or fetched again if the
+            // operator cannot scatter): the triplets need not live through the iteration.
+            self.hess_t = None;
         }
         // The diagonal and `Jᵀ D̂⁻¹ J`, added after the Hessian in the pattern's triplet order.
         let asm = self.condensed_asm.as_mut().expect("assembled above");

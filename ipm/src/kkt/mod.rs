@@ -171,7 +171,8 @@ pub struct KktSolver {
     /// before the first one or with a direct solver.
     krylov_rtol: Option<f64>,
     hess_diag_est: Option<Vec<f64>>,
-    /// The exact Hessian's lower pattern from the last Newton system (values irrelevant).
+    /// The exact Hessian's lower pattern from the last Newton system (values irrelevant), kept
+    /// by the augmented route for its least-squares systems.
     hess_pattern: Option<Triplets>,
     /// Cached per iteration by `prepare` (see [`condensed_scales`](Self::condensed_scales)).
     condensed_scales: Option<(f64, Option<Vec<f64>>)>,
@@ -287,15 +288,12 @@ impl KktSolver {
             // Once the condensed matrix is assembled, the Hessian's values are scattered straight
             // into its pattern (`assemble_condensed_matrix`): triplets only to build it.
             let wants_hess = self.assemble_condensed && !self.condensed_too_dense && self.condensed_asm.is_none();
+            // (No copy into `hess_pattern`: only the augmented route's least-squares systems read
+            // it, and a solver's route never changes; on the obstacle at 1e6 the copy held 72 MB.)
             self.hess_t = match (wants_hess, &blocks.hess) {
                 (true, HessianTerm::Exact(op)) => op.lower_triplets(),
                 _ => None,
             };
-            if let (Some(t), HessianTerm::Exact(_)) = (&self.hess_t, &blocks.hess)
-                && self.hess_pattern.as_ref().is_none_or(|p| p.len() != t.len())
-            {
-                self.hess_pattern = Some(t.clone());
-            }
             self.jac_t = refresh_triplets(self.jac_t.take(), blocks.jac, &mut self.jac_slots);
         }
         self.jac_t_stale = false;
