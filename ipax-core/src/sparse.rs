@@ -115,15 +115,27 @@ impl CscMatrix {
     /// # Panics
     /// If a coordinate is out of range (callers validate user input first).
     pub fn from_triplets_with_map(t: &Triplets, storage: CscStorage) -> (CscMatrix, Vec<usize>) {
-        // `from_entries` panics on a coordinate out of range.
-        let CscPattern { col_ptr, row_idx, map } =
-            CscPattern::from_entries(t.nrows, t.ncols, t.len(), || t.rows.iter().copied().zip(t.cols.iter().copied()));
+        let (mut m, map) = Self::pattern_with_map(t.nrows, t.ncols, t.len(), || t.rows.iter().copied().zip(t.cols.iter().copied()), storage);
         // Duplicates are summed in input order, starting from 0.0.
-        let mut values = vec![0.0; row_idx.len()];
         for (&p, &v) in map.iter().zip(&t.vals) {
-            values[p] += v;
+            m.values[p] += v;
         }
-        (CscMatrix { nrows: t.nrows, ncols: t.ncols, col_ptr, row_idx, values, storage }, map)
+        (m, map)
+    }
+
+    /// The matrix (zero values) of the `nnz` coordinates `entries()` yields, and the slot of each
+    /// yielded entry (duplicates share one): what [`from_triplets_with_map`](Self::from_triplets_with_map)
+    /// gives for those coordinates, without a triplet list (see [`CscPattern::from_entries`]).
+    ///
+    /// # Panics
+    /// If a coordinate is out of range or `entries()` yields other than `nnz` entries.
+    pub fn pattern_with_map<I>(nrows: usize, ncols: usize, nnz: usize, entries: impl Fn() -> I, storage: CscStorage) -> (CscMatrix, Vec<usize>)
+    where
+        I: Iterator<Item = (usize, usize)>,
+    {
+        let CscPattern { col_ptr, row_idx, map } = CscPattern::from_entries(nrows, ncols, nnz, entries);
+        let values = vec![0.0; row_idx.len()];
+        (CscMatrix { nrows, ncols, col_ptr, row_idx, values, storage }, map)
     }
 
     /// Build from triplets, summing duplicates.

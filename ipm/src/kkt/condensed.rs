@@ -4,7 +4,6 @@
 
 use super::*;
 use super::operators::{JT_DINV_J_PROBES, probe_jt_dinv_j_diagonal};
-use ipax_core::CscPattern;
 
 /// Cached assembly of the condensed matrix `N = W + diag + Jᵀ D̂⁻¹ J` (lower triangle), used only
 /// to build a preconditioner: the pattern of `Jᵀ D̂⁻¹ J` comes from pairs of Jacobian entries in
@@ -189,9 +188,7 @@ impl KktSolver {
                     let pair_entries = pairs.iter().map(|&(a, b)| (jt.cols[a], jt.cols[b]));
                     hess.chain((0..n).map(|i| (i, i))).chain(pair_entries)
                 };
-                let CscPattern { col_ptr, row_idx, map } = CscPattern::from_entries(n, n, n_hess + n + pairs.len(), entries);
-                let values = vec![0.0; row_idx.len()];
-                let matrix = CscMatrix { nrows: n, ncols: n, col_ptr, row_idx, values, storage: CscStorage::SymmetricLower };
+                let (matrix, map) = CscMatrix::pattern_with_map(n, n, n_hess + n + pairs.len(), entries, CscStorage::SymmetricLower);
                 self.condensed_asm = Some(CondensedAssembly { matrix, map, n_hess, n_jac: jt.len(), pairs });
             }
             let asm = self.condensed_asm.as_mut().expect("built above");

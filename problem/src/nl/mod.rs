@@ -72,7 +72,7 @@ pub use parser::{NlHeader, Suffix, SuffixTarget};
 pub use sol::{SolFile, SolSuffix, SolSuffixTarget, SolveResult, format_sol, format_sol_with_suffixes, read_sol, write_sol, write_sol_with_suffixes};
 
 use expr::{BinOp, Dag, NaryOp, Node, NodeId, UnOp};
-use ipax_core::{CscMatrix, CscPattern, CscStorage, EvalError, LinearOperator, Problem, ProblemScaling};
+use ipax_core::{CscMatrix, CscStorage, EvalError, LinearOperator, Problem, ProblemScaling};
 use flat::Flat;
 use matrix::{PatternMatrix, ValuePool};
 use parser::NlModel;
@@ -266,21 +266,6 @@ fn sorted_distinct(uses: impl Iterator<Item = usize>, seen: &mut [bool]) -> Vec<
         out.iter().for_each(|&j| seen[j] = false);
     }
     out
-}
-
-/// The matrix (zero values) of the `nnz` coordinates `entries()` lists, and the slot of each
-/// listed entry (duplicates share one), as [`CscMatrix::from_triplets_with_map`] of those
-/// coordinates.
-fn pattern_matrix<I: Iterator<Item = (usize, usize)>>(
-    nrows: usize,
-    ncols: usize,
-    nnz: usize,
-    entries: impl Fn() -> I,
-    storage: CscStorage,
-) -> (CscMatrix, Vec<usize>) {
-    let CscPattern { col_ptr, row_idx, map } = CscPattern::from_entries(nrows, ncols, nnz, entries);
-    let values = vec![0.0; row_idx.len()];
-    (CscMatrix { nrows, ncols, col_ptr, row_idx, values, storage }, map)
 }
 
 /// An AMPL `.nl` model, ready for the interior-point method.
@@ -528,7 +513,7 @@ impl NlProblem {
                 })
             })
         };
-        let (hess, hess_map) = pattern_matrix(n, n, tapes.hess_sel.len(), hess_entries, CscStorage::SymmetricLower);
+        let (hess, hess_map) = CscMatrix::pattern_with_map(n, n, tapes.hess_sel.len(), hess_entries, CscStorage::SymmetricLower);
         tapes.hess_pos = hess_map;
 
         let mut jac_offset = Vec::with_capacity(constraints.len());
@@ -538,7 +523,7 @@ impl NlProblem {
             jac_nnz += c.vars.len();
         }
         let jac_entries = || constraints.iter().enumerate().flat_map(|(i, c)| c.vars.iter().map(move |&j| (i, j)));
-        let (jac, jac_map) = pattern_matrix(header.n_con, n, jac_nnz, jac_entries, CscStorage::General);
+        let (jac, jac_map) = CscMatrix::pattern_with_map(header.n_con, n, jac_nnz, jac_entries, CscStorage::General);
         let num_elements = objective.elements.len() + constraints.iter().map(|c| c.elements.len()).sum::<usize>();
         let mut obj_batch = Batch::build(objective.elements.iter(), &tapes);
         let mut con_batch = Batch::build(constraints.iter().flat_map(|c| c.elements.iter()), &tapes);
